@@ -1,0 +1,161 @@
+namespace KvmConfig.Core.Diagnostics;
+
+/// <summary>
+/// Every diagnostic kvmconfig can report. Codes are stable: scripts and <c>docs/diagnostics.md</c> rely on
+/// them. KVC001-019 are syntax (one file at a time), KVC020-059 are semantic rules checked against the host,
+/// KVC090-099 stop <c>check</c> from running at all (exit 2).
+/// </summary>
+public static class Rules
+{
+    // ---- Syntax: reading the files ----------------------------------------------------------------
+
+    /// <summary>A file is not valid UTF-8.</summary>
+    public static readonly DiagnosticDescriptor NotUtf8 = new("KVC001", "not-utf8", Severity.Error, "file is not valid UTF-8");
+
+    /// <summary>A line is neither a comment, a header nor <c>key = value</c>.</summary>
+    public static readonly DiagnosticDescriptor MissingEquals = new("KVC002", "missing-equals", Severity.Error, "line has no '='");
+
+    /// <summary><c>= value</c> with nothing before the <c>=</c>.</summary>
+    public static readonly DiagnosticDescriptor EmptyKey = new("KVC003", "empty-key", Severity.Error, "key is empty");
+
+    /// <summary><c>[vm web1</c> without the closing bracket.</summary>
+    public static readonly DiagnosticDescriptor UnterminatedHeader = new("KVC004", "unterminated-header", Severity.Error, "section header has no closing ']'");
+
+    /// <summary>A header other than host, vm, profile, cost.</summary>
+    public static readonly DiagnosticDescriptor UnknownSection = new("KVC005", "unknown-section", Severity.Error, "unknown section");
+
+    /// <summary><c>[vm]</c> without a name, a name libvirt would refuse, or a name on <c>[host]</c>.</summary>
+    public static readonly DiagnosticDescriptor BadSectionName = new("KVC006", "bad-section-name", Severity.Error, "section name missing or invalid");
+
+    /// <summary>Keys before any header in a file whose name implies no section.</summary>
+    public static readonly DiagnosticDescriptor NoSection = new("KVC007", "no-section", Severity.Error, "keys outside any section");
+
+    /// <summary>The directory holds no <c>*.conf</c> file.</summary>
+    public static readonly DiagnosticDescriptor EmptyDirectory = new("KVC008", "empty-directory", Severity.Error, "no *.conf files");
+
+    /// <summary>Not a key of this section.</summary>
+    public static readonly DiagnosticDescriptor UnknownKey = new("KVC010", "unknown-key", Severity.Error, "unknown key");
+
+    /// <summary>A value of the wrong kind (<c>memory = 12X</c>).</summary>
+    public static readonly DiagnosticDescriptor BadValue = new("KVC011", "bad-value", Severity.Error, "value has the wrong form");
+
+    /// <summary>A value of the right kind but outside the allowed range (<c>overcommit = 1:9</c>, <c>vcpus = 0</c>).</summary>
+    public static readonly DiagnosticDescriptor OutOfRange = new("KVC012", "out-of-range", Severity.Error, "value out of range");
+
+    /// <summary>The same key twice in one section: the later one wins.</summary>
+    public static readonly DiagnosticDescriptor DuplicateKey = new("KVC013", "duplicate-key", Severity.Warning, "key set twice in one section");
+
+    /// <summary>A VM (or profile) declared in two places.</summary>
+    public static readonly DiagnosticDescriptor DuplicateVm = new("KVC014", "duplicate-vm", Severity.Error, "VM declared twice");
+
+    /// <summary>A <c>[host]</c> key overridden by a later file (drop-in semantics).</summary>
+    public static readonly DiagnosticDescriptor HostOverride = new("KVC015", "host-override", Severity.Info, "host key overridden by a later file");
+
+    /// <summary><c>profile =</c> names no built-in or declared profile.</summary>
+    public static readonly DiagnosticDescriptor UnknownProfile = new("KVC016", "unknown-profile", Severity.Error, "unknown profile");
+
+    /// <summary>A key the VM needs is missing and cannot be derived.</summary>
+    public static readonly DiagnosticDescriptor MissingKey = new("KVC017", "missing-key", Severity.Error, "required key missing");
+
+    /// <summary>A value kvmconfig filled in on the user's behalf (defaults, profile values, derived vcpus).</summary>
+    public static readonly DiagnosticDescriptor Defaulted = new("KVC018", "defaulted", Severity.Info, "value taken from a default");
+
+    // ---- Semantics: the declaration against the host ---------------------------------------------
+
+    /// <summary>The seed's first rule: more physical CPUs than VMs.</summary>
+    public static readonly DiagnosticDescriptor MoreCpusThanVms = new("KVC020", "more-physical-cpus-than-vms", Severity.Error, "the host needs more physical CPUs than VMs");
+
+    /// <summary>The seed's second rule: no VM above <c>max_vm_share</c> of the physical CPUs.</summary>
+    public static readonly DiagnosticDescriptor MaxVmShare = new("KVC021", "max-vm-share", Severity.Error, "VM takes more than max_vm_share of the physical CPUs");
+
+    /// <summary>A CPU list names a CPU the host does not have.</summary>
+    public static readonly DiagnosticDescriptor CpuAbsent = new("KVC022", "cpu-absent", Severity.Error, "CPU not present on this host");
+
+    /// <summary>A CPU list names a CPU that is offline.</summary>
+    public static readonly DiagnosticDescriptor CpuOffline = new("KVC023", "cpu-offline", Severity.Error, "CPU is offline");
+
+    /// <summary>Two VMs with dedicated (strict or float) pinning claim the same CPU.</summary>
+    public static readonly DiagnosticDescriptor DedicatedOverlap = new("KVC024", "dedicated-overlap", Severity.Error, "dedicated CPU sets overlap");
+
+    /// <summary>A VM's CPUs lie outside the host's <c>cpuset</c>.</summary>
+    public static readonly DiagnosticDescriptor OutsideCpuset = new("KVC025", "outside-cpuset", Severity.Error, "CPUs outside the host cpuset");
+
+    /// <summary>A VM's CPUs include reserved CPUs.</summary>
+    public static readonly DiagnosticDescriptor UsesReserved = new("KVC026", "uses-reserved", Severity.Error, "CPUs reserved for the host");
+
+    /// <summary>Under strict pinning, more vCPUs than CPUs in the set.</summary>
+    public static readonly DiagnosticDescriptor VcpusExceedSet = new("KVC027", "vcpus-exceed-set", Severity.Error, "more vCPUs than CPUs under strict pinning");
+
+    /// <summary>A strict VM with strict memory spans NUMA nodes without saying so.</summary>
+    public static readonly DiagnosticDescriptor SpansNodes = new("KVC028", "spans-numa-nodes", Severity.Error, "strict VM spans NUMA nodes");
+
+    /// <summary>An <c>smt = isolate</c> VM shares a core with another VM.</summary>
+    public static readonly DiagnosticDescriptor SharesCore = new("KVC029", "isolate-shares-core", Severity.Error, "smt=isolate VM shares a core");
+
+    /// <summary>Declared memory exceeds the host's memory after <c>memory_reserved</c>.</summary>
+    public static readonly DiagnosticDescriptor HostMemory = new("KVC030", "host-memory", Severity.Error, "memory exceeds the host");
+
+    /// <summary>Memory placed on a NUMA node exceeds that node after its share of <c>memory_reserved</c>.</summary>
+    public static readonly DiagnosticDescriptor NodeMemory = new("KVC031", "node-memory", Severity.Error, "memory exceeds a NUMA node");
+
+    /// <summary>Huge pages asked for exceed the free pages of that size.</summary>
+    public static readonly DiagnosticDescriptor HugePages = new("KVC032", "hugepages", Severity.Error, "not enough free huge pages");
+
+    /// <summary>Shared-pool vCPUs exceed <c>overcommit</c> times the pool.</summary>
+    public static readonly DiagnosticDescriptor Overcommit = new("KVC033", "overcommit", Severity.Error, "shared pool over its overcommit ratio");
+
+    /// <summary><c>cpufreq</c> names a governor this host does not offer.</summary>
+    public static readonly DiagnosticDescriptor Governor = new("KVC034", "cpufreq-governor", Severity.Error, "governor not offered by this host");
+
+    /// <summary><c>cpufreq_max</c> outside the CPUs' frequency range.</summary>
+    public static readonly DiagnosticDescriptor CpuFreqMax = new("KVC035", "cpufreq-max", Severity.Error, "cpufreq_max outside the hardware range");
+
+    /// <summary>Dedicated VMs on <c>auto</c> need more CPUs than are left.</summary>
+    public static readonly DiagnosticDescriptor DedicatedCapacity = new("KVC036", "dedicated-capacity", Severity.Error, "not enough CPUs left for auto VMs");
+
+    /// <summary>The host <c>cpuset</c> and <c>reserved</c> overlap, or leave no CPU for VMs.</summary>
+    public static readonly DiagnosticDescriptor HostPools = new("KVC037", "host-pools", Severity.Error, "cpuset and reserved conflict");
+
+    /// <summary><c>numa_nodes</c> names a node the host lacks.</summary>
+    public static readonly DiagnosticDescriptor NodeAbsent = new("KVC038", "numa-node-absent", Severity.Error, "NUMA node not present");
+
+    /// <summary>Under strict pinning, fewer vCPUs than CPUs: some dedicated CPUs stay idle.</summary>
+    public static readonly DiagnosticDescriptor IdleCpus = new("KVC039", "idle-dedicated-cpus", Severity.Warning, "dedicated CPUs left idle");
+
+    /// <summary><c>smt = require</c> with explicit CPUs that are not whole cores.</summary>
+    public static readonly DiagnosticDescriptor WholeCores = new("KVC040", "smt-whole-cores", Severity.Error, "smt=require needs whole cores");
+
+    /// <summary><c>cpu_limit</c> above the VM's vCPU count can never bind.</summary>
+    public static readonly DiagnosticDescriptor LimitAboveVcpus = new("KVC041", "cpu-limit-above-vcpus", Severity.Warning, "cpu_limit above vcpus has no effect");
+
+    /// <summary>Real-time scheduling (fifo/rr) on CPUs shared with other work can starve the host.</summary>
+    public static readonly DiagnosticDescriptor RealtimeShared = new("KVC042", "realtime-shared", Severity.Warning, "real-time vCPUs on shared CPUs");
+
+    /// <summary>Memory was not declared, so NUMA and memory fit are not checked for this VM.</summary>
+    public static readonly DiagnosticDescriptor MemoryUnmanaged = new("KVC043", "memory-unmanaged", Severity.Info, "memory not declared");
+
+    /// <summary>Huge pages of a size this host has no pool of.</summary>
+    public static readonly DiagnosticDescriptor HugePageSize = new("KVC044", "hugepage-size", Severity.Error, "no huge pages of that size");
+
+    // ---- Could not run (exit 2) ------------------------------------------------------------------
+
+    /// <summary>The configuration directory does not exist or is not a directory.</summary>
+    public static readonly DiagnosticDescriptor NoDirectory = new("KVC090", "no-config-directory", Severity.Error, "configuration directory missing");
+
+    /// <summary>The directory or a file is writable by group or others (sshd's StrictModes).</summary>
+    public static readonly DiagnosticDescriptor UnsafePermissions = new("KVC091", "unsafe-permissions", Severity.Error, "writable by group or others");
+
+    /// <summary>The sysroot holds no Linux sysfs CPU tree.</summary>
+    public static readonly DiagnosticDescriptor NotSysfs = new("KVC092", "not-sysfs", Severity.Error, "not a Linux sysfs tree");
+
+    /// <summary>A file or directory could not be read (permissions, I/O error).</summary>
+    public static readonly DiagnosticDescriptor Unreadable = new("KVC093", "unreadable", Severity.Error, "cannot read");
+
+    /// <summary>All descriptors, in code order.</summary>
+    public static IReadOnlyList<DiagnosticDescriptor> All { get; } =
+        typeof(Rules).GetFields()
+            .Where(f => f.FieldType == typeof(DiagnosticDescriptor))
+            .Select(f => (DiagnosticDescriptor)f.GetValue(null)!)
+            .OrderBy(d => d.Code, StringComparer.Ordinal)
+            .ToList();
+}

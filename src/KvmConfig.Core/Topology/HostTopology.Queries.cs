@@ -1,0 +1,60 @@
+namespace KvmConfig.Core.Topology;
+
+/// <summary>Derived views of a topology: cores, sockets, cache groups, lookups by CPU.</summary>
+public sealed partial record HostTopology
+{
+    private Dictionary<int, LogicalCpu>? _byId;
+
+    /// <summary>The online CPU <paramref name="id"/>, or null when it is offline or absent.</summary>
+    public LogicalCpu? Cpu(int id)
+    {
+        _byId ??= Cpus.ToDictionary(c => c.Id);
+        return _byId.GetValueOrDefault(id);
+    }
+
+    /// <summary>The node <paramref name="id"/>, or null.</summary>
+    public NumaNode? Node(int id) => Nodes.FirstOrDefault(n => n.Id == id);
+
+    /// <summary>lscpu's "CPU(s)" and the seed's "physical CPUs": the number of online logical CPUs.</summary>
+    public int OnlineCpuCount => Online.Count;
+
+    /// <summary>Physical cores, each as the set of its online hardware threads, ordered by first CPU.</summary>
+    public IReadOnlyList<CpuSet> Cores =>
+        Cpus.Select(c => c.ThreadSiblings.Intersect(Online))
+            .Distinct()
+            .OrderBy(s => s.First)
+            .ToList();
+
+    /// <summary>Package (socket) ids, ascending.</summary>
+    public IReadOnlyList<int> Packages => Cpus.Select(c => c.PackageId).Distinct().Order().ToList();
+
+    /// <summary>Largest number of online threads on one core (1 without SMT).</summary>
+    public int ThreadsPerCore => Cpus.Count == 0 ? 0 : Cpus.Max(c => c.ThreadSiblings.Intersect(Online).Count);
+
+    /// <summary>Cores per socket (the largest socket when they differ).</summary>
+    public int CoresPerPackage =>
+        Cpus.Count == 0 ? 0 : Cores.GroupBy(core => Cpu(core.First)!.PackageId).Max(g => g.Count());
+
+    /// <summary>Online CPUs of each L3 group (last-level cache), ordered by first CPU; empty when caches are unknown.</summary>
+    public IReadOnlyList<CpuSet> L3Groups =>
+        Cpus.Where(c => c.L3 is not null)
+            .Select(c => c.L3!.Intersect(Online))
+            .Distinct()
+            .OrderBy(s => s.First)
+            .ToList();
+
+    /// <summary>The online CPUs of package <paramref name="packageId"/>.</summary>
+    public CpuSet PackageCpus(int packageId) => CpuSet.Of(Cpus.Where(c => c.PackageId == packageId).Select(c => c.Id));
+
+    /// <summary>Nodes holding any CPU of <paramref name="cpus"/>, as a set of node ids.</summary>
+    public CpuSet NodesOf(CpuSet cpus) =>
+        CpuSet.Of(cpus.Select(Cpu).Where(c => c is not null).Select(c => c!.Node));
+
+    /// <summary>Host memory in KiB over all nodes; null when no node reports it.</summary>
+    public long? MemTotalKiB =>
+        Nodes.Any(n => n.MemTotalKiB is not null) ? Nodes.Sum(n => n.MemTotalKiB ?? 0) : null;
+
+    /// <summary>Huge page sizes present on any node, ascending, in KiB.</summary>
+    public IReadOnlyList<long> HugePageSizesKiB =>
+        Nodes.SelectMany(n => n.HugePages).Select(p => p.SizeKiB).Distinct().Order().ToList();
+}
