@@ -34,39 +34,57 @@ public sealed partial class CpuSet
 
     /// <summary>
     /// Parses a kernel hex mask: comma-separated 32-bit groups, most significant first
-    /// (<c>0000,019c6700,00019c67</c>). Throws <see cref="FormatException"/> when malformed.
+    /// (<c>0000,019c6700,00019c67</c>). As in the kernel's <c>bitmap_parse</c>, a group may be written with
+    /// fewer than 8 digits and still stands for 32 bits (<c>1,1</c> is CPUs 0 and 32); a group of more than
+    /// 8 digits, or an empty one, is an error. Throws <see cref="FormatException"/> when malformed.
     /// </summary>
     public static CpuSet ParseHexMask(string text)
     {
         string trimmed = text.Trim();
-        var builder = new Builder();
-        int bit = 0;
-        for (int i = trimmed.Length - 1; i >= 0; i--)
+        if (trimmed.Length == 0)
         {
-            char c = trimmed[i];
-            if (c == ',')
+            return Empty;
+        }
+
+        for (int i = 0; i < trimmed.Length; i++)
+        {
+            if (trimmed[i] != ',' && !char.IsAsciiHexDigit(trimmed[i]))
             {
-                continue;
+                throw new FormatException($"'{trimmed[i]}' at column {i + 1} of \"{trimmed}\" is not a hex digit");
+            }
+        }
+
+        var builder = new Builder();
+        string[] groups = trimmed.Split(',');
+        int groupEnd = trimmed.Length;
+        for (int g = groups.Length - 1, firstCpu = 0; g >= 0; g--, firstCpu += 32)
+        {
+            string digits = groups[g];
+            int groupStart = groupEnd - digits.Length;
+            if (digits.Length is 0 or > 8)
+            {
+                string found = digits.Length == 0 ? "an empty group" : $"group \"{digits}\" ({digits.Length} digits)";
+                throw new FormatException(
+                    $"{found} at column {groupStart + 1} of \"{trimmed}\": each comma-separated group is 32 bits, 1 to 8 hex digits");
             }
 
-            if (!char.IsAsciiHexDigit(c))
+            uint word = uint.Parse(digits, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture);
+            for (int b = 0; b < 32; b++)
             {
-                throw new FormatException($"'{c}' at column {i + 1} of \"{trimmed}\" is not a hex digit");
-            }
-
-            int nibble = int.Parse(c.ToString(), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
-            for (int b = 0; b < 4; b++, bit++)
-            {
-                if ((nibble & (1 << b)) != 0)
+                if ((word & (1U << b)) == 0)
                 {
-                    if (bit > MaxCpuId)
-                    {
-                        throw new FormatException($"mask \"{trimmed}\" sets CPU {bit}, above the largest CPU id {MaxCpuId}");
-                    }
-
-                    builder.Add(bit);
+                    continue;
                 }
+
+                if (firstCpu + b > MaxCpuId)
+                {
+                    throw new FormatException($"mask \"{trimmed}\" sets CPU {firstCpu + b}, above the largest CPU id {MaxCpuId}");
+                }
+
+                builder.Add(firstCpu + b);
             }
+
+            groupEnd = groupStart - 1;
         }
 
         return builder.ToCpuSet();
@@ -137,7 +155,7 @@ public sealed partial class CpuSet
 
                 if (_text[_pos] != ',')
                 {
-                    error = Wrong(_pos, "expected ',' between items");
+                    error = Wrong(_pos, $"expected ',' between items, not '{_text[_pos]}'");
                     return false;
                 }
 
@@ -171,7 +189,7 @@ public sealed partial class CpuSet
             {
                 if (exclude)
                 {
-                    error = Wrong(_pos, "libvirt's '^' excludes a single CPU, not a range");
+                    error = Wrong(_pos, $"'^{first}-': libvirt's '^' excludes a single CPU, not a range");
                     return false;
                 }
 
@@ -210,7 +228,7 @@ public sealed partial class CpuSet
 
                     if (group == 0 || used > group)
                     {
-                        error = new CpuListError(groupStart, _pos - groupStart, $"stride {used}/{group} needs 0 < used <= group");
+                        error = new CpuListError(groupStart, _pos - groupStart, $"stride {used}/{group} needs a group of at least 1 CPU and used <= group");
                         return false;
                     }
                 }

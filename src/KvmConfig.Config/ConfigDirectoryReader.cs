@@ -1,0 +1,127 @@
+using System.Text;
+using System.Text.Unicode;
+using KvmConfig.Config.Syntax;
+using KvmConfig.Core;
+using KvmConfig.Core.Diagnostics;
+
+namespace KvmConfig.Config;
+
+/// <summary>Every <c>*.conf</c> of a directory, parsed, with the syntax diagnostics found on the way.</summary>
+/// <param name="Directory">The directory as the user named it.</param>
+/// <param name="Documents">Parsed files in lexical order (files that are not UTF-8 are left out).</param>
+/// <param name="Diagnostics">Syntax diagnostics, in file and line order.</param>
+public sealed record ConfigSource(string Directory, IReadOnlyList<ConfigDocument> Documents, IReadOnlyList<Diagnostic> Diagnostics);
+
+/// <summary>
+/// Reads a <c>kvmconfig.d</c> directory as sysctl.d does: every <c>*.conf</c> in lexical (ordinal) order, other
+/// files ignored. Refuses, like sshd's StrictModes, a directory or file that group or others may write: such a
+/// file could pin a VM onto the host's own CPUs. Environment failures throw <see cref="KvmConfigException"/>.
+/// </summary>
+public sealed class ConfigDirectoryReader(string directory)
+{
+    /// <summary>Default location.</summary>
+    public const string DefaultDirectory = "/etc/kvmconfig.d";
+
+    private const UnixFileMode GroupOrOtherWrite = UnixFileMode.GroupWrite | UnixFileMode.OtherWrite;
+
+    /// <summary>Reads and parses the directory.</summary>
+    public ConfigSource Read()
+    {
+        if (File.Exists(directory))
+        {
+            throw new KvmConfigException(Rules.NoDirectory, $"{directory} is a file, not a configuration directory", directory,
+                "pass the directory that holds the *.conf files with --config-dir");
+        }
+
+        if (!Directory.Exists(directory))
+        {
+            throw new KvmConfigException(Rules.NoDirectory, $"configuration directory {directory} does not exist", directory,
+                $"create it (mkdir -m 755 {directory}) and add files such as 00-cpu.conf, or pass --config-dir DIR");
+        }
+
+        RefuseUnsafe(directory, "directory");
+        string[] files;
+        try
+        {
+            files = Directory.EnumerateFiles(directory, "*.conf", SearchOption.TopDirectoryOnly)
+                .Where(f => f.EndsWith(".conf", StringComparison.Ordinal))
+                .Order(StringComparer.Ordinal)
+                .ToArray();
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            throw new KvmConfigException(Rules.Unreadable, $"cannot list {directory}: {e.Message}", directory, "check the directory's permissions", e);
+        }
+
+        var diagnostics = new List<Diagnostic>();
+        var documents = new List<ConfigDocument>(files.Length);
+        if (files.Length == 0)
+        {
+            diagnostics.Add(Diagnostic.Create(Rules.EmptyDirectory,
+                $"{directory} holds no *.conf files, so nothing is declared",
+                null,
+                "add 00-cpu.conf for the host policy and one NN-NAME.conf per VM (see examples/seed)"));
+        }
+
+        foreach (string file in files)
+        {
+            RefuseUnsafe(file, "file");
+            byte[] bytes;
+            try
+            {
+                bytes = File.ReadAllBytes(file);
+            }
+            catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+            {
+                throw new KvmConfigException(Rules.Unreadable, $"cannot read {file}: {e.Message}", file, "check the file's permissions", e);
+            }
+
+            if (Decode(file, bytes, diagnostics) is { } text)
+            {
+                documents.Add(ConfigParser.Parse(file, text, diagnostics));
+            }
+        }
+
+        return new ConfigSource(directory, documents, diagnostics);
+    }
+
+    private static void RefuseUnsafe(string path, string what)
+    {
+        UnixFileMode mode = File.GetUnixFileMode(path);
+        if ((mode & GroupOrOtherWrite) != 0)
+        {
+            string who = (mode & GroupOrOtherWrite) == GroupOrOtherWrite ? "group and others" : (mode & UnixFileMode.GroupWrite) != 0 ? "its group" : "others";
+            throw new KvmConfigException(Rules.UnsafePermissions,
+                $"{what} {path} is writable by {who} (mode {Octal(mode)}); kvmconfig refuses it, as sshd's StrictModes does",
+                path,
+                $"chmod go-w {path}");
+        }
+    }
+
+    private static string Octal(UnixFileMode mode) => Convert.ToString((int)mode, 8).PadLeft(4, '0');
+
+    // Decodes strictly: a Latin-1 file saved by an editor must not silently turn 'µ' into U+FFFD.
+    private static string? Decode(string file, byte[] bytes, List<Diagnostic> diagnostics)
+    {
+        ReadOnlySpan<byte> span = bytes;
+        if (span.StartsWith("\uFEFF"u8))
+        {
+            span = span[3..];
+        }
+
+        var chars = new char[span.Length];
+        if (Utf8.ToUtf16(span, chars, out int read, out int written, replaceInvalidSequences: false) == System.Buffers.OperationStatus.Done)
+        {
+            return new string(chars, 0, written);
+        }
+
+        int line = 1 + span[..read].Count((byte)'\n');
+        int lineStart = span[..read].LastIndexOf((byte)'\n') + 1;
+        int column = 1 + Encoding.UTF8.GetCharCount(span[lineStart..read]);
+        diagnostics.Add(Diagnostic.Create(Rules.NotUtf8,
+            $"{file} is not valid UTF-8: byte 0x{span[read]:x2} at line {line}, column {column}",
+            new SourceSpan(file, line, column, 1),
+            $"convert it, e.g. iconv -f latin1 -t utf-8 {file} > {file}.new && mv {file}.new {file}"));
+        return null;
+    }
+}

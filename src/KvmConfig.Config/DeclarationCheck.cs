@@ -1,0 +1,47 @@
+using KvmConfig.Config.Semantics;
+using KvmConfig.Core.Diagnostics;
+using KvmConfig.Core.Specs;
+using KvmConfig.Core.Topology;
+using KvmConfig.Core.Validation;
+
+namespace KvmConfig.Config;
+
+/// <summary>The outcome of checking a directory against a host.</summary>
+/// <param name="Source">The files read.</param>
+/// <param name="Declaration">What could be bound (VMs with errors that prevent building them are absent).</param>
+/// <param name="Diagnostics">Every finding, in file, line and column order; findings without a place last.</param>
+public sealed record CheckReport(ConfigSource Source, Declaration Declaration, IReadOnlyList<Diagnostic> Diagnostics)
+{
+    /// <summary>Number of errors.</summary>
+    public int Errors => Diagnostics.Count(d => d.Severity == Severity.Error);
+
+    /// <summary>Number of warnings.</summary>
+    public int Warnings => Diagnostics.Count(d => d.Severity == Severity.Warning);
+
+    /// <summary>True when there is no error (warnings allowed).</summary>
+    public bool Ok => Errors == 0;
+}
+
+/// <summary>Syntax, then semantics, then the host rules: what <c>kvmconfig check</c> does, as a library call.</summary>
+public static class DeclarationCheck
+{
+    /// <summary>Reads <paramref name="directory"/> and checks it against <paramref name="host"/>.</summary>
+    public static CheckReport Run(string directory, HostTopology host) => Run(new ConfigDirectoryReader(directory).Read(), host);
+
+    /// <summary>Checks already-read files against <paramref name="host"/>.</summary>
+    public static CheckReport Run(ConfigSource source, HostTopology host)
+    {
+        (Declaration declaration, IReadOnlyList<Diagnostic> binding) = DeclarationBinder.Bind(source.Documents);
+        IEnumerable<Diagnostic> all = source.Diagnostics.Concat(binding).Concat(DeclarationRules.Check(declaration, host));
+        List<Diagnostic> ordered = all
+            .Select((d, i) => (d, i))
+            .OrderBy(p => p.d.Span is null ? 1 : 0)
+            .ThenBy(p => p.d.Span?.File, StringComparer.Ordinal)
+            .ThenBy(p => p.d.Span?.Line)
+            .ThenBy(p => p.d.Span?.Column)
+            .ThenBy(p => p.i)
+            .Select(p => p.d)
+            .ToList();
+        return new CheckReport(source, declaration, ordered);
+    }
+}

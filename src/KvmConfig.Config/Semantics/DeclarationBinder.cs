@@ -1,0 +1,451 @@
+using KvmConfig.Config.Syntax;
+using KvmConfig.Core;
+using KvmConfig.Core.Diagnostics;
+using KvmConfig.Core.Specs;
+
+namespace KvmConfig.Config.Semantics;
+
+/// <summary>
+/// Phase two: parsed documents into a validated <see cref="Declaration"/>. Resolves aliases, drop-in overrides
+/// of <c>[host]</c>, profiles and defaults, and parses every value. Knows nothing of the host: rules that need
+/// the machine (CPU exists, NUMA fit, governors) live in Core's <c>DeclarationRules</c>.
+/// </summary>
+/// <remarks>
+/// A VM key's value comes from, in order: the VM's own section, its profile (user <c>[profile]</c> keys over
+/// the built-in ones), the <c>[host]</c> default for inheritable keys, the built-in default.
+/// </remarks>
+public sealed class DeclarationBinder
+{
+    private readonly List<Diagnostic> _diagnostics = [];
+
+    private DeclarationBinder()
+    {
+    }
+
+    /// <summary>Binds <paramref name="documents"/>; returns the declaration (null when a VM could not be built) and the diagnostics.</summary>
+    public static (Declaration Declaration, IReadOnlyList<Diagnostic> Diagnostics) Bind(IReadOnlyList<ConfigDocument> documents)
+    {
+        var binder = new DeclarationBinder();
+        Declaration declaration = binder.Run(documents);
+        return (declaration, binder._diagnostics);
+    }
+
+    private Declaration Run(IReadOnlyList<ConfigDocument> documents)
+    {
+        List<ConfigSection> sections = documents.SelectMany(d => d.Sections).ToList();
+        foreach (ConfigSection section in sections)
+        {
+            CheckKeys(section);
+        }
+
+        RawSection host = Merge(sections.Where(s => s.Kind == SectionKind.Host), "[host]", reportOverrides: true);
+        RawSection cost = Merge(sections.Where(s => s.Kind == SectionKind.Cost), "[cost]", reportOverrides: true);
+        Dictionary<string, RawSection> profiles = BuildProfiles(sections);
+
+        HostPolicy policy = BindHost(host);
+        var vms = new List<VmSpec>();
+        var seen = new Dictionary<string, ConfigSection>(StringComparer.Ordinal);
+        foreach (ConfigSection section in sections.Where(s => s.Kind == SectionKind.Vm))
+        {
+            if (seen.TryGetValue(section.Name!, out ConfigSection? first))
+            {
+                _diagnostics.Add(Diagnostic.Create(Rules.DuplicateVm,
+                    $"VM '{section.Name}' is declared twice",
+                    section.HeaderSpan,
+                    $"keep one declaration of {section.Name}; kvmconfig uses the first and ignores this one",
+                    [new DiagnosticNote($"first declared here", first.HeaderSpan)]));
+                continue;
+            }
+
+            seen[section.Name!] = section;
+            RawSection raw = Merge([section], section.Title, reportOverrides: false);
+            if (BindVm(section, raw, policy, profiles) is { } vm)
+            {
+                vms.Add(vm);
+            }
+        }
+
+        var profileSpecs = profiles.ToDictionary(
+            p => p.Key,
+            p => new ProfileSpec(p.Key, p.Value.Values.ToDictionary(v => v.Key, v => v.Value.Text), p.Value.Origins),
+            StringComparer.Ordinal);
+        return new Declaration(policy, vms, profileSpecs, BindCost(cost));
+    }
+
+    // ---- keys -------------------------------------------------------------------------------------
+
+    private void CheckKeys(ConfigSection section)
+    {
+        var firstSeen = new Dictionary<string, ConfigEntry>(StringComparer.Ordinal);
+        foreach (ConfigEntry entry in section.Entries)
+        {
+            KeyDefinition? key = KeyCatalog.Find(entry.Key);
+            if (key is null || !key.Sections.Contains(section.Kind))
+            {
+                _diagnostics.Add(Diagnostic.Create(Rules.UnknownKey,
+                    $"unknown key '{entry.Key}' in {section.Title}",
+                    entry.KeySpan,
+                    UnknownKeyHint(entry.Key, key, section.Kind)));
+                continue;
+            }
+
+            if (firstSeen.TryGetValue(key.Name, out ConfigEntry? earlier))
+            {
+                _diagnostics.Add(Diagnostic.Create(Rules.DuplicateKey,
+                    $"'{key.Name}' is set twice in {section.Title}; '{entry.Value}' replaces '{earlier.Value}'",
+                    entry.KeySpan,
+                    "delete one of the two lines",
+                    [new DiagnosticNote("first set here", earlier.KeySpan)]));
+            }
+
+            firstSeen[key.Name] = entry;
+        }
+    }
+
+    private static string UnknownKeyHint(string key, KeyDefinition? elsewhere, SectionKind kind)
+    {
+        string section = kind.ToString().ToLowerInvariant();
+        if (elsewhere is not null)
+        {
+            string where = string.Join(" or ", elsewhere.Sections.Select(s => $"[{s.ToString().ToLowerInvariant()}]"));
+            return $"'{elsewhere.Name}' belongs in {where}, not in [{section}]";
+        }
+
+        string? near = Suggest.Closest(key, KeyCatalog.SpellingsFor(kind));
+        return near is not null
+            ? $"did you mean '{near}'?"
+            : $"see docs/configuration.md for the keys of [{section}]";
+    }
+
+    // One value as written: its text and where (null for built-in profile values).
+    private sealed record RawValue(string Text, SourceSpan? Span, SourceSpan? KeySpan);
+
+    // The effective keys of a section (canonical names), after later lines and later files override.
+    private sealed record RawSection(SourceSpan? Header, IReadOnlyDictionary<string, RawValue> Values)
+    {
+        public Origins Origins => new(Header, Values.Where(v => v.Value.Span is not null).ToDictionary(v => v.Key, v => v.Value.Span!));
+    }
+
+    private RawSection Merge(IEnumerable<ConfigSection> sections, string title, bool reportOverrides)
+    {
+        var values = new Dictionary<string, RawValue>(StringComparer.Ordinal);
+        SourceSpan? header = null;
+        foreach (ConfigSection section in sections)
+        {
+            header ??= section.HeaderSpan;
+            foreach (ConfigEntry entry in section.Entries)
+            {
+                KeyDefinition? key = KeyCatalog.Find(entry.Key);
+                if (key is null || !key.Sections.Contains(section.Kind))
+                {
+                    continue;
+                }
+
+                if (reportOverrides && values.TryGetValue(key.Name, out RawValue? earlier) && earlier.Span!.File != entry.ValueSpan.File)
+                {
+                    _diagnostics.Add(Diagnostic.Create(Rules.HostOverride,
+                        $"{title} {key.Name} = {entry.Value} overrides {earlier.Text} from {Path.GetFileName(earlier.Span.File)}",
+                        entry.KeySpan,
+                        "drop-in files are read in lexical order; the last one wins",
+                        [new DiagnosticNote("overridden value", earlier.Span)]));
+                }
+
+                values[key.Name] = new RawValue(entry.Value, entry.ValueSpan, entry.KeySpan);
+            }
+        }
+
+        return new RawSection(header, values);
+    }
+
+    private Dictionary<string, RawSection> BuildProfiles(List<ConfigSection> sections)
+    {
+        var profiles = BuiltInProfiles.All.ToDictionary(
+            p => p.Key,
+            p => new RawSection(null, p.Value.ToDictionary(v => v.Key, v => new RawValue(v.Value, null, null))),
+            StringComparer.Ordinal);
+
+        foreach (IGrouping<string, ConfigSection> group in sections.Where(s => s.Kind == SectionKind.Profile).GroupBy(s => s.Name!))
+        {
+            RawSection user = Merge(group, $"[profile {group.Key}]", reportOverrides: true);
+            var values = profiles.TryGetValue(group.Key, out RawSection? builtIn)
+                ? new Dictionary<string, RawValue>(builtIn.Values)
+                : new Dictionary<string, RawValue>(StringComparer.Ordinal);
+            foreach ((string key, RawValue value) in user.Values)
+            {
+                values[key] = value;
+            }
+
+            profiles[group.Key] = new RawSection(user.Header, values);
+
+            // A profile is checked where it is written, even when no VM uses it.
+            var probe = new ValueReader(this, profiles[group.Key], null);
+            probe.ParseAllVmKeys();
+        }
+
+        return profiles;
+    }
+
+    // ---- [host] -----------------------------------------------------------------------------------
+
+    private HostPolicy BindHost(RawSection host)
+    {
+        var r = new ValueReader(this, host, null);
+        var d = new HostPolicy();
+        return new HostPolicy
+        {
+            CpuSet = r.Get("cpuset", t => Optional(ValueSyntax.CpuList(t, "cpuset")), d.CpuSet),
+            Reserved = r.Get("reserved", t => Optional(ValueSyntax.CpuList(t, "reserved")), d.Reserved),
+            Pinning = r.Get("cpuspinlock", Pinning, d.Pinning),
+            Scheduling = r.Get("cpuscheduling", t => ValueSyntax.Scheduling(t, "cpuscheduling"), d.Scheduling)!,
+            Overcommit = r.Get("overcommit", Overcommit, d.Overcommit)!,
+            MaxVmShare = r.Get("max_vm_share", t => ValueSyntax.Fraction(t, "max_vm_share"), d.MaxVmShare)!,
+            Smt = r.Get("smt", Smt, d.Smt),
+            Emulator = r.Get("emulator", Emulator, d.Emulator),
+            Numa = r.Get("numa", Numa, d.Numa),
+            HugePages = r.Get("hugepages", HugePages, d.HugePages),
+            MemoryReservedMiB = r.Get("memory_reserved", t => ValueSyntax.SizeMiB(t, "memory_reserved"), d.MemoryReservedMiB),
+            CpuFreq = r.Get("cpufreq", Governor, d.CpuFreq)!,
+            CpuFreqMax = r.Get("cpufreq_max", t => Optional(ValueSyntax.Frequency(t, "cpufreq_max")), d.CpuFreqMax),
+            Origins = host.Origins,
+        };
+    }
+
+    // ---- [vm NAME] --------------------------------------------------------------------------------
+
+    private VmSpec? BindVm(ConfigSection section, RawSection own, HostPolicy host, Dictionary<string, RawSection> profiles)
+    {
+        var r = new ValueReader(this, own, null);
+        string? profileName = r.Get<string?>("profile", t => ValueSyntax.Name(t, "profile")!, null);
+        RawSection? profile = null;
+        if (profileName is not null && !profiles.TryGetValue(profileName, out profile))
+        {
+            string? near = Suggest.Closest(profileName, profiles.Keys);
+            _diagnostics.Add(Diagnostic.Create(Rules.UnknownProfile,
+                $"VM '{section.Name}' uses profile '{profileName}', which is neither built in nor declared",
+                own.Values["profile"].Span,
+                near is not null
+                    ? $"did you mean '{near}'? Profiles: {string.Join(", ", profiles.Keys.Order())}"
+                    : $"declare [profile {profileName}] or use one of: {string.Join(", ", profiles.Keys.Order())}"));
+        }
+
+        r = new ValueReader(this, own, profile is null ? null : (profileName!, profile));
+        CpuSet? cpus = r.Get("cpus", t => ValueSyntax.AutoOrCpuList(t, "cpus"), null);
+        PinningMode pinning = r.Get("cpuspinlock", Pinning, host.Pinning);
+        int? vcpus = r.Get<int?>("vcpus", t => Nullable(ValueSyntax.Integer(t, 1, 4096, "vcpus")), null);
+        if (vcpus is null && cpus is not null && pinning == PinningMode.Strict)
+        {
+            vcpus = cpus.Count;
+            _diagnostics.Add(Diagnostic.Create(Rules.Defaulted,
+                $"VM '{section.Name}' gets vcpus = {cpus.Count}, one per CPU of cpus = {cpus}",
+                own.Values["cpus"].Span,
+                "strict pinning maps vCPU i to the i-th CPU of the list"));
+        }
+
+        if (vcpus is null)
+        {
+            if (!r.Failed("vcpus"))
+            {
+                _diagnostics.Add(Diagnostic.Create(Rules.MissingKey,
+                    $"VM '{section.Name}' has no vcpus, and none can be derived",
+                    section.HeaderSpan,
+                    "add vcpus = N, or cpus = LIST with cpuspinlock = strict, or profile = database|web|monitoring"));
+            }
+
+            return null;
+        }
+
+        return new VmSpec
+        {
+            Name = section.Name!,
+            Vcpus = vcpus.Value,
+            Cpus = cpus,
+            Pinning = pinning,
+            Scheduling = r.Get("cpuscheduling", t => ValueSyntax.Scheduling(t, "cpuscheduling"), host.Scheduling)!,
+            Smt = r.Get("smt", Smt, host.Smt),
+            Emulator = r.Get("emulator", Emulator, host.Emulator),
+            Numa = r.Get("numa", Numa, host.Numa),
+            HugePages = r.Get("hugepages", HugePages, host.HugePages),
+            CpuWeight = r.Get("cpu_weight", t => ValueSyntax.Integer(t, 1, 10000, "cpu_weight"), 100),
+            CpuLimit = r.Get<double?>("cpu_limit", t => Nullable(ValueSyntax.Number(t, 0, 4096, "cpu_limit")), null),
+            MemoryMiB = r.Get<long?>("memory", t => Nullable(ValueSyntax.SizeMiB(t, "memory")), null),
+            NumaNodes = r.Get("numa_nodes", t => ValueSyntax.AutoOrCpuList(t, "numa_nodes"), null),
+            DiskWeight = r.Get<int?>("disk_weight", t => Nullable(ValueSyntax.Integer(t, 100, 1000, "disk_weight")), null),
+            DiskReadBytesPerSec = r.Get<long?>("disk_read_bps", t => Nullable(Bytes(ValueSyntax.RateBitsPerSec(t, "disk_read_bps"))), null),
+            DiskWriteBytesPerSec = r.Get<long?>("disk_write_bps", t => Nullable(Bytes(ValueSyntax.RateBitsPerSec(t, "disk_write_bps"))), null),
+            DiskIops = r.Get<long?>("disk_iops", t => Nullable<long>(Long(ValueSyntax.Integer(t, 1, int.MaxValue, "disk_iops"))), null),
+            NetBandwidthBitsPerSec = r.Get<long?>("net_bandwidth", t => Nullable(ValueSyntax.RateBitsPerSec(t, "net_bandwidth")), null),
+            Profile = profile is null ? null : profileName,
+            Group = r.Get<string?>("group", t => ValueSyntax.Name(t, "group")!, null),
+            Host = r.Get<string?>("host", t => ValueSyntax.Name(t, "host")!, null),
+            Origins = r.Origins,
+        };
+    }
+
+    // ---- [cost] -----------------------------------------------------------------------------------
+
+    private CostSpec BindCost(RawSection cost)
+    {
+        var r = new ValueReader(this, cost, null);
+        var d = new CostSpec();
+        return new CostSpec
+        {
+            Currency = r.Get("currency", Currency, d.Currency)!,
+            HostPrice = r.Get<decimal?>("host_price", t => Nullable(ValueSyntax.Amount(t, "host_price")), null),
+            AmortizationYears = r.Get("amortization_years", t => Positive(ValueSyntax.Amount(t, "amortization_years"), "amortization_years"), d.AmortizationYears),
+            PowerWatts = r.Get<decimal?>("power_watts", t => Nullable(ValueSyntax.Amount(t, "power_watts")), null),
+            EnergyPricePerKWh = r.Get<decimal?>("energy_price_kwh", t => Nullable(ValueSyntax.Amount(t, "energy_price_kwh")), null),
+            Pue = r.Get("pue", t => Pue(ValueSyntax.Amount(t, "pue")), d.Pue),
+            OpexPerHostYear = r.Get<decimal?>("opex_per_host_year", t => Nullable(ValueSyntax.Amount(t, "opex_per_host_year")), null),
+            Origins = cost.Origins,
+        };
+    }
+
+    // ---- value parsers for enumerations and ranges -----------------------------------------------
+
+    private static Parsed<PinningMode> Pinning(string t) =>
+        ValueSyntax.Choice(t, "cpuspinlock", ("strict", PinningMode.Strict), ("float", PinningMode.Float), ("none", PinningMode.None));
+
+    private static Parsed<SmtPolicy> Smt(string t) =>
+        ValueSyntax.Choice(t, "smt", ("prefer", SmtPolicy.Prefer), ("isolate", SmtPolicy.Isolate), ("require", SmtPolicy.Require));
+
+    private static Parsed<EmulatorPlacement> Emulator(string t) =>
+        ValueSyntax.Choice(t, "emulator", ("reserved", EmulatorPlacement.Reserved), ("shared", EmulatorPlacement.Shared), ("isolate", EmulatorPlacement.Isolate));
+
+    private static Parsed<MemoryMode> Numa(string t) =>
+        ValueSyntax.Choice(t, "numa", ("strict", MemoryMode.Strict), ("preferred", MemoryMode.Preferred), ("interleave", MemoryMode.Interleave), ("restrictive", MemoryMode.Restrictive));
+
+    private static Parsed<HugePageBacking> HugePages(string t) =>
+        ValueSyntax.Choice(t, "hugepages", ("none", HugePageBacking.None), ("2M", HugePageBacking.TwoMiB), ("1G", HugePageBacking.OneGiB));
+
+    // overcommit reads as "one physical CPU : N vCPUs", N from 1 to 5.
+    private static Parsed<Ratio> Overcommit(string t)
+    {
+        Parsed<Ratio> ratio = ValueSyntax.Ratio(t, "overcommit");
+        if (!ratio.Ok)
+        {
+            return ratio;
+        }
+
+        Ratio r = ratio.Value!;
+        return r.Left == 1 && r.Right is >= 1 and <= 5
+            ? r
+            : new ValueError(Rules.OutOfRange, $"overcommit {t} is outside 1:1..1:5",
+                "write 1:N with N from 1 (no overcommit) to 5 shared vCPUs per physical CPU");
+    }
+
+    // The governor name is checked against the host in the rules; here only its shape.
+    private static Parsed<string> Governor(string t) =>
+        t.Length > 0 && t.All(c => char.IsAsciiLetterLower(c) || c == '_')
+            ? t
+            : new ValueError(Rules.BadValue, $"cpufreq '{t}' is not a governor name",
+                "write keep, performance, powersave, schedutil, ondemand or conservative");
+
+    private static Parsed<string> Currency(string t) =>
+        t.Length == 3 && t.All(char.IsAsciiLetterUpper)
+            ? t
+            : new ValueError(Rules.BadValue, $"currency '{t}' is not an ISO 4217 code", "write three capital letters, e.g. EUR or USD");
+
+    private static Parsed<decimal> Positive(Parsed<decimal> p, string what) =>
+        !p.Ok || p.Value > 0 ? p : new ValueError(Rules.OutOfRange, $"{what} must be above 0", $"write a positive {what}");
+
+    private static Parsed<decimal> Pue(Parsed<decimal> p) =>
+        !p.Ok || p.Value is >= 1 and <= 5 ? p : new ValueError(Rules.OutOfRange, $"pue {p.Value} is outside 1..5", "a room's PUE is at least 1.0; typical values are 1.2 to 2.0");
+
+    private static Parsed<long> Bytes(Parsed<long> bits) => bits.Ok ? bits.Value / 8 : bits.Error!;
+
+    private static Parsed<long> Long(Parsed<int> p) => p.Ok ? p.Value : p.Error!;
+
+    private static Parsed<T?> Optional<T>(Parsed<T> p)
+        where T : class => new(p.Value, p.Error);
+
+    private static Parsed<T?> Nullable<T>(Parsed<T> p)
+        where T : struct => new(p.Ok ? p.Value : null, p.Error);
+
+    /// <summary>Reads typed values from a section (falling back to a profile), reporting errors at the value.</summary>
+    private sealed class ValueReader(DeclarationBinder binder, RawSection own, (string Name, RawSection Section)? profile)
+    {
+        private readonly HashSet<string> _failed = [];
+        private readonly Dictionary<string, SourceSpan> _origins = new(StringComparer.Ordinal);
+
+        public Origins Origins => new(own.Header, _origins);
+
+        public bool Failed(string key) => _failed.Contains(key);
+
+        public T Get<T>(string key, Func<string, Parsed<T>> parse, T fallback)
+        {
+            RawValue? raw = own.Values.GetValueOrDefault(key);
+            bool fromProfile = false;
+            if (raw is null && profile is { } p && p.Section.Values.TryGetValue(key, out RawValue? inherited))
+            {
+                raw = inherited;
+                fromProfile = true;
+            }
+
+            if (raw is null)
+            {
+                return fallback;
+            }
+
+            // Where a profile's value is judged: in the [profile] section when the user wrote it, else at 'profile ='.
+            SourceSpan? at = raw.Span ?? own.Values.GetValueOrDefault("profile")?.Span ?? own.Header;
+            if (at is not null)
+            {
+                _origins[key] = at;
+            }
+
+            Parsed<T> parsed = raw.Text.Length == 0
+                ? new ValueError(Rules.BadValue, $"{key} has no value", $"write {key} = VALUE or delete the line")
+                : parse(raw.Text);
+            if (parsed.Ok)
+            {
+                return parsed.Value!;
+            }
+
+            _failed.Add(key);
+            if (!fromProfile || raw.Span is null)
+            {
+                binder.Report(parsed.Error!, at, raw.Span is not null);
+            }
+
+            return fallback;
+        }
+
+        public void ParseAllVmKeys()
+        {
+            foreach (string key in own.Values.Keys)
+            {
+                _ = key switch
+                {
+                    "vcpus" => Get<object?>(key, t => Box(ValueSyntax.Integer(t, 1, 4096, key)), null),
+                    "cpu_weight" => Get<object?>(key, t => Box(ValueSyntax.Integer(t, 1, 10000, key)), null),
+                    "cpu_limit" => Get<object?>(key, t => Box(ValueSyntax.Number(t, 0, 4096, key)), null),
+                    "memory" => Get<object?>(key, t => Box(ValueSyntax.SizeMiB(t, key)), null),
+                    "disk_weight" => Get<object?>(key, t => Box(ValueSyntax.Integer(t, 100, 1000, key)), null),
+                    "disk_read_bps" or "disk_write_bps" or "net_bandwidth" => Get<object?>(key, t => Box(ValueSyntax.RateBitsPerSec(t, key)), null),
+                    "disk_iops" => Get<object?>(key, t => Box(ValueSyntax.Integer(t, 1, int.MaxValue, key)), null),
+                    "cpuspinlock" => Get<object?>(key, t => Box(Pinning(t)), null),
+                    "cpuscheduling" => Get<object?>(key, t => Box(ValueSyntax.Scheduling(t, key)), null),
+                    "smt" => Get<object?>(key, t => Box(Smt(t)), null),
+                    "emulator" => Get<object?>(key, t => Box(Emulator(t)), null),
+                    "numa" => Get<object?>(key, t => Box(Numa(t)), null),
+                    "hugepages" => Get<object?>(key, t => Box(HugePages(t)), null),
+                    "group" => Get<object?>(key, t => Box(ValueSyntax.Name(t, key)), null),
+                    _ => null,
+                };
+            }
+        }
+
+        private static Parsed<object?> Box<T>(Parsed<T> p) => new(p.Value, p.Error);
+    }
+
+    private void Report(ValueError error, SourceSpan? at, bool pointIntoValue)
+    {
+        SourceSpan? span = at;
+        if (at is not null && pointIntoValue && error.Length > 0)
+        {
+            span = at with { Column = at.Column + error.Offset, Length = error.Length };
+        }
+
+        _diagnostics.Add(Diagnostic.Create(error.Descriptor, error.Message, span, error.Hint));
+    }
+}

@@ -1,0 +1,186 @@
+using KvmConfig.Core.Diagnostics;
+
+namespace KvmConfig.Core.Specs;
+
+/// <summary>Where each key of a section was written, so that rules can point at the value they judge.</summary>
+public sealed record Origins(SourceSpan? Header, IReadOnlyDictionary<string, SourceSpan> Keys)
+{
+    /// <summary>No source at all (specs built in code, built-in profiles).</summary>
+    public static Origins None { get; } = new(null, new Dictionary<string, SourceSpan>());
+
+    /// <summary>The value of <paramref name="key"/> if written, else the section header.</summary>
+    public SourceSpan? Of(string key) => Keys.TryGetValue(key, out SourceSpan? span) ? span : Header;
+
+    /// <summary>True when <paramref name="key"/> was written by the user for this section.</summary>
+    public bool Declared(string key) => Keys.ContainsKey(key);
+}
+
+/// <summary>The host policy (<c>[host]</c>) after defaults are applied.</summary>
+public sealed record HostPolicy
+{
+    /// <summary>Host CPUs that VMs may use; null = all online CPUs minus <see cref="Reserved"/>.</summary>
+    public CpuSet? CpuSet { get; init; }
+
+    /// <summary>CPUs kept for the host; null = CPU 0 and its SMT siblings.</summary>
+    public CpuSet? Reserved { get; init; }
+
+    /// <summary>Default pinning for VMs.</summary>
+    public PinningMode Pinning { get; init; } = PinningMode.Strict;
+
+    /// <summary>Default scheduling policy for vCPU threads.</summary>
+    public SchedulingPolicy Scheduling { get; init; } = SchedulingPolicy.Other;
+
+    /// <summary>Shared-pool vCPU:pCPU allowance, 1:1..1:5.</summary>
+    public Ratio Overcommit { get; init; } = new(1, 1);
+
+    /// <summary>Largest fraction of the physical CPUs one VM may take.</summary>
+    public Fraction MaxVmShare { get; init; } = new(1, 3);
+
+    /// <summary>Default SMT policy.</summary>
+    public SmtPolicy Smt { get; init; } = SmtPolicy.Prefer;
+
+    /// <summary>Default emulator thread placement.</summary>
+    public EmulatorPlacement Emulator { get; init; } = EmulatorPlacement.Reserved;
+
+    /// <summary>Default memory policy.</summary>
+    public MemoryMode Numa { get; init; } = MemoryMode.Strict;
+
+    /// <summary>Default memory backing.</summary>
+    public HugePageBacking HugePages { get; init; } = HugePageBacking.None;
+
+    /// <summary>Memory kept for the host, in MiB.</summary>
+    public long MemoryReservedMiB { get; init; } = 2048;
+
+    /// <summary>Governor for CPUs that VMs use, or <c>keep</c>.</summary>
+    public string CpuFreq { get; init; } = "keep";
+
+    /// <summary>Cap on scaling_max_freq, or null.</summary>
+    public FrequencyCap? CpuFreqMax { get; init; }
+
+    /// <summary>Where each key came from.</summary>
+    public Origins Origins { get; init; } = Origins.None;
+
+    /// <summary>The reserved CPUs on <paramref name="host"/>: as declared, or CPU 0 with its SMT siblings.</summary>
+    public CpuSet ReservedOn(Topology.HostTopology host) =>
+        Reserved ?? (host.Cpu(host.Online.First)?.ThreadSiblings.Intersect(host.Online) ?? Core.CpuSet.Empty);
+
+    /// <summary>The CPUs VMs may use on <paramref name="host"/>: as declared, or every online CPU; never the reserved ones.</summary>
+    public CpuSet CpuSetOn(Topology.HostTopology host) => (CpuSet ?? host.Online).Except(ReservedOn(host));
+}
+
+/// <summary>One VM's declared share of the host (<c>[vm NAME]</c>), with profile and host defaults applied.</summary>
+public sealed record VmSpec
+{
+    /// <summary>libvirt domain name.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>Number of vCPUs.</summary>
+    public required int Vcpus { get; init; }
+
+    /// <summary>Host CPUs, or null for <c>auto</c>.</summary>
+    public CpuSet? Cpus { get; init; }
+
+    /// <summary>Pinning mode.</summary>
+    public required PinningMode Pinning { get; init; }
+
+    /// <summary>Scheduling policy of the vCPU threads.</summary>
+    public required SchedulingPolicy Scheduling { get; init; }
+
+    /// <summary>SMT policy.</summary>
+    public required SmtPolicy Smt { get; init; }
+
+    /// <summary>Emulator thread placement.</summary>
+    public required EmulatorPlacement Emulator { get; init; }
+
+    /// <summary>Memory policy.</summary>
+    public required MemoryMode Numa { get; init; }
+
+    /// <summary>Memory backing.</summary>
+    public required HugePageBacking HugePages { get; init; }
+
+    /// <summary>Relative CPU weight, 1..10000.</summary>
+    public int CpuWeight { get; init; } = 100;
+
+    /// <summary>Cap in CPUs (1.5 = one and a half CPUs), or null.</summary>
+    public double? CpuLimit { get; init; }
+
+    /// <summary>Guest memory in MiB, or null when not declared (kvmconfig leaves it as libvirt has it).</summary>
+    public long? MemoryMiB { get; init; }
+
+    /// <summary>Host NUMA nodes for memory, or null for <c>auto</c>.</summary>
+    public CpuSet? NumaNodes { get; init; }
+
+    /// <summary>blkiotune weight 100..1000, or null.</summary>
+    public int? DiskWeight { get; init; }
+
+    /// <summary>Read throttle in bytes/s, or null.</summary>
+    public long? DiskReadBytesPerSec { get; init; }
+
+    /// <summary>Write throttle in bytes/s, or null.</summary>
+    public long? DiskWriteBytesPerSec { get; init; }
+
+    /// <summary>I/O operations per second throttle, or null.</summary>
+    public long? DiskIops { get; init; }
+
+    /// <summary>Average rate per interface in bits/s, or null.</summary>
+    public long? NetBandwidthBitsPerSec { get; init; }
+
+    /// <summary>Profile the defaults came from, or null.</summary>
+    public string? Profile { get; init; }
+
+    /// <summary>Anti-affinity group (cluster placement).</summary>
+    public string? Group { get; init; }
+
+    /// <summary>Host this VM must run on (cluster placement).</summary>
+    public string? Host { get; init; }
+
+    /// <summary>Where each key came from.</summary>
+    public Origins Origins { get; init; } = Origins.None;
+
+    /// <summary>True when the VM owns its CPUs (strict or float) rather than sharing the pool.</summary>
+    public bool IsDedicated => Pinning != PinningMode.None;
+
+    /// <summary>Host CPUs the VM takes: its explicit set, else its vCPU count.</summary>
+    public int CpuDemand => Cpus?.Count ?? Vcpus;
+}
+
+/// <summary>A profile: defaults for VMs that name it. Built-in ones are <c>database</c>, <c>web</c>, <c>monitoring</c>.</summary>
+/// <param name="Name">Profile name.</param>
+/// <param name="Values">Raw key/value defaults, validated like the VM keys they stand for.</param>
+/// <param name="Origins">Where the keys came from (none for built-ins).</param>
+public sealed record ProfileSpec(string Name, IReadOnlyDictionary<string, string> Values, Origins Origins);
+
+/// <summary>Cost inputs for TCO (<c>[cost]</c>): amounts in <see cref="Currency"/>.</summary>
+public sealed record CostSpec
+{
+    /// <summary>ISO 4217 code used when printing.</summary>
+    public string Currency { get; init; } = "EUR";
+
+    /// <summary>Purchase price of one host.</summary>
+    public decimal? HostPrice { get; init; }
+
+    /// <summary>Years over which a host is written off.</summary>
+    public decimal AmortizationYears { get; init; } = 5;
+
+    /// <summary>Average power draw of one host, in watts.</summary>
+    public decimal? PowerWatts { get; init; }
+
+    /// <summary>Price of one kWh.</summary>
+    public decimal? EnergyPricePerKWh { get; init; }
+
+    /// <summary>Power usage effectiveness of the room (1.0 = no overhead).</summary>
+    public decimal Pue { get; init; } = 1.5m;
+
+    /// <summary>Support, rack space and licences per host per year.</summary>
+    public decimal? OpexPerHostYear { get; init; }
+
+    /// <summary>Where each key came from.</summary>
+    public Origins Origins { get; init; } = Origins.None;
+}
+
+/// <summary>A whole validated declaration: the host policy, every VM, the profiles and the cost inputs.</summary>
+public sealed record Declaration(
+    HostPolicy Host,
+    IReadOnlyList<VmSpec> Vms,
+    IReadOnlyDictionary<string, ProfileSpec> Profiles,
+    CostSpec Cost);

@@ -1,0 +1,27 @@
+using System.Globalization;
+
+namespace KvmConfig.Core;
+
+/// <summary>Human formatting of sizes, as administrators read them in <c>free -h</c> and <c>lscpu</c>.</summary>
+public static class Units
+{
+    /// <summary>MiB as <c>512M</c>, <c>4G</c>, <c>1.5G</c>, <c>2T</c> (binary units, at most one decimal).</summary>
+    public static string MiB(long mib)
+    {
+        if (mib >= 1024L * 1024 && mib % (1024L * 1024 / 10) == 0)
+        {
+            return Format(mib / (1024.0 * 1024)) + "T";
+        }
+
+        return mib >= 1024 ? Format(mib / 1024.0) + "G" : mib.ToString(CultureInfo.InvariantCulture) + "M";
+    }
+
+    /// <summary>KiB as a binary size, rounded to one decimal.</summary>
+    public static string KiB(long kib) =>
+        kib >= 1024L * 1024 * 1024 ? Format(kib / (1024.0 * 1024 * 1024)) + "T"
+        : kib >= 1024L * 1024 ? Format(kib / (1024.0 * 1024)) + "G"
+        : kib >= 1024 ? Format(kib / 1024.0) + "M"
+        : kib.ToString(CultureInfo.InvariantCulture) + "K";
+
+    private static string Format(double value) => value.ToString("0.#", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,596 @@
+using KvmConfig.Core.Diagnostics;
+using KvmConfig.Core.Specs;
+using KvmConfig.Core.Topology;
+
+namespace KvmConfig.Core.Validation;
+
+/// <summary>
+/// The rules of DESIGN.md section 3 that need the host: a validated <see cref="Declaration"/> and a
+/// <see cref="HostTopology"/> in, diagnostics out. Pure; each rule is one method, named after its descriptor.
+/// </summary>
+/// <remarks>
+/// CPU pools, as the rules see them:
+/// <list type="bullet">
+/// <item><b>reserved</b>: the host's own CPUs (OS, emulator threads); no VM may be pinned there.</item>
+/// <item><b>cpuset</b>: what VMs may use, never including reserved.</item>
+/// <item><b>dedicated</b>: CPUs owned by one strict or float VM, explicit (<c>cpus = LIST</c>) or to be
+/// planned (<c>cpus = auto</c>, counted by size).</item>
+/// <item><b>shared pool</b>: cpuset minus every dedicated CPU; <c>cpuspinlock = none</c> VMs float there, at most
+/// <c>overcommit</c> vCPUs per CPU.</item>
+/// </list>
+/// </remarks>
+public static class DeclarationRules
+{
+    /// <summary>Checks <paramref name="declaration"/> against <paramref name="host"/>.</summary>
+    public static IReadOnlyList<Diagnostic> Check(Declaration declaration, HostTopology host)
+    {
+        var context = new RuleContext(declaration, host);
+        HostCpuLists(context);
+        MoreCpusThanVms(context);
+        foreach (VmSpec vm in declaration.Vms)
+        {
+            MaxVmShare(context, vm);
+            VmCpuList(context, vm);
+            VcpusFitSet(context, vm);
+            WholeCores(context, vm);
+            SpansNodes(context, vm);
+            NodesExist(context, vm);
+            LimitAboveVcpus(context, vm);
+            RealtimeShared(context, vm);
+        }
+
+        DedicatedOverlap(context);
+        IsolateSharesCore(context);
+        DedicatedCapacity(context);
+        Overcommit(context);
+        Memory(context);
+        HugePages(context);
+        Governor(context);
+        CpuFreqMax(context);
+        return context.Diagnostics;
+    }
+
+    private sealed class RuleContext(Declaration declaration, HostTopology host)
+    {
+        public Declaration Declaration { get; } = declaration;
+
+        public HostTopology Host { get; } = host;
+
+        public HostPolicy Policy => Declaration.Host;
+
+        public CpuSet Reserved { get; } = declaration.Host.ReservedOn(host);
+
+        public CpuSet CpuSet { get; } = declaration.Host.CpuSetOn(host);
+
+        public List<Diagnostic> Diagnostics { get; } = [];
+
+        public void Add(DiagnosticDescriptor rule, string message, SourceSpan? span, string? hint, params DiagnosticNote[] notes) =>
+            Diagnostics.Add(Diagnostic.Create(rule, message, span, hint, notes.Length == 0 ? null : notes));
+
+        /// <summary>Dedicated VMs with explicit CPUs, in declaration order.</summary>
+        public IEnumerable<VmSpec> ExplicitDedicated => Declaration.Vms.Where(v => v.IsDedicated && v.Cpus is not null);
+    }
+
+    // cpuset and reserved must name CPUs that exist and are online, and leave something for VMs.
+    private static void HostCpuLists(RuleContext c)
+    {
+        foreach ((string key, CpuSet? list) in new[] { ("cpuset", c.Policy.CpuSet), ("reserved", c.Policy.Reserved) })
+        {
+            if (list is not null)
+            {
+                CpusExistAndOnline(c, list, $"[host] {key}", c.Policy.Origins.Of(key));
+            }
+        }
+
+        if (c.Policy.CpuSet is { } cpuset && c.Policy.Reserved is { } reserved && cpuset.Overlaps(reserved))
+        {
+            c.Add(Rules.HostPools,
+                $"[host] cpuset {cpuset} and reserved {reserved} share CPUs {cpuset & reserved}",
+                c.Policy.Origins.Of("reserved"),
+                $"a CPU is either the host's or the VMs'; remove {cpuset & reserved} from one of the two",
+                new DiagnosticNote("cpuset set here", c.Policy.Origins.Of("cpuset")));
+        }
+        else if (c.CpuSet.IsEmpty)
+        {
+            c.Add(Rules.HostPools,
+                $"no CPU is left for VMs: online {c.Host.Online} minus reserved {c.Reserved} leaves nothing",
+                c.Policy.Origins.Of(c.Policy.CpuSet is null ? "reserved" : "cpuset"),
+                "reserve fewer CPUs, or widen cpuset");
+        }
+    }
+
+    // The seed's first rule: the host has more physical CPUs than declared VMs.
+    private static void MoreCpusThanVms(RuleContext c)
+    {
+        int cpus = c.Host.OnlineCpuCount;
+        int vms = c.Declaration.Vms.Count;
+        if (vms == 0 || cpus > vms)
+        {
+            return;
+        }
+
+        VmSpec tipping = c.Declaration.Vms[Math.Max(0, cpus - 1)];
+        c.Add(Rules.MoreCpusThanVms,
+            $"{vms} VMs are declared but this host has only {cpus} physical CPUs; the rule 'more physical CPUs than VMs' needs at least {vms + 1}",
+            tipping.Origins.Header,
+            $"move {vms - cpus + 1} VM(s) to another host, or run this declaration on a host with more than {vms} CPUs",
+            new DiagnosticNote($"'{tipping.Name}' is VM number {Math.Max(1, cpus)} of {vms}"));
+    }
+
+    // The seed's second rule: no VM takes more than max_vm_share of the physical CPUs.
+    private static void MaxVmShare(RuleContext c, VmSpec vm)
+    {
+        int cpus = c.Host.OnlineCpuCount;
+        int limit = c.Policy.MaxVmShare.FloorOf(cpus);
+        if (vm.CpuDemand <= limit)
+        {
+            return;
+        }
+
+        string key = vm.Cpus is not null ? "cpus" : "vcpus";
+        c.Add(Rules.MaxVmShare,
+            $"VM '{vm.Name}' takes {vm.CpuDemand} CPUs, more than max_vm_share {c.Policy.MaxVmShare} of this host's {cpus} physical CPUs (at most {limit})",
+            vm.Origins.Of(key),
+            limit == 0
+                ? $"this host is too small for any VM under max_vm_share {c.Policy.MaxVmShare}; use a host with at least {MinHostFor(c.Policy.MaxVmShare, 1)} CPUs"
+                : $"give '{vm.Name}' at most {limit} CPUs, or raise max_vm_share in [host] if one VM may really take {vm.CpuDemand} of {cpus}",
+            new DiagnosticNote($"max_vm_share {c.Policy.MaxVmShare}", c.Policy.Origins.Declared("max_vm_share") ? c.Policy.Origins.Of("max_vm_share") : null));
+    }
+
+    private static int MinHostFor(Fraction share, int vmCpus)
+    {
+        int n = vmCpus;
+        while (share.FloorOf(n) < vmCpus)
+        {
+            n++;
+        }
+
+        return n;
+    }
+
+    private static void VmCpuList(RuleContext c, VmSpec vm)
+    {
+        if (vm.Cpus is not { } cpus)
+        {
+            return;
+        }
+
+        SourceSpan? at = vm.Origins.Of("cpus");
+        if (!CpusExistAndOnline(c, cpus, $"VM '{vm.Name}' cpus", at))
+        {
+            return;
+        }
+
+        CpuSet reserved = cpus & c.Reserved;
+        if (!reserved.IsEmpty)
+        {
+            c.Add(Rules.UsesReserved,
+                $"VM '{vm.Name}' cpus {cpus} include {reserved}, reserved for the host ({c.Reserved})",
+                at,
+                $"use CPUs from {c.CpuSet}, or change [host] reserved",
+                new DiagnosticNote(c.Policy.Reserved is null ? "reserved defaults to CPU 0 and its SMT siblings" : "reserved set here",
+                    c.Policy.Reserved is null ? null : c.Policy.Origins.Of("reserved")));
+        }
+
+        CpuSet outside = cpus - c.CpuSet - c.Reserved;
+        if (!outside.IsEmpty)
+        {
+            c.Add(Rules.OutsideCpuset,
+                $"VM '{vm.Name}' cpus {cpus} include {outside}, outside the host cpuset {c.CpuSet}",
+                at,
+                $"use CPUs from {c.CpuSet}, or widen [host] cpuset",
+                new DiagnosticNote("cpuset set here", c.Policy.Origins.Of("cpuset")));
+        }
+    }
+
+    // Returns false when some CPUs are absent or offline (later CPU rules would only repeat it).
+    private static bool CpusExistAndOnline(RuleContext c, CpuSet cpus, string what, SourceSpan? at)
+    {
+        CpuSet known = c.Host.Present.IsEmpty ? c.Host.Online : c.Host.Present;
+        CpuSet absent = cpus - known;
+        CpuSet offline = (cpus & known) - c.Host.Online;
+        if (!absent.IsEmpty)
+        {
+            c.Add(Rules.CpuAbsent,
+                $"{what} {cpus} name{(absent.Count == 1 ? "s" : "")} CPU{(absent.Count == 1 ? "" : "s")} {absent}, which this host does not have (it has {known})",
+                at,
+                $"use CPUs from {c.CpuSet}; `kvmconfig topology` lists them");
+        }
+
+        if (!offline.IsEmpty)
+        {
+            c.Add(Rules.CpuOffline,
+                $"{what} {cpus} include{(cpus.Count == 1 ? "s" : "")} offline CPU{(offline.Count == 1 ? "" : "s")} {offline} (online: {c.Host.Online})",
+                at,
+                $"bring them online (echo 1 > /sys/devices/system/cpu/cpuN/online) or use CPUs from {c.CpuSet}");
+        }
+
+        return absent.IsEmpty && offline.IsEmpty;
+    }
+
+    private static void VcpusFitSet(RuleContext c, VmSpec vm)
+    {
+        if (vm.Cpus is not { } cpus || vm.Pinning != PinningMode.Strict)
+        {
+            return;
+        }
+
+        if (vm.Vcpus > cpus.Count)
+        {
+            c.Add(Rules.VcpusExceedSet,
+                $"VM '{vm.Name}' has {vm.Vcpus} vCPUs but cpus {cpus} holds {cpus.Count}; strict pinning needs one CPU per vCPU",
+                vm.Origins.Of("vcpus"),
+                $"list {vm.Vcpus} CPUs in cpus, lower vcpus to {cpus.Count}, or use cpuspinlock = float",
+                new DiagnosticNote("cpus set here", vm.Origins.Of("cpus")));
+        }
+        else if (vm.Vcpus < cpus.Count)
+        {
+            c.Add(Rules.IdleCpus,
+                $"VM '{vm.Name}' has {vm.Vcpus} vCPUs on {cpus.Count} dedicated CPUs ({cpus}); {cpus.Count - vm.Vcpus} will stay idle",
+                vm.Origins.Of("cpus"),
+                $"list {vm.Vcpus} CPUs, or raise vcpus to {cpus.Count}");
+        }
+    }
+
+    private static void WholeCores(RuleContext c, VmSpec vm)
+    {
+        if (vm.Cpus is not { } cpus || !vm.IsDedicated || vm.Smt != SmtPolicy.Require || !cpus.IsSubsetOf(c.Host.Online))
+        {
+            return;
+        }
+
+        CpuSet cores = CoresOf(c.Host, cpus);
+        if (cores != cpus)
+        {
+            c.Add(Rules.WholeCores,
+                $"VM '{vm.Name}' has smt = require but cpus {cpus} split cores: the whole cores are {cores}",
+                vm.Origins.Of("cpus"),
+                $"add the siblings {cores - cpus}, or use smt = prefer");
+        }
+    }
+
+    // Whole cores touched by any CPU of the set.
+    private static CpuSet CoresOf(HostTopology host, CpuSet cpus)
+    {
+        var builder = new CpuSet.Builder();
+        foreach (int cpu in cpus)
+        {
+            builder.AddAll(host.Cpu(cpu)?.ThreadSiblings.Intersect(host.Online) ?? CpuSet.Of(cpu));
+        }
+
+        return builder.ToCpuSet();
+    }
+
+    private static void SpansNodes(RuleContext c, VmSpec vm)
+    {
+        if (vm.Cpus is not { } cpus || vm.Pinning != PinningMode.Strict || vm.Numa != MemoryMode.Strict)
+        {
+            return;
+        }
+
+        CpuSet nodes = c.Host.NodesOf(cpus);
+        if (nodes.Count <= 1 || vm.NumaNodes == nodes)
+        {
+            return;
+        }
+
+        string split = string.Join(", ", nodes.Select(n => $"node{n}: {cpus & c.Host.Node(n)!.Cpus}"));
+        c.Add(Rules.SpansNodes,
+            $"VM '{vm.Name}' has strict pinning and numa = strict, but cpus {cpus} span NUMA nodes {nodes} ({split})",
+            vm.Origins.Of("cpus"),
+            $"pick CPUs from one node, or say the split is meant with numa_nodes = {nodes} (the guest then gets one NUMA cell per node)");
+    }
+
+    private static void NodesExist(RuleContext c, VmSpec vm)
+    {
+        if (vm.NumaNodes is not { } nodes)
+        {
+            return;
+        }
+
+        CpuSet known = CpuSet.Of(c.Host.Nodes.Select(n => n.Id));
+        CpuSet absent = nodes - known;
+        if (!absent.IsEmpty)
+        {
+            c.Add(Rules.NodeAbsent,
+                $"VM '{vm.Name}' numa_nodes {nodes} name{(absent.Count == 1 ? "s" : "")} node{(absent.Count == 1 ? "" : "s")} {absent}; this host has nodes {known}",
+                vm.Origins.Of("numa_nodes"),
+                $"use nodes from {known}, or numa_nodes = auto");
+        }
+    }
+
+    private static void LimitAboveVcpus(RuleContext c, VmSpec vm)
+    {
+        if (vm.CpuLimit is { } limit && limit > vm.Vcpus)
+        {
+            c.Add(Rules.LimitAboveVcpus,
+                $"VM '{vm.Name}' cpu_limit {limit} is above its {vm.Vcpus} vCPUs, so it never binds",
+                vm.Origins.Of("cpu_limit"),
+                $"lower cpu_limit to at most {vm.Vcpus}, or remove it");
+        }
+    }
+
+    private static void RealtimeShared(RuleContext c, VmSpec vm)
+    {
+        if (vm.Scheduling.IsRealtime && vm.Pinning != PinningMode.Strict)
+        {
+            c.Add(Rules.RealtimeShared,
+                $"VM '{vm.Name}' runs vCPUs as {vm.Scheduling} with cpuspinlock = {vm.Pinning.ToString().ToLowerInvariant()}: real-time threads on CPUs shared with other threads can starve them",
+                vm.Origins.Of("cpuscheduling"),
+                "use cpuspinlock = strict on dedicated CPUs for real-time VMs, or cpuscheduling = other");
+        }
+    }
+
+    private static void DedicatedOverlap(RuleContext c)
+    {
+        var owners = new List<VmSpec>();
+        foreach (VmSpec vm in c.ExplicitDedicated)
+        {
+            foreach (VmSpec earlier in owners.Where(o => o.Cpus!.Overlaps(vm.Cpus!)))
+            {
+                c.Add(Rules.DedicatedOverlap,
+                    $"VM '{vm.Name}' cpus {vm.Cpus} overlap VM '{earlier.Name}' cpus {earlier.Cpus} on {vm.Cpus! & earlier.Cpus!}",
+                    vm.Origins.Of("cpus"),
+                    $"dedicated CPUs belong to one VM; give '{vm.Name}' other CPUs, cpus = auto, or cpuspinlock = none to share",
+                    new DiagnosticNote($"'{earlier.Name}' claims them here", earlier.Origins.Of("cpus")));
+            }
+
+            owners.Add(vm);
+        }
+    }
+
+    private static void IsolateSharesCore(RuleContext c)
+    {
+        List<VmSpec> owners = c.ExplicitDedicated.Where(v => v.Cpus!.IsSubsetOf(c.Host.Online)).ToList();
+        foreach (VmSpec vm in owners.Where(v => v.Smt == SmtPolicy.Isolate))
+        {
+            CpuSet cores = CoresOf(c.Host, vm.Cpus!);
+            foreach (VmSpec other in owners.Where(o => !ReferenceEquals(o, vm) && !o.Cpus!.Overlaps(vm.Cpus!) && o.Cpus!.Overlaps(cores)))
+            {
+                CpuSet shared = CoresOf(c.Host, other.Cpus! & cores);
+                c.Add(Rules.SharesCore,
+                    $"VM '{vm.Name}' has smt = isolate, but VM '{other.Name}' runs on sibling threads of its cores ({shared})",
+                    vm.Origins.Of("cpus"),
+                    $"give one of them whole cores of its own; '{vm.Name}' would own {cores}",
+                    new DiagnosticNote($"'{other.Name}' cpus", other.Origins.Of("cpus")));
+            }
+        }
+    }
+
+    // Auto VMs are sized, not placed, by check: the planner places them. Here only: do they fit at all?
+    private static void DedicatedCapacity(RuleContext c)
+    {
+        CpuSet taken = CpuSet.Empty;
+        foreach (VmSpec vm in c.ExplicitDedicated)
+        {
+            taken |= vm.Cpus!;
+        }
+
+        CpuSet free = c.CpuSet - taken;
+        int threads = Math.Max(1, c.Host.ThreadsPerCore);
+        int demand = 0;
+        var autos = new List<string>();
+        foreach (VmSpec vm in c.Declaration.Vms.Where(v => v.IsDedicated && v.Cpus is null))
+        {
+            int cpus = vm.Smt is SmtPolicy.Isolate or SmtPolicy.Require ? (vm.Vcpus + threads - 1) / threads * threads : vm.Vcpus;
+            demand += cpus;
+            autos.Add($"{vm.Name} {cpus}");
+        }
+
+        demand += c.Declaration.Vms.Count(v => v.IsDedicated && v.Emulator == EmulatorPlacement.Isolate);
+        if (demand > free.Count)
+        {
+            VmSpec last = c.Declaration.Vms.Last(v => v.IsDedicated && (v.Cpus is null || v.Emulator == EmulatorPlacement.Isolate));
+            c.Add(Rules.DedicatedCapacity,
+                $"VMs on cpus = auto need {demand} dedicated CPUs ({string.Join(", ", autos)}, plus isolated emulator CPUs), but only {free.Count} are free ({free})",
+                last.Origins.Header,
+                "shrink or remove VMs, move some to cpuspinlock = none, or widen [host] cpuset");
+        }
+    }
+
+    private static void Overcommit(RuleContext c)
+    {
+        List<VmSpec> shared = c.Declaration.Vms.Where(v => !v.IsDedicated).ToList();
+        if (shared.Count == 0)
+        {
+            return;
+        }
+
+        CpuSet pool = c.CpuSet;
+        int autoDedicated = 0;
+        foreach (VmSpec vm in c.Declaration.Vms.Where(v => v.IsDedicated))
+        {
+            if (vm.Cpus is not null)
+            {
+                pool -= vm.Cpus;
+            }
+            else
+            {
+                autoDedicated += vm.Vcpus;
+            }
+        }
+
+        int poolCpus = Math.Max(0, pool.Count - autoDedicated);
+        int vcpus = shared.Sum(v => v.Vcpus);
+        double allowed = poolCpus * c.Policy.Overcommit.VcpusPerCpu;
+        if (vcpus > allowed)
+        {
+            c.Add(Rules.Overcommit,
+                $"shared-pool VMs have {vcpus} vCPUs, but the pool has {poolCpus} CPUs and overcommit {c.Policy.Overcommit} allows {(int)allowed}",
+                shared[^1].Origins.Of("cpuspinlock"),
+                poolCpus == 0
+                    ? "every CPU is dedicated: free some CPUs from dedicated VMs for the shared pool"
+                    : $"raise [host] overcommit (at most 1:5), dedicate fewer CPUs, or give shared VMs fewer vCPUs",
+                new DiagnosticNote($"shared VMs: {string.Join(", ", shared.Select(v => $"{v.Name} {v.Vcpus}"))}; pool after dedicated VMs: {poolCpus} CPUs"));
+        }
+    }
+
+    // Memory placed on a node: the VM's numa_nodes, else the nodes of its strict CPUs; split evenly.
+    private static CpuSet? MemoryNodes(RuleContext c, VmSpec vm) =>
+        vm.NumaNodes ?? (vm.Numa == MemoryMode.Strict && vm.Cpus is { } cpus && cpus.IsSubsetOf(c.Host.Online) ? c.Host.NodesOf(cpus) : null);
+
+    private static void Memory(RuleContext c)
+    {
+        foreach (VmSpec vm in c.Declaration.Vms.Where(v => v.MemoryMiB is null))
+        {
+            c.Add(Rules.MemoryUnmanaged,
+                $"VM '{vm.Name}' declares no memory: kvmconfig leaves its size as libvirt has it and cannot check that it fits",
+                vm.Origins.Header,
+                "add memory = SIZE (e.g. 4G) or a profile to have it checked");
+        }
+
+        if (c.Host.MemTotalKiB is not { } hostKiB)
+        {
+            return;
+        }
+
+        long reservedMiB = c.Policy.MemoryReservedMiB;
+        long hostMiB = hostKiB / 1024;
+        long available = hostMiB - reservedMiB;
+        long total = 0;
+        foreach (VmSpec vm in c.Declaration.Vms.Where(v => v.MemoryMiB is not null))
+        {
+            total += vm.MemoryMiB!.Value;
+            if (total > available)
+            {
+                c.Add(Rules.HostMemory,
+                    $"VM memory reaches {Units.MiB(total)} at '{vm.Name}', above the host's {Units.MiB(hostMiB)} minus memory_reserved {Units.MiB(reservedMiB)} = {Units.MiB(available)}",
+                    vm.Origins.Of("memory"),
+                    "give VMs less memory, lower memory_reserved, or move VMs to another host");
+                break;
+            }
+        }
+
+        // memory_reserved is taken from each node in proportion to its size.
+        var used = new Dictionary<int, long>();
+        foreach (VmSpec vm in c.Declaration.Vms.Where(v => v.MemoryMiB is not null))
+        {
+            if (MemoryNodes(c, vm) is not { IsEmpty: false } nodes || !nodes.All(n => c.Host.Node(n)?.MemTotalKiB is not null))
+            {
+                continue;
+            }
+
+            long share = (vm.MemoryMiB!.Value + nodes.Count - 1) / nodes.Count;
+            foreach (int n in nodes)
+            {
+                NumaNode node = c.Host.Node(n)!;
+                long nodeMiB = node.MemTotalKiB!.Value / 1024;
+                long nodeAvailable = nodeMiB - (reservedMiB * nodeMiB / Math.Max(1, hostMiB));
+                used[n] = used.GetValueOrDefault(n) + share;
+                if (used[n] > nodeAvailable && used[n] - share <= nodeAvailable)
+                {
+                    c.Add(Rules.NodeMemory,
+                        $"memory on NUMA node {n} reaches {Units.MiB(used[n])} with VM '{vm.Name}' ({Units.MiB(share)} there), above the node's {Units.MiB(nodeMiB)} minus its share of memory_reserved = {Units.MiB(nodeAvailable)}",
+                        vm.Origins.Of("memory"),
+                        "give the VM less memory, spread it with numa_nodes, or pin it to CPUs of another node");
+                }
+            }
+        }
+    }
+
+    private static void HugePages(RuleContext c)
+    {
+        var used = new Dictionary<(int Node, long SizeKiB), long>();
+        var hostUsed = new Dictionary<long, long>();
+        foreach (VmSpec vm in c.Declaration.Vms.Where(v => v.HugePages != HugePageBacking.None && v.MemoryMiB is not null))
+        {
+            long sizeKiB = vm.HugePages == HugePageBacking.TwoMiB ? 2048 : 1024 * 1024;
+            string size = vm.HugePages == HugePageBacking.TwoMiB ? "2M" : "1G";
+            long pages = ((vm.MemoryMiB!.Value * 1024) + sizeKiB - 1) / sizeKiB;
+            SourceSpan? at = vm.Origins.Of(vm.Origins.Declared("hugepages") ? "hugepages" : "memory");
+            if (!c.Host.HugePageSizesKiB.Contains(sizeKiB))
+            {
+                c.Add(Rules.HugePageSize,
+                    $"VM '{vm.Name}' wants {size} huge pages, but this host has no {size} page pool",
+                    at,
+                    $"reserve them at boot (hugepagesz={size} hugepages=N on the kernel command line) or use hugepages = none");
+                continue;
+            }
+
+            if (MemoryNodes(c, vm) is { IsEmpty: false } nodes)
+            {
+                long perNode = (pages + nodes.Count - 1) / nodes.Count;
+                foreach (int n in nodes)
+                {
+                    long free = c.Host.Node(n)?.HugePages.FirstOrDefault(p => p.SizeKiB == sizeKiB)?.Free ?? 0;
+                    used[(n, sizeKiB)] = used.GetValueOrDefault((n, sizeKiB)) + perNode;
+                    if (used[(n, sizeKiB)] > free)
+                    {
+                        c.Add(Rules.HugePages,
+                            $"VM '{vm.Name}' needs {perNode} free {size} pages on node {n} ({Units.MiB(vm.MemoryMiB.Value)} over {nodes.Count} node(s)); the node has {free} free, {used[(n, sizeKiB)] - perNode} already taken by earlier VMs",
+                            at,
+                            $"reserve more: echo {used[(n, sizeKiB)]} > /sys/devices/system/node/node{n}/hugepages/hugepages-{sizeKiB}kB/nr_hugepages, or use hugepages = none");
+                    }
+                }
+            }
+            else
+            {
+                long free = c.Host.Nodes.Sum(nd => nd.HugePages.FirstOrDefault(p => p.SizeKiB == sizeKiB)?.Free ?? 0);
+                hostUsed[sizeKiB] = hostUsed.GetValueOrDefault(sizeKiB) + pages;
+                if (hostUsed[sizeKiB] > free)
+                {
+                    c.Add(Rules.HugePages,
+                        $"VM '{vm.Name}' needs {pages} free {size} pages; the host has {free} free, {hostUsed[sizeKiB] - pages} already taken by earlier VMs",
+                        at,
+                        $"reserve more {size} pages (vm.nr_hugepages or per node in sysfs), or use hugepages = none");
+                }
+            }
+        }
+    }
+
+    private static readonly string[] KnownGovernors = ["performance", "powersave", "schedutil", "ondemand", "conservative", "userspace"];
+
+    private static void Governor(RuleContext c)
+    {
+        string governor = c.Policy.CpuFreq;
+        if (governor == "keep")
+        {
+            return;
+        }
+
+        SourceSpan? at = c.Policy.Origins.Of("cpufreq");
+        IReadOnlyList<string> offered = c.Host.CpuFreq.Governors;
+        if (offered.Contains(governor))
+        {
+            return;
+        }
+
+        string what = KnownGovernors.Contains(governor) ? $"governor '{governor}' is not offered by this host" : $"'{governor}' is not a cpufreq governor";
+        c.Add(Rules.Governor,
+            offered.Count == 0
+                ? $"cpufreq = {governor}: {what}; this host exposes no cpufreq governors at all (no cpu/cpufreq/policy*)"
+                : $"cpufreq = {governor}: {what}; it offers {string.Join(", ", offered)}",
+            at,
+            offered.Count == 0
+                ? "write cpufreq = keep: frequency is managed by firmware or the hypervisor here"
+                : $"write one of: keep, {string.Join(", ", offered)}");
+    }
+
+    private static void CpuFreqMax(RuleContext c)
+    {
+        if (c.Policy.CpuFreqMax is not { } cap)
+        {
+            return;
+        }
+
+        SourceSpan? at = c.Policy.Origins.Of("cpufreq_max");
+        CpuFreqInfo freq = c.Host.CpuFreq;
+        if (freq.MaxKHz is not { } max)
+        {
+            c.Add(Rules.CpuFreqMax,
+                $"cpufreq_max = {cap}: this host exposes no cpufreq limits to cap",
+                at,
+                "remove cpufreq_max on this host");
+            return;
+        }
+
+        long khz = cap.Resolve(max);
+        if (khz > max || (freq.MinKHz is { } min && khz < min))
+        {
+            c.Add(Rules.CpuFreqMax,
+                $"cpufreq_max = {cap} ({khz / 1000} MHz) is outside the CPUs' range {freq.MinKHz / 1000 ?? 0}..{max / 1000} MHz",
+                at,
+                $"write a value from {freq.MinKHz / 1000 ?? 0}MHz to {max / 1000}MHz, or a percentage");
+        }
+    }
+}
