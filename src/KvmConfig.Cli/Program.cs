@@ -1,1 +1,3 @@
-return 0;
+using KvmConfig.Cli;
+
+return KvmConfigApp.Run(args);

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs what kvmconfig and its tests need, idempotently. Today: the .NET 10 SDK (present on these machines)
+# and Debian's libvirt-clients for virt-xml-validate (used from the libvirt issue on).
+set -euo pipefail
+
+if ! command -v dotnet >/dev/null 2>&1; then
+  echo "setup: the .NET 10 SDK is required (dotnet not on PATH); see https://learn.microsoft.com/dotnet/core/install/linux-debian" >&2
+  exit 2
+fi
+
+major=$(dotnet --version | cut -d. -f1)
+if [ "$major" -lt 10 ]; then
+  echo "setup: .NET SDK 10 or later is required, found $(dotnet --version)" >&2
+  exit 2
+fi

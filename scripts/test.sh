@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Runs every test of the solution and ends with one line "N passed, N failed".
+# Usage: scripts/test.sh [extra dotnet test arguments]
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+dotnet test KvmConfig.slnx --nologo "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+
+# Each test project prints: "Passed!  - Failed:     0, Passed:   140, Skipped:     0, Total:   140, ..."
+passed=$(grep -Eo 'Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+failed=$(grep -Eo 'Failed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+  failed=1   # the build or a test host failed before any test could report
+  echo "dotnet test exited with $status before reporting failures (build error?)" >&2
+fi
+echo "$passed passed, $failed failed"
+exit "$status"

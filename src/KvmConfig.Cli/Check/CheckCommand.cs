@@ -1,0 +1,122 @@
+using System.ComponentModel;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using KvmConfig.Cli.Infrastructure;
+using KvmConfig.Config;
+using KvmConfig.Core.Diagnostics;
+using KvmConfig.Core.Topology;
+using Spectre.Console.Cli;
+
+namespace KvmConfig.Cli.Check;
+
+/// <summary><c>kvmconfig check</c>: validate the declaration against the host and the rules.</summary>
+internal sealed class CheckCommand : Command<CheckCommand.Settings>
+{
+    internal sealed class Settings : HostSettings
+    {
+        [CommandOption("--config-dir <DIR>")]
+        [Description("Configuration directory (default: $KVMCONFIG_DIR or /etc/kvmconfig.d).")]
+        public string? ConfigDir { get; init; }
+
+        [CommandOption("-v|--verbose")]
+        [Description("Also show notes: defaults applied, drop-in overrides, values derived.")]
+        public bool Verbose { get; init; }
+
+        public string Directory =>
+            ConfigDir ?? Environment.GetEnvironmentVariable("KVMCONFIG_DIR") ?? ConfigDirectoryReader.DefaultDirectory;
+    }
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        HostTopology host = settings.ReadHost();
+        CheckReport report = DeclarationCheck.Run(settings.Directory, host);
+        Console.Out.Write(settings.Format == "json"
+            ? Json(report, host, settings)
+            : Text(report, host, settings.HostLabel, settings.Verbose, Terminal.Color));
+        return report.Ok ? ExitCodes.Ok : ExitCodes.Errors;
+    }
+
+    /// <summary>The text report: each diagnostic, then a summary line.</summary>
+    internal static string Text(CheckReport report, HostTopology host, string hostLabel, bool verbose, bool color)
+    {
+        var sb = new StringBuilder();
+        foreach (Diagnostic d in report.Diagnostics.Where(d => verbose || d.Severity != Severity.Info))
+        {
+            sb.Append(DiagnosticRenderer.Render(d, report.Source, color)).Append('\n');
+        }
+
+        int notes = report.Diagnostics.Count(d => d.Severity == Severity.Info);
+        string verdict = report.Ok ? "ok" : "FAILED";
+        sb.Append($"check {verdict}: {Count(report.Errors, "error")}, {Count(report.Warnings, "warning")}");
+        if (verbose || notes == 0)
+        {
+            sb.Append($", {Count(notes, "note")}");
+        }
+        else
+        {
+            sb.Append($" ({Count(notes, "note")} hidden, see --verbose)");
+        }
+
+        sb.Append($"; {Count(report.Declaration.Vms.Count, "VM")} in {Count(report.Source.Documents.Count, "file")} of {report.Source.Directory}");
+        sb.Append($", against {hostLabel} ({Count(host.OnlineCpuCount, "CPU")}, {Count(host.Nodes.Count, "NUMA node")})\n");
+        return sb.ToString();
+    }
+
+    /// <summary>The JSON report (documented in docs/check-json.md).</summary>
+    internal static string Json(CheckReport report, HostTopology host, Settings settings)
+    {
+        var diagnostics = new JsonArray();
+        foreach (Diagnostic d in report.Diagnostics.Where(d => settings.Verbose || d.Severity != Severity.Info))
+        {
+            diagnostics.Add(new JsonObject
+            {
+                ["code"] = d.Code,
+                ["rule"] = d.Descriptor.Name,
+                ["severity"] = d.Severity.ToString().ToLowerInvariant(),
+                ["message"] = d.Message,
+                ["file"] = d.Span?.File,
+                ["line"] = d.Span?.Line,
+                ["column"] = d.Span?.Column,
+                ["length"] = d.Span?.Length,
+                ["hint"] = d.Hint,
+                ["notes"] = new JsonArray((d.Notes ?? []).Select(n => (JsonNode)new JsonObject
+                {
+                    ["message"] = n.Message,
+                    ["file"] = n.Span?.File,
+                    ["line"] = n.Span?.Line,
+                    ["column"] = n.Span?.Column,
+                }).ToArray()),
+            });
+        }
+
+        var root = new JsonObject
+        {
+            ["ok"] = report.Ok,
+            ["errors"] = report.Errors,
+            ["warnings"] = report.Warnings,
+            ["configDir"] = report.Source.Directory,
+            ["files"] = new JsonArray(report.Source.Documents.Select(doc => (JsonNode)JsonValue.Create(doc.Path)).ToArray()),
+            ["host"] = new JsonObject
+            {
+                ["source"] = settings.SysRoot ?? "/sys",
+                ["cpus"] = host.OnlineCpuCount,
+                ["online"] = host.Online.ToString(),
+                ["numaNodes"] = host.Nodes.Count,
+            },
+            ["vms"] = new JsonArray(report.Declaration.Vms.Select(v => (JsonNode)new JsonObject
+            {
+                ["name"] = v.Name,
+                ["vcpus"] = v.Vcpus,
+                ["cpus"] = v.Cpus?.ToString() ?? "auto",
+                ["cpuspinlock"] = v.Pinning.ToString().ToLowerInvariant(),
+                ["memoryMiB"] = v.MemoryMiB,
+                ["profile"] = v.Profile,
+            }).ToArray()),
+            ["diagnostics"] = diagnostics,
+        };
+        return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n";
+    }
+
+    private static string Count(int n, string noun) => $"{n} {noun}{(n == 1 ? "" : "s")}";
+}

@@ -1,0 +1,61 @@
+using KvmConfig.Cli.Check;
+using KvmConfig.Cli.Infrastructure;
+using KvmConfig.Core;
+using Spectre.Console.Cli;
+
+namespace KvmConfig.Cli;
+
+/// <summary>The composition root: commands, help, and the mapping of failures to exit codes.</summary>
+internal static class KvmConfigApp
+{
+    public static int Run(string[] args)
+    {
+        var app = new CommandApp();
+        app.Configure(config =>
+        {
+            config.SetApplicationName("kvmconfig");
+            config.Settings.StrictParsing = true;
+            config.AddCommand<TopologyCommand>("topology")
+                .WithDescription("Show the host as kvmconfig sees it: sockets, NUMA nodes (memory, hugepages, distances), cores, SMT siblings, L3 groups, isolated and offline CPUs.")
+                .WithExample("topology")
+                .WithExample("topology", "--format", "parse")
+                .WithExample("topology", "--sysroot", "tests/data/sysfs/xeon-2s-4numa-snc-80cpu", "--format", "json");
+            config.AddCommand<CheckCommand>("check")
+                .WithDescription("Validate /etc/kvmconfig.d against this host and the rules; print file:line diagnostics. " + ExitCodes.Help)
+                .WithExample("check")
+                .WithExample("check", "--config-dir", "examples/seed", "--sysroot", "tests/data/sysfs/desktop-1s-20cpu")
+                .WithExample("check", "--format", "json", "--verbose");
+            config.SetExceptionHandler((exception, _) => Fail(exception));
+        });
+        return app.Run(args);
+    }
+
+    // Environment failures carry a code and a hint; anything else is a bug or a usage error, shown without a stack trace.
+    private static int Fail(Exception exception)
+    {
+        switch (exception)
+        {
+            case KvmConfigException k:
+                Console.Error.WriteLine($"error[{k.Descriptor.Code}]: {k.Message}");
+                if (k.Hint is not null)
+                {
+                    Console.Error.WriteLine($"  = hint: {k.Hint}");
+                }
+
+                return ExitCodes.CouldNotRun;
+            case CommandAppException:
+                Console.Error.WriteLine($"error: {exception.Message}");
+                Console.Error.WriteLine("  = hint: kvmconfig --help lists the commands; kvmconfig COMMAND --help their options");
+                return ExitCodes.CouldNotRun;
+            default:
+                Console.Error.WriteLine($"error: internal failure: {exception.GetType().Name}: {exception.Message}");
+                Console.Error.WriteLine("  = hint: this is a kvmconfig bug; run with KVMCONFIG_DEBUG=1 for the stack trace and report it");
+                if (Environment.GetEnvironmentVariable("KVMCONFIG_DEBUG") is not null)
+                {
+                    Console.Error.WriteLine(exception);
+                }
+
+                return ExitCodes.CouldNotRun;
+        }
+    }
+}
