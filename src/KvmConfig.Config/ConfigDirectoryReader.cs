@@ -44,7 +44,7 @@ public sealed class ConfigDirectoryReader(string directory)
         try
         {
             files = Directory.EnumerateFiles(directory, "*.conf", SearchOption.TopDirectoryOnly)
-                .Where(f => f.EndsWith(".conf", StringComparison.Ordinal))
+                .Where(f => f.EndsWith(".conf", StringComparison.Ordinal) && !IsMasked(f))
                 .Order(StringComparer.Ordinal)
                 .ToArray();
         }
@@ -85,9 +85,25 @@ public sealed class ConfigDirectoryReader(string directory)
         return new ConfigSource(directory, documents, diagnostics);
     }
 
+    // systemd's convention, which administrators carry over to every *.d directory: a drop-in symlinked to
+    // /dev/null is masked, i.e. deliberately empty.
+    private static bool IsMasked(string file) => new FileInfo(file).LinkTarget == "/dev/null";
+
     private static void RefuseUnsafe(string path, string what)
     {
-        UnixFileMode mode = File.GetUnixFileMode(path);
+        UnixFileMode mode;
+        try
+        {
+            mode = File.GetUnixFileMode(path);
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            // A dangling symlink named *.conf, or a file removed while the directory was read.
+            string why = e is FileNotFoundException or DirectoryNotFoundException ? "no such file (a dangling symlink?)" : e.Message;
+            throw new KvmConfigException(Rules.Unreadable, $"cannot read {what} {path}: {why}", path,
+                $"check that {path} exists and is readable (ls -lL {path})", e);
+        }
+
         if ((mode & GroupOrOtherWrite) != 0)
         {
             string who = (mode & GroupOrOtherWrite) == GroupOrOtherWrite ? "group and others" : (mode & UnixFileMode.GroupWrite) != 0 ? "its group" : "others";

@@ -129,6 +129,7 @@ public sealed class DeclarationBinder
     private RawSection Merge(IEnumerable<ConfigSection> sections, string title, bool reportOverrides)
     {
         var values = new Dictionary<string, RawValue>(StringComparer.Ordinal);
+        var setIn = new Dictionary<string, ConfigSection>(StringComparer.Ordinal);
         SourceSpan? header = null;
         foreach (ConfigSection section in sections)
         {
@@ -141,16 +142,18 @@ public sealed class DeclarationBinder
                     continue;
                 }
 
-                if (reportOverrides && values.TryGetValue(key.Name, out RawValue? earlier) && earlier.Span!.File != entry.ValueSpan.File)
+                // Within one section a repeated key is KVC013 (CheckKeys); across sections, even of one file, it is an override.
+                if (reportOverrides && values.TryGetValue(key.Name, out RawValue? earlier) && !ReferenceEquals(setIn[key.Name], section))
                 {
                     _diagnostics.Add(Diagnostic.Create(Rules.HostOverride,
-                        $"{title} {key.Name} = {entry.Value} overrides {earlier.Text} from {Path.GetFileName(earlier.Span.File)}",
+                        $"{title} {key.Name} = {entry.Value} overrides {earlier.Text} from {Path.GetFileName(earlier.Span!.File)}",
                         entry.KeySpan,
                         "drop-in files are read in lexical order; the last one wins",
                         [new DiagnosticNote("overridden value", earlier.Span)]));
                 }
 
                 values[key.Name] = new RawValue(entry.Value, entry.ValueSpan, entry.KeySpan);
+                setIn[key.Name] = section;
             }
         }
 
@@ -228,10 +231,13 @@ public sealed class DeclarationBinder
                     : $"declare [profile {profileName}] or use one of: {string.Join(", ", profiles.Keys.Order())}"));
         }
 
+        bool badProfile = r.Failed("profile");
         r = new ValueReader(this, own, profile is null ? null : (profileName!, profile));
         CpuSet? cpus = r.Get("cpus", t => ValueSyntax.AutoOrCpuList(t, "cpus"), null);
         PinningMode pinning = r.Get("cpuspinlock", Pinning, host.Pinning);
-        int? vcpus = r.Get<int?>("vcpus", t => Nullable(ValueSyntax.Integer(t, 1, 4096, "vcpus")), null);
+        // DESIGN.md section 3: vcpus defaults to the size of cpus under strict pinning, and only else to the profile's.
+        bool fromCpus = cpus is not null && pinning == PinningMode.Strict && !own.Values.ContainsKey("vcpus");
+        int? vcpus = fromCpus ? null : r.Get<int?>("vcpus", t => Nullable(ValueSyntax.Integer(t, 1, 4096, "vcpus")), null);
         if (vcpus is null && cpus is not null && pinning == PinningMode.Strict)
         {
             vcpus = cpus.Count;
@@ -243,7 +249,11 @@ public sealed class DeclarationBinder
 
         if (vcpus is null)
         {
-            if (!r.Failed("vcpus"))
+            // A vcpus that failed to parse, or a profile that does not exist, is already reported: do not pile on.
+            // So is a malformed cpus that strict pinning would have taken vcpus from.
+            bool unknownProfile = (profileName is not null && profile is null) || badProfile;
+            bool badStrictCpus = r.Failed("cpus") && pinning == PinningMode.Strict;
+            if (!r.Failed("vcpus") && !unknownProfile && !badStrictCpus)
             {
                 _diagnostics.Add(Diagnostic.Create(Rules.MissingKey,
                     $"VM '{section.Name}' has no vcpus, and none can be derived",
@@ -267,7 +277,7 @@ public sealed class DeclarationBinder
             HugePages = r.Get("hugepages", HugePages, host.HugePages),
             CpuWeight = r.Get("cpu_weight", t => ValueSyntax.Integer(t, 1, 10000, "cpu_weight"), 100),
             CpuLimit = r.Get<double?>("cpu_limit", t => Nullable(ValueSyntax.Number(t, 0, 4096, "cpu_limit")), null),
-            MemoryMiB = r.Get<long?>("memory", t => Nullable(ValueSyntax.SizeMiB(t, "memory")), null),
+            MemoryMiB = r.Get<long?>("memory", t => Nullable(AtLeastOneMiB(ValueSyntax.SizeMiB(t, "memory"), "memory")), null),
             NumaNodes = r.Get("numa_nodes", t => ValueSyntax.AutoOrCpuList(t, "numa_nodes"), null),
             DiskWeight = r.Get<int?>("disk_weight", t => Nullable(ValueSyntax.Integer(t, 100, 1000, "disk_weight")), null),
             DiskReadBytesPerSec = r.Get<long?>("disk_read_bps", t => Nullable(Bytes(ValueSyntax.RateBitsPerSec(t, "disk_read_bps"))), null),
@@ -351,6 +361,9 @@ public sealed class DeclarationBinder
     private static Parsed<decimal> Pue(Parsed<decimal> p) =>
         !p.Ok || p.Value is >= 1 and <= 5 ? p : new ValueError(Rules.OutOfRange, $"pue {p.Value} is outside 1..5", "a room's PUE is at least 1.0; typical values are 1.2 to 2.0");
 
+    private static Parsed<long> AtLeastOneMiB(Parsed<long> p, string what) =>
+        !p.Ok || p.Value >= 1 ? p : new ValueError(Rules.OutOfRange, $"{what} must be at least 1M", "write a size such as 512M or 4G");
+
     private static Parsed<long> Bytes(Parsed<long> bits) => bits.Ok ? bits.Value / 8 : bits.Error!;
 
     private static Parsed<long> Long(Parsed<int> p) => p.Ok ? p.Value : p.Error!;
@@ -419,7 +432,7 @@ public sealed class DeclarationBinder
                     "vcpus" => Get<object?>(key, t => Box(ValueSyntax.Integer(t, 1, 4096, key)), null),
                     "cpu_weight" => Get<object?>(key, t => Box(ValueSyntax.Integer(t, 1, 10000, key)), null),
                     "cpu_limit" => Get<object?>(key, t => Box(ValueSyntax.Number(t, 0, 4096, key)), null),
-                    "memory" => Get<object?>(key, t => Box(ValueSyntax.SizeMiB(t, key)), null),
+                    "memory" => Get<object?>(key, t => Box(AtLeastOneMiB(ValueSyntax.SizeMiB(t, key), key)), null),
                     "disk_weight" => Get<object?>(key, t => Box(ValueSyntax.Integer(t, 100, 1000, key)), null),
                     "disk_read_bps" or "disk_write_bps" or "net_bandwidth" => Get<object?>(key, t => Box(ValueSyntax.RateBitsPerSec(t, key)), null),
                     "disk_iops" => Get<object?>(key, t => Box(ValueSyntax.Integer(t, 1, int.MaxValue, key)), null),

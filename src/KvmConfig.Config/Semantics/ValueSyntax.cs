@@ -149,6 +149,13 @@ public static class ValueSyntax
         }
 
         string u = unit.EndsWith("/s", StringComparison.Ordinal) ? unit[..^2] : unit;
+
+        // Bit units are read case-insensitively, as tc(8) writes them (100mbit, 1gbit); byte units keep their
+        // case, because tc's "mbps" means megabytes and a lower-case guess would be off by a factor of 8.
+        if (u.EndsWith("bit", StringComparison.OrdinalIgnoreCase))
+        {
+            u = u.Length == 3 ? "bit" : char.ToUpperInvariant(u[0]) + "bit";
+        }
         decimal? factor = u switch
         {
             "bit" => 1m,
@@ -214,7 +221,9 @@ public static class ValueSyntax
         }
         else if (slash < 0 && decimal.TryParse(text, NumberStyles.AllowDecimalPoint, Invariant, out decimal dec))
         {
-            value = new Fraction((int)Math.Round(dec * 10000), 10000);
+            int numerator = (int)Math.Round(dec * 10000);
+            int gcd = (int)System.Numerics.BigInteger.GreatestCommonDivisor(numerator, 10000);
+            value = gcd == 0 ? new Fraction(0, 1) : new Fraction(numerator / gcd, 10000 / gcd);
         }
 
         if (value is null)

@@ -164,10 +164,14 @@ public static partial class ConfigParser
         int eq = content.IndexOf('=', start);
         if (eq < 0)
         {
+            // "cpu_weight 200": most often the '=' was forgotten; show the line as it was probably meant.
+            string[] words = WhitespaceRegex().Split(content.Trim(), 2);
             diagnostics.Add(Diagnostic.Create(Rules.MissingEquals,
                 $"line '{content.Trim()}' is not 'key = value'",
                 new SourceSpan(path, lineNo, start + 1, content.Length - start),
-                "write key = value, or start the line with # to make it a comment"));
+                words.Length == 2
+                    ? $"if '{words[0]}' is the key, write '{words[0]} = {words[1]}'; if the line is a comment, start it with #"
+                    : "write key = value, or start the line with # to make it a comment"));
             return null;
         }
 
@@ -175,7 +179,7 @@ public static partial class ConfigParser
         if (key.Length == 0)
         {
             diagnostics.Add(Diagnostic.Create(Rules.EmptyKey,
-                "nothing before '='",
+                $"line '{content.Trim()}' has no key before '='",
                 new SourceSpan(path, lineNo, eq + 1, 1),
                 "write key = value, e.g. cpus = 2-5"));
             return null;

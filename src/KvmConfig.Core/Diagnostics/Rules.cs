@@ -18,8 +18,8 @@ public static class Rules
     /// <summary><c>= value</c> with nothing before the <c>=</c>.</summary>
     public static readonly DiagnosticDescriptor EmptyKey = new("KVC003", "empty-key", Severity.Error, "key is empty");
 
-    /// <summary><c>[vm web1</c> without the closing bracket.</summary>
-    public static readonly DiagnosticDescriptor UnterminatedHeader = new("KVC004", "unterminated-header", Severity.Error, "section header has no closing ']'");
+    /// <summary><c>[vm web1</c> without the closing bracket, or text after the <c>]</c>.</summary>
+    public static readonly DiagnosticDescriptor UnterminatedHeader = new("KVC004", "unterminated-header", Severity.Error, "section header must be '[...]' alone on its line");
 
     /// <summary>A header other than host, vm, profile, cost.</summary>
     public static readonly DiagnosticDescriptor UnknownSection = new("KVC005", "unknown-section", Severity.Error, "unknown section");

@@ -60,7 +60,8 @@ public static class DeclarationRules
 
         public CpuSet Reserved { get; } = declaration.Host.ReservedOn(host);
 
-        public CpuSet CpuSet { get; } = declaration.Host.CpuSetOn(host);
+        /// <summary>The usable cpuset: as declared (or defaulted), minus reserved, minus what is not online.</summary>
+        public CpuSet CpuSet { get; } = declaration.Host.CpuSetOn(host) & host.Online;
 
         public List<Diagnostic> Diagnostics { get; } = [];
 
@@ -85,9 +86,9 @@ public static class DeclarationRules
         if (c.Policy.CpuSet is { } cpuset && c.Policy.Reserved is { } reserved && cpuset.Overlaps(reserved))
         {
             c.Add(Rules.HostPools,
-                $"[host] cpuset {cpuset} and reserved {reserved} share CPUs {cpuset & reserved}",
+                $"[host] cpuset {cpuset} and reserved {reserved} share {Cpus(cpuset & reserved)}",
                 c.Policy.Origins.Of("reserved"),
-                $"a CPU is either the host's or the VMs'; remove {cpuset & reserved} from one of the two",
+                $"a CPU is either the host's or the VMs'; remove {Cpus(cpuset & reserved)} from cpuset or from reserved",
                 new DiagnosticNote("cpuset set here", c.Policy.Origins.Of("cpuset")));
         }
         else if (c.CpuSet.IsEmpty)
@@ -111,10 +112,10 @@ public static class DeclarationRules
 
         VmSpec tipping = c.Declaration.Vms[Math.Max(0, cpus - 1)];
         c.Add(Rules.MoreCpusThanVms,
-            $"{vms} VMs are declared but this host has only {cpus} physical CPUs; the rule 'more physical CPUs than VMs' needs at least {vms + 1}",
+            $"{vms} VMs are declared but this host has only {cpus} physical CPUs; the rule 'more physical CPUs than VMs' needs at least {vms + 1} CPUs",
             tipping.Origins.Header,
-            $"move {vms - cpus + 1} VM(s) to another host, or run this declaration on a host with more than {vms} CPUs",
-            new DiagnosticNote($"'{tipping.Name}' is VM number {Math.Max(1, cpus)} of {vms}"));
+            $"move {Plural(vms - cpus + 1, "VM")} to another host, or run this declaration on a host with more than {vms} CPUs",
+            new DiagnosticNote($"'{tipping.Name}' is VM number {Math.Max(1, cpus)} of {vms}, the first one the host's {Plural(cpus, "CPU")} cannot take"));
     }
 
     // The seed's second rule: no VM takes more than max_vm_share of the physical CPUs.
@@ -129,12 +130,14 @@ public static class DeclarationRules
 
         string key = vm.Cpus is not null ? "cpus" : "vcpus";
         c.Add(Rules.MaxVmShare,
-            $"VM '{vm.Name}' takes {vm.CpuDemand} CPUs, more than max_vm_share {c.Policy.MaxVmShare} of this host's {cpus} physical CPUs (at most {limit})",
+            $"VM '{vm.Name}' takes {Plural(vm.CpuDemand, "CPU")}, more than max_vm_share {c.Policy.MaxVmShare} of this host's {cpus} physical CPUs (at most {limit})",
             vm.Origins.Of(key),
             limit == 0
                 ? $"this host is too small for any VM under max_vm_share {c.Policy.MaxVmShare}; use a host with at least {MinHostFor(c.Policy.MaxVmShare, 1)} CPUs"
-                : $"give '{vm.Name}' at most {limit} CPUs, or raise max_vm_share in [host] if one VM may really take {vm.CpuDemand} of {cpus}",
-            new DiagnosticNote($"max_vm_share {c.Policy.MaxVmShare}", c.Policy.Origins.Declared("max_vm_share") ? c.Policy.Origins.Of("max_vm_share") : null));
+                : $"give '{vm.Name}' at most {Plural(limit, "CPU")}, or raise max_vm_share in [host] if one VM may really take {vm.CpuDemand} of {cpus}",
+            c.Policy.Origins.Declared("max_vm_share")
+                ? new DiagnosticNote($"max_vm_share {c.Policy.MaxVmShare} set here", c.Policy.Origins.Of("max_vm_share"))
+                : new DiagnosticNote($"max_vm_share {c.Policy.MaxVmShare} is the default"));
     }
 
     private static int MinHostFor(Fraction share, int vmCpus)
@@ -165,7 +168,7 @@ public static class DeclarationRules
         if (!reserved.IsEmpty)
         {
             c.Add(Rules.UsesReserved,
-                $"VM '{vm.Name}' cpus {cpus} include {reserved}, reserved for the host ({c.Reserved})",
+                $"VM '{vm.Name}' cpus {cpus} include {Cpus(reserved)}, reserved for the host ({c.Reserved})",
                 at,
                 $"use CPUs from {c.CpuSet}, or change [host] reserved",
                 new DiagnosticNote(c.Policy.Reserved is null ? "reserved defaults to CPU 0 and its SMT siblings" : "reserved set here",
@@ -176,7 +179,9 @@ public static class DeclarationRules
         if (!outside.IsEmpty)
         {
             c.Add(Rules.OutsideCpuset,
-                $"VM '{vm.Name}' cpus {cpus} include {outside}, outside the host cpuset {c.CpuSet}",
+                outside == cpus
+                    ? $"VM '{vm.Name}' cpus {cpus} lie outside the host cpuset {c.CpuSet}"
+                    : $"VM '{vm.Name}' cpus {cpus} include {Cpus(outside)}, outside the host cpuset {c.CpuSet}",
                 at,
                 $"use CPUs from {c.CpuSet}, or widen [host] cpuset",
                 new DiagnosticNote("cpuset set here", c.Policy.Origins.Of("cpuset")));
@@ -293,9 +298,9 @@ public static class DeclarationRules
         if (!absent.IsEmpty)
         {
             c.Add(Rules.NodeAbsent,
-                $"VM '{vm.Name}' numa_nodes {nodes} name{(absent.Count == 1 ? "s" : "")} node{(absent.Count == 1 ? "" : "s")} {absent}; this host has nodes {known}",
+                $"VM '{vm.Name}' numa_nodes {nodes} name{(absent.Count == 1 ? "s" : "")} node{(absent.Count == 1 ? "" : "s")} {absent}; this host has {(known.Count == 1 ? $"only node {known}" : $"nodes {known}")}",
                 vm.Origins.Of("numa_nodes"),
-                $"use nodes from {known}, or numa_nodes = auto");
+                known.Count == 1 ? $"use numa_nodes = {known} or auto" : $"use nodes from {known}, or numa_nodes = auto");
         }
     }
 
@@ -315,7 +320,7 @@ public static class DeclarationRules
         if (vm.Scheduling.IsRealtime && vm.Pinning != PinningMode.Strict)
         {
             c.Add(Rules.RealtimeShared,
-                $"VM '{vm.Name}' runs vCPUs as {vm.Scheduling} with cpuspinlock = {vm.Pinning.ToString().ToLowerInvariant()}: real-time threads on CPUs shared with other threads can starve them",
+                $"VM '{vm.Name}' runs vCPUs as {vm.Scheduling} with cpuspinlock = {vm.Pinning.ToString().ToLowerInvariant()}: real-time vCPU threads can starve every other thread on the CPUs they share, host threads included",
                 vm.Origins.Of("cpuscheduling"),
                 "use cpuspinlock = strict on dedicated CPUs for real-time VMs, or cpuscheduling = other");
         }
@@ -349,7 +354,7 @@ public static class DeclarationRules
             {
                 CpuSet shared = CoresOf(c.Host, other.Cpus! & cores);
                 c.Add(Rules.SharesCore,
-                    $"VM '{vm.Name}' has smt = isolate, but VM '{other.Name}' runs on sibling threads of its cores ({shared})",
+                    $"VM '{vm.Name}' has smt = isolate, but VM '{other.Name}' runs on {other.Cpus! & cores}, SMT siblings of its CPUs {vm.Cpus} (shared cores: {shared})",
                     vm.Origins.Of("cpus"),
                     $"give one of them whole cores of its own; '{vm.Name}' would own {cores}",
                     new DiagnosticNote($"'{other.Name}' cpus", other.Origins.Of("cpus")));
@@ -377,12 +382,18 @@ public static class DeclarationRules
             autos.Add($"{vm.Name} {cpus}");
         }
 
-        demand += c.Declaration.Vms.Count(v => v.IsDedicated && v.Emulator == EmulatorPlacement.Isolate);
+        int emulators = c.Declaration.Vms.Count(v => v.IsDedicated && v.Emulator == EmulatorPlacement.Isolate);
+        demand += emulators;
+        if (emulators > 0)
+        {
+            autos.Add($"{Plural(emulators, "CPU")} for isolated emulator threads");
+        }
+
         if (demand > free.Count)
         {
             VmSpec last = c.Declaration.Vms.Last(v => v.IsDedicated && (v.Cpus is null || v.Emulator == EmulatorPlacement.Isolate));
             c.Add(Rules.DedicatedCapacity,
-                $"VMs on cpus = auto need {demand} dedicated CPUs ({string.Join(", ", autos)}, plus isolated emulator CPUs), but only {free.Count} are free ({free})",
+                $"VMs on cpus = auto need {demand} dedicated CPUs ({string.Join(", ", autos)}), but only {free.Count} are free ({Show(free)})",
                 last.Origins.Header,
                 "shrink or remove VMs, move some to cpuspinlock = none, or widen [host] cpuset");
         }
@@ -421,7 +432,7 @@ public static class DeclarationRules
                 poolCpus == 0
                     ? "every CPU is dedicated: free some CPUs from dedicated VMs for the shared pool"
                     : $"raise [host] overcommit (at most 1:5), dedicate fewer CPUs, or give shared VMs fewer vCPUs",
-                new DiagnosticNote($"shared VMs: {string.Join(", ", shared.Select(v => $"{v.Name} {v.Vcpus}"))}; pool after dedicated VMs: {poolCpus} CPUs"));
+                new DiagnosticNote($"vCPUs of shared VMs: {string.Join(", ", shared.Select(v => $"{v.Name} {v.Vcpus}"))}; pool after dedicated VMs: {poolCpus} CPUs"));
         }
     }
 
@@ -431,7 +442,7 @@ public static class DeclarationRules
 
     private static void Memory(RuleContext c)
     {
-        foreach (VmSpec vm in c.Declaration.Vms.Where(v => v.MemoryMiB is null))
+        foreach (VmSpec vm in c.Declaration.Vms.Where(v => v.MemoryMiB is null && !v.Origins.Declared("memory")))
         {
             c.Add(Rules.MemoryUnmanaged,
                 $"VM '{vm.Name}' declares no memory: kvmconfig leaves its size as libvirt has it and cannot check that it fits",
@@ -451,6 +462,15 @@ public static class DeclarationRules
         foreach (VmSpec vm in c.Declaration.Vms.Where(v => v.MemoryMiB is not null))
         {
             total += vm.MemoryMiB!.Value;
+            if (available <= 0)
+            {
+                c.Add(Rules.HostMemory,
+                    $"this host has {Units.MiB(hostMiB)} of memory, no more than memory_reserved {Units.MiB(reservedMiB)}: nothing is left for VM '{vm.Name}' ({Units.MiB(vm.MemoryMiB.Value)})",
+                    vm.Origins.Of("memory"),
+                    "run this declaration on a bigger host, or lower memory_reserved in [host]");
+                break;
+            }
+
             if (total > available)
             {
                 c.Add(Rules.HostMemory,
@@ -512,14 +532,19 @@ public static class DeclarationRules
                 long perNode = (pages + nodes.Count - 1) / nodes.Count;
                 foreach (int n in nodes)
                 {
-                    long free = c.Host.Node(n)?.HugePages.FirstOrDefault(p => p.SizeKiB == sizeKiB)?.Free ?? 0;
-                    used[(n, sizeKiB)] = used.GetValueOrDefault((n, sizeKiB)) + perNode;
+                    HugePagePool? pool = c.Host.Node(n)?.HugePages.FirstOrDefault(p => p.SizeKiB == sizeKiB);
+                    long free = pool?.Free ?? 0;
+                    long earlier = used.GetValueOrDefault((n, sizeKiB));
+                    used[(n, sizeKiB)] = earlier + perNode;
                     if (used[(n, sizeKiB)] > free)
                     {
+                        string spread = nodes.Count == 1 ? "" : $", {Units.MiB(vm.MemoryMiB.Value)} split over nodes {nodes}";
+                        string taken = earlier == 0 ? "" : $", {earlier} of them taken by earlier VMs";
+                        long target = (pool?.Total ?? 0) + used[(n, sizeKiB)] - free;
                         c.Add(Rules.HugePages,
-                            $"VM '{vm.Name}' needs {perNode} free {size} pages on node {n} ({Units.MiB(vm.MemoryMiB.Value)} over {nodes.Count} node(s)); the node has {free} free, {used[(n, sizeKiB)] - perNode} already taken by earlier VMs",
+                            $"VM '{vm.Name}' needs {perNode} free {size} pages on node {n}{spread}; the node has {free} free{taken}",
                             at,
-                            $"reserve more: echo {used[(n, sizeKiB)]} > /sys/devices/system/node/node{n}/hugepages/hugepages-{sizeKiB}kB/nr_hugepages, or use hugepages = none");
+                            $"reserve more: echo {target} > /sys/devices/system/node/node{n}/hugepages/hugepages-{sizeKiB}kB/nr_hugepages, or use hugepages = none");
                     }
                 }
             }
@@ -529,14 +554,22 @@ public static class DeclarationRules
                 hostUsed[sizeKiB] = hostUsed.GetValueOrDefault(sizeKiB) + pages;
                 if (hostUsed[sizeKiB] > free)
                 {
+                    long earlier = hostUsed[sizeKiB] - pages;
                     c.Add(Rules.HugePages,
-                        $"VM '{vm.Name}' needs {pages} free {size} pages; the host has {free} free, {hostUsed[sizeKiB] - pages} already taken by earlier VMs",
+                        $"VM '{vm.Name}' needs {pages} free {size} pages; the host has {free} free{(earlier == 0 ? "" : $", {earlier} of them taken by earlier VMs")}",
                         at,
                         $"reserve more {size} pages (vm.nr_hugepages or per node in sysfs), or use hugepages = none");
                 }
             }
         }
     }
+
+    private static string Plural(int n, string noun) => $"{n} {noun}{(n == 1 ? "" : "s")}";
+
+    // "CPU 0", "CPUs 2-3": a CPU list as a noun phrase.
+    private static string Cpus(CpuSet set) => set.Count == 1 ? $"CPU {set}" : $"CPUs {set}";
+
+    private static string Show(CpuSet set) => set.IsEmpty ? "none" : set.ToString();
 
     private static readonly string[] KnownGovernors = ["performance", "powersave", "schedutil", "ondemand", "conservative", "userspace"];
 
@@ -588,7 +621,7 @@ public static class DeclarationRules
         if (khz > max || (freq.MinKHz is { } min && khz < min))
         {
             c.Add(Rules.CpuFreqMax,
-                $"cpufreq_max = {cap} ({khz / 1000} MHz) is outside the CPUs' range {freq.MinKHz / 1000 ?? 0}..{max / 1000} MHz",
+                $"cpufreq_max = {cap}{(cap.Percent is null ? "" : $" ({khz / 1000} MHz)")} is outside the CPUs' range {freq.MinKHz / 1000 ?? 0}..{max / 1000} MHz",
                 at,
                 $"write a value from {freq.MinKHz / 1000 ?? 0}MHz to {max / 1000}MHz, or a percentage");
         }
