@@ -177,6 +177,18 @@ public sealed partial class CheckGoldenTests
                 ("21-db2.conf", "vcpus = 4\ncpus = 4-7\nmemory = 8G\n"),
             ]),
 
+        new("KVC024-overlap-several-owners",
+            "a VM pinned over five earlier VMs gets one finding naming three of them and counting the rest",
+            Desktop,
+            [
+                ("20-a.conf", "vcpus = 1\ncpus = 1\nmemory = 1G\n"),
+                ("21-b.conf", "vcpus = 1\ncpus = 2\nmemory = 1G\n"),
+                ("22-c.conf", "vcpus = 1\ncpus = 3\nmemory = 1G\n"),
+                ("23-d.conf", "vcpus = 1\ncpus = 4\nmemory = 1G\n"),
+                ("24-e.conf", "vcpus = 1\ncpus = 5\nmemory = 1G\n"),
+                ("30-big.conf", "vcpus = 5\ncpus = 1-5\nmemory = 1G\n"),
+            ]),
+
         new("KVC025-outside-cpuset",
             "the host gives VMs 4-9,14-19 only; a VM pinned to 2-3 is outside it",
             Desktop,

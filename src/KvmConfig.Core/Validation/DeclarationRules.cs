@@ -326,21 +326,54 @@ public static class DeclarationRules
         }
     }
 
+    // One finding per VM that reuses CPUs, naming every earlier owner: linear in the number of CPUs declared, so a
+    // directory that pins thousands of VMs onto the same cores still reports in bounded time and memory.
     private static void DedicatedOverlap(RuleContext c)
     {
-        var owners = new List<VmSpec>();
+        const int NamedOwners = 3;
+        var ownerOf = new Dictionary<int, VmSpec>();
         foreach (VmSpec vm in c.ExplicitDedicated)
         {
-            foreach (VmSpec earlier in owners.Where(o => o.Cpus!.Overlaps(vm.Cpus!)))
+            var earlier = new List<VmSpec>();
+            var clash = new CpuSet.Builder();
+            foreach (int cpu in vm.Cpus!)
             {
-                c.Add(Rules.DedicatedOverlap,
-                    $"VM '{vm.Name}' cpus {vm.Cpus} overlap VM '{earlier.Name}' cpus {earlier.Cpus} on {vm.Cpus! & earlier.Cpus!}",
-                    vm.Origins.Of("cpus"),
-                    $"dedicated CPUs belong to one VM; give '{vm.Name}' other CPUs, cpus = auto, or cpuspinlock = none to share",
-                    new DiagnosticNote($"'{earlier.Name}' claims them here", earlier.Origins.Of("cpus")));
+                if (ownerOf.TryGetValue(cpu, out VmSpec? owner))
+                {
+                    clash.Add(cpu);
+                    if (!earlier.Contains(owner))
+                    {
+                        earlier.Add(owner);
+                    }
+                }
+                else
+                {
+                    ownerOf[cpu] = vm;
+                }
             }
 
-            owners.Add(vm);
+            if (earlier.Count == 0)
+            {
+                continue;
+            }
+
+            CpuSet shared = clash.ToCpuSet();
+            string others = earlier.Count == 1
+                ? $"VM '{earlier[0].Name}' cpus {earlier[0].Cpus}"
+                : $"{earlier.Count} earlier VMs ({string.Join(", ", earlier.Take(NamedOwners).Select(o => $"'{o.Name}'"))}{(earlier.Count > NamedOwners ? ", ..." : "")})";
+            var notes = earlier.Take(NamedOwners)
+                .Select(o => new DiagnosticNote($"'{o.Name}' claims {o.Cpus! & shared} here", o.Origins.Of("cpus")))
+                .ToList();
+            if (earlier.Count > NamedOwners)
+            {
+                notes.Add(new DiagnosticNote($"and {earlier.Count - NamedOwners} more VMs"));
+            }
+
+            c.Add(Rules.DedicatedOverlap,
+                $"VM '{vm.Name}' cpus {vm.Cpus} overlap {others} on {shared}",
+                vm.Origins.Of("cpus"),
+                $"dedicated CPUs belong to one VM; give '{vm.Name}' other CPUs, cpus = auto, or cpuspinlock = none to share",
+                [.. notes]);
         }
     }
 
@@ -592,7 +625,7 @@ public static class DeclarationRules
         c.Add(Rules.Governor,
             offered.Count == 0
                 ? $"cpufreq = {governor}: {what}; this host exposes no cpufreq governors at all (no cpu/cpufreq/policy*)"
-                : $"cpufreq = {governor}: {what}; it offers {string.Join(", ", offered)}",
+                : $"cpufreq = {governor}: {what}; this host offers {string.Join(", ", offered)}",
             at,
             offered.Count == 0
                 ? "write cpufreq = keep: frequency is managed by firmware or the hypervisor here"
