@@ -378,6 +378,25 @@ public sealed partial class CheckGoldenTests
         Assert.Equal(expected, headings);
     }
 
+    [Fact]
+    public void Docs_examples_are_what_check_prints_today()
+    {
+        // Each example in docs/diagnostics.md names its golden file; the ```text block after it must be that
+        // file's output, so a change of wording cannot leave the documentation behind.
+        string doc = File.ReadAllText(Path.Combine(TestData.RepositoryRoot, "docs", "diagnostics.md"));
+        MatchCollection examples = Regex.Matches(doc, @"\(`(tests/KvmConfig\.Cli\.Tests/Golden/[^`]+\.golden\.txt)`\).*?```text\n(.*?)```", RegexOptions.Singleline);
+        Assert.NotEmpty(examples);
+        foreach (Match example in examples)
+        {
+            string golden = File.ReadAllText(Path.Combine(TestData.RepositoryRoot, example.Groups[1].Value));
+            string printed = golden.Contains("--- kvmconfig check --verbose\n", StringComparison.Ordinal)
+                ? golden[(golden.IndexOf("--- kvmconfig check --verbose\n", StringComparison.Ordinal) + "--- kvmconfig check --verbose\n".Length)..]
+                : golden;
+            Assert.True(printed.Contains(example.Groups[2].Value, StringComparison.Ordinal) || example.Groups[2].Value.Contains(printed.Trim(), StringComparison.Ordinal),
+                $"docs/diagnostics.md example for {example.Groups[1].Value} differs from the golden file:\n--- docs\n{example.Groups[2].Value}\n--- golden\n{printed}");
+        }
+    }
+
     // The golden file: what was checked (machine, files) above what check printed.
     private static string Document(CheckCase c, string output)
     {
