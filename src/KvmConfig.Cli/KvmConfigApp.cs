@@ -16,7 +16,7 @@ internal static class KvmConfigApp
             config.SetApplicationName("kvmconfig");
             config.Settings.StrictParsing = true;
             config.AddCommand<TopologyCommand>("topology")
-                .WithDescription("Show the host as kvmconfig sees it: sockets, NUMA nodes (memory, hugepages, distances), cores, SMT siblings, L3 groups, isolated and offline CPUs.")
+                .WithDescription("Show the host as kvmconfig sees it: sockets, NUMA nodes (memory, hugepages, distances), cores, SMT siblings, L3 groups, isolated and offline CPUs. Exit codes: 0 shown, 2 could not read the host (missing or non-sysfs sysroot, unreadable file).")
                 .WithExample("topology")
                 .WithExample("topology", "--format", "parse")
                 .WithExample("topology", "--sysroot", "tests/data/sysfs/xeon-2s-4numa-snc-80cpu", "--format", "json");

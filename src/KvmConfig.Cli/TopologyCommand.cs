@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using KvmConfig.Cli.Infrastructure;
 using KvmConfig.Cli.Topology;
 using KvmConfig.Core.Topology;
@@ -10,6 +11,11 @@ internal sealed class TopologyCommand : Command<TopologyCommand.Settings>
 {
     internal sealed class Settings : HostSettings
     {
+        [CommandOption("--format <FORMAT>")]
+        [Description("Output format: text (summary and tree), json (docs/topology-json.md), or parse (lscpu -p compatible CSV).")]
+        [DefaultValue("text")]
+        public override string Format { get; init; } = "text";
+
         protected override IReadOnlyList<string> AllowedFormats => ["text", "json", "parse"];
     }
 

@@ -15,6 +15,13 @@ internal sealed class CheckCommand : Command<CheckCommand.Settings>
 {
     internal sealed class Settings : HostSettings
     {
+        [CommandOption("--format <FORMAT>")]
+        [Description("Output format: text, or json for scripts (docs/check-json.md).")]
+        [DefaultValue("text")]
+        public override string Format { get; init; } = "text";
+
+        protected override IReadOnlyList<string> AllowedFormats => ["text", "json"];
+
         [CommandOption("--config-dir <DIR>")]
         [Description("Configuration directory (default: $KVMCONFIG_DIR or /etc/kvmconfig.d).")]
         public string? ConfigDir { get; init; }
@@ -115,7 +122,7 @@ internal sealed class CheckCommand : Command<CheckCommand.Settings>
             }).ToArray()),
             ["diagnostics"] = diagnostics,
         };
-        return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n";
+        return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n";
     }
 
     private static string Count(int n, string noun) => $"{n} {noun}{(n == 1 ? "" : "s")}";

@@ -6,23 +6,21 @@ using Spectre.Console.Cli;
 namespace KvmConfig.Cli.Infrastructure;
 
 /// <summary>Options every host-reading command shares.</summary>
-internal class HostSettings : CommandSettings
+internal abstract class HostSettings : CommandSettings
 {
     [CommandOption("--sysroot <DIR>")]
     [Description("Read the host from DIR/sys (and DIR/proc) instead of /sys, like lscpu --sysroot. For captured trees.")]
     public string? SysRoot { get; init; }
 
-    [CommandOption("--format <FORMAT>")]
-    [Description("Output format: text or json.")]
-    [DefaultValue("text")]
-    public string Format { get; init; } = "text";
+    /// <summary>The output format; each command declares the option with the formats it knows.</summary>
+    public abstract string Format { get; init; }
 
     public override Spectre.Console.ValidationResult Validate() =>
         AllowedFormats.Contains(Format)
             ? Spectre.Console.ValidationResult.Success()
             : Spectre.Console.ValidationResult.Error($"--format {Format}: use one of {string.Join(", ", AllowedFormats)}");
 
-    protected virtual IReadOnlyList<string> AllowedFormats => ["text", "json"];
+    protected abstract IReadOnlyList<string> AllowedFormats { get; }
 
     /// <summary>Reads the host topology the options designate.</summary>
     public HostTopology ReadHost() => new SysfsTopologyReader(SysRoot is null ? "/sys" : Path.Combine(SysRoot, "sys")).Read();
