@@ -382,20 +382,41 @@ public sealed partial class CheckGoldenTests
     public void Docs_examples_are_what_check_prints_today()
     {
         // Each example in docs/diagnostics.md names its golden file; the ```text block after it must be that
-        // file's output, so a change of wording cannot leave the documentation behind.
-        string doc = File.ReadAllText(Path.Combine(TestData.RepositoryRoot, "docs", "diagnostics.md"));
-        MatchCollection examples = Regex.Matches(doc, @"\(`(tests/KvmConfig\.Cli\.Tests/Golden/[^`]+\.golden\.txt)`\).*?```text\n(.*?)```", RegexOptions.Singleline);
-        Assert.NotEmpty(examples);
-        foreach (Match example in examples)
+        // file's output, so a change of wording cannot leave the documentation behind. UPDATE_GOLDEN=1 rewrites
+        // the blocks from the golden files.
+        string path = Path.Combine(TestData.RepositoryRoot, "docs", "diagnostics.md");
+        string doc = File.ReadAllText(path);
+        var mismatches = new List<string>();
+        string updated = DocExampleRegex().Replace(doc, example =>
         {
-            string golden = File.ReadAllText(Path.Combine(TestData.RepositoryRoot, example.Groups[1].Value));
-            string printed = golden.Contains("--- kvmconfig check --verbose\n", StringComparison.Ordinal)
-                ? golden[(golden.IndexOf("--- kvmconfig check --verbose\n", StringComparison.Ordinal) + "--- kvmconfig check --verbose\n".Length)..]
-                : golden;
-            Assert.True(printed.Contains(example.Groups[2].Value, StringComparison.Ordinal) || example.Groups[2].Value.Contains(printed.Trim(), StringComparison.Ordinal),
-                $"docs/diagnostics.md example for {example.Groups[1].Value} differs from the golden file:\n--- docs\n{example.Groups[2].Value}\n--- golden\n{printed}");
+            string printed = PrintedPart(File.ReadAllText(Path.Combine(TestData.RepositoryRoot, example.Groups["golden"].Value)));
+            if (example.Groups["block"].Value != printed)
+            {
+                mismatches.Add($"--- docs ({example.Groups["golden"].Value})\n{example.Groups["block"].Value}--- golden\n{printed}");
+            }
+
+            return example.Value[..(example.Groups["block"].Index - example.Index)] + printed + "```";
+        });
+        Assert.True(DocExampleRegex().Matches(doc).Count >= Rules.All.Count(d => string.CompareOrdinal(d.Code, "KVC090") < 0));
+        if (Environment.GetEnvironmentVariable("UPDATE_GOLDEN") == "1")
+        {
+            File.WriteAllText(path, updated);
+            return;
         }
+
+        Assert.True(mismatches.Count == 0, "docs/diagnostics.md examples differ from the golden files (UPDATE_GOLDEN=1 rewrites them):\n" + string.Join("\n", mismatches));
     }
+
+    // What check printed: the part of a golden file after its input files.
+    private static string PrintedPart(string golden)
+    {
+        const string Marker = "--- kvmconfig check --verbose\n";
+        int at = golden.IndexOf(Marker, StringComparison.Ordinal);
+        return at < 0 ? golden : golden[(at + Marker.Length)..];
+    }
+
+    [GeneratedRegex(@"\(`(?<golden>tests/KvmConfig\.Cli\.Tests/Golden/[^`]+\.golden\.txt)`\).*?```text\n(?<block>.*?)```", RegexOptions.Singleline)]
+    private static partial Regex DocExampleRegex();
 
     // The golden file: what was checked (machine, files) above what check printed.
     private static string Document(CheckCase c, string output)

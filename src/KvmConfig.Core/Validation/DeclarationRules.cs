@@ -79,7 +79,7 @@ public static class DeclarationRules
         {
             if (list is not null)
             {
-                CpusExistAndOnline(c, list, $"[host] {key}", c.Policy.Origins.Of(key));
+                CpusExistAndOnline(c, list, $"[host] {key}", c.Policy.Origins.Of(key), c.Host.Online);
             }
         }
 
@@ -159,7 +159,7 @@ public static class DeclarationRules
         }
 
         SourceSpan? at = vm.Origins.Of("cpus");
-        if (!CpusExistAndOnline(c, cpus, $"VM '{vm.Name}' cpus", at))
+        if (!CpusExistAndOnline(c, cpus, $"VM '{vm.Name}' cpus", at, c.CpuSet))
         {
             return;
         }
@@ -189,25 +189,27 @@ public static class DeclarationRules
     }
 
     // Returns false when some CPUs are absent or offline (later CPU rules would only repeat it).
-    private static bool CpusExistAndOnline(RuleContext c, CpuSet cpus, string what, SourceSpan? at)
+    // `usable` is what the hint offers instead: the online CPUs for host lists, the usable cpuset for VMs.
+    private static bool CpusExistAndOnline(RuleContext c, CpuSet cpus, string what, SourceSpan? at, CpuSet usable)
     {
         CpuSet known = c.Host.Present.IsEmpty ? c.Host.Online : c.Host.Present;
         CpuSet absent = cpus - known;
         CpuSet offline = (cpus & known) - c.Host.Online;
+        string instead = usable.IsEmpty ? "" : $"use {Cpus(usable)}; ";
         if (!absent.IsEmpty)
         {
             c.Add(Rules.CpuAbsent,
-                $"{what} {cpus} name{(absent.Count == 1 ? "s" : "")} CPU{(absent.Count == 1 ? "" : "s")} {absent}, which this host does not have (it has {known})",
+                $"{what} = {cpus} names {Cpus(absent)}, which this host does not have (it has {Cpus(known)})",
                 at,
-                $"use CPUs from {c.CpuSet}; `kvmconfig topology` lists them");
+                $"{instead}`kvmconfig topology` lists the host's CPUs");
         }
 
         if (!offline.IsEmpty)
         {
             c.Add(Rules.CpuOffline,
-                $"{what} {cpus} include{(cpus.Count == 1 ? "s" : "")} offline CPU{(offline.Count == 1 ? "" : "s")} {offline} (online: {c.Host.Online})",
+                $"{what} = {cpus} includes offline {Cpus(offline)} (online: {c.Host.Online})",
                 at,
-                $"bring them online (echo 1 > /sys/devices/system/cpu/cpuN/online) or use CPUs from {c.CpuSet}");
+                $"bring {(offline.Count == 1 ? "it" : "them")} online (echo 1 > /sys/devices/system/cpu/cpu{offline.First}/online){(usable.IsEmpty ? "" : $", or use {Cpus(usable)}")}");
         }
 
         return absent.IsEmpty && offline.IsEmpty;
