@@ -480,4 +480,20 @@ public sealed class DeclarationBinderTests
         Assert.Equal(PinningMode.Strict, vm.Pinning);
         Assert.Null(vm.MemoryMiB);
     }
+
+    public static TheoryData<string> ProfileKeys =>
+        new(KeyCatalog.All.Where(k => k.Sections.Contains(Syntax.SectionKind.Profile)).Select(k => k.Name));
+
+    [Theory]
+    [MemberData(nameof(ProfileKeys))]
+    public void Every_profile_key_is_validated_where_the_profile_is_written(string key)
+    {
+        // Given a profile no VM uses, with a value no key accepts
+        (_, IReadOnlyList<Diagnostic> diagnostics) = ConfigText.Bind($"[profile odd]\n{key} = @@@");
+
+        // Then the value is still judged, at the profile's line
+        Diagnostic d = Assert.Single(diagnostics);
+        Assert.Contains(d.Code, new[] { "KVC011", "KVC012" });
+        Assert.Equal(2, d.Span!.Line);
+    }
 }

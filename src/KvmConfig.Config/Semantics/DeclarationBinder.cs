@@ -234,10 +234,10 @@ public sealed class DeclarationBinder
         bool badProfile = r.Failed("profile");
         r = new ValueReader(this, own, profile is null ? null : (profileName!, profile));
         CpuSet? cpus = r.Get("cpus", t => ValueSyntax.AutoOrCpuList(t, "cpus"), null);
-        PinningMode pinning = r.Get("cpuspinlock", Pinning, host.Pinning);
+        PinningMode pinning = r.Get("cpuspinlock", VmKeys.Pinning, host.Pinning);
         // DESIGN.md section 3: vcpus defaults to the size of cpus under strict pinning, and only else to the profile's.
         bool fromCpus = cpus is not null && pinning == PinningMode.Strict && !own.Values.ContainsKey("vcpus");
-        int? vcpus = fromCpus ? null : r.Get<int?>("vcpus", t => Nullable(ValueSyntax.Integer(t, 1, 4096, "vcpus")), null);
+        int? vcpus = fromCpus ? null : r.Get("vcpus", VmKeys.Vcpus, null);
         if (vcpus is null && cpus is not null && pinning == PinningMode.Strict)
         {
             vcpus = cpus.Count;
@@ -270,24 +270,82 @@ public sealed class DeclarationBinder
             Vcpus = vcpus.Value,
             Cpus = cpus,
             Pinning = pinning,
-            Scheduling = r.Get("cpuscheduling", t => ValueSyntax.Scheduling(t, "cpuscheduling"), host.Scheduling)!,
-            Smt = r.Get("smt", Smt, host.Smt),
-            Emulator = r.Get("emulator", Emulator, host.Emulator),
-            Numa = r.Get("numa", Numa, host.Numa),
-            HugePages = r.Get("hugepages", HugePages, host.HugePages),
-            CpuWeight = r.Get("cpu_weight", t => ValueSyntax.Integer(t, 1, 10000, "cpu_weight"), 100),
-            CpuLimit = r.Get<double?>("cpu_limit", t => Nullable(ValueSyntax.Number(t, 0, 4096, "cpu_limit")), null),
-            MemoryMiB = r.Get<long?>("memory", t => Nullable(AtLeastOneMiB(ValueSyntax.SizeMiB(t, "memory"), "memory")), null),
+            Scheduling = r.Get("cpuscheduling", VmKeys.Scheduling, host.Scheduling)!,
+            Smt = r.Get("smt", VmKeys.Smt, host.Smt),
+            Emulator = r.Get("emulator", VmKeys.Emulator, host.Emulator),
+            Numa = r.Get("numa", VmKeys.Numa, host.Numa),
+            HugePages = r.Get("hugepages", VmKeys.HugePages, host.HugePages),
+            CpuWeight = r.Get("cpu_weight", VmKeys.CpuWeight, 100),
+            CpuLimit = r.Get("cpu_limit", VmKeys.CpuLimit, null),
+            MemoryMiB = r.Get("memory", VmKeys.Memory, null),
             NumaNodes = r.Get("numa_nodes", t => ValueSyntax.AutoOrCpuList(t, "numa_nodes"), null),
-            DiskWeight = r.Get<int?>("disk_weight", t => Nullable(ValueSyntax.Integer(t, 100, 1000, "disk_weight")), null),
-            DiskReadBytesPerSec = r.Get<long?>("disk_read_bps", t => Nullable(Bytes(ValueSyntax.RateBitsPerSec(t, "disk_read_bps"))), null),
-            DiskWriteBytesPerSec = r.Get<long?>("disk_write_bps", t => Nullable(Bytes(ValueSyntax.RateBitsPerSec(t, "disk_write_bps"))), null),
-            DiskIops = r.Get<long?>("disk_iops", t => Nullable<long>(Long(ValueSyntax.Integer(t, 1, int.MaxValue, "disk_iops"))), null),
-            NetBandwidthBitsPerSec = r.Get<long?>("net_bandwidth", t => Nullable(ValueSyntax.RateBitsPerSec(t, "net_bandwidth")), null),
+            DiskWeight = r.Get("disk_weight", VmKeys.DiskWeight, null),
+            DiskReadBytesPerSec = r.Get("disk_read_bps", VmKeys.DiskReadBps, null),
+            DiskWriteBytesPerSec = r.Get("disk_write_bps", VmKeys.DiskWriteBps, null),
+            DiskIops = r.Get("disk_iops", VmKeys.DiskIops, null),
+            NetBandwidthBitsPerSec = r.Get("net_bandwidth", VmKeys.NetBandwidth, null),
             Profile = profile is null ? null : profileName,
-            Group = r.Get<string?>("group", t => ValueSyntax.Name(t, "group")!, null),
+            Group = r.Get("group", VmKeys.Group, null),
             Host = r.Get<string?>("host", t => ValueSyntax.Name(t, "host")!, null),
             Origins = r.Origins,
+        };
+    }
+
+    // The value syntax of every key a [vm] and a [profile] share: one place for ranges and units, used both to
+    // bind VMs and to check profiles where they are written.
+    private static class VmKeys
+    {
+        public static Parsed<int?> Vcpus(string t) => Nullable(ValueSyntax.Integer(t, 1, 4096, "vcpus"));
+
+        public static Parsed<PinningMode> Pinning(string t) => DeclarationBinder.Pinning(t);
+
+        public static Parsed<SchedulingPolicy> Scheduling(string t) => ValueSyntax.Scheduling(t, "cpuscheduling");
+
+        public static Parsed<SmtPolicy> Smt(string t) => DeclarationBinder.Smt(t);
+
+        public static Parsed<EmulatorPlacement> Emulator(string t) => DeclarationBinder.Emulator(t);
+
+        public static Parsed<MemoryMode> Numa(string t) => DeclarationBinder.Numa(t);
+
+        public static Parsed<HugePageBacking> HugePages(string t) => DeclarationBinder.HugePages(t);
+
+        public static Parsed<int> CpuWeight(string t) => ValueSyntax.Integer(t, 1, 10000, "cpu_weight");
+
+        public static Parsed<double?> CpuLimit(string t) => Nullable(ValueSyntax.Number(t, 0, 4096, "cpu_limit"));
+
+        public static Parsed<long?> Memory(string t) => Nullable(AtLeastOneMiB(ValueSyntax.SizeMiB(t, "memory"), "memory"));
+
+        public static Parsed<int?> DiskWeight(string t) => Nullable(ValueSyntax.Integer(t, 100, 1000, "disk_weight"));
+
+        public static Parsed<long?> DiskReadBps(string t) => Nullable(Bytes(ValueSyntax.RateBitsPerSec(t, "disk_read_bps")));
+
+        public static Parsed<long?> DiskWriteBps(string t) => Nullable(Bytes(ValueSyntax.RateBitsPerSec(t, "disk_write_bps")));
+
+        public static Parsed<long?> DiskIops(string t) => Nullable(Long(ValueSyntax.Integer(t, 1, int.MaxValue, "disk_iops")));
+
+        public static Parsed<long?> NetBandwidth(string t) => Nullable(ValueSyntax.RateBitsPerSec(t, "net_bandwidth"));
+
+        public static Parsed<string?> Group(string t) => Optional(ValueSyntax.Name(t, "group"));
+
+        /// <summary>Validators for the keys a profile may set.</summary>
+        public static readonly IReadOnlyDictionary<string, Func<string, ValueError?>> Validators = new Dictionary<string, Func<string, ValueError?>>(StringComparer.Ordinal)
+        {
+            ["vcpus"] = t => Vcpus(t).Error,
+            ["cpuspinlock"] = t => Pinning(t).Error,
+            ["cpuscheduling"] = t => Scheduling(t).Error,
+            ["smt"] = t => Smt(t).Error,
+            ["emulator"] = t => Emulator(t).Error,
+            ["numa"] = t => Numa(t).Error,
+            ["hugepages"] = t => HugePages(t).Error,
+            ["cpu_weight"] = t => CpuWeight(t).Error,
+            ["cpu_limit"] = t => CpuLimit(t).Error,
+            ["memory"] = t => Memory(t).Error,
+            ["disk_weight"] = t => DiskWeight(t).Error,
+            ["disk_read_bps"] = t => DiskReadBps(t).Error,
+            ["disk_write_bps"] = t => DiskWriteBps(t).Error,
+            ["disk_iops"] = t => DiskIops(t).Error,
+            ["net_bandwidth"] = t => NetBandwidth(t).Error,
+            ["group"] = t => Group(t).Error,
         };
     }
 
@@ -427,28 +485,13 @@ public sealed class DeclarationBinder
         {
             foreach (string key in own.Values.Keys)
             {
-                _ = key switch
+                if (VmKeys.Validators.TryGetValue(key, out Func<string, ValueError?>? validate))
                 {
-                    "vcpus" => Get<object?>(key, t => Box(ValueSyntax.Integer(t, 1, 4096, key)), null),
-                    "cpu_weight" => Get<object?>(key, t => Box(ValueSyntax.Integer(t, 1, 10000, key)), null),
-                    "cpu_limit" => Get<object?>(key, t => Box(ValueSyntax.Number(t, 0, 4096, key)), null),
-                    "memory" => Get<object?>(key, t => Box(AtLeastOneMiB(ValueSyntax.SizeMiB(t, key), key)), null),
-                    "disk_weight" => Get<object?>(key, t => Box(ValueSyntax.Integer(t, 100, 1000, key)), null),
-                    "disk_read_bps" or "disk_write_bps" or "net_bandwidth" => Get<object?>(key, t => Box(ValueSyntax.RateBitsPerSec(t, key)), null),
-                    "disk_iops" => Get<object?>(key, t => Box(ValueSyntax.Integer(t, 1, int.MaxValue, key)), null),
-                    "cpuspinlock" => Get<object?>(key, t => Box(Pinning(t)), null),
-                    "cpuscheduling" => Get<object?>(key, t => Box(ValueSyntax.Scheduling(t, key)), null),
-                    "smt" => Get<object?>(key, t => Box(Smt(t)), null),
-                    "emulator" => Get<object?>(key, t => Box(Emulator(t)), null),
-                    "numa" => Get<object?>(key, t => Box(Numa(t)), null),
-                    "hugepages" => Get<object?>(key, t => Box(HugePages(t)), null),
-                    "group" => Get<object?>(key, t => Box(ValueSyntax.Name(t, key)), null),
-                    _ => null,
-                };
+                    _ = Get<object?>(key, t => new Parsed<object?>(null, validate(t)), null);
+                }
             }
         }
 
-        private static Parsed<object?> Box<T>(Parsed<T> p) => new(p.Value, p.Error);
     }
 
     private void Report(ValueError error, SourceSpan? at, bool pointIntoValue)
