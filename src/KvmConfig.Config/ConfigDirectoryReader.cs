@@ -14,13 +14,27 @@ public sealed record ConfigSource(string Directory, IReadOnlyList<ConfigDocument
 
 /// <summary>
 /// Reads a <c>kvmconfig.d</c> directory as sysctl.d does: every <c>*.conf</c> in lexical (ordinal) order, other
-/// files ignored. Refuses, like sshd's StrictModes, a directory or file that group or others may write: such a
-/// file could pin a VM onto the host's own CPUs. Environment failures throw <see cref="KvmConfigException"/>.
+/// files ignored. Refuses, like sshd's StrictModes, a directory or file that group or others may write, or that
+/// is owned by neither root nor the caller: such a file could pin a VM onto the host's own CPUs. A file
+/// symlinked to <c>/dev/null</c> is masked, as in systemd. Environment failures throw <see cref="KvmConfigException"/>.
 /// </summary>
 public sealed class ConfigDirectoryReader(string directory)
 {
     /// <summary>Default location.</summary>
     public const string DefaultDirectory = "/etc/kvmconfig.d";
+
+    /// <summary>Environment variable that overrides <see cref="DefaultDirectory"/>.</summary>
+    public const string EnvironmentVariable = "KVMCONFIG_DIR";
+
+    /// <summary>
+    /// The directory every command reads: <paramref name="explicitDirectory"/> (<c>--config-dir</c>) when given,
+    /// else <paramref name="environmentValue"/> (<c>$KVMCONFIG_DIR</c>) when set and not empty, else
+    /// <see cref="DefaultDirectory"/>. An empty variable counts as unset, as in most Unix tools.
+    /// </summary>
+    public static string Resolve(string? explicitDirectory, string? environmentValue) =>
+        !string.IsNullOrEmpty(explicitDirectory) ? explicitDirectory
+        : !string.IsNullOrWhiteSpace(environmentValue) ? environmentValue
+        : DefaultDirectory;
 
     private const UnixFileMode GroupOrOtherWrite = UnixFileMode.GroupWrite | UnixFileMode.OtherWrite;
 
@@ -80,6 +94,12 @@ public sealed class ConfigDirectoryReader(string directory)
             {
                 documents.Add(ConfigParser.Parse(file, text, diagnostics));
             }
+            else
+            {
+                // Not parsed, but kept for display: the diagnostic shows the line with U+FFFD where the bad byte is.
+                string shown = Encoding.UTF8.GetString(bytes);
+                documents.Add(new ConfigDocument(file, shown.Split('\n').Select(l => l.TrimEnd('\r')).ToArray(), []));
+            }
         }
 
         return new ConfigSource(directory, documents, diagnostics);
@@ -111,6 +131,19 @@ public sealed class ConfigDirectoryReader(string directory)
                 $"{what} {path} is writable by {who} (mode {Octal(mode)}); kvmconfig refuses it, as sshd's StrictModes does",
                 path,
                 $"chmod go-w {path}");
+        }
+
+        // sshd's StrictModes also wants root or the invoking user as owner: whoever owns a file may chmod it back to
+        // writable, so a 0644 file owned by an ordinary user is that user's to rewrite. Like the mode above, this is
+        // the owner of what a symlink points at.
+        uint uid = Interop.FileOwner.Of(path);
+        uint euid = Interop.FileOwner.EffectiveUid();
+        if (uid != 0 && uid != euid)
+        {
+            throw new KvmConfigException(Rules.UnsafePermissions,
+                $"{what} {path} is owned by uid {uid}, neither root nor you (uid {euid}); kvmconfig refuses it, as sshd's StrictModes does",
+                path,
+                $"chown root {path}");
         }
     }
 

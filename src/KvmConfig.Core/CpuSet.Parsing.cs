@@ -20,7 +20,7 @@ public sealed partial class CpuSet
 
     /// <summary>
     /// Parses a kernel cpulist (<c>0-3,8</c>, <c>0-15:2/4</c>) with libvirt exclusions (<c>0-7,^3</c>).
-    /// Whitespace around the whole text is ignored (sysfs files end in a newline); an empty text is the
+    /// Whitespace around the whole text and around commas is ignored (<c>1, 3</c>) (sysfs files end in a newline); an empty text is the
     /// empty set, as in an empty <c>/sys/devices/system/cpu/offline</c>.
     /// </summary>
     public static bool TryParse(
@@ -160,6 +160,7 @@ public sealed partial class CpuSet
                 }
 
                 _pos++;
+                SkipSpaces();
             }
 
             set = builder.ToCpuSet();

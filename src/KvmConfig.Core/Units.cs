@@ -8,7 +8,7 @@ public static class Units
     /// <summary>MiB as <c>512M</c>, <c>4G</c>, <c>1.5G</c>, <c>2T</c> (binary units, at most one decimal).</summary>
     public static string MiB(long mib)
     {
-        if (mib >= 1024L * 1024 && mib % (1024L * 1024 / 10) == 0)
+        if (mib >= 1024L * 1024)
         {
             return Format(mib / (1024.0 * 1024)) + "T";
         }

@@ -11,6 +11,14 @@ namespace KvmConfig.Linux;
 /// </summary>
 /// <remarks>
 /// <para>
+/// The roots. sysfs and procfs are separate mounts, so each root is its own parameter and the reader never derives
+/// one from the other. procfs serves one purpose: when there is no <c>devices/system/node</c> (a kernel without
+/// <c>CONFIG_NUMA</c>, or a capture without <c>node/</c>), the single node's memory and default-size huge pages come
+/// from <c>PROC/meminfo</c>. With no proc root that memory is unknown. <see cref="ForHost"/> reads the running
+/// machine (<c>/sys</c> and <c>/proc</c>); <see cref="ForSysroot"/> reads an lscpu-style <c>--sysroot DIR</c>
+/// (<c>DIR/sys</c>, and <c>DIR/proc</c> when that directory exists: captures usually hold only <c>sys/</c>).
+/// </para>
+/// <para>
 /// The CPU pools, as the kernel lists them in <c>devices/system/cpu/</c>. Each is a cpulist; a missing file
 /// degrades as shown:
 /// </para>
@@ -18,18 +26,25 @@ namespace KvmConfig.Linux;
 /// <item><c>possible</c>: every CPU id the kernel could ever bring up (<c>NR_CPUS</c>-bounded). Missing: the
 /// <c>cpuN</c> directories.</item>
 /// <item><c>present</c>: CPUs physically there; a subset of possible. Missing: the <c>cpuN</c> directories.</item>
-/// <item><c>online</c>: present CPUs the scheduler runs on. Missing: the present CPUs whose <c>cpuN/online</c>
-/// does not say <c>0</c> (cpu0 usually has no such file and is always online).</item>
+/// <item><c>online</c>: present CPUs the scheduler runs on, each with a <c>cpuN</c> directory. Missing: the present
+/// CPUs whose <c>cpuN/online</c> does not say <c>0</c> (cpu0 usually has no such file and is always online).</item>
 /// <item><c>isolated</c> (<c>isolcpus=</c>) and <c>nohz_full</c>: subsets of possible. Missing: empty. The
 /// kernel prints an empty <c>nohz_full</c> as <c>(null)</c> padded with spaces.</item>
 /// </list>
 /// <para>
 /// Only online CPUs carry topology: for each, <c>topology/physical_package_id</c>, <c>topology/core_id</c> and a
 /// sibling list are mandatory, and a missing one is an environment failure
-/// (<see cref="Rules.Unreadable"/>, with the path). Everything else (die, cluster, caches, NUMA memory, huge
-/// pages, distances, cpufreq) degrades to "unknown". Content the kernel would not write (a bad cpulist, a
-/// word where a number belongs) is also <see cref="Rules.Unreadable"/>, naming the path and the parse error;
-/// a root without <c>devices/system/cpu</c> is <see cref="Rules.NotSysfs"/>.
+/// (<see cref="Rules.Unreadable"/>, with the path). An online CPU without a <c>cpuN</c> directory, or outside
+/// <c>present</c>, is <see cref="Rules.Unreadable"/> too. Everything else (die, cluster, caches, NUMA memory, huge
+/// pages, distances, cpufreq) degrades to "unknown". Content the kernel would not write (a bad cpulist, a word where
+/// a number belongs) is also <see cref="Rules.Unreadable"/>, naming the path and the parse error; a root without
+/// <c>devices/system/cpu</c> is <see cref="Rules.NotSysfs"/>.
+/// </para>
+/// <para>
+/// cpufreq is read only from policies that cover an online CPU (<c>related_cpus</c>, else <c>affected_cpus</c>;
+/// a policy with neither counts as active). intel_pstate and amd-pstate keep one policy per CPU, offline CPUs
+/// included, and the kernel answers <c>-EBUSY</c> for the attributes of such an inactive policy. So an I/O error
+/// on any cpufreq file makes that policy unknown and it is skipped; it is never <see cref="Rules.Unreadable"/>.
 /// </para>
 /// <para>
 /// Symbolic links (<c>cpu/cpu0/node0</c>, <c>node/node0/cpu0</c>, <c>cpu/cpu0/cpufreq</c>) count by their
@@ -38,12 +53,15 @@ namespace KvmConfig.Linux;
 /// </para>
 /// </remarks>
 /// <param name="sysRoot">The directory holding <c>devices/system/cpu</c>: <c>/sys</c>, or <c>DIR/sys</c> for a
-/// capture (see <see cref="SysRootFor"/>).</param>
-public sealed class SysfsTopologyReader(string sysRoot = "/sys")
+/// capture (see <see cref="ForSysroot"/>).</param>
+/// <param name="procRoot">The directory holding <c>meminfo</c>: <c>/proc</c>, <c>DIR/proc</c>, or null for no
+/// procfs (memory unknown when there is no <c>node/</c> directory).</param>
+public sealed class SysfsTopologyReader(string sysRoot = "/sys", string? procRoot = null)
 {
     private const string SysrootHint = "--sysroot expects a directory holding sys/devices/system/cpu, like lscpu --sysroot";
     private const string IncompleteHint = "the tree lacks a file every Linux kernel writes; if it is a capture, copy it again with its topology/ directories";
     private const string MalformedHint = "the file does not hold what the kernel writes there; compare it with the same file on a running host";
+    private const string PoolsHint = "the CPU pool files disagree with the cpuN directories; if it is a capture, copy cpu/ again in one go";
 
     private readonly string _cpuDir = Path.Combine(sysRoot, "devices", "system", "cpu");
     private readonly string _nodeDir = Path.Combine(sysRoot, "devices", "system", "node");
@@ -51,11 +69,22 @@ public sealed class SysfsTopologyReader(string sysRoot = "/sys")
     /// <summary>The directory holding <c>devices/system/{cpu,node}</c>.</summary>
     public string SysRoot { get; } = sysRoot;
 
+    /// <summary>The procfs root (<c>meminfo</c> is read from it), or null when there is none.</summary>
+    public string? ProcRoot { get; } = procRoot;
+
+    /// <summary>The running machine: <c>/sys</c> and <c>/proc</c>.</summary>
+    public static SysfsTopologyReader ForHost() => new("/sys", "/proc");
+
     /// <summary>
-    /// The sysfs root inside an lscpu-style sysroot: <c>DIR/sys</c> for <c>--sysroot DIR</c>, where DIR stands
-    /// for <c>/</c> of the machine (so <c>/</c> gives <c>/sys</c>).
+    /// An lscpu-style sysroot: <paramref name="dir"/> stands for <c>/</c> of the machine, so sysfs is
+    /// <c>DIR/sys</c> and procfs <c>DIR/proc</c> when that directory exists (else none: captured trees usually
+    /// hold only <c>sys/</c>). <c>ForSysroot("/")</c> reads <c>/sys</c> and <c>/proc</c>.
     /// </summary>
-    public static string SysRootFor(string sysroot) => Path.Combine(sysroot, "sys");
+    public static SysfsTopologyReader ForSysroot(string dir)
+    {
+        string proc = Path.Combine(dir, "proc");
+        return new(Path.Combine(dir, "sys"), Directory.Exists(proc) ? proc : null);
+    }
 
     /// <summary>
     /// Reads the whole topology. Throws <see cref="KvmConfigException"/> with <see cref="Rules.NotSysfs"/> when
@@ -73,14 +102,20 @@ public sealed class SysfsTopologyReader(string sysRoot = "/sys")
         //    (the cadvisor captures hold no such files).
         CpuSet cpuDirs = CpuSet.Of(NumberedEntries(_cpuDir, "cpu", directoriesOnly: true));
         CpuSet possible = ReadCpuListOrNull(CpuPath("possible")) ?? cpuDirs;
-        CpuSet present = ReadCpuListOrNull(CpuPath("present")) ?? cpuDirs;
-        CpuSet online = ReadCpuListOrNull(CpuPath("online")) ?? OnlineFromPerCpuFiles(present);
+        CpuSet? presentFile = ReadCpuListOrNull(CpuPath("present"));
+        CpuSet present = presentFile ?? cpuDirs;
+        CpuSet? onlineFile = ReadCpuListOrNull(CpuPath("online"));
+        CpuSet online = onlineFile ?? OnlineFromPerCpuFiles(present);
         CpuSet isolated = ReadCpuListOrNull(CpuPath("isolated")) ?? CpuSet.Empty;
         CpuSet nohzFull = ReadCpuListOrNull(CpuPath("nohz_full")) ?? CpuSet.Empty;
         if (online.IsEmpty)
         {
             throw NotSysfs($"{SysRoot} is not a Linux sysfs tree: no CPU is online ({_cpuDir} has no cpuN directory, and its 'online' file, if any, is empty)");
         }
+
+        // Every later step reads cpuN/ of each online CPU, so a CPU online without one is a broken tree, and is
+        // named as such here rather than as a missing topology file or a CPU in no node.
+        CheckOnlineCpusExist(online, onlineFile is not null ? "online" : "present", cpuDirs, presentFile);
 
         // 2. NUMA nodes first, so that each CPU can be given its node as it is read.
         IReadOnlyList<NumaNode> nodes = ReadNodes(online);
@@ -239,6 +274,39 @@ public sealed class SysfsTopologyReader(string sysRoot = "/sys")
         }
 
         return builder.ToCpuSet();
+    }
+
+    /// <summary>
+    /// Online CPUs must have a <c>cpuN</c> directory and, when <c>present</c> is known, be present.
+    /// <paramref name="source"/> is the pool file the online CPUs came from (<c>online</c>, or <c>present</c> when
+    /// there is no <c>online</c> file).
+    /// </summary>
+    private void CheckOnlineCpusExist(CpuSet online, string source, CpuSet cpuDirs, CpuSet? presentFile)
+    {
+        string path = CpuPath(source);
+        CpuSet withoutDir = online.Except(cpuDirs);
+        if (!withoutDir.IsEmpty)
+        {
+            const int shown = 8;
+            string names = string.Join(", ", withoutDir.Take(shown).Select(cpu => $"cpu{cpu}"))
+                + (withoutDir.Count > shown ? $" and {withoutDir.Count - shown} more" : "");
+            (string cpus, string directories) = withoutDir.Count == 1 ? ("CPU", "directory") : ("CPUs", "directories");
+            throw new KvmConfigException(
+                Rules.Unreadable,
+                $"{path} lists {cpus} {withoutDir} as online, but {_cpuDir} has no {names} {directories}; the kernel makes cpuN/ for every CPU it runs",
+                path,
+                PoolsHint);
+        }
+
+        if (presentFile is not null && !online.IsSubsetOf(presentFile))
+        {
+            CpuSet absent = online.Except(presentFile);
+            throw new KvmConfigException(
+                Rules.Unreadable,
+                $"{path} lists {(absent.Count == 1 ? "CPU" : "CPUs")} {absent} as online, but {CpuPath("present")} holds only {presentFile}; online CPUs are a subset of present ones",
+                path,
+                PoolsHint);
+        }
     }
 
     private LogicalCpu ReadCpu(int cpu, int node)
@@ -425,9 +493,9 @@ public sealed class SysfsTopologyReader(string sysRoot = "/sys")
     private NumaNode SingleNode(CpuSet online)
     {
         // A kernel without CONFIG_NUMA (or a capture without node/) has one node 0 holding everything; its
-        // memory is the machine's, from /proc/meminfo next to /sys. Huge pages there are the default size only.
-        string procMeminfo = Path.GetFullPath(Path.Combine(SysRoot, "..", "proc", "meminfo"));
-        IReadOnlyDictionary<string, long>? meminfo = ReadMeminfoOrNull(procMeminfo);
+        // memory is the machine's, from PROC/meminfo when there is a proc root (else unknown). Huge pages there
+        // are the default size only.
+        IReadOnlyDictionary<string, long>? meminfo = ProcRoot is null ? null : ReadMeminfoOrNull(Path.Combine(ProcRoot, "meminfo"));
         List<HugePagePool> hugePages = [];
         if (meminfo is not null
             && meminfo.TryGetValue("Hugepagesize", out long sizeKiB)
@@ -506,11 +574,7 @@ public sealed class SysfsTopologyReader(string sysRoot = "/sys")
 
     private CpuFreqInfo ReadCpuFreq(CpuSet online)
     {
-        // cpu/cpufreq/policyN/ (kernel 4.6+), one per group of CPUs switching frequency together:
-        //   scaling_available_governors  "performance powersave"
-        //   scaling_governor             "powersave"
-        //   cpuinfo_min_freq             "400000"    kHz, the hardware's range
-        //   cpuinfo_max_freq             "4800000"
+        // cpu/cpufreq/policyN/ (kernel 4.6+), one per group of CPUs switching frequency together.
         // Older kernels have a cpufreq/ directory in each cpuN instead (today it is a link to policyN).
         string policyRoot = CpuPath("cpufreq");
         List<string> policies = Directory.Exists(policyRoot)
@@ -521,48 +585,84 @@ public sealed class SysfsTopologyReader(string sysRoot = "/sys")
             policies = online.Select(cpu => CpuPath($"cpu{cpu}", "cpufreq")).Where(Directory.Exists).ToList();
         }
 
-        if (policies.Count == 0)
-        {
-            return CpuFreqInfo.None;
-        }
-
+        // Governors: those every active policy offers (intersection); the ones in use (union). Range: the widest.
         SortedSet<string>? offered = null;
         var current = new SortedSet<string>(StringComparer.Ordinal);
         long? min = null, max = null;
+        bool anyActive = false;
         foreach (string policy in policies)
         {
-            string? available = TryReadText(Path.Combine(policy, "scaling_available_governors"));
-            if (available is not null)
+            if (ReadPolicy(policy, online) is not CpuFreqPolicy p)
             {
-                var governors = new SortedSet<string>(ParseGovernors(available), StringComparer.Ordinal);
+                continue;
+            }
+
+            anyActive = true;
+            if (p.Governors is not null)
+            {
                 if (offered is null)
                 {
-                    offered = governors;
+                    offered = new SortedSet<string>(p.Governors, StringComparer.Ordinal);
                 }
                 else
                 {
-                    offered.IntersectWith(governors);
+                    offered.IntersectWith(p.Governors);
                 }
             }
 
-            string? governor = TryReadText(Path.Combine(policy, "scaling_governor"))?.Trim();
-            if (!string.IsNullOrEmpty(governor))
+            if (!string.IsNullOrEmpty(p.Governor))
             {
-                current.Add(governor);
+                current.Add(p.Governor);
             }
 
-            if (ReadLongOrNull(Path.Combine(policy, "cpuinfo_min_freq")) is long lo)
+            if (p.MinKHz is long lo)
             {
                 min = min is null ? lo : Math.Min(min.Value, lo);
             }
 
-            if (ReadLongOrNull(Path.Combine(policy, "cpuinfo_max_freq")) is long hi)
+            if (p.MaxKHz is long hi)
             {
                 max = max is null ? hi : Math.Max(max.Value, hi);
             }
         }
 
-        return new CpuFreqInfo([.. offered ?? []], [.. current], min, max);
+        return anyActive ? new CpuFreqInfo([.. offered ?? []], [.. current], min, max) : CpuFreqInfo.None;
+    }
+
+    /// <summary>What one cpufreq policy says; a null member is a file the policy does not have.</summary>
+    private sealed record CpuFreqPolicy(IReadOnlyList<string>? Governors, string? Governor, long? MinKHz, long? MaxKHz);
+
+    /// <summary>
+    /// One policy directory, or null when it covers no online CPU or the kernel refuses one of its files.
+    /// Malformed content is still <see cref="Rules.Unreadable"/>.
+    /// </summary>
+    private static CpuFreqPolicy? ReadPolicy(string dir, CpuSet online)
+    {
+        //   related_cpus                 "4-7"       CPUs of the policy, offline ones included
+        //   affected_cpus                "4-5"       its online CPUs only (older kernels may lack related_cpus)
+        //   scaling_available_governors  "performance powersave"
+        //   scaling_governor             "powersave"
+        //   cpuinfo_min_freq             "400000"    kHz, the hardware's range
+        //   cpuinfo_max_freq             "4800000"
+        try
+        {
+            CpuSet? cpus = ReadCpuListOrNull(Path.Combine(dir, "related_cpus")) ?? ReadCpuListOrNull(Path.Combine(dir, "affected_cpus"));
+            if (cpus is not null && !cpus.Overlaps(online))
+            {
+                return null;
+            }
+
+            return new CpuFreqPolicy(
+                TryReadText(Path.Combine(dir, "scaling_available_governors")) is string available ? ParseGovernors(available) : null,
+                TryReadText(Path.Combine(dir, "scaling_governor"))?.Trim(),
+                ReadLongOrNull(Path.Combine(dir, "cpuinfo_min_freq")),
+                ReadLongOrNull(Path.Combine(dir, "cpuinfo_max_freq")));
+        }
+        catch (KvmConfigException e) when (e.InnerException is IOException or UnauthorizedAccessException)
+        {
+            // -EBUSY for an inactive policy, -EPERM or -EIO from a driver: this policy is unknown, the host is not.
+            return null;
+        }
     }
 
     // ---- File access: every read goes through here, so every failure names its path -----------------------

@@ -244,7 +244,10 @@ public sealed class ConfigDirectoryReaderTests
         Expect.Equal(description, $"10-bad.conf:{line}:{column}+1", ConfigText.Render(d.Span));
         Expect.Contains(description, $"at line {line}, column {column}", d.Message);
         Expect.Contains(description, $"iconv -f latin1 -t utf-8 {bad}", d.Hint);
-        Expect.Equal(description, "00-cpu.conf,20-web.conf", Names(source));
+        // The bad file is kept for display only (its lines, for the carets); it declares nothing.
+        Expect.Equal(description, "00-cpu.conf,10-bad.conf,20-web.conf", Names(source));
+        Assert.Empty(source.Documents.Single(doc => doc.Path == bad).Sections);
+        Assert.Contains('\uFFFD', source.Documents.Single(doc => doc.Path == bad).Lines[line - 1]);
     }
 
     [Fact]

@@ -496,4 +496,63 @@ public sealed class DeclarationBinderTests
         Assert.Contains(d.Code, new[] { "KVC011", "KVC012" });
         Assert.Equal(2, d.Span!.Line);
     }
+
+    [Fact]
+    public void One_bad_value_never_hides_another_in_the_same_VM()
+    {
+        // Given a VM whose vcpus is out of range and whose other values are also wrong
+        (Declaration declaration, IReadOnlyList<Diagnostic> diagnostics) =
+            ConfigText.Bind("--- 10-db.conf\nvcpus = 0\nmemory = 12X\ncpuscheduling = fifo");
+
+        // Then every mistake is reported in one run, and the VM, whose size is unknown, is left out
+        Assert.Equal(
+            ["KVC011 error 10-db.conf:2:12+1", "KVC011 error 10-db.conf:3:17+4", "KVC012 error 10-db.conf:1:9+1"],
+            diagnostics.Select(ConfigText.Render).Order(StringComparer.Ordinal));
+        Assert.Empty(declaration.Vms);
+    }
+
+    [Fact]
+    public void A_second_declaration_of_a_VM_is_refused_but_its_values_are_still_judged()
+    {
+        (_, IReadOnlyList<Diagnostic> diagnostics) =
+            ConfigText.Bind("--- 10-db.conf\nvcpus = 2\n--- 11-db.conf\n[vm db]\ncpus = 1,,2");
+
+        Assert.Equal(["KVC014", "KVC011"], diagnostics.Select(d => d.Code));
+        Assert.Equal("11-db.conf", Path.GetFileName(diagnostics[1].Span!.File));
+    }
+
+    [Fact]
+    public void Values_taken_from_a_profile_are_marked_as_inherited()
+    {
+        (Declaration declaration, _) = ConfigText.Bind("[profile big]\nvcpus = 8\n[vm db]\nprofile = big\nmemory = 4G");
+
+        VmSpec vm = Vm(declaration, "db");
+        Assert.True(vm.Origins.FromProfile("vcpus"));
+        Assert.False(vm.Origins.FromProfile("memory"));
+        Assert.Equal(4, vm.Origins.Of("profile")!.Line);
+        Assert.Equal(2, vm.Origins.Of("vcpus")!.Line);
+    }
+
+    [Fact]
+    public void Governor_names_are_case_insensitive_like_every_other_word()
+    {
+        (Declaration declaration, IReadOnlyList<Diagnostic> diagnostics) = ConfigText.Bind("--- 00-cpu.conf\ncpufreq = Performance");
+
+        Assert.Empty(diagnostics);
+        Assert.Equal("performance", declaration.Host.CpuFreq);
+    }
+
+    /// <summary>Rows: description, --config-dir, $KVMCONFIG_DIR, the directory read.</summary>
+    public static TheoryData<string, string?, string?, string> Directories => new()
+    {
+        { "the option wins", "/srv/a", "/srv/b", "/srv/a" },
+        { "the environment when no option", null, "/srv/b", "/srv/b" },
+        { "an empty variable counts as unset", null, "", "/etc/kvmconfig.d" },
+        { "neither: the default", null, null, "/etc/kvmconfig.d" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Directories))]
+    public void The_configuration_directory_resolves_option_then_environment_then_default(string description, string? option, string? environment, string expected) =>
+        Expect.Equal(description, expected, ConfigDirectoryReader.Resolve(option, environment));
 }

@@ -57,6 +57,9 @@ public sealed class ValueSyntaxTests
         { "a space before the unit", "16 G", "16384" },
         { "a number without a unit is an error, pointing past the number", "4096", "KVC011 @4+0" },
         { "an unknown unit is an error on the unit", "12X", "KVC011 @2+1" },
+        { "a bare 0 needs no unit", "0", "0" },
+        { "absurdly large sizes are out of range, not an overflow", "99999999999999999999999999T", "KVC012 @0+0" },
+        { "above 1P is out of range", "2048T", "KVC012 @0+0" },
         { "a longer unknown unit is underlined whole", "12Gigs", "KVC011 @2+4" },
         { "bits are not a size", "1Gbit", "KVC011 @1+4" },
         { "no number", "G", "KVC011 @0+0" },
@@ -107,6 +110,7 @@ public sealed class ValueSyntaxTests
         { "a size unit is not a rate", "1G", "KVC011 @1+1" },
         { "no number", "Gbit", "KVC011 @0+0" },
         { "a zero rate is out of range", "0Mbit", "KVC012 @0+0" },
+        { "absurdly large rates are out of range, not an overflow", "99999999999999999999999999Gbit", "KVC012 @0+0" },
     };
 
     [Theory]
@@ -138,6 +142,7 @@ public sealed class ValueSyntaxTests
     {
         { "a third", "1/3", "0.3333" },
         { "a decimal", "0.5", "0.5000" },
+        { "a huge decimal is out of range, not an overflow", "300000", "KVC012 @0+0" },
         { "a quarter as a decimal", "0.25", "0.2500" },
         { "the whole host", "1", "1.0000" },
         { "n/n is the whole host", "3/3", "1.0000" },
@@ -263,6 +268,7 @@ public sealed class ValueSyntaxTests
         { "an unknown unit, on the unit", "3.0THz", "KVC011 @3+3" },
         { "a word", "fast", "KVC011 @0+0" },
         { "a percent sign alone", "%", "KVC011 @0+0" },
+        { "absurdly large frequencies are out of range, not an overflow", "99999999999999999999999999GHz", "KVC012 @0+0" },
     };
 
     [Theory]
@@ -296,6 +302,7 @@ public sealed class ValueSyntaxTests
         { "above the range", "50", 100, 1000, "KVC012 @0+0" },
         { "not a number", "four", 1, 4096, "KVC011 @0+0" },
         { "a decimal is not whole", "1.5", 1, 4096, "KVC011 @0+0" },
+        { "too many digits for any integer is out of range, not 'not a number'", "99999999999", 1, 4096, "KVC012 @0+0" },
     };
 
     [Theory]

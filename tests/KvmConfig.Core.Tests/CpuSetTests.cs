@@ -27,6 +27,7 @@ public sealed partial class CpuSetTests
         { "stride whose range ends inside a group", "0-9:3/4", "0-2,4-6,8-9" },
         { "stride that uses nothing (the kernel accepts 0/N)", "0-7:0/4", "" },
         { "libvirt exclusion removes what an earlier item added", "0-7,^3", "0-2,4-7" },
+        { "spaces after a comma, as administrators type lists", "1, 3, 5-6", "1,3,5-6" },
         { "libvirt applies items left to right: a later range adds the CPU back", "^3,0-7", "0-7" },
         { "exclusion then the same CPU again", "0-7,^3,3", "0-7" },
         { "exclusions at both ends of a range", "0-7,^0,^7", "1-6" },

@@ -37,7 +37,7 @@ public sealed record SysfsMachine
     /// <summary>Online CPUs of each L3 group, ordered by first CPU; empty without cache/ in the capture.</summary>
     public required string[] L3Groups { get; init; }
 
-    /// <summary>Node 0's MemTotal and MemFree in KiB; null without node/ (and without ../proc/meminfo).</summary>
+    /// <summary>Node 0's MemTotal and MemFree in KiB; null without node/ (captures are read without a proc root).</summary>
     public required (long Total, long Free)? Node0MemoryKiB { get; init; }
 
     /// <summary>Node 0's huge page pools as "SIZEkB total/free", ascending by size.</summary>

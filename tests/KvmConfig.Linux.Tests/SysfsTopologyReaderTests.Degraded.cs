@@ -1,3 +1,5 @@
+using System.Globalization;
+using KvmConfig.Core;
 using KvmConfig.Core.Topology;
 using KvmConfig.TestSupport;
 
@@ -104,6 +106,55 @@ public sealed partial class SysfsTopologyReaderTests
         Assert.Equal((1200000L, 4500000L), (f.MinKHz, f.MaxKHz));
     }
 
+    [Theory]
+    [InlineData("0-4,6-19\n", "CPU 5 offline: its one-CPU intel_pstate policy is inactive and is not read")]
+    [InlineData("0-19\n", "CPU 5 online, but the kernel refuses a file of its policy: that policy is unknown")]
+    public void An_unreadable_cpufreq_policy_is_skipped_not_fatal(string online, string description)
+    {
+        // Given the desktop (intel_pstate, policyN covers CPU N only) where reading policy5's governors fails with
+        // an I/O error (a directory in place of the file, as -EBUSY is for an offline CPU's policy)
+        using TempTree tree = CopyMachine(SysfsMachines.Desktop.Name);
+        File.WriteAllText(SystemPath(tree, "cpu", "online"), online);
+        string governors = SystemPath(tree, "cpu", "cpufreq", "policy5", "scaling_available_governors");
+        File.Delete(governors);
+        Directory.CreateDirectory(governors);
+        Assert.ThrowsAny<Exception>(() => File.ReadAllText(governors));
+
+        // When it is read, Then cpufreq comes from the other policies
+        CpuFreqInfo f = ReadCopy(tree).CpuFreq;
+
+        Assert.True(f.Governors.SequenceEqual(["performance", "powersave"]), $"{description}: {string.Join(' ', f.Governors)}");
+        Assert.Equal(["powersave"], f.CurrentGovernors);
+        Assert.Equal((1200000L, 4500000L), (f.MinKHz, f.MaxKHz));
+    }
+
+    [Fact]
+    public void Policies_of_offline_cpus_do_not_count()
+    {
+        // Given the desktop with its four 4.5 GHz CPUs offline, and their policies' governors changed: an offline
+        // CPU's policy says nothing about the CPUs a VM can run on
+        using TempTree tree = CopyMachine(SysfsMachines.Desktop.Name);
+        string policies = SystemPath(tree, "cpu", "cpufreq");
+        int[] fastest = Directory.EnumerateDirectories(policies, "policy*")
+            .Where(p => File.ReadAllText(Path.Combine(p, "cpuinfo_max_freq")).Trim() == "4500000")
+            .Select(p => int.Parse(Path.GetFileName(p)["policy".Length..], CultureInfo.InvariantCulture))
+            .ToArray();
+        Assert.Equal(4, fastest.Length);
+        foreach (int cpu in fastest)
+        {
+            File.WriteAllText(Path.Combine(policies, $"policy{cpu}", "scaling_available_governors"), "performance\n");
+            File.WriteAllText(Path.Combine(policies, $"policy{cpu}", "scaling_governor"), "performance\n");
+        }
+
+        File.WriteAllText(SystemPath(tree, "cpu", "online"), CpuSet.Range(0, 19).Except(CpuSet.Of(fastest)) + "\n");
+
+        CpuFreqInfo f = ReadCopy(tree).CpuFreq;
+
+        Assert.Equal(["performance", "powersave"], f.Governors);
+        Assert.Equal(["powersave"], f.CurrentGovernors);
+        Assert.Equal((1200000L, 4300000L), (f.MinKHz, f.MaxKHz));
+    }
+
     [Fact]
     public void Flattened_cpufreq_links_without_policies_mean_no_cpufreq()
     {
@@ -137,10 +188,61 @@ public sealed partial class SysfsTopologyReaderTests
     }
 
     [Fact]
-    public void Without_node_dir_memory_and_default_hugepages_come_from_proc_meminfo_beside_sys()
+    public void Without_node_dir_memory_and_default_hugepages_come_from_the_proc_roots_meminfo()
     {
-        // Given a capture without node/ and a /proc/meminfo next to its sys/ (lines of a real meminfo)
+        // Given a capture without node/ and a proc/meminfo next to its sys/ (lines of a real meminfo), passed as
+        // the proc root
+        using TempTree tree = CopyMachineWithProcMeminfo();
+
+        NumaNode node = Assert.Single(new SysfsTopologyReader(tree.Path("sys"), tree.Path("proc")).Read().Nodes);
+
+        Assert.Equal("0-19", node.Cpus.ToString());
+        Assert.Equal(24731708, node.MemTotalKiB);
+        Assert.Equal(23709968, node.MemFreeKiB);
+        Assert.Equal(new HugePagePool(2048, 16, 12), Assert.Single(node.HugePages));
+        Assert.Empty(node.Distances);
+    }
+
+    [Fact]
+    public void Without_a_proc_root_a_proc_dir_beside_sys_is_not_read()
+    {
+        // Given the same tree, read with the sys root only: the reader does not go looking for SYS/../proc
+        using TempTree tree = CopyMachineWithProcMeminfo();
+
+        NumaNode node = Assert.Single(ReadCopy(tree).Nodes);
+
+        Assert.Equal("0-19", node.Cpus.ToString());
+        Assert.Null(node.MemTotalKiB);
+        Assert.Null(node.MemFreeKiB);
+        Assert.Empty(node.HugePages);
+    }
+
+    [Fact]
+    public void ForSysroot_reads_memory_from_the_sysroots_proc()
+    {
+        using TempTree tree = CopyMachineWithProcMeminfo();
+
+        NumaNode node = Assert.Single(SysfsTopologyReader.ForSysroot(tree.Dir).Read().Nodes);
+
+        Assert.Equal(24731708, node.MemTotalKiB);
+    }
+
+    [Fact]
+    public void ForSysroot_takes_proc_only_when_the_sysroot_has_it()
+    {
+        // Given a capture holding only sys/ (as every tree in tests/data does)
         using TempTree tree = CopyMachineTopologyOnly(SysfsMachines.Desktop.Name);
+        Assert.Equal((tree.Path("sys"), (string?)null), Roots(SysfsTopologyReader.ForSysroot(tree.Dir)));
+
+        // When a proc/ directory is added beside it, Then it is the proc root
+        Directory.CreateDirectory(tree.Path("proc"));
+        Assert.Equal((tree.Path("sys"), (string?)tree.Path("proc")), Roots(SysfsTopologyReader.ForSysroot(tree.Dir)));
+    }
+
+    /// <summary>The desktop without node/, with a proc/meminfo beside its sys/.</summary>
+    private static TempTree CopyMachineWithProcMeminfo()
+    {
+        TempTree tree = CopyMachineTopologyOnly(SysfsMachines.Desktop.Name);
         Directory.Delete(SystemPath(tree, "node"), recursive: true);
         Directory.CreateDirectory(tree.Path("proc"));
         File.WriteAllText(tree.Path("proc", "meminfo"), """
@@ -157,14 +259,7 @@ public sealed partial class SysfsTopologyReaderTests
             Hugetlb:           32768 kB
 
             """);
-
-        NumaNode node = Assert.Single(ReadCopy(tree).Nodes);
-
-        Assert.Equal("0-19", node.Cpus.ToString());
-        Assert.Equal(24731708, node.MemTotalKiB);
-        Assert.Equal(23709968, node.MemFreeKiB);
-        Assert.Equal(new HugePagePool(2048, 16, 12), Assert.Single(node.HugePages));
-        Assert.Empty(node.Distances);
+        return tree;
     }
 
     [Fact]

@@ -34,7 +34,7 @@ public sealed partial class SysfsTopologyReaderTests
         // Given "--sysroot tests/data/sysfs/1s-16cpu/sys" (one level too deep)
         string sys = TestData.SysfsRoot(SysfsMachines.Hybrid.Name);
 
-        KvmConfigException e = ReadFails(SysfsTopologyReader.SysRootFor(sys));
+        KvmConfigException e = Assert.Throws<KvmConfigException>(() => SysfsTopologyReader.ForSysroot(sys).Read());
 
         Assert.Equal(Rules.NotSysfs, e.Descriptor);
         Assert.Contains($"pass its parent {TestData.Path("sysfs", SysfsMachines.Hybrid.Name)}", e.Hint);
@@ -133,6 +133,44 @@ public sealed partial class SysfsTopologyReaderTests
 
         Assert.Equal(Rules.Unreadable, e.Descriptor);
         Assert.Contains("CPU 2 is listed by both node0 and node1", e.Message);
+    }
+
+    [Theory]
+    [InlineData("0-20\n", "20", "cpu20", "one CPU past the last cpuN directory")]
+    [InlineData("0-19,24-33\n", "24-33", "cpu24, cpu25, cpu26, cpu27, cpu28, cpu29, cpu30, cpu31 and 2 more", "ten CPUs, eight named")]
+    public void An_online_cpu_without_a_cpu_directory_is_KVC093_naming_cpu_online(
+        string online, string missing, string names, string description)
+    {
+        // Given cpu/online listing CPUs the tree has no cpuN/ for (the desktop has cpu0-cpu19)
+        using TempTree tree = CopyMachineTopologyOnly(SysfsMachines.Desktop.Name);
+        string path = SystemPath(tree, "cpu", "online");
+        File.WriteAllText(path, online);
+
+        KvmConfigException e = ReadFails(tree.Path("sys"));
+
+        // Then the error is about cpu/online and the missing directories, not about NUMA nodes or topology files
+        Assert.Equal(Rules.Unreadable, e.Descriptor);
+        Assert.Equal(path, e.Path);
+        Assert.True(e.Message.StartsWith(path, StringComparison.Ordinal), $"{description}: {e.Message}");
+        Assert.Contains($" {missing} as online", e.Message);
+        Assert.Contains($"has no {names} director", e.Message);
+        Assert.DoesNotContain("NUMA", e.Message);
+        Assert.NotNull(e.Hint);
+    }
+
+    [Fact]
+    public void An_online_cpu_outside_present_is_KVC093()
+    {
+        // Given every cpuN/ there, but cpu/present leaving out CPU 19 that cpu/online lists
+        using TempTree tree = CopyMachineTopologyOnly(SysfsMachines.Desktop.Name);
+        File.WriteAllText(SystemPath(tree, "cpu", "present"), "0-18\n");
+
+        KvmConfigException e = ReadFails(tree.Path("sys"));
+
+        Assert.Equal(Rules.Unreadable, e.Descriptor);
+        Assert.Equal(SystemPath(tree, "cpu", "online"), e.Path);
+        Assert.Contains("lists CPU 19 as online, but", e.Message);
+        Assert.Contains("holds only 0-18", e.Message);
     }
 
     [Fact]

@@ -80,11 +80,12 @@ public sealed partial class SysfsTopologyReaderTests
     }
 
     [Fact]
-    public void SysRootFor_appends_sys_like_lscpu()
+    public void Roots_are_parameters_and_the_factories_name_them_like_lscpu()
     {
-        Assert.Equal("/", Path.GetPathRoot(SysfsTopologyReader.SysRootFor("/")));
-        Assert.Equal("/sys", SysfsTopologyReader.SysRootFor("/"));
-        Assert.Equal("/captures/epyc/sys", SysfsTopologyReader.SysRootFor("/captures/epyc"));
-        Assert.Equal("/sys", new SysfsTopologyReader().SysRoot);
+        Assert.Equal(("/sys", (string?)null), Roots(new SysfsTopologyReader()));
+        Assert.Equal(("/sys", (string?)"/proc"), Roots(SysfsTopologyReader.ForHost()));
+        Assert.Equal(("/captures/epyc/sys", (string?)null), Roots(SysfsTopologyReader.ForSysroot("/captures/epyc")));
     }
+
+    private static (string Sys, string? Proc) Roots(SysfsTopologyReader reader) => (reader.SysRoot, reader.ProcRoot);
 }

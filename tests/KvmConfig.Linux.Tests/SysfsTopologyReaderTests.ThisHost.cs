@@ -21,7 +21,7 @@ public sealed partial class SysfsTopologyReaderTests
             return; // not Linux: nothing to compare with
         }
 
-        HostTopology t = new SysfsTopologyReader().Read();
+        HostTopology t = SysfsTopologyReader.ForHost().Read();
 
         Assert.Equal(SysfsTopologyReader.ParseCpuList(File.ReadAllText(Path.Combine(HostCpuDir, "online"))), t.Online);
         Assert.Equal(t.Online.Count, t.Cpus.Count);

@@ -198,7 +198,7 @@ public sealed partial class SysfsTopologyReaderTests
     }
 
     [Theory]
-    [InlineData("cadvisor-epyc7402", "no node/, no ../proc: node 0 with every online CPU, memory unknown")]
+    [InlineData("cadvisor-epyc7402", "no node/, no proc root: node 0 with every online CPU, memory unknown")]
     [InlineData("cadvisor-xeon4214_2socket", "two sockets but no node/: still one node, as the kernel without NUMA would say")]
     [InlineData("cadvisor-single_socket_many_NUMAs", "many packages, no node/: one node")]
     public void Trees_without_node_dir_have_one_node_0(string machine, string description)

@@ -31,7 +31,12 @@ internal sealed class CheckCommand : Command<CheckCommand.Settings>
         public bool Verbose { get; init; }
 
         public string Directory =>
-            ConfigDir ?? Environment.GetEnvironmentVariable("KVMCONFIG_DIR") ?? ConfigDirectoryReader.DefaultDirectory;
+            ConfigDirectoryReader.Resolve(ConfigDir, Environment.GetEnvironmentVariable(ConfigDirectoryReader.EnvironmentVariable));
+
+        public override Spectre.Console.ValidationResult Validate() =>
+            OptionValue.IsMissing(ConfigDir)
+                ? Spectre.Console.ValidationResult.Error("--config-dir needs a directory, e.g. --config-dir /etc/kvmconfig.d")
+                : base.Validate();
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)

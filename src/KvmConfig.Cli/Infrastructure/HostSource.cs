@@ -9,21 +9,40 @@ namespace KvmConfig.Cli.Infrastructure;
 internal abstract class HostSettings : CommandSettings
 {
     [CommandOption("--sysroot <DIR>")]
-    [Description("Read the host from DIR/sys (and DIR/proc) instead of /sys, like lscpu --sysroot. For captured trees.")]
+    [Description("Read the host from DIR/sys (and DIR/proc, if there) instead of /sys, like lscpu --sysroot. For captured trees.")]
     public string? SysRoot { get; init; }
 
     /// <summary>The output format; each command declares the option with the formats it knows.</summary>
     public abstract string Format { get; init; }
 
-    public override Spectre.Console.ValidationResult Validate() =>
-        AllowedFormats.Contains(Format)
+    public override Spectre.Console.ValidationResult Validate()
+    {
+        if (SysRoot is not null && IsMissingValue(SysRoot))
+        {
+            return Spectre.Console.ValidationResult.Error("--sysroot needs a directory, e.g. --sysroot /captures/host1 (a directory holding sys/)");
+        }
+
+        if (IsMissingValue(Format))
+        {
+            return Spectre.Console.ValidationResult.Error($"--format needs a value: one of {string.Join(", ", AllowedFormats)}");
+        }
+
+        return AllowedFormats.Contains(Format)
             ? Spectre.Console.ValidationResult.Success()
             : Spectre.Console.ValidationResult.Error($"--format {Format}: use one of {string.Join(", ", AllowedFormats)}");
+    }
+
+    // An option given without its value. Spectre.Console.Cli binds the name of its internal default command,
+    // "__default_command", to a value-taking option left without one (`--sysroot` last, or followed by another
+    // option). `--sysroot=-x` binds "-x", which is an option name, not a directory; `--sysroot ""` binds "".
+    private static bool IsMissingValue(string value) =>
+        value.Length == 0 || value == "__default_command" || value.StartsWith('-');
 
     protected abstract IReadOnlyList<string> AllowedFormats { get; }
 
     /// <summary>Reads the host topology the options designate.</summary>
-    public HostTopology ReadHost() => new SysfsTopologyReader(SysRoot is null ? "/sys" : Path.Combine(SysRoot, "sys")).Read();
+    public HostTopology ReadHost() =>
+        (SysRoot is null ? SysfsTopologyReader.ForHost() : SysfsTopologyReader.ForSysroot(SysRoot)).Read();
 
     /// <summary>How the host is named in reports.</summary>
     public string HostLabel => SysRoot is null ? "this host" : $"sysroot {SysRoot}";

@@ -2,6 +2,7 @@ using KvmConfig.Config.Syntax;
 using KvmConfig.Core;
 using KvmConfig.Core.Diagnostics;
 using KvmConfig.Core.Specs;
+using KvmConfig.Core.Topology;
 
 namespace KvmConfig.Config.Semantics;
 
@@ -22,7 +23,7 @@ public sealed class DeclarationBinder
     {
     }
 
-    /// <summary>Binds <paramref name="documents"/>; returns the declaration (null when a VM could not be built) and the diagnostics.</summary>
+    /// <summary>Binds <paramref name="documents"/>: the declaration (VMs whose vCPU count cannot be known are left out, with a diagnostic) and the diagnostics.</summary>
     public static (Declaration Declaration, IReadOnlyList<Diagnostic> Diagnostics) Bind(IReadOnlyList<ConfigDocument> documents)
     {
         var binder = new DeclarationBinder();
@@ -54,6 +55,9 @@ public sealed class DeclarationBinder
                     section.HeaderSpan,
                     $"keep one declaration of {section.Name}; kvmconfig uses the first and ignores this one",
                     [new DiagnosticNote($"first declared here", first.HeaderSpan)]));
+
+                // Its values are still judged, so that deleting the first declaration reveals no new errors.
+                new ValueReader(this, Merge([section], section.Title, reportOverrides: false), null).ValidateAll();
                 continue;
             }
 
@@ -218,7 +222,7 @@ public sealed class DeclarationBinder
     private VmSpec? BindVm(ConfigSection section, RawSection own, HostPolicy host, Dictionary<string, RawSection> profiles)
     {
         var r = new ValueReader(this, own, null);
-        string? profileName = r.Get<string?>("profile", t => ValueSyntax.Name(t, "profile")!, null);
+        string? profileName = r.Get("profile", VmKeys.ProfileName, null);
         RawSection? profile = null;
         if (profileName is not null && !profiles.TryGetValue(profileName, out profile))
         {
@@ -233,11 +237,39 @@ public sealed class DeclarationBinder
 
         bool badProfile = r.Failed("profile");
         r = new ValueReader(this, own, profile is null ? null : (profileName!, profile));
-        CpuSet? cpus = r.Get("cpus", t => ValueSyntax.AutoOrCpuList(t, "cpus"), null);
+        r.Remember("profile", own.Values.GetValueOrDefault("profile")?.Span);
+
+        // Every value is read before anything is decided, so one bad value never hides another.
+        CpuSet? cpus = r.Get("cpus", VmKeys.Cpus, null);
         PinningMode pinning = r.Get("cpuspinlock", VmKeys.Pinning, host.Pinning);
         // DESIGN.md section 3: vcpus defaults to the size of cpus under strict pinning, and only else to the profile's.
         bool fromCpus = cpus is not null && pinning == PinningMode.Strict && !own.Values.ContainsKey("vcpus");
         int? vcpus = fromCpus ? null : r.Get("vcpus", VmKeys.Vcpus, null);
+        var spec = new VmSpec
+        {
+            Name = section.Name!,
+            Vcpus = 0,
+            Cpus = cpus,
+            Pinning = pinning,
+            Scheduling = r.Get("cpuscheduling", VmKeys.Scheduling, host.Scheduling)!,
+            Smt = r.Get("smt", VmKeys.Smt, host.Smt),
+            Emulator = r.Get("emulator", VmKeys.Emulator, host.Emulator),
+            Numa = r.Get("numa", VmKeys.Numa, host.Numa),
+            HugePages = r.Get("hugepages", VmKeys.HugePages, host.HugePages),
+            CpuWeight = r.Get("cpu_weight", VmKeys.CpuWeight, 100),
+            CpuLimit = r.Get("cpu_limit", VmKeys.CpuLimit, null),
+            MemoryMiB = r.Get("memory", VmKeys.Memory, null),
+            NumaNodes = r.Get("numa_nodes", VmKeys.NumaNodes, null),
+            DiskWeight = r.Get("disk_weight", VmKeys.DiskWeight, null),
+            DiskReadBytesPerSec = r.Get("disk_read_bps", VmKeys.DiskReadBps, null),
+            DiskWriteBytesPerSec = r.Get("disk_write_bps", VmKeys.DiskWriteBps, null),
+            DiskIops = r.Get("disk_iops", VmKeys.DiskIops, null),
+            NetBandwidthBitsPerSec = r.Get("net_bandwidth", VmKeys.NetBandwidth, null),
+            Profile = profile is null ? null : profileName,
+            Group = r.Get("group", VmKeys.Group, null),
+            Host = r.Get("host", VmKeys.HostName, null),
+        };
+
         if (vcpus is null && cpus is not null && pinning == PinningMode.Strict)
         {
             vcpus = cpus.Count;
@@ -264,31 +296,7 @@ public sealed class DeclarationBinder
             return null;
         }
 
-        return new VmSpec
-        {
-            Name = section.Name!,
-            Vcpus = vcpus.Value,
-            Cpus = cpus,
-            Pinning = pinning,
-            Scheduling = r.Get("cpuscheduling", VmKeys.Scheduling, host.Scheduling)!,
-            Smt = r.Get("smt", VmKeys.Smt, host.Smt),
-            Emulator = r.Get("emulator", VmKeys.Emulator, host.Emulator),
-            Numa = r.Get("numa", VmKeys.Numa, host.Numa),
-            HugePages = r.Get("hugepages", VmKeys.HugePages, host.HugePages),
-            CpuWeight = r.Get("cpu_weight", VmKeys.CpuWeight, 100),
-            CpuLimit = r.Get("cpu_limit", VmKeys.CpuLimit, null),
-            MemoryMiB = r.Get("memory", VmKeys.Memory, null),
-            NumaNodes = r.Get("numa_nodes", t => ValueSyntax.AutoOrCpuList(t, "numa_nodes"), null),
-            DiskWeight = r.Get("disk_weight", VmKeys.DiskWeight, null),
-            DiskReadBytesPerSec = r.Get("disk_read_bps", VmKeys.DiskReadBps, null),
-            DiskWriteBytesPerSec = r.Get("disk_write_bps", VmKeys.DiskWriteBps, null),
-            DiskIops = r.Get("disk_iops", VmKeys.DiskIops, null),
-            NetBandwidthBitsPerSec = r.Get("net_bandwidth", VmKeys.NetBandwidth, null),
-            Profile = profile is null ? null : profileName,
-            Group = r.Get("group", VmKeys.Group, null),
-            Host = r.Get<string?>("host", t => ValueSyntax.Name(t, "host")!, null),
-            Origins = r.Origins,
-        };
+        return spec with { Vcpus = vcpus.Value, Origins = r.Origins };
     }
 
     // The value syntax of every key a [vm] and a [profile] share: one place for ranges and units, used both to
@@ -327,6 +335,14 @@ public sealed class DeclarationBinder
 
         public static Parsed<string?> Group(string t) => Optional(ValueSyntax.Name(t, "group"));
 
+        public static Parsed<CpuSet?> Cpus(string t) => ValueSyntax.AutoOrCpuList(t, "cpus");
+
+        public static Parsed<CpuSet?> NumaNodes(string t) => ValueSyntax.AutoOrCpuList(t, "numa_nodes");
+
+        public static Parsed<string?> HostName(string t) => Optional(ValueSyntax.Name(t, "host"));
+
+        public static Parsed<string?> ProfileName(string t) => Optional(ValueSyntax.Name(t, "profile"));
+
         /// <summary>Validators for the keys a profile may set.</summary>
         public static readonly IReadOnlyDictionary<string, Func<string, ValueError?>> Validators = new Dictionary<string, Func<string, ValueError?>>(StringComparer.Ordinal)
         {
@@ -346,6 +362,15 @@ public sealed class DeclarationBinder
             ["disk_iops"] = t => DiskIops(t).Error,
             ["net_bandwidth"] = t => NetBandwidth(t).Error,
             ["group"] = t => Group(t).Error,
+        };
+
+        /// <summary>Validators for the keys only a [vm] section may set.</summary>
+        public static readonly IReadOnlyDictionary<string, Func<string, ValueError?>> VmOnlyValidators = new Dictionary<string, Func<string, ValueError?>>(StringComparer.Ordinal)
+        {
+            ["cpus"] = t => Cpus(t).Error,
+            ["numa_nodes"] = t => NumaNodes(t).Error,
+            ["host"] = t => HostName(t).Error,
+            ["profile"] = t => ProfileName(t).Error,
         };
     }
 
@@ -401,12 +426,12 @@ public sealed class DeclarationBinder
                 "write 1:N with N from 1 (no overcommit) to 5 shared vCPUs per physical CPU");
     }
 
-    // The governor name is checked against the host in the rules; here only its shape.
+    // The governor is checked against the host in the rules; here only its shape. sysfs names are lower case.
     private static Parsed<string> Governor(string t) =>
-        t.Length > 0 && t.All(c => char.IsAsciiLetterLower(c) || c == '_')
-            ? t
+        t.Length > 0 && t.All(c => char.IsAsciiLetter(c) || c == '_')
+            ? t.ToLowerInvariant()
             : new ValueError(Rules.BadValue, $"cpufreq '{t}' is not a governor name",
-                "write keep, performance, powersave, schedutil, ondemand or conservative");
+                $"write keep or a governor: {string.Join(", ", CpuFreqInfo.KnownGovernors)}");
 
     private static Parsed<string> Currency(string t) =>
         t.Length == 3 && t.All(char.IsAsciiLetterUpper)
@@ -438,7 +463,18 @@ public sealed class DeclarationBinder
         private readonly HashSet<string> _failed = [];
         private readonly Dictionary<string, SourceSpan> _origins = new(StringComparer.Ordinal);
 
-        public Origins Origins => new(own.Header, _origins);
+        private readonly HashSet<string> _inherited = new(StringComparer.Ordinal);
+
+        public Origins Origins => new(own.Header, _origins, _inherited);
+
+        /// <summary>Records where a key was written when another reader parsed it.</summary>
+        public void Remember(string key, SourceSpan? span)
+        {
+            if (span is not null)
+            {
+                _origins[key] = span;
+            }
+        }
 
         public bool Failed(string key) => _failed.Contains(key);
 
@@ -464,6 +500,11 @@ public sealed class DeclarationBinder
                 _origins[key] = at;
             }
 
+            if (fromProfile)
+            {
+                _inherited.Add(key);
+            }
+
             Parsed<T> parsed = raw.Text.Length == 0
                 ? new ValueError(Rules.BadValue, $"{key} has no value", $"write {key} = VALUE or delete the line")
                 : parse(raw.Text);
@@ -481,11 +522,21 @@ public sealed class DeclarationBinder
             return fallback;
         }
 
-        public void ParseAllVmKeys()
+        /// <summary>Judges every value a profile may hold (a profile is checked where it is written).</summary>
+        public void ParseAllVmKeys() => Validate(VmKeys.Validators);
+
+        /// <summary>Judges every value of a [vm] section that is not bound (a second declaration of a VM).</summary>
+        public void ValidateAll()
+        {
+            Validate(VmKeys.Validators);
+            Validate(VmKeys.VmOnlyValidators);
+        }
+
+        private void Validate(IReadOnlyDictionary<string, Func<string, ValueError?>> validators)
         {
             foreach (string key in own.Values.Keys)
             {
-                if (VmKeys.Validators.TryGetValue(key, out Func<string, ValueError?>? validate))
+                if (validators.TryGetValue(key, out Func<string, ValueError?>? validate))
                 {
                     _ = Get<object?>(key, t => new Parsed<object?>(null, validate(t)), null);
                 }

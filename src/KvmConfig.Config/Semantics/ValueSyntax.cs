@@ -65,7 +65,9 @@ public static class ValueSyntax
     {
         if (!long.TryParse(text, NumberStyles.AllowLeadingSign, Invariant, out long value))
         {
-            return Bad($"{what} '{text}' is not a whole number", $"write a number from {min} to {max}");
+            return text.Length > 0 && text.TrimStart('-').All(char.IsAsciiDigit) && text.Trim('-').Length > 0
+                ? Range($"{what} {text} is outside {min}..{max}", $"write a number from {min} to {max}")
+                : Bad($"{what} '{text}' is not a whole number", $"write a number from {min} to {max}");
         }
 
         return value < min || value > max
@@ -110,7 +112,9 @@ public static class ValueSyntax
 
         if (unit.Length == 0)
         {
-            return Bad($"{what} '{text}' has no unit", $"write {number}M for MiB or {number}G for GiB", split);
+            return amount == 0
+                ? 0L
+                : Bad($"{what} '{text}' has no unit", $"write {number}M for MiB or {number}G for GiB", split);
         }
 
         decimal? kib = unit.ToUpperInvariant() switch
@@ -127,9 +131,16 @@ public static class ValueSyntax
                 "use K, M, G or T (binary: 1G = 1024M), e.g. 512M or 16G", split, text.Length - split);
         }
 
+        // Bounded before multiplying: no real host has more than 1 PiB (2^30 MiB) of memory.
+        const decimal MaxMiB = 1L << 30;
+        if (amount > MaxMiB * 1024 * 1024)
+        {
+            return Range($"{what} '{text}' is larger than 1P", "write a size below 1P");
+        }
+
         decimal mib = Math.Ceiling(amount * kib.Value / 1024m);
-        return mib > long.MaxValue / 2
-            ? Range($"{what} '{text}' is too large", "write a size below 8 EiB")
+        return mib > MaxMiB
+            ? Range($"{what} '{text}' is larger than 1P", "write a size below 1P")
             : (long)mib;
     }
 
@@ -181,8 +192,20 @@ public static class ValueSyntax
                 hint, split, Math.Max(0, text.Length - split));
         }
 
+        // Bounded before multiplying: 10^15 bit/s (1 Pbit/s) is far above any NIC or disk.
+        const decimal MaxBits = 1e15m;
+        if (amount > MaxBits)
+        {
+            return Range($"{what} '{text}' is above 1 Pbit/s", "write a realistic rate, such as 10Gbit or 500MB/s");
+        }
+
         decimal bits = amount * factor.Value;
-        return bits is < 1 or > long.MaxValue / 2
+        if (bits > MaxBits)
+        {
+            return Range($"{what} '{text}' is above 1 Pbit/s", "write a realistic rate, such as 10Gbit or 500MB/s");
+        }
+
+        return bits < 1
             ? Range($"{what} '{text}' is outside the range kvmconfig accepts", "write a rate of at least 1 bit/s")
             : (long)bits;
     }
@@ -221,6 +244,11 @@ public static class ValueSyntax
         }
         else if (slash < 0 && decimal.TryParse(text, NumberStyles.AllowDecimalPoint, Invariant, out decimal dec))
         {
+            if (dec > 1)
+            {
+                return Range($"{what} {text} is outside (0, 1]", "write a fraction above 0 and at most 1, such as 1/3");
+            }
+
             int numerator = (int)Math.Round(dec * 10000);
             int gcd = (int)System.Numerics.BigInteger.GreatestCommonDivisor(numerator, 10000);
             value = gcd == 0 ? new Fraction(0, 1) : new Fraction(numerator / gcd, 10000 / gcd);
@@ -312,6 +340,12 @@ public static class ValueSyntax
             return Bad($"{what} '{text}' is not a frequency", "write e.g. 3.0GHz, 2400MHz or 90%");
         }
 
+        // Bounded before multiplying and after: no CPU runs at 1 THz (10^9 kHz).
+        if (amount > 1_000_000_000)
+        {
+            return Range($"{what} {text} is not a CPU frequency", "write e.g. 3.0GHz, 2400MHz or 90%");
+        }
+
         decimal? khz = text[split..].Trim().ToLowerInvariant() switch
         {
             "ghz" => amount * 1_000_000,
@@ -321,7 +355,7 @@ public static class ValueSyntax
         };
         return khz is null
             ? new ValueError(Rules.BadValue, $"{what} '{text}' has no frequency unit", "write e.g. 3.0GHz, 2400MHz or 90%", split, text.Length - split)
-            : khz < 1 ? Range($"{what} {text} is too low", "write a frequency such as 2.4GHz") : new FrequencyCap((long)khz, null);
+            : khz is < 1 or > 1_000_000_000 ? Range($"{what} {text} is not a CPU frequency", "write a frequency such as 2.4GHz") : new FrequencyCap((long)khz, null);
     }
 
     /// <summary>A name: letters, digits, <c>. _ - + :</c>; what libvirt domain names and profile names allow without quoting.</summary>

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using KvmConfig.Config.Semantics;
+using KvmConfig.Core;
 using KvmConfig.Core.Diagnostics;
 
 namespace KvmConfig.Config.Syntax;

@@ -45,11 +45,11 @@ public static class Rules
     /// <summary>The same key twice in one section: the later one wins.</summary>
     public static readonly DiagnosticDescriptor DuplicateKey = new("KVC013", "duplicate-key", Severity.Warning, "key set twice in one section");
 
-    /// <summary>A VM (or profile) declared in two places.</summary>
+    /// <summary>A VM declared in two places (profiles, [host] and [cost] merge instead, see <see cref="HostOverride"/>).</summary>
     public static readonly DiagnosticDescriptor DuplicateVm = new("KVC014", "duplicate-vm", Severity.Error, "VM declared twice");
 
-    /// <summary>A <c>[host]</c> key overridden by a later file (drop-in semantics).</summary>
-    public static readonly DiagnosticDescriptor HostOverride = new("KVC015", "host-override", Severity.Info, "host key overridden by a later file");
+    /// <summary>A [host], [cost] or [profile] key overridden by a later section (drop-in semantics).</summary>
+    public static readonly DiagnosticDescriptor HostOverride = new("KVC015", "drop-in-override", Severity.Info, "key overridden by a later drop-in");
 
     /// <summary><c>profile =</c> names no built-in or declared profile.</summary>
     public static readonly DiagnosticDescriptor UnknownProfile = new("KVC016", "unknown-profile", Severity.Error, "unknown profile");
@@ -137,13 +137,16 @@ public static class Rules
     /// <summary>Huge pages of a size this host has no pool of.</summary>
     public static readonly DiagnosticDescriptor HugePageSize = new("KVC044", "hugepage-size", Severity.Error, "no huge pages of that size");
 
+    /// <summary><c>cpus = LIST</c> on a VM with <c>cpuspinlock = none</c>.</summary>
+    public static readonly DiagnosticDescriptor CpusWithSharedPinning = new("KVC045", "cpus-with-shared-pinning", Severity.Error, "cpus needs strict or float pinning");
+
     // ---- Could not run (exit 2) ------------------------------------------------------------------
 
     /// <summary>The configuration directory does not exist or is not a directory.</summary>
     public static readonly DiagnosticDescriptor NoDirectory = new("KVC090", "no-config-directory", Severity.Error, "configuration directory missing");
 
-    /// <summary>The directory or a file is writable by group or others (sshd's StrictModes).</summary>
-    public static readonly DiagnosticDescriptor UnsafePermissions = new("KVC091", "unsafe-permissions", Severity.Error, "writable by group or others");
+    /// <summary>The directory or a file is writable by group or others, or owned by neither root nor the caller (sshd's StrictModes).</summary>
+    public static readonly DiagnosticDescriptor UnsafePermissions = new("KVC091", "unsafe-permissions", Severity.Error, "writable by group or others, or owned by another user");
 
     /// <summary>The sysroot holds no Linux sysfs CPU tree.</summary>
     public static readonly DiagnosticDescriptor NotSysfs = new("KVC092", "not-sysfs", Severity.Error, "not a Linux sysfs tree");

@@ -3,7 +3,7 @@ using KvmConfig.Core.Diagnostics;
 namespace KvmConfig.Core.Specs;
 
 /// <summary>Where each key of a section was written, so that rules can point at the value they judge.</summary>
-public sealed record Origins(SourceSpan? Header, IReadOnlyDictionary<string, SourceSpan> Keys)
+public sealed record Origins(SourceSpan? Header, IReadOnlyDictionary<string, SourceSpan> Keys, IReadOnlySet<string>? Inherited = null)
 {
     /// <summary>No source at all (specs built in code, built-in profiles).</summary>
     public static Origins None { get; } = new(null, new Dictionary<string, SourceSpan>());
@@ -11,8 +11,11 @@ public sealed record Origins(SourceSpan? Header, IReadOnlyDictionary<string, Sou
     /// <summary>The value of <paramref name="key"/> if written, else the section header.</summary>
     public SourceSpan? Of(string key) => Keys.TryGetValue(key, out SourceSpan? span) ? span : Header;
 
-    /// <summary>True when <paramref name="key"/> was written by the user for this section.</summary>
+    /// <summary>True when <paramref name="key"/> has a written value (in the section itself or in its profile).</summary>
     public bool Declared(string key) => Keys.ContainsKey(key);
+
+    /// <summary>True when the value of <paramref name="key"/> came from the VM's profile rather than its own section.</summary>
+    public bool FromProfile(string key) => Inherited?.Contains(key) == true;
 }
 
 /// <summary>The host policy (<c>[host]</c>) after defaults are applied.</summary>

@@ -3,14 +3,8 @@ namespace KvmConfig.Core.Topology;
 /// <summary>Derived views of a topology: cores, sockets, cache groups, lookups by CPU.</summary>
 public sealed partial record HostTopology
 {
-    private Dictionary<int, LogicalCpu>? _byId;
-
     /// <summary>The online CPU <paramref name="id"/>, or null when it is offline or absent.</summary>
-    public LogicalCpu? Cpu(int id)
-    {
-        _byId ??= Cpus.ToDictionary(c => c.Id);
-        return _byId.GetValueOrDefault(id);
-    }
+    public LogicalCpu? Cpu(int id) => _byId.GetValueOrDefault(id);
 
     /// <summary>The node <paramref name="id"/>, or null.</summary>
     public NumaNode? Node(int id) => Nodes.FirstOrDefault(n => n.Id == id);

@@ -62,6 +62,9 @@ public sealed record CpuFreqInfo(
     /// <summary>A host without cpufreq (virtual machines, some servers with firmware control).</summary>
     public static CpuFreqInfo None { get; } = new([], [], null, null);
 
+    /// <summary>The governors of the Linux kernel (drivers/cpufreq), whether or not a given host offers them.</summary>
+    public static IReadOnlyList<string> KnownGovernors { get; } = ["performance", "powersave", "schedutil", "ondemand", "conservative", "userspace"];
+
     /// <summary>True when the host exposes any frequency policy.</summary>
     public bool Available => Governors.Count > 0;
 }
@@ -72,6 +75,9 @@ public sealed record CpuFreqInfo(
 /// </summary>
 public sealed partial record HostTopology
 {
+    private readonly IReadOnlyList<LogicalCpu> _cpus = [];
+    private readonly Dictionary<int, LogicalCpu> _byId = [];
+
     /// <summary>CPUs the kernel could ever bring up (<c>cpu/possible</c>).</summary>
     public required CpuSet Possible { get; init; }
 
@@ -88,7 +94,16 @@ public sealed partial record HostTopology
     public required CpuSet NohzFull { get; init; }
 
     /// <summary>Every online CPU with its topology, ascending by id.</summary>
-    public required IReadOnlyList<LogicalCpu> Cpus { get; init; }
+    public required IReadOnlyList<LogicalCpu> Cpus
+    {
+        get => _cpus;
+        init
+        {
+            // The lookup is rebuilt with the list, so a copy made with 'with { Cpus = ... }' never sees stale CPUs.
+            _cpus = value;
+            _byId = value.ToDictionary(c => c.Id);
+        }
+    }
 
     /// <summary>NUMA nodes, ascending by id. A host without <c>node/</c> has a single node 0.</summary>
     public required IReadOnlyList<NumaNode> Nodes { get; init; }

@@ -30,10 +30,16 @@ public static class DeclarationRules
         foreach (VmSpec vm in declaration.Vms)
         {
             MaxVmShare(context, vm);
-            VmCpuList(context, vm);
-            VcpusFitSet(context, vm);
-            WholeCores(context, vm);
-            SpansNodes(context, vm);
+            CpusNeedDedicatedPinning(context, vm);
+
+            // Rules about the shape of a CPU list only make sense once its CPUs exist and are online.
+            if (VmCpuList(context, vm))
+            {
+                VcpusFitSet(context, vm);
+                WholeCores(context, vm);
+                SpansNodes(context, vm);
+            }
+
             NodesExist(context, vm);
             LimitAboveVcpus(context, vm);
             RealtimeShared(context, vm);
@@ -70,6 +76,49 @@ public static class DeclarationRules
 
         /// <summary>Dedicated VMs with explicit CPUs, in declaration order.</summary>
         public IEnumerable<VmSpec> ExplicitDedicated => Declaration.Vms.Where(v => v.IsDedicated && v.Cpus is not null);
+
+        /// <summary>The pools of the class remarks, counted once for every rule that needs them.</summary>
+        public CpuPools Pools => _pools ??= CpuPools.Count(this);
+
+        private CpuPools? _pools;
+    }
+
+    /// <summary>How the usable cpuset divides between dedicated VMs and the shared pool.</summary>
+    /// <param name="Taken">CPUs of explicit dedicated VMs, plus the idle siblings of smt=isolate VMs' cores.</param>
+    /// <param name="AutoDemand">CPUs the auto dedicated VMs will take: vCPUs, rounded up to whole cores under
+    /// smt=isolate/require, plus one per VM with emulator=isolate.</param>
+    /// <param name="AutoParts">The demand per VM, for messages.</param>
+    /// <param name="SharedCpus">What is left for the shared pool (never negative).</param>
+    private sealed record CpuPools(CpuSet Taken, int AutoDemand, IReadOnlyList<string> AutoParts, int SharedCpus)
+    {
+        public static CpuPools Count(RuleContext c)
+        {
+            var taken = new CpuSet.Builder();
+            foreach (VmSpec vm in c.ExplicitDedicated)
+            {
+                taken.AddAll(vm.Smt == SmtPolicy.Isolate ? CoresOf(c.Host, vm.Cpus!) : vm.Cpus!);
+            }
+
+            int threads = Math.Max(1, c.Host.ThreadsPerCore);
+            int demand = 0;
+            var parts = new List<string>();
+            foreach (VmSpec vm in c.Declaration.Vms.Where(v => v.IsDedicated && v.Cpus is null))
+            {
+                int cpus = vm.Smt is SmtPolicy.Isolate or SmtPolicy.Require ? (vm.Vcpus + threads - 1) / threads * threads : vm.Vcpus;
+                demand += cpus;
+                parts.Add($"{vm.Name} {cpus}");
+            }
+
+            int emulators = c.Declaration.Vms.Count(v => v.IsDedicated && v.Emulator == EmulatorPlacement.Isolate);
+            demand += emulators;
+            if (emulators > 0)
+            {
+                parts.Add($"{Plural(emulators, "CPU")} for isolated emulator threads");
+            }
+
+            CpuSet takenSet = taken.ToCpuSet() & c.CpuSet;
+            return new CpuPools(takenSet, demand, parts, Math.Max(0, (c.CpuSet - takenSet).Count - demand));
+        }
     }
 
     // cpuset and reserved must name CPUs that exist and are online, and leave something for VMs.
@@ -135,9 +184,12 @@ public static class DeclarationRules
             limit == 0
                 ? $"this host is too small for any VM under max_vm_share {c.Policy.MaxVmShare}; use a host with at least {MinHostFor(c.Policy.MaxVmShare, 1)} CPUs"
                 : $"give '{vm.Name}' at most {Plural(limit, "CPU")}, or raise max_vm_share in [host] if one VM may really take {vm.CpuDemand} of {cpus}",
-            c.Policy.Origins.Declared("max_vm_share")
-                ? new DiagnosticNote($"max_vm_share {c.Policy.MaxVmShare} set here", c.Policy.Origins.Of("max_vm_share"))
-                : new DiagnosticNote($"max_vm_share {c.Policy.MaxVmShare} is the default"));
+            [
+                c.Policy.Origins.Declared("max_vm_share")
+                    ? new DiagnosticNote($"max_vm_share {c.Policy.MaxVmShare} set here", c.Policy.Origins.Of("max_vm_share"))
+                    : new DiagnosticNote($"max_vm_share {c.Policy.MaxVmShare} is the default"),
+                .. ProfileNotes(vm, key),
+            ]);
     }
 
     private static int MinHostFor(Fraction share, int vmCpus)
@@ -151,17 +203,31 @@ public static class DeclarationRules
         return n;
     }
 
-    private static void VmCpuList(RuleContext c, VmSpec vm)
+    // A shared-pool VM floats over the pool; a CPU list would either fence it onto dedicated CPUs or be ignored.
+    private static void CpusNeedDedicatedPinning(RuleContext c, VmSpec vm)
+    {
+        if (vm.Cpus is { } cpus && vm.Pinning == PinningMode.None)
+        {
+            c.Add(Rules.CpusWithSharedPinning,
+                $"VM '{vm.Name}' has cpus = {cpus} but cpuspinlock = none: shared-pool vCPUs float over the pool ({Show(c.CpuSet - c.Pools.Taken)}) and own no CPUs",
+                vm.Origins.Of("cpus"),
+                $"use cpuspinlock = float to give '{vm.Name}' these CPUs of its own, or remove cpus (or cpus = auto) to share the pool",
+                new DiagnosticNote("cpuspinlock set here", vm.Origins.Of("cpuspinlock")));
+        }
+    }
+
+    // Returns false when the VM's CPUs are not all present and online.
+    private static bool VmCpuList(RuleContext c, VmSpec vm)
     {
         if (vm.Cpus is not { } cpus)
         {
-            return;
+            return true;
         }
 
         SourceSpan? at = vm.Origins.Of("cpus");
         if (!CpusExistAndOnline(c, cpus, $"VM '{vm.Name}' cpus", at, c.CpuSet))
         {
-            return;
+            return false;
         }
 
         CpuSet reserved = cpus & c.Reserved;
@@ -186,6 +252,8 @@ public static class DeclarationRules
                 $"use CPUs from {c.CpuSet}, or widen [host] cpuset",
                 new DiagnosticNote("cpuset set here", c.Policy.Origins.Of("cpuset")));
         }
+
+        return true;
     }
 
     // Returns false when some CPUs are absent or offline (later CPU rules would only repeat it).
@@ -313,7 +381,8 @@ public static class DeclarationRules
             c.Add(Rules.LimitAboveVcpus,
                 $"VM '{vm.Name}' cpu_limit {limit} is above its {vm.Vcpus} vCPUs, so it never binds",
                 vm.Origins.Of("cpu_limit"),
-                $"lower cpu_limit to at most {vm.Vcpus}, or remove it");
+                $"lower cpu_limit to at most {vm.Vcpus}, or remove it",
+                ProfileNotes(vm, "cpu_limit"));
         }
     }
 
@@ -400,38 +469,17 @@ public static class DeclarationRules
     // Auto VMs are sized, not placed, by check: the planner places them. Here only: do they fit at all?
     private static void DedicatedCapacity(RuleContext c)
     {
-        CpuSet taken = CpuSet.Empty;
-        foreach (VmSpec vm in c.ExplicitDedicated)
+        CpuSet free = c.CpuSet - c.Pools.Taken;
+        if (c.Pools.AutoDemand <= free.Count)
         {
-            taken |= vm.Cpus!;
+            return;
         }
 
-        CpuSet free = c.CpuSet - taken;
-        int threads = Math.Max(1, c.Host.ThreadsPerCore);
-        int demand = 0;
-        var autos = new List<string>();
-        foreach (VmSpec vm in c.Declaration.Vms.Where(v => v.IsDedicated && v.Cpus is null))
-        {
-            int cpus = vm.Smt is SmtPolicy.Isolate or SmtPolicy.Require ? (vm.Vcpus + threads - 1) / threads * threads : vm.Vcpus;
-            demand += cpus;
-            autos.Add($"{vm.Name} {cpus}");
-        }
-
-        int emulators = c.Declaration.Vms.Count(v => v.IsDedicated && v.Emulator == EmulatorPlacement.Isolate);
-        demand += emulators;
-        if (emulators > 0)
-        {
-            autos.Add($"{Plural(emulators, "CPU")} for isolated emulator threads");
-        }
-
-        if (demand > free.Count)
-        {
-            VmSpec last = c.Declaration.Vms.Last(v => v.IsDedicated && (v.Cpus is null || v.Emulator == EmulatorPlacement.Isolate));
-            c.Add(Rules.DedicatedCapacity,
-                $"VMs on cpus = auto need {demand} dedicated CPUs ({string.Join(", ", autos)}), but only {free.Count} are free ({Show(free)})",
-                last.Origins.Header,
-                "shrink or remove VMs, move some to cpuspinlock = none, or widen [host] cpuset");
-        }
+        VmSpec last = c.Declaration.Vms.Last(v => v.IsDedicated && (v.Cpus is null || v.Emulator == EmulatorPlacement.Isolate));
+        c.Add(Rules.DedicatedCapacity,
+            $"VMs on cpus = auto need {c.Pools.AutoDemand} dedicated CPUs ({string.Join(", ", c.Pools.AutoParts)}), but only {free.Count} are free ({Show(free)})",
+            last.Origins.Header,
+            "shrink or remove VMs, move some to cpuspinlock = none, or widen [host] cpuset");
     }
 
     private static void Overcommit(RuleContext c)
@@ -442,21 +490,7 @@ public static class DeclarationRules
             return;
         }
 
-        CpuSet pool = c.CpuSet;
-        int autoDedicated = 0;
-        foreach (VmSpec vm in c.Declaration.Vms.Where(v => v.IsDedicated))
-        {
-            if (vm.Cpus is not null)
-            {
-                pool -= vm.Cpus;
-            }
-            else
-            {
-                autoDedicated += vm.Vcpus;
-            }
-        }
-
-        int poolCpus = Math.Max(0, pool.Count - autoDedicated);
+        int poolCpus = c.Pools.SharedCpus;
         int vcpus = shared.Sum(v => v.Vcpus);
         double allowed = poolCpus * c.Policy.Overcommit.VcpusPerCpu;
         if (vcpus > allowed)
@@ -490,35 +524,41 @@ public static class DeclarationRules
             return;
         }
 
+        // Pages reserved as huge pages are not ordinary memory: VMs backed by them are checked against the pools
+        // (HugePages below), every other VM against what is left. memory_reserved comes out of each node in
+        // proportion to its size.
         long reservedMiB = c.Policy.MemoryReservedMiB;
         long hostMiB = hostKiB / 1024;
-        long available = hostMiB - reservedMiB;
+        long hostPoolsMiB = c.Host.Nodes.Sum(HugePoolMiB);
+        long available = hostMiB - hostPoolsMiB - reservedMiB;
+        string pools = hostPoolsMiB > 0 ? $" minus {Units.MiB(hostPoolsMiB)} of huge pages" : "";
         long total = 0;
-        foreach (VmSpec vm in c.Declaration.Vms.Where(v => v.MemoryMiB is not null))
+        foreach (VmSpec vm in c.Declaration.Vms.Where(v => v.MemoryMiB is not null && v.HugePages == HugePageBacking.None))
         {
             total += vm.MemoryMiB!.Value;
             if (available <= 0)
             {
                 c.Add(Rules.HostMemory,
-                    $"this host has {Units.MiB(hostMiB)} of memory, no more than memory_reserved {Units.MiB(reservedMiB)}: nothing is left for VM '{vm.Name}' ({Units.MiB(vm.MemoryMiB.Value)})",
+                    $"this host has {Units.MiB(hostMiB)} of memory{pools}, no more than memory_reserved {Units.MiB(reservedMiB)}: nothing is left for VM '{vm.Name}' ({Units.MiB(vm.MemoryMiB.Value)})",
                     vm.Origins.Of("memory"),
-                    "run this declaration on a bigger host, or lower memory_reserved in [host]");
+                    "run this declaration on a bigger host, or lower memory_reserved in [host]",
+                    ProfileNotes(vm, "memory"));
                 break;
             }
 
             if (total > available)
             {
                 c.Add(Rules.HostMemory,
-                    $"VM memory reaches {Units.MiB(total)} at '{vm.Name}', above the host's {Units.MiB(hostMiB)} minus memory_reserved {Units.MiB(reservedMiB)} = {Units.MiB(available)}",
+                    $"VM memory reaches {Units.MiB(total)} at '{vm.Name}', above the host's {Units.MiB(hostMiB)}{pools} minus memory_reserved {Units.MiB(reservedMiB)} = {Units.MiB(available)}",
                     vm.Origins.Of("memory"),
-                    "give VMs less memory, lower memory_reserved, or move VMs to another host");
+                    "give VMs less memory, lower memory_reserved, or move VMs to another host",
+                    ProfileNotes(vm, "memory"));
                 break;
             }
         }
 
-        // memory_reserved is taken from each node in proportion to its size.
         var used = new Dictionary<int, long>();
-        foreach (VmSpec vm in c.Declaration.Vms.Where(v => v.MemoryMiB is not null))
+        foreach (VmSpec vm in c.Declaration.Vms.Where(v => v.MemoryMiB is not null && v.HugePages == HugePageBacking.None))
         {
             if (MemoryNodes(c, vm) is not { IsEmpty: false } nodes || !nodes.All(n => c.Host.Node(n)?.MemTotalKiB is not null))
             {
@@ -530,18 +570,29 @@ public static class DeclarationRules
             {
                 NumaNode node = c.Host.Node(n)!;
                 long nodeMiB = node.MemTotalKiB!.Value / 1024;
-                long nodeAvailable = nodeMiB - (reservedMiB * nodeMiB / Math.Max(1, hostMiB));
+                long poolMiB = HugePoolMiB(node);
+                long nodeAvailable = nodeMiB - poolMiB - (reservedMiB * nodeMiB / Math.Max(1, hostMiB));
                 used[n] = used.GetValueOrDefault(n) + share;
                 if (used[n] > nodeAvailable && used[n] - share <= nodeAvailable)
                 {
+                    string nodePools = poolMiB > 0 ? $" minus {Units.MiB(poolMiB)} of huge pages" : "";
                     c.Add(Rules.NodeMemory,
-                        $"memory on NUMA node {n} reaches {Units.MiB(used[n])} with VM '{vm.Name}' ({Units.MiB(share)} there), above the node's {Units.MiB(nodeMiB)} minus its share of memory_reserved = {Units.MiB(nodeAvailable)}",
+                        $"memory on NUMA node {n} reaches {Units.MiB(used[n])} with VM '{vm.Name}' ({Units.MiB(share)} there), above the node's {Units.MiB(nodeMiB)}{nodePools} minus its share of memory_reserved = {Units.MiB(nodeAvailable)}",
                         vm.Origins.Of("memory"),
-                        "give the VM less memory, spread it with numa_nodes, or pin it to CPUs of another node");
+                        "give the VM less memory, spread it with numa_nodes, or pin it to CPUs of another node",
+                        ProfileNotes(vm, "memory"));
                 }
             }
         }
     }
+
+    private static long HugePoolMiB(NumaNode node) => node.HugePages.Sum(p => p.Total * p.SizeKiB) / 1024;
+
+    // When a value came from a profile, the diagnostic points at the profile; this note points at the VM using it.
+    private static DiagnosticNote[] ProfileNotes(VmSpec vm, string key) =>
+        vm.Origins.FromProfile(key) && vm.Origins.Of(key) != vm.Origins.Of("profile")
+            ? [new DiagnosticNote($"'{vm.Name}' takes {key} from profile '{vm.Profile}'", vm.Origins.Of("profile"))]
+            : [];
 
     private static void HugePages(RuleContext c)
     {
@@ -579,7 +630,8 @@ public static class DeclarationRules
                         c.Add(Rules.HugePages,
                             $"VM '{vm.Name}' needs {perNode} free {size} pages on node {n}{spread}; the node has {free} free{taken}",
                             at,
-                            $"reserve more: echo {target} > /sys/devices/system/node/node{n}/hugepages/hugepages-{sizeKiB}kB/nr_hugepages, or use hugepages = none");
+                            $"reserve more: echo {target} > /sys/devices/system/node/node{n}/hugepages/hugepages-{sizeKiB}kB/nr_hugepages, or use hugepages = none",
+                            ProfileNotes(vm, "hugepages"));
                     }
                 }
             }
@@ -593,7 +645,8 @@ public static class DeclarationRules
                     c.Add(Rules.HugePages,
                         $"VM '{vm.Name}' needs {pages} free {size} pages; the host has {free} free{(earlier == 0 ? "" : $", {earlier} of them taken by earlier VMs")}",
                         at,
-                        $"reserve more {size} pages (vm.nr_hugepages or per node in sysfs), or use hugepages = none");
+                        $"reserve more {size} pages (vm.nr_hugepages or per node in sysfs), or use hugepages = none",
+                        ProfileNotes(vm, "hugepages"));
                 }
             }
         }
@@ -605,8 +658,6 @@ public static class DeclarationRules
     private static string Cpus(CpuSet set) => set.Count == 1 ? $"CPU {set}" : $"CPUs {set}";
 
     private static string Show(CpuSet set) => set.IsEmpty ? "none" : set.ToString();
-
-    private static readonly string[] KnownGovernors = ["performance", "powersave", "schedutil", "ondemand", "conservative", "userspace"];
 
     private static void Governor(RuleContext c)
     {
@@ -623,7 +674,8 @@ public static class DeclarationRules
             return;
         }
 
-        string what = KnownGovernors.Contains(governor) ? $"governor '{governor}' is not offered by this host" : $"'{governor}' is not a cpufreq governor";
+        string what = CpuFreqInfo.KnownGovernors.Contains(governor) ? $"governor '{governor}' is not offered by this host" : $"'{governor}' is not a cpufreq governor";
+        string? near = Suggest.Closest(governor, offered);
         c.Add(Rules.Governor,
             offered.Count == 0
                 ? $"cpufreq = {governor}: {what}; this host exposes no cpufreq governors at all (no cpu/cpufreq/policy*)"
@@ -631,7 +683,7 @@ public static class DeclarationRules
             at,
             offered.Count == 0
                 ? "write cpufreq = keep: frequency is managed by firmware or the hypervisor here"
-                : $"write one of: keep, {string.Join(", ", offered)}");
+                : $"{(near is null ? "" : $"did you mean '{near}'? ")}write one of: keep, {string.Join(", ", offered)}");
     }
 
     private static void CpuFreqMax(RuleContext c)

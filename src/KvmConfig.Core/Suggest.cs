@@ -1,4 +1,4 @@
-namespace KvmConfig.Config.Semantics;
+namespace KvmConfig.Core;
 
 /// <summary>"Did you mean" suggestions by edit distance.</summary>
 public static class Suggest
