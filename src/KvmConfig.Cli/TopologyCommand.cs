@@ -16,18 +16,13 @@ internal sealed class TopologyCommand : Command<TopologyCommand.Settings>
         [DefaultValue("text")]
         public override string Format { get; init; } = "text";
 
-        protected override IReadOnlyList<string> AllowedFormats => ["text", "json", "parse"];
+        protected override IReadOnlyList<string> AllowedFormats { get; } = Enum.GetNames<TopologyFormat>().Select(n => n.ToLowerInvariant()).ToArray();
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         HostTopology host = settings.ReadHost();
-        Console.Out.Write(settings.Format switch
-        {
-            "json" => TopologyRenderer.Json(host),
-            "parse" => TopologyRenderer.Parse(host),
-            _ => TopologyRenderer.Text(host),
-        });
+        Console.Out.Write(TopologyRenderer.Render(host, Enum.Parse<TopologyFormat>(settings.Format, ignoreCase: true)));
         return ExitCodes.Ok;
     }
 }
