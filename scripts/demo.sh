@@ -27,3 +27,7 @@ step "kvmconfig check --config-dir examples/seed   # against this host: expected
 set +e
 "$kvmconfig" check --config-dir examples/seed
 echo "exit code: $?"
+
+step "kvmconfig check --config-dir examples/finance   # against this host: expected to fail (exit 1)"
+"$kvmconfig" check --config-dir examples/finance | grep -E '^(error|warning)\[KVC02[01]\]|^check'
+echo "exit code: ${PIPESTATUS[0]}"
