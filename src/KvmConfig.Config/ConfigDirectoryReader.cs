@@ -136,8 +136,18 @@ public sealed class ConfigDirectoryReader(string directory)
         // sshd's StrictModes also wants root or the invoking user as owner: whoever owns a file may chmod it back to
         // writable, so a 0644 file owned by an ordinary user is that user's to rewrite. Like the mode above, this is
         // the owner of what a symlink points at.
-        uint uid = Interop.FileOwner.Of(path);
+        (uint uid, bool regular) = Interop.FileOwner.Stat(path);
         uint euid = Interop.FileOwner.EffectiveUid();
+
+        // A FIFO named *.conf would block the read forever; a device or socket has no configuration in it.
+        if (what == "file" && !regular)
+        {
+            throw new KvmConfigException(Rules.Unreadable,
+                $"{path} is not a regular file (a FIFO, socket or device); kvmconfig reads only regular *.conf files",
+                path,
+                $"remove it or rename it so it does not end in .conf (ls -lL {path})");
+        }
+
         if (uid != 0 && uid != euid)
         {
             throw new KvmConfigException(Rules.UnsafePermissions,

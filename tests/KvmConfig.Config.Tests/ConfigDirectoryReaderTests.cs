@@ -337,4 +337,22 @@ public sealed class ConfigDirectoryReaderTests
         Assert.Equal("00-cpu.conf", Names(source));
         Assert.Empty(source.Diagnostics);
     }
+
+    [Fact]
+    public void A_fifo_named_conf_is_refused_instead_of_blocking_the_read()
+    {
+        // Given a FIFO among the drop-ins (reading it would wait forever for a writer)
+        using var dir = new ConfigDir(("00-cpu.conf", "[host]\n"));
+        string fifo = Path.Combine(dir.Dir, "50-pipe.conf");
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", ["-m", "0644", fifo]))
+        {
+            mkfifo.WaitForExit();
+            Assert.Equal(0, mkfifo.ExitCode);
+        }
+
+        // When the directory is read, then it stops with KVC093 naming the FIFO
+        KvmConfigException e = Assert.Throws<KvmConfigException>(() => new ConfigDirectoryReader(dir.Dir).Read());
+        Assert.Equal(Rules.Unreadable, e.Descriptor);
+        Assert.Contains($"{fifo} is not a regular file", e.Message, StringComparison.Ordinal);
+    }
 }

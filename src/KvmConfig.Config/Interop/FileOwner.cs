@@ -12,9 +12,12 @@ internal static class FileOwner
     /// stat sees it). Throws <see cref="KvmConfigException"/> with <see cref="Rules.Unreadable"/> when it cannot be
     /// read.
     /// </summary>
-    internal static uint Of(string path)
+    internal static uint Of(string path) => Stat(path).Uid;
+
+    /// <summary>Owner and whether <paramref name="path"/> (symlinks followed) is a regular file, in one statx(2).</summary>
+    internal static (uint Uid, bool Regular) Stat(string path)
     {
-        int result = Libc.Statx(Libc.AtFdCwd, path, 0, Libc.StatxUid | Libc.StatxMode, out Libc.StatxBuffer buf);
+        int result = Libc.Statx(Libc.AtFdCwd, path, 0, Libc.StatxType | Libc.StatxUid | Libc.StatxMode, out Libc.StatxBuffer buf);
         int errno = Marshal.GetLastPInvokeError();
         if (result != 0)
         {
@@ -29,7 +32,7 @@ internal static class FileOwner
                 "keep the configuration on a local file system");
         }
 
-        return buf.Uid;
+        return (buf.Uid, (buf.Mode & Libc.FileTypeMask) == Libc.RegularFile);
     }
 
     /// <summary>The effective uid of this process.</summary>

@@ -12,8 +12,17 @@ internal static partial class Libc
     /// <summary>Resolve a relative path against the current directory (<c>AT_FDCWD</c> in fcntl.h).</summary>
     internal const int AtFdCwd = -100;
 
+    /// <summary>Ask for the file-type bits of <c>stx_mode</c> (<c>STATX_TYPE</c>).</summary>
+    internal const uint StatxType = 0x1;
+
     /// <summary>Ask for <c>stx_mode</c> (<c>STATX_MODE</c>).</summary>
     internal const uint StatxMode = 0x2;
+
+    /// <summary>S_IFMT: the file-type bits of a mode; S_IFREG marks a regular file.</summary>
+    internal const ushort FileTypeMask = 0xF000;
+
+    /// <summary>S_IFREG.</summary>
+    internal const ushort RegularFile = 0x8000;
 
     /// <summary>Ask for <c>stx_uid</c> (<c>STATX_UID</c>).</summary>
     internal const uint StatxUid = 0x8;
