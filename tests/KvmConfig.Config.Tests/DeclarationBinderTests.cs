@@ -555,4 +555,12 @@ public sealed class DeclarationBinderTests
     [MemberData(nameof(Directories))]
     public void The_configuration_directory_resolves_option_then_environment_then_default(string description, string? option, string? environment, string expected) =>
         Expect.Equal(description, expected, ConfigDirectoryReader.Resolve(option, environment));
+
+    [Fact]
+    public void Every_key_of_the_catalogue_has_a_value_syntax_and_no_other_key_does()
+    {
+        Assert.Equal(
+            KeyCatalog.All.Select(k => k.Name).Order(StringComparer.Ordinal),
+            KeyValues.Validators.Keys.Order(StringComparer.Ordinal));
+    }
 }

@@ -186,7 +186,7 @@ public sealed class DeclarationBinder
 
             // A profile is checked where it is written, even when no VM uses it.
             var probe = new ValueReader(this, profiles[group.Key], null);
-            probe.ParseAllVmKeys();
+            probe.ValidateAll();
         }
 
         return profiles;
@@ -200,19 +200,19 @@ public sealed class DeclarationBinder
         var d = new HostPolicy();
         return new HostPolicy
         {
-            CpuSet = r.Get("cpuset", t => Optional(ValueSyntax.CpuList(t, "cpuset")), d.CpuSet),
-            Reserved = r.Get("reserved", t => Optional(ValueSyntax.CpuList(t, "reserved")), d.Reserved),
-            Pinning = r.Get("cpuspinlock", Pinning, d.Pinning),
-            Scheduling = r.Get("cpuscheduling", t => ValueSyntax.Scheduling(t, "cpuscheduling"), d.Scheduling)!,
-            Overcommit = r.Get("overcommit", Overcommit, d.Overcommit)!,
-            MaxVmShare = r.Get("max_vm_share", t => ValueSyntax.Fraction(t, "max_vm_share"), d.MaxVmShare)!,
-            Smt = r.Get("smt", Smt, d.Smt),
-            Emulator = r.Get("emulator", Emulator, d.Emulator),
-            Numa = r.Get("numa", Numa, d.Numa),
-            HugePages = r.Get("hugepages", HugePages, d.HugePages),
-            MemoryReservedMiB = r.Get("memory_reserved", t => ValueSyntax.SizeMiB(t, "memory_reserved"), d.MemoryReservedMiB),
-            CpuFreq = r.Get("cpufreq", Governor, d.CpuFreq)!,
-            CpuFreqMax = r.Get("cpufreq_max", t => Optional(ValueSyntax.Frequency(t, "cpufreq_max")), d.CpuFreqMax),
+            CpuSet = r.Get("cpuset", KeyValues.CpuSet, d.CpuSet),
+            Reserved = r.Get("reserved", KeyValues.Reserved, d.Reserved),
+            Pinning = r.Get("cpuspinlock", KeyValues.Pinning, d.Pinning),
+            Scheduling = r.Get("cpuscheduling", KeyValues.Scheduling, d.Scheduling)!,
+            Overcommit = r.Get("overcommit", KeyValues.Overcommit, d.Overcommit)!,
+            MaxVmShare = r.Get("max_vm_share", KeyValues.MaxVmShare, d.MaxVmShare)!,
+            Smt = r.Get("smt", KeyValues.Smt, d.Smt),
+            Emulator = r.Get("emulator", KeyValues.Emulator, d.Emulator),
+            Numa = r.Get("numa", KeyValues.Numa, d.Numa),
+            HugePages = r.Get("hugepages", KeyValues.HugePages, d.HugePages),
+            MemoryReservedMiB = r.Get("memory_reserved", KeyValues.MemoryReserved, d.MemoryReservedMiB),
+            CpuFreq = r.Get("cpufreq", KeyValues.Governor, d.CpuFreq)!,
+            CpuFreqMax = r.Get("cpufreq_max", KeyValues.CpuFreqMax, d.CpuFreqMax),
             Origins = host.Origins,
         };
     }
@@ -222,7 +222,7 @@ public sealed class DeclarationBinder
     private VmSpec? BindVm(ConfigSection section, RawSection own, HostPolicy host, Dictionary<string, RawSection> profiles)
     {
         var r = new ValueReader(this, own, null);
-        string? profileName = r.Get("profile", VmKeys.ProfileName, null);
+        string? profileName = r.Get("profile", KeyValues.ProfileName, null);
         RawSection? profile = null;
         if (profileName is not null && !profiles.TryGetValue(profileName, out profile))
         {
@@ -240,34 +240,34 @@ public sealed class DeclarationBinder
         r.Remember("profile", own.Values.GetValueOrDefault("profile")?.Span);
 
         // Every value is read before anything is decided, so one bad value never hides another.
-        CpuSet? cpus = r.Get("cpus", VmKeys.Cpus, null);
-        PinningMode pinning = r.Get("cpuspinlock", VmKeys.Pinning, host.Pinning);
+        CpuSet? cpus = r.Get("cpus", KeyValues.Cpus, null);
+        PinningMode pinning = r.Get("cpuspinlock", KeyValues.Pinning, host.Pinning);
         // DESIGN.md section 3: vcpus defaults to the size of cpus under strict pinning, and only else to the profile's.
         bool fromCpus = cpus is not null && pinning == PinningMode.Strict && !own.Values.ContainsKey("vcpus");
-        int? vcpus = fromCpus ? null : r.Get("vcpus", VmKeys.Vcpus, null);
+        int? vcpus = fromCpus ? null : r.Get("vcpus", KeyValues.Vcpus, null);
         var spec = new VmSpec
         {
             Name = section.Name!,
             Vcpus = 0,
             Cpus = cpus,
             Pinning = pinning,
-            Scheduling = r.Get("cpuscheduling", VmKeys.Scheduling, host.Scheduling)!,
-            Smt = r.Get("smt", VmKeys.Smt, host.Smt),
-            Emulator = r.Get("emulator", VmKeys.Emulator, host.Emulator),
-            Numa = r.Get("numa", VmKeys.Numa, host.Numa),
-            HugePages = r.Get("hugepages", VmKeys.HugePages, host.HugePages),
-            CpuWeight = r.Get("cpu_weight", VmKeys.CpuWeight, 100),
-            CpuLimit = r.Get("cpu_limit", VmKeys.CpuLimit, null),
-            MemoryMiB = r.Get("memory", VmKeys.Memory, null),
-            NumaNodes = r.Get("numa_nodes", VmKeys.NumaNodes, null),
-            DiskWeight = r.Get("disk_weight", VmKeys.DiskWeight, null),
-            DiskReadBytesPerSec = r.Get("disk_read_bps", VmKeys.DiskReadBps, null),
-            DiskWriteBytesPerSec = r.Get("disk_write_bps", VmKeys.DiskWriteBps, null),
-            DiskIops = r.Get("disk_iops", VmKeys.DiskIops, null),
-            NetBandwidthBitsPerSec = r.Get("net_bandwidth", VmKeys.NetBandwidth, null),
+            Scheduling = r.Get("cpuscheduling", KeyValues.Scheduling, host.Scheduling)!,
+            Smt = r.Get("smt", KeyValues.Smt, host.Smt),
+            Emulator = r.Get("emulator", KeyValues.Emulator, host.Emulator),
+            Numa = r.Get("numa", KeyValues.Numa, host.Numa),
+            HugePages = r.Get("hugepages", KeyValues.HugePages, host.HugePages),
+            CpuWeight = r.Get("cpu_weight", KeyValues.CpuWeight, 100),
+            CpuLimit = r.Get("cpu_limit", KeyValues.CpuLimit, null),
+            MemoryMiB = r.Get("memory", KeyValues.Memory, null),
+            NumaNodes = r.Get("numa_nodes", KeyValues.NumaNodes, null),
+            DiskWeight = r.Get("disk_weight", KeyValues.DiskWeight, null),
+            DiskReadBytesPerSec = r.Get("disk_read_bps", KeyValues.DiskReadBps, null),
+            DiskWriteBytesPerSec = r.Get("disk_write_bps", KeyValues.DiskWriteBps, null),
+            DiskIops = r.Get("disk_iops", KeyValues.DiskIops, null),
+            NetBandwidthBitsPerSec = r.Get("net_bandwidth", KeyValues.NetBandwidth, null),
             Profile = profile is null ? null : profileName,
-            Group = r.Get("group", VmKeys.Group, null),
-            Host = r.Get("host", VmKeys.HostName, null),
+            Group = r.Get("group", KeyValues.Group, null),
+            Host = r.Get("host", KeyValues.HostName, null),
         };
 
         if (vcpus is null && cpus is not null && pinning == PinningMode.Strict)
@@ -299,81 +299,6 @@ public sealed class DeclarationBinder
         return spec with { Vcpus = vcpus.Value, Origins = r.Origins };
     }
 
-    // The value syntax of every key a [vm] and a [profile] share: one place for ranges and units, used both to
-    // bind VMs and to check profiles where they are written.
-    private static class VmKeys
-    {
-        public static Parsed<int?> Vcpus(string t) => Nullable(ValueSyntax.Integer(t, 1, 4096, "vcpus"));
-
-        public static Parsed<PinningMode> Pinning(string t) => DeclarationBinder.Pinning(t);
-
-        public static Parsed<SchedulingPolicy> Scheduling(string t) => ValueSyntax.Scheduling(t, "cpuscheduling");
-
-        public static Parsed<SmtPolicy> Smt(string t) => DeclarationBinder.Smt(t);
-
-        public static Parsed<EmulatorPlacement> Emulator(string t) => DeclarationBinder.Emulator(t);
-
-        public static Parsed<MemoryMode> Numa(string t) => DeclarationBinder.Numa(t);
-
-        public static Parsed<HugePageBacking> HugePages(string t) => DeclarationBinder.HugePages(t);
-
-        public static Parsed<int> CpuWeight(string t) => ValueSyntax.Integer(t, 1, 10000, "cpu_weight");
-
-        public static Parsed<double?> CpuLimit(string t) => Nullable(ValueSyntax.Number(t, 0, 4096, "cpu_limit"));
-
-        public static Parsed<long?> Memory(string t) => Nullable(AtLeastOneMiB(ValueSyntax.SizeMiB(t, "memory"), "memory"));
-
-        public static Parsed<int?> DiskWeight(string t) => Nullable(ValueSyntax.Integer(t, 100, 1000, "disk_weight"));
-
-        public static Parsed<long?> DiskReadBps(string t) => Nullable(Bytes(ValueSyntax.RateBitsPerSec(t, "disk_read_bps")));
-
-        public static Parsed<long?> DiskWriteBps(string t) => Nullable(Bytes(ValueSyntax.RateBitsPerSec(t, "disk_write_bps")));
-
-        public static Parsed<long?> DiskIops(string t) => Nullable(Long(ValueSyntax.Integer(t, 1, int.MaxValue, "disk_iops")));
-
-        public static Parsed<long?> NetBandwidth(string t) => Nullable(ValueSyntax.RateBitsPerSec(t, "net_bandwidth"));
-
-        public static Parsed<string?> Group(string t) => Optional(ValueSyntax.Name(t, "group"));
-
-        public static Parsed<CpuSet?> Cpus(string t) => ValueSyntax.AutoOrCpuList(t, "cpus");
-
-        public static Parsed<CpuSet?> NumaNodes(string t) => ValueSyntax.AutoOrCpuList(t, "numa_nodes");
-
-        public static Parsed<string?> HostName(string t) => Optional(ValueSyntax.Name(t, "host"));
-
-        public static Parsed<string?> ProfileName(string t) => Optional(ValueSyntax.Name(t, "profile"));
-
-        /// <summary>Validators for the keys a profile may set.</summary>
-        public static readonly IReadOnlyDictionary<string, Func<string, ValueError?>> Validators = new Dictionary<string, Func<string, ValueError?>>(StringComparer.Ordinal)
-        {
-            ["vcpus"] = t => Vcpus(t).Error,
-            ["cpuspinlock"] = t => Pinning(t).Error,
-            ["cpuscheduling"] = t => Scheduling(t).Error,
-            ["smt"] = t => Smt(t).Error,
-            ["emulator"] = t => Emulator(t).Error,
-            ["numa"] = t => Numa(t).Error,
-            ["hugepages"] = t => HugePages(t).Error,
-            ["cpu_weight"] = t => CpuWeight(t).Error,
-            ["cpu_limit"] = t => CpuLimit(t).Error,
-            ["memory"] = t => Memory(t).Error,
-            ["disk_weight"] = t => DiskWeight(t).Error,
-            ["disk_read_bps"] = t => DiskReadBps(t).Error,
-            ["disk_write_bps"] = t => DiskWriteBps(t).Error,
-            ["disk_iops"] = t => DiskIops(t).Error,
-            ["net_bandwidth"] = t => NetBandwidth(t).Error,
-            ["group"] = t => Group(t).Error,
-        };
-
-        /// <summary>Validators for the keys only a [vm] section may set.</summary>
-        public static readonly IReadOnlyDictionary<string, Func<string, ValueError?>> VmOnlyValidators = new Dictionary<string, Func<string, ValueError?>>(StringComparer.Ordinal)
-        {
-            ["cpus"] = t => Cpus(t).Error,
-            ["numa_nodes"] = t => NumaNodes(t).Error,
-            ["host"] = t => HostName(t).Error,
-            ["profile"] = t => ProfileName(t).Error,
-        };
-    }
-
     // ---- [cost] -----------------------------------------------------------------------------------
 
     private CostSpec BindCost(RawSection cost)
@@ -382,80 +307,16 @@ public sealed class DeclarationBinder
         var d = new CostSpec();
         return new CostSpec
         {
-            Currency = r.Get("currency", Currency, d.Currency)!,
-            HostPrice = r.Get<decimal?>("host_price", t => Nullable(ValueSyntax.Amount(t, "host_price")), null),
-            AmortizationYears = r.Get("amortization_years", t => Positive(ValueSyntax.Amount(t, "amortization_years"), "amortization_years"), d.AmortizationYears),
-            PowerWatts = r.Get<decimal?>("power_watts", t => Nullable(ValueSyntax.Amount(t, "power_watts")), null),
-            EnergyPricePerKWh = r.Get<decimal?>("energy_price_kwh", t => Nullable(ValueSyntax.Amount(t, "energy_price_kwh")), null),
-            Pue = r.Get("pue", t => Pue(ValueSyntax.Amount(t, "pue")), d.Pue),
-            OpexPerHostYear = r.Get<decimal?>("opex_per_host_year", t => Nullable(ValueSyntax.Amount(t, "opex_per_host_year")), null),
+            Currency = r.Get("currency", KeyValues.Currency, d.Currency)!,
+            HostPrice = r.Get("host_price", KeyValues.HostPrice, null),
+            AmortizationYears = r.Get("amortization_years", KeyValues.AmortizationYears, d.AmortizationYears),
+            PowerWatts = r.Get("power_watts", KeyValues.PowerWatts, null),
+            EnergyPricePerKWh = r.Get("energy_price_kwh", KeyValues.EnergyPrice, null),
+            Pue = r.Get("pue", KeyValues.Pue, d.Pue),
+            OpexPerHostYear = r.Get("opex_per_host_year", KeyValues.Opex, null),
             Origins = cost.Origins,
         };
     }
-
-    // ---- value parsers for enumerations and ranges -----------------------------------------------
-
-    private static Parsed<PinningMode> Pinning(string t) =>
-        ValueSyntax.Choice(t, "cpuspinlock", ("strict", PinningMode.Strict), ("float", PinningMode.Float), ("none", PinningMode.None));
-
-    private static Parsed<SmtPolicy> Smt(string t) =>
-        ValueSyntax.Choice(t, "smt", ("prefer", SmtPolicy.Prefer), ("isolate", SmtPolicy.Isolate), ("require", SmtPolicy.Require));
-
-    private static Parsed<EmulatorPlacement> Emulator(string t) =>
-        ValueSyntax.Choice(t, "emulator", ("reserved", EmulatorPlacement.Reserved), ("shared", EmulatorPlacement.Shared), ("isolate", EmulatorPlacement.Isolate));
-
-    private static Parsed<MemoryMode> Numa(string t) =>
-        ValueSyntax.Choice(t, "numa", ("strict", MemoryMode.Strict), ("preferred", MemoryMode.Preferred), ("interleave", MemoryMode.Interleave), ("restrictive", MemoryMode.Restrictive));
-
-    private static Parsed<HugePageBacking> HugePages(string t) =>
-        ValueSyntax.Choice(t, "hugepages", ("none", HugePageBacking.None), ("2M", HugePageBacking.TwoMiB), ("1G", HugePageBacking.OneGiB));
-
-    // overcommit reads as "one physical CPU : N vCPUs", N from 1 to 5.
-    private static Parsed<Ratio> Overcommit(string t)
-    {
-        Parsed<Ratio> ratio = ValueSyntax.Ratio(t, "overcommit");
-        if (!ratio.Ok)
-        {
-            return ratio;
-        }
-
-        Ratio r = ratio.Value!;
-        return r.Left == 1 && r.Right is >= 1 and <= 5
-            ? r
-            : new ValueError(Rules.OutOfRange, $"overcommit {t} is outside 1:1..1:5",
-                "write 1:N with N from 1 (no overcommit) to 5 shared vCPUs per physical CPU");
-    }
-
-    // The governor is checked against the host in the rules; here only its shape. sysfs names are lower case.
-    private static Parsed<string> Governor(string t) =>
-        t.Length > 0 && t.All(c => char.IsAsciiLetter(c) || c == '_')
-            ? t.ToLowerInvariant()
-            : new ValueError(Rules.BadValue, $"cpufreq '{t}' is not a governor name",
-                $"write keep or a governor: {string.Join(", ", CpuFreqInfo.KnownGovernors)}");
-
-    private static Parsed<string> Currency(string t) =>
-        t.Length == 3 && t.All(char.IsAsciiLetterUpper)
-            ? t
-            : new ValueError(Rules.BadValue, $"currency '{t}' is not an ISO 4217 code", "write three capital letters, e.g. EUR or USD");
-
-    private static Parsed<decimal> Positive(Parsed<decimal> p, string what) =>
-        !p.Ok || p.Value > 0 ? p : new ValueError(Rules.OutOfRange, $"{what} must be above 0", $"write a positive {what}");
-
-    private static Parsed<decimal> Pue(Parsed<decimal> p) =>
-        !p.Ok || p.Value is >= 1 and <= 5 ? p : new ValueError(Rules.OutOfRange, $"pue {p.Value} is outside 1..5", "a room's PUE is at least 1.0; typical values are 1.2 to 2.0");
-
-    private static Parsed<long> AtLeastOneMiB(Parsed<long> p, string what) =>
-        !p.Ok || p.Value >= 1 ? p : new ValueError(Rules.OutOfRange, $"{what} must be at least 1M", "write a size such as 512M or 4G");
-
-    private static Parsed<long> Bytes(Parsed<long> bits) => bits.Ok ? bits.Value / 8 : bits.Error!;
-
-    private static Parsed<long> Long(Parsed<int> p) => p.Ok ? p.Value : p.Error!;
-
-    private static Parsed<T?> Optional<T>(Parsed<T> p)
-        where T : class => new(p.Value, p.Error);
-
-    private static Parsed<T?> Nullable<T>(Parsed<T> p)
-        where T : struct => new(p.Ok ? p.Value : null, p.Error);
 
     /// <summary>Reads typed values from a section (falling back to a profile), reporting errors at the value.</summary>
     private sealed class ValueReader(DeclarationBinder binder, RawSection own, (string Name, RawSection Section)? profile)
@@ -522,24 +383,16 @@ public sealed class DeclarationBinder
             return fallback;
         }
 
-        /// <summary>Judges every value a profile may hold (a profile is checked where it is written).</summary>
-        public void ParseAllVmKeys() => Validate(VmKeys.Validators);
-
-        /// <summary>Judges every value of a [vm] section that is not bound (a second declaration of a VM).</summary>
+        /// <summary>
+        /// Judges every value without binding it: a profile where it is written, a second declaration of a VM.
+        /// Keys of the wrong section were reported by <see cref="CheckKeys"/> and never reach here.
+        /// </summary>
         public void ValidateAll()
-        {
-            Validate(VmKeys.Validators);
-            Validate(VmKeys.VmOnlyValidators);
-        }
-
-        private void Validate(IReadOnlyDictionary<string, Func<string, ValueError?>> validators)
         {
             foreach (string key in own.Values.Keys)
             {
-                if (validators.TryGetValue(key, out Func<string, ValueError?>? validate))
-                {
-                    _ = Get<object?>(key, t => new Parsed<object?>(null, validate(t)), null);
-                }
+                Func<string, ValueError?> validate = KeyValues.Validators[key];
+                _ = Get<object?>(key, t => new Parsed<object?>(null, validate(t)), null);
             }
         }
 

@@ -1,0 +1,184 @@
+using KvmConfig.Core;
+using KvmConfig.Core.Diagnostics;
+using KvmConfig.Core.Specs;
+using KvmConfig.Core.Topology;
+
+namespace KvmConfig.Config.Semantics;
+
+/// <summary>
+/// The value syntax of every key of <see cref="KeyCatalog"/>: ranges, units and words in one place. The binder
+/// reads typed values through these; <see cref="Validators"/> judges a value without binding it (profiles where
+/// they are written, a second declaration of a VM). A test keeps <see cref="Validators"/> and the catalogue equal.
+/// </summary>
+internal static class KeyValues
+{
+    // ---- [host] ----
+
+    public static Parsed<CpuSet?> CpuSet(string t) => Optional(ValueSyntax.CpuList(t, "cpuset"));
+
+    public static Parsed<CpuSet?> Reserved(string t) => Optional(ValueSyntax.CpuList(t, "reserved"));
+
+    // overcommit reads as "one physical CPU : N vCPUs", N from 1 to 5.
+    public static Parsed<Ratio> Overcommit(string t)
+    {
+        Parsed<Ratio> ratio = ValueSyntax.Ratio(t, "overcommit");
+        if (!ratio.Ok)
+        {
+            return ratio;
+        }
+
+        Ratio r = ratio.Value!;
+        return r.Left == 1 && r.Right is >= 1 and <= 5
+            ? r
+            : new ValueError(Rules.OutOfRange, $"overcommit {t} is outside 1:1..1:5",
+                "write 1:N with N from 1 (no overcommit) to 5 shared vCPUs per physical CPU");
+    }
+
+    public static Parsed<Fraction> MaxVmShare(string t) => ValueSyntax.Fraction(t, "max_vm_share");
+
+    public static Parsed<long> MemoryReserved(string t) => ValueSyntax.SizeMiB(t, "memory_reserved");
+
+    // The governor is checked against the host in the rules; here only its shape. sysfs names are lower case.
+    public static Parsed<string> Governor(string t) =>
+        t.Length > 0 && t.All(c => char.IsAsciiLetter(c) || c == '_')
+            ? t.ToLowerInvariant()
+            : new ValueError(Rules.BadValue, $"cpufreq '{t}' is not a governor name",
+                $"write keep or a governor: {string.Join(", ", CpuFreqInfo.KnownGovernors)}");
+
+    public static Parsed<FrequencyCap?> CpuFreqMax(string t) => Optional(ValueSyntax.Frequency(t, "cpufreq_max"));
+
+    // ---- [host], [vm] and [profile] ----
+
+    public static Parsed<PinningMode> Pinning(string t) =>
+        ValueSyntax.Choice(t, "cpuspinlock", ("strict", PinningMode.Strict), ("float", PinningMode.Float), ("none", PinningMode.None));
+
+    public static Parsed<SchedulingPolicy> Scheduling(string t) => ValueSyntax.Scheduling(t, "cpuscheduling");
+
+    public static Parsed<SmtPolicy> Smt(string t) =>
+        ValueSyntax.Choice(t, "smt", ("prefer", SmtPolicy.Prefer), ("isolate", SmtPolicy.Isolate), ("require", SmtPolicy.Require));
+
+    public static Parsed<EmulatorPlacement> Emulator(string t) =>
+        ValueSyntax.Choice(t, "emulator", ("reserved", EmulatorPlacement.Reserved), ("shared", EmulatorPlacement.Shared), ("isolate", EmulatorPlacement.Isolate));
+
+    public static Parsed<MemoryMode> Numa(string t) =>
+        ValueSyntax.Choice(t, "numa", ("strict", MemoryMode.Strict), ("preferred", MemoryMode.Preferred), ("interleave", MemoryMode.Interleave), ("restrictive", MemoryMode.Restrictive));
+
+    public static Parsed<HugePageBacking> HugePages(string t) =>
+        ValueSyntax.Choice(t, "hugepages", ("none", HugePageBacking.None), ("2M", HugePageBacking.TwoMiB), ("1G", HugePageBacking.OneGiB));
+
+    // ---- [vm] and [profile] ----
+
+    public static Parsed<int?> Vcpus(string t) => Nullable(ValueSyntax.Integer(t, 1, 4096, "vcpus"));
+
+    public static Parsed<int> CpuWeight(string t) => ValueSyntax.Integer(t, 1, 10000, "cpu_weight");
+
+    public static Parsed<double?> CpuLimit(string t) => Nullable(ValueSyntax.Number(t, 0, 4096, "cpu_limit"));
+
+    public static Parsed<long?> Memory(string t)
+    {
+        Parsed<long> size = ValueSyntax.SizeMiB(t, "memory");
+        return size.Ok && size.Value < 1
+            ? new ValueError(Rules.OutOfRange, "memory must be at least 1M", "write a size such as 512M or 4G")
+            : Nullable(size);
+    }
+
+    public static Parsed<int?> DiskWeight(string t) => Nullable(ValueSyntax.Integer(t, 100, 1000, "disk_weight"));
+
+    public static Parsed<long?> DiskReadBps(string t) => Nullable(Bytes(ValueSyntax.RateBitsPerSec(t, "disk_read_bps")));
+
+    public static Parsed<long?> DiskWriteBps(string t) => Nullable(Bytes(ValueSyntax.RateBitsPerSec(t, "disk_write_bps")));
+
+    public static Parsed<long?> DiskIops(string t)
+    {
+        Parsed<int> iops = ValueSyntax.Integer(t, 1, int.MaxValue, "disk_iops");
+        return new(iops.Ok ? iops.Value : null, iops.Error);
+    }
+
+    public static Parsed<long?> NetBandwidth(string t) => Nullable(ValueSyntax.RateBitsPerSec(t, "net_bandwidth"));
+
+    public static Parsed<string?> Group(string t) => Optional(ValueSyntax.Name(t, "group"));
+
+    // ---- [vm] only ----
+
+    public static Parsed<CpuSet?> Cpus(string t) => ValueSyntax.AutoOrCpuList(t, "cpus");
+
+    public static Parsed<CpuSet?> NumaNodes(string t) => ValueSyntax.AutoOrCpuList(t, "numa_nodes");
+
+    public static Parsed<string?> HostName(string t) => Optional(ValueSyntax.Name(t, "host"));
+
+    public static Parsed<string?> ProfileName(string t) => Optional(ValueSyntax.Name(t, "profile"));
+
+    // ---- [cost] ----
+
+    public static Parsed<string> Currency(string t) =>
+        t.Length == 3 && t.All(char.IsAsciiLetterUpper)
+            ? t
+            : new ValueError(Rules.BadValue, $"currency '{t}' is not an ISO 4217 code", "write three capital letters, e.g. EUR or USD");
+
+    public static Parsed<decimal?> HostPrice(string t) => Nullable(ValueSyntax.Amount(t, "host_price"));
+
+    public static Parsed<decimal> AmortizationYears(string t)
+    {
+        Parsed<decimal> p = ValueSyntax.Amount(t, "amortization_years");
+        return !p.Ok || p.Value > 0 ? p : new ValueError(Rules.OutOfRange, "amortization_years must be above 0", "write a positive number of years, e.g. 5");
+    }
+
+    public static Parsed<decimal?> PowerWatts(string t) => Nullable(ValueSyntax.Amount(t, "power_watts"));
+
+    public static Parsed<decimal?> EnergyPrice(string t) => Nullable(ValueSyntax.Amount(t, "energy_price_kwh"));
+
+    public static Parsed<decimal> Pue(string t)
+    {
+        Parsed<decimal> p = ValueSyntax.Amount(t, "pue");
+        return !p.Ok || p.Value is >= 1 and <= 5 ? p : new ValueError(Rules.OutOfRange, $"pue {p.Value} is outside 1..5", "a room's PUE is at least 1.0; typical values are 1.2 to 2.0");
+    }
+
+    public static Parsed<decimal?> Opex(string t) => Nullable(ValueSyntax.Amount(t, "opex_per_host_year"));
+
+    /// <summary>For every canonical key name, a check of its value that binds nothing.</summary>
+    public static IReadOnlyDictionary<string, Func<string, ValueError?>> Validators { get; } = new Dictionary<string, Func<string, ValueError?>>(StringComparer.Ordinal)
+    {
+        ["cpuset"] = t => CpuSet(t).Error,
+        ["reserved"] = t => Reserved(t).Error,
+        ["overcommit"] = t => Overcommit(t).Error,
+        ["max_vm_share"] = t => MaxVmShare(t).Error,
+        ["memory_reserved"] = t => MemoryReserved(t).Error,
+        ["cpufreq"] = t => Governor(t).Error,
+        ["cpufreq_max"] = t => CpuFreqMax(t).Error,
+        ["cpuspinlock"] = t => Pinning(t).Error,
+        ["cpuscheduling"] = t => Scheduling(t).Error,
+        ["smt"] = t => Smt(t).Error,
+        ["emulator"] = t => Emulator(t).Error,
+        ["numa"] = t => Numa(t).Error,
+        ["hugepages"] = t => HugePages(t).Error,
+        ["vcpus"] = t => Vcpus(t).Error,
+        ["cpus"] = t => Cpus(t).Error,
+        ["cpu_weight"] = t => CpuWeight(t).Error,
+        ["cpu_limit"] = t => CpuLimit(t).Error,
+        ["memory"] = t => Memory(t).Error,
+        ["numa_nodes"] = t => NumaNodes(t).Error,
+        ["disk_weight"] = t => DiskWeight(t).Error,
+        ["disk_read_bps"] = t => DiskReadBps(t).Error,
+        ["disk_write_bps"] = t => DiskWriteBps(t).Error,
+        ["disk_iops"] = t => DiskIops(t).Error,
+        ["net_bandwidth"] = t => NetBandwidth(t).Error,
+        ["profile"] = t => ProfileName(t).Error,
+        ["group"] = t => Group(t).Error,
+        ["host"] = t => HostName(t).Error,
+        ["currency"] = t => Currency(t).Error,
+        ["host_price"] = t => HostPrice(t).Error,
+        ["amortization_years"] = t => AmortizationYears(t).Error,
+        ["power_watts"] = t => PowerWatts(t).Error,
+        ["energy_price_kwh"] = t => EnergyPrice(t).Error,
+        ["pue"] = t => Pue(t).Error,
+        ["opex_per_host_year"] = t => Opex(t).Error,
+    };
+
+    private static Parsed<long> Bytes(Parsed<long> bits) => bits.Ok ? bits.Value / 8 : bits.Error!;
+
+    private static Parsed<T?> Optional<T>(Parsed<T> p)
+        where T : class => new(p.Value, p.Error);
+
+    private static Parsed<T?> Nullable<T>(Parsed<T> p)
+        where T : struct => new(p.Ok ? p.Value : null, p.Error);
+}
