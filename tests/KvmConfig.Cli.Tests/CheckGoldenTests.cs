@@ -312,6 +312,14 @@ public sealed partial class CheckGoldenTests
             "a shared-pool VM given its own CPU list: it would either be fenced or the list ignored",
             Desktop,
             [("30-web1.conf", "vcpus = 2\nmemory = 2G\ncpuspinlock = none\ncpus = 4-5\n")]),
+
+        new("KVC046-float-on-isolated",
+            "a float VM over CPUs the kernel isolates (isolcpus=4-7,60-63 on the 112-CPU capture)",
+            "2s-8numa-112cpu",
+            [
+                ("00-cpu.conf", "cpuset = 4-7,60-63\n"),
+                ("20-rt.conf", "vcpus = 2\ncpus = 4,60\ncpuspinlock = float\nmemory = 4G\n"),
+            ]),
     ];
 
     /// <summary>The cases as xunit rows.</summary>

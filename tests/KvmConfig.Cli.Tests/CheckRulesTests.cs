@@ -98,4 +98,20 @@ public sealed class CheckRulesTests
         Diagnostic d = Assert.Single(report.Diagnostics, d => d.Code == "KVC034");
         Assert.StartsWith("did you mean 'performance'?", d.Hint, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_shared_pool_over_isolated_cpus_is_a_warning_and_leaving_them_out_fixes_it()
+    {
+        HostTopology host = new SysfsTopologyReader(TestData.SysfsRoot("2s-8numa-112cpu")).Read();
+        (string, string) web = ("30-web.conf", "vcpus = 2\ncpuspinlock = none\nmemory = 2G\n");
+
+        // The default cpuset (all online CPUs but reserved) includes the isolated 4-7,60-63
+        Diagnostic d = Assert.Single(Check(host, web).Diagnostics, d => d.Code == "KVC046");
+        Assert.Contains("isolated CPUs 4-7,60-63", d.Message, StringComparison.Ordinal);
+        Assert.Equal(Severity.Warning, d.Severity);
+
+        // The hint's cpuset, without them, is clean
+        CheckReport fixedReport = Check(host, ("00-cpu.conf", "cpuset = 1-3,8-55,57-59,64-111\n"), web);
+        Assert.DoesNotContain(fixedReport.Diagnostics, d => d.Code == "KVC046");
+    }
 }

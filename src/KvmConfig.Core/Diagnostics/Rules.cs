@@ -140,6 +140,9 @@ public static class Rules
     /// <summary><c>cpus = LIST</c> on a VM with <c>cpuspinlock = none</c>.</summary>
     public static readonly DiagnosticDescriptor CpusWithSharedPinning = new("KVC045", "cpus-with-shared-pinning", Severity.Error, "cpus needs strict or float pinning");
 
+    /// <summary>Floating vCPUs (float pinning or the shared pool) on CPUs isolated with isolcpus=.</summary>
+    public static readonly DiagnosticDescriptor FloatOnIsolated = new("KVC046", "float-on-isolated", Severity.Warning, "floating vCPUs on isolated CPUs");
+
     // ---- Could not run (exit 2) ------------------------------------------------------------------
 
     /// <summary>The configuration directory does not exist or is not a directory.</summary>

@@ -43,12 +43,14 @@ public static class DeclarationRules
             NodesExist(context, vm);
             LimitAboveVcpus(context, vm);
             RealtimeShared(context, vm);
+            FloatOnIsolated(context, vm);
         }
 
         DedicatedOverlap(context);
         IsolateSharesCore(context);
         DedicatedCapacity(context);
         Overcommit(context);
+        SharedPoolOnIsolated(context);
         Memory(context);
         HugePages(context);
         Governor(context);
@@ -399,6 +401,37 @@ public static class DeclarationRules
 
     // One finding per VM that reuses CPUs, naming every earlier owner: linear in the number of CPUs declared, so a
     // directory that pins thousands of VMs onto the same cores still reports in bounded time and memory.
+    // isolcpus= takes CPUs out of the scheduler's load balancing: a thread stays on the CPU it was placed on. That
+    // is what strict pinning wants, and the opposite of what floating vCPUs need.
+    private static void FloatOnIsolated(RuleContext c, VmSpec vm)
+    {
+        if (vm.Pinning != PinningMode.Float || vm.Cpus is not { } cpus || (cpus & c.Host.Isolated) is not { Count: > 1 } isolated)
+        {
+            return;
+        }
+
+        c.Add(Rules.FloatOnIsolated,
+            $"VM '{vm.Name}' floats its vCPUs over {Cpus(isolated)}, which the kernel isolates (isolcpus): nothing balances threads across them, so several vCPUs can queue on one CPU while the others idle",
+            vm.Origins.Of("cpus"),
+            "use cpuspinlock = strict on isolated CPUs (one vCPU per CPU), or float over CPUs that are not isolated");
+    }
+
+    private static void SharedPoolOnIsolated(RuleContext c)
+    {
+        CpuSet pool = c.CpuSet - c.Pools.Taken;
+        CpuSet isolated = pool & c.Host.Isolated;
+        VmSpec? shared = c.Declaration.Vms.LastOrDefault(v => !v.IsDedicated);
+        if (shared is null || isolated.IsEmpty)
+        {
+            return;
+        }
+
+        c.Add(Rules.FloatOnIsolated,
+            $"the shared pool ({pool}) includes isolated {Cpus(isolated)} (isolcpus): shared-pool vCPUs placed there are never balanced away, so they queue while other pool CPUs idle",
+            c.Policy.Origins.Declared("cpuset") ? c.Policy.Origins.Of("cpuset") : shared.Origins.Of("cpuspinlock"),
+            $"leave the isolated CPUs out of cpuset (cpuset = {c.CpuSet - c.Host.Isolated}), or give them to strict VMs");
+    }
+
     private static void DedicatedOverlap(RuleContext c)
     {
         const int NamedOwners = 3;
