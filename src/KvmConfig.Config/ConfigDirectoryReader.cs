@@ -8,7 +8,7 @@ namespace KvmConfig.Config;
 
 /// <summary>Every <c>*.conf</c> of a directory, parsed, with the syntax diagnostics found on the way.</summary>
 /// <param name="Directory">The directory as the user named it.</param>
-/// <param name="Documents">Parsed files in lexical order (files that are not UTF-8 are left out).</param>
+/// <param name="Documents">Parsed files in lexical order; a file that is not UTF-8 is kept with no sections, for display.</param>
 /// <param name="Diagnostics">Syntax diagnostics, in file and line order.</param>
 public sealed record ConfigSource(string Directory, IReadOnlyList<ConfigDocument> Documents, IReadOnlyList<Diagnostic> Diagnostics);
 
@@ -97,7 +97,7 @@ public sealed class ConfigDirectoryReader(string directory)
             else
             {
                 // Not parsed, but kept for display: the diagnostic shows the line with U+FFFD where the bad byte is.
-                string shown = Encoding.UTF8.GetString(bytes);
+                string shown = Encoding.UTF8.GetString(bytes).Replace("\0", "", StringComparison.Ordinal);
                 documents.Add(new ConfigDocument(file, shown.Split('\n').Select(l => l.TrimEnd('\r')).ToArray(), []));
             }
         }
@@ -107,7 +107,9 @@ public sealed class ConfigDirectoryReader(string directory)
 
     // systemd's convention, which administrators carry over to every *.d directory: a drop-in symlinked to
     // /dev/null is masked, i.e. deliberately empty.
-    private static bool IsMasked(string file) => new FileInfo(file).LinkTarget == "/dev/null";
+    // The final target decides, so a relative link (../../dev/null) masks too.
+    private static bool IsMasked(string file) =>
+        new FileInfo(file).LinkTarget is not null && File.ResolveLinkTarget(file, returnFinalTarget: true)?.FullName == "/dev/null";
 
     private static void RefuseUnsafe(string path, string what)
     {
@@ -124,6 +126,18 @@ public sealed class ConfigDirectoryReader(string directory)
                 $"check that {path} exists and is readable (ls -lL {path})", e);
         }
 
+        // One statx(2) for type and owner, symlinks followed as for the mode above. The type comes first: a FIFO
+        // named *.conf would block the read forever, and a chmod hint for a device would change the device.
+        (uint uid, bool regular) = Interop.FileOwner.Stat(path);
+        uint euid = Interop.FileOwner.EffectiveUid();
+        if (what == "file" && !regular)
+        {
+            throw new KvmConfigException(Rules.Unreadable,
+                $"{path} is not a regular file (a FIFO, socket or device); kvmconfig reads only regular *.conf files",
+                path,
+                $"remove it or rename it so it does not end in .conf (ls -lL {path})");
+        }
+
         if ((mode & GroupOrOtherWrite) != 0)
         {
             string who = (mode & GroupOrOtherWrite) == GroupOrOtherWrite ? "group and others" : (mode & UnixFileMode.GroupWrite) != 0 ? "its group" : "others";
@@ -134,20 +148,7 @@ public sealed class ConfigDirectoryReader(string directory)
         }
 
         // sshd's StrictModes also wants root or the invoking user as owner: whoever owns a file may chmod it back to
-        // writable, so a 0644 file owned by an ordinary user is that user's to rewrite. Like the mode above, this is
-        // the owner of what a symlink points at.
-        (uint uid, bool regular) = Interop.FileOwner.Stat(path);
-        uint euid = Interop.FileOwner.EffectiveUid();
-
-        // A FIFO named *.conf would block the read forever; a device or socket has no configuration in it.
-        if (what == "file" && !regular)
-        {
-            throw new KvmConfigException(Rules.Unreadable,
-                $"{path} is not a regular file (a FIFO, socket or device); kvmconfig reads only regular *.conf files",
-                path,
-                $"remove it or rename it so it does not end in .conf (ls -lL {path})");
-        }
-
+        // writable, so a 0644 file owned by an ordinary user is that user's to rewrite.
         if (uid != 0 && uid != euid)
         {
             throw new KvmConfigException(Rules.UnsafePermissions,
@@ -177,10 +178,13 @@ public sealed class ConfigDirectoryReader(string directory)
         int line = 1 + span[..read].Count((byte)'\n');
         int lineStart = span[..read].LastIndexOf((byte)'\n') + 1;
         int column = 1 + Encoding.UTF8.GetCharCount(span[lineStart..read]);
+
+        // Windows tools save UTF-16 with a byte-order mark; everything else that fails here is most likely Latin-1.
+        bool utf16 = bytes.AsSpan().StartsWith((byte[])[0xFF, 0xFE]) || bytes.AsSpan().StartsWith((byte[])[0xFE, 0xFF]);
         diagnostics.Add(Diagnostic.Create(Rules.NotUtf8,
             $"{file} is not valid UTF-8: byte 0x{span[read]:x2} at line {line}, column {column}",
             new SourceSpan(file, line, column, 1),
-            $"convert it, e.g. iconv -f latin1 -t utf-8 {file} > {file}.new && mv {file}.new {file}"));
+            $"convert it, e.g. iconv -f {(utf16 ? "utf-16" : "latin1")} -t utf-8 {file} > {file}.new && mv {file}.new {file}"));
         return null;
     }
 }

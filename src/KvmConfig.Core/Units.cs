@@ -5,10 +5,11 @@ namespace KvmConfig.Core;
 /// <summary>Human formatting of sizes, as administrators read them in <c>free -h</c> and <c>lscpu</c>.</summary>
 public static class Units
 {
-    /// <summary>MiB as <c>512M</c>, <c>4G</c>, <c>1.5G</c>, <c>2T</c> (binary units, at most one decimal).</summary>
+    /// <summary>MiB as <c>512M</c>, <c>4G</c>, <c>1.5G</c>, <c>2T</c> (binary units, at most one decimal; T only when exact).</summary>
     public static string MiB(long mib)
     {
-        if (mib >= 1024L * 1024)
+        // T only when it is exact to one decimal, so that 1025G is not shown as "1T".
+        if (mib >= 1024L * 1024 && mib * 10 % (1024L * 1024) == 0)
         {
             return Format(mib / (1024.0 * 1024)) + "T";
         }

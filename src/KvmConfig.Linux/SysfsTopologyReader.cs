@@ -55,8 +55,8 @@ namespace KvmConfig.Linux;
 /// <param name="sysRoot">The directory holding <c>devices/system/cpu</c>: <c>/sys</c>, or <c>DIR/sys</c> for a
 /// capture (see <see cref="ForSysroot"/>).</param>
 /// <param name="procRoot">The directory holding <c>meminfo</c>: <c>/proc</c>, <c>DIR/proc</c>, or null for no
-/// procfs (memory unknown when there is no <c>node/</c> directory).</param>
-public sealed class SysfsTopologyReader(string sysRoot = "/sys", string? procRoot = null)
+/// procfs (memory unknown when there is no <c>node/</c> directory). The host itself is <see cref="ForHost"/>.</param>
+public sealed class SysfsTopologyReader(string sysRoot, string? procRoot = null)
 {
     private const string SysrootHint = "--sysroot expects a directory holding sys/devices/system/cpu, like lscpu --sysroot";
     private const string IncompleteHint = "the tree lacks a file every Linux kernel writes; if it is a capture, copy it again with its topology/ directories";

@@ -563,4 +563,18 @@ public sealed class DeclarationBinderTests
             KeyCatalog.All.Select(k => k.Name).Order(StringComparer.Ordinal),
             KeyValues.Validators.Keys.Order(StringComparer.Ordinal));
     }
+
+    [Fact]
+    public void A_host_override_named_like_a_vm_gets_one_clear_error_and_no_phantom_vm()
+    {
+        (Declaration declaration, IReadOnlyList<Diagnostic> diagnostics) =
+            ConfigText.Bind("--- 00-cpu.conf\novercommit = 1:3\n--- 50-local.conf\novercommit = 1:4\nsmt = isolate");
+
+        Diagnostic d = Assert.Single(diagnostics);
+        Assert.Equal("KVC007", d.Code);
+        Assert.Contains("[vm local]", d.Message, StringComparison.Ordinal);
+        Assert.Contains("50-host.conf", d.Hint, StringComparison.Ordinal);
+        Assert.Empty(declaration.Vms);
+        Assert.Equal("1:3", declaration.Host.Overcommit.ToString());
+    }
 }

@@ -82,7 +82,7 @@ public sealed partial class SysfsTopologyReaderTests
     [Fact]
     public void Roots_are_parameters_and_the_factories_name_them_like_lscpu()
     {
-        Assert.Equal(("/sys", (string?)null), Roots(new SysfsTopologyReader()));
+        Assert.Equal(("/captures/x/sys", (string?)null), Roots(new SysfsTopologyReader("/captures/x/sys")));
         Assert.Equal(("/sys", (string?)"/proc"), Roots(SysfsTopologyReader.ForHost()));
         Assert.Equal(("/captures/epyc/sys", (string?)null), Roots(SysfsTopologyReader.ForSysroot("/captures/epyc")));
     }

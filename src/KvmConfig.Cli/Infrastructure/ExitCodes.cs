@@ -15,14 +15,3 @@ internal static class ExitCodes
     /// <summary>Text for the help screens.</summary>
     public const string Help = "Exit codes: 0 clean (warnings allowed), 1 errors found, 2 could not run (missing directory, unreadable sysroot, unsafe permissions, bad usage).";
 }
-
-/// <summary>Option values as Spectre.Console.Cli hands them over.</summary>
-internal static class OptionValue
-{
-    /// <summary>
-    /// True when an option was given without its value: Spectre.Console.Cli then passes an empty string, the
-    /// next option, or the name of its default command ("__default_command").
-    /// </summary>
-    public static bool IsMissing(string? value) =>
-        value is not null && (value.Length == 0 || value.StartsWith('-') || value == "__default_command");
-}

@@ -17,12 +17,12 @@ internal abstract class HostSettings : CommandSettings
 
     public override Spectre.Console.ValidationResult Validate()
     {
-        if (SysRoot is not null && IsMissingValue(SysRoot))
+        if (SysRoot is not null && OptionValue.IsMissing(SysRoot))
         {
             return Spectre.Console.ValidationResult.Error("--sysroot needs a directory, e.g. --sysroot /captures/host1 (a directory holding sys/)");
         }
 
-        if (IsMissingValue(Format))
+        if (OptionValue.IsMissing(Format))
         {
             return Spectre.Console.ValidationResult.Error($"--format needs a value: one of {string.Join(", ", AllowedFormats)}");
         }
@@ -31,12 +31,6 @@ internal abstract class HostSettings : CommandSettings
             ? Spectre.Console.ValidationResult.Success()
             : Spectre.Console.ValidationResult.Error($"--format {Format}: use one of {string.Join(", ", AllowedFormats)}");
     }
-
-    // An option given without its value. Spectre.Console.Cli binds the name of its internal default command,
-    // "__default_command", to a value-taking option left without one (`--sysroot` last, or followed by another
-    // option). `--sysroot=-x` binds "-x", which is an option name, not a directory; `--sysroot ""` binds "".
-    private static bool IsMissingValue(string value) =>
-        value.Length == 0 || value == "__default_command" || value.StartsWith('-');
 
     protected abstract IReadOnlyList<string> AllowedFormats { get; }
 

@@ -33,7 +33,7 @@ public sealed class DeclarationBinder
 
     private Declaration Run(IReadOnlyList<ConfigDocument> documents)
     {
-        List<ConfigSection> sections = documents.SelectMany(d => d.Sections).ToList();
+        List<ConfigSection> sections = documents.SelectMany(d => d.Sections).Where(s => !IsMisnamedHostDropIn(s)).ToList();
         foreach (ConfigSection section in sections)
         {
             CheckKeys(section);
@@ -77,6 +77,26 @@ public sealed class DeclarationBinder
     }
 
     // ---- keys -------------------------------------------------------------------------------------
+
+    // 50-local.conf holding only [host] keys, one of them host-only (overcommit = 1:3), is an override of the host
+    // policy whose name, by the implied header rule, makes it [vm local]. Said once, instead of an unknown-key error
+    // per line and a VM with no vCPUs.
+    private bool IsMisnamedHostDropIn(ConfigSection section)
+    {
+        if (!section.Implied || section.Kind != SectionKind.Vm || section.Entries.Count == 0
+            || !section.Entries.All(e => KeyCatalog.Find(e.Key)?.Sections.Contains(SectionKind.Host) == true)
+            || section.Entries.All(e => KeyCatalog.Find(e.Key)!.Sections.Contains(SectionKind.Vm)))
+        {
+            return false;
+        }
+
+        string file = Path.GetFileName(section.HeaderSpan.File);
+        _diagnostics.Add(Diagnostic.Create(Rules.NoSection,
+            $"'{file}' has no header, so its name makes it [vm {section.Name}], but its keys ({string.Join(", ", section.Entries.Select(e => e.Key).Distinct())}) belong in [host]",
+            section.HeaderSpan,
+            $"add [host] as its first line, or rename it to {file[..(file.IndexOf('-') + 1)]}host.conf"));
+        return true;
+    }
 
     private void CheckKeys(ConfigSection section)
     {
@@ -213,11 +233,16 @@ public sealed class DeclarationBinder
             MemoryReservedMiB = r.Get("memory_reserved", KeyValues.MemoryReserved, d.MemoryReservedMiB),
             CpuFreq = r.Get("cpufreq", KeyValues.Governor, d.CpuFreq)!,
             CpuFreqMax = r.Get("cpufreq_max", KeyValues.CpuFreqMax, d.CpuFreqMax),
-            Origins = host.Origins,
+        } with
+        {
+            Origins = r.Origins,
         };
     }
 
     // ---- [vm NAME] --------------------------------------------------------------------------------
+
+    // The [vm] keys whose default is the [host] value.
+    private static readonly string[] HostInherited = ["cpuspinlock", "cpuscheduling", "smt", "emulator", "numa", "hugepages"];
 
     private VmSpec? BindVm(ConfigSection section, RawSection own, HostPolicy host, Dictionary<string, RawSection> profiles)
     {
@@ -269,6 +294,15 @@ public sealed class DeclarationBinder
             Group = r.Get("group", KeyValues.Group, null),
             Host = r.Get("host", KeyValues.HostName, null),
         };
+
+        // Policies the VM takes from [host] point at the [host] line that set them.
+        foreach (string key in HostInherited)
+        {
+            if (!own.Values.ContainsKey(key) && profile?.Values.ContainsKey(key) != true && host.Origins.Declared(key))
+            {
+                r.Remember(key, host.Origins.Of(key));
+            }
+        }
 
         if (vcpus is null && cpus is not null && pinning == PinningMode.Strict)
         {
@@ -326,7 +360,7 @@ public sealed class DeclarationBinder
 
         private readonly HashSet<string> _inherited = new(StringComparer.Ordinal);
 
-        public Origins Origins => new(own.Header, _origins, _inherited);
+        public Origins Origins => new(own.Header, _origins, _inherited, _failed);
 
         /// <summary>Records where a key was written when another reader parsed it.</summary>
         public void Remember(string key, SourceSpan? span)
@@ -356,21 +390,22 @@ public sealed class DeclarationBinder
 
             // Where a profile's value is judged: in the [profile] section when the user wrote it, else at 'profile ='.
             SourceSpan? at = raw.Span ?? own.Values.GetValueOrDefault("profile")?.Span ?? own.Header;
-            if (at is not null)
-            {
-                _origins[key] = at;
-            }
-
-            if (fromProfile)
-            {
-                _inherited.Add(key);
-            }
-
             Parsed<T> parsed = raw.Text.Length == 0
                 ? new ValueError(Rules.BadValue, $"{key} has no value", $"write {key} = VALUE or delete the line")
                 : parse(raw.Text);
             if (parsed.Ok)
             {
+                // Only a value in force has an origin: rules must never say "set here" of a value that was refused.
+                if (at is not null)
+                {
+                    _origins[key] = at;
+                }
+
+                if (fromProfile)
+                {
+                    _inherited.Add(key);
+                }
+
                 return parsed.Value!;
             }
 

@@ -65,7 +65,7 @@ public static class ValueSyntax
     {
         if (!long.TryParse(text, NumberStyles.AllowLeadingSign, Invariant, out long value))
         {
-            return text.Length > 0 && text.TrimStart('-').All(char.IsAsciiDigit) && text.Trim('-').Length > 0
+            return System.Text.RegularExpressions.Regex.IsMatch(text, @"^-?[0-9]+$")
                 ? Range($"{what} {text} is outside {min}..{max}", $"write a number from {min} to {max}")
                 : Bad($"{what} '{text}' is not a whole number", $"write a number from {min} to {max}");
         }
@@ -107,7 +107,9 @@ public static class ValueSyntax
         string unit = text[split..].Trim();
         if (split == 0 || !decimal.TryParse(number, NumberStyles.AllowDecimalPoint, Invariant, out decimal amount))
         {
-            return Bad($"{what} '{text}' does not start with a number", "write a size such as 512M or 16G");
+            return IsHugeNumber(number)
+                ? Range($"{what} '{text}' is larger than 1P", "write a size below 1P")
+                : Bad($"{what} '{text}' does not start with a number", "write a size such as 512M or 16G");
         }
 
         if (unit.Length == 0)
@@ -156,7 +158,9 @@ public static class ValueSyntax
         string unit = text[split..].Trim();
         if (split == 0 || !decimal.TryParse(number, NumberStyles.AllowDecimalPoint, Invariant, out decimal amount))
         {
-            return Bad($"{what} '{text}' does not start with a number", "write a rate such as 1Gbit, 100Mbit or 500MB/s");
+            return IsHugeNumber(number)
+                ? Range($"{what} '{text}' is above 1 Pbit/s", "write a realistic rate, such as 10Gbit or 500MB/s")
+                : Bad($"{what} '{text}' does not start with a number", "write a rate such as 1Gbit, 100Mbit or 500MB/s");
         }
 
         string u = unit.EndsWith("/s", StringComparison.Ordinal) ? unit[..^2] : unit;
@@ -368,6 +372,10 @@ public static class ValueSyntax
 
         return text;
     }
+
+    // Digits that decimal cannot hold (above 7.9 * 10^28): a number, just far too large.
+    private static bool IsHugeNumber(string number) =>
+        number.Length > 0 && number.Count(c => c == '.') <= 1 && number.Any(char.IsAsciiDigit);
 
     private static int NumberPrefixLength(string text)
     {

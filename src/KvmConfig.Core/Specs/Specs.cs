@@ -3,7 +3,7 @@ using KvmConfig.Core.Diagnostics;
 namespace KvmConfig.Core.Specs;
 
 /// <summary>Where each key of a section was written, so that rules can point at the value they judge.</summary>
-public sealed record Origins(SourceSpan? Header, IReadOnlyDictionary<string, SourceSpan> Keys, IReadOnlySet<string>? Inherited = null)
+public sealed record Origins(SourceSpan? Header, IReadOnlyDictionary<string, SourceSpan> Keys, IReadOnlySet<string>? Inherited = null, IReadOnlySet<string>? Refused = null)
 {
     /// <summary>No source at all (specs built in code, built-in profiles).</summary>
     public static Origins None { get; } = new(null, new Dictionary<string, SourceSpan>());
@@ -13,6 +13,12 @@ public sealed record Origins(SourceSpan? Header, IReadOnlyDictionary<string, Sou
 
     /// <summary>True when <paramref name="key"/> has a written value (in the section itself or in its profile).</summary>
     public bool Declared(string key) => Keys.ContainsKey(key);
+
+    /// <summary>
+    /// True when a value of <paramref name="key"/> was written but refused (reported already): the spec holds the
+    /// default instead, and rules that depend on the key should stay silent rather than judge a value nobody wrote.
+    /// </summary>
+    public bool Invalid(string key) => Refused?.Contains(key) == true;
 
     /// <summary>True when the value of <paramref name="key"/> came from the VM's profile rather than its own section.</summary>
     public bool FromProfile(string key) => Inherited?.Contains(key) == true;

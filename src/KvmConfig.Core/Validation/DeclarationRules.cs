@@ -32,8 +32,9 @@ public static class DeclarationRules
             MaxVmShare(context, vm);
             CpusNeedDedicatedPinning(context, vm);
 
-            // Rules about the shape of a CPU list only make sense once its CPUs exist and are online.
-            if (VmCpuList(context, vm))
+            // Rules about the shape of a CPU list only make sense once its CPUs exist and are online, and not at
+            // all for a shared-pool VM, whose list KVC045 already refuses.
+            if (vm.Pinning != PinningMode.None && VmCpuList(context, vm))
             {
                 VcpusFitSet(context, vm);
                 WholeCores(context, vm);
@@ -72,6 +73,9 @@ public static class DeclarationRules
         public CpuSet CpuSet { get; } = declaration.Host.CpuSetOn(host) & host.Online;
 
         public List<Diagnostic> Diagnostics { get; } = [];
+
+        /// <summary>False when cpuset or reserved was written but refused: pool rules would judge the defaults.</summary>
+        public bool PoolsKnown => !Policy.Origins.Invalid("cpuset") && !Policy.Origins.Invalid("reserved");
 
         public void Add(DiagnosticDescriptor rule, string message, SourceSpan? span, string? hint, params DiagnosticNote[] notes) =>
             Diagnostics.Add(Diagnostic.Create(rule, message, span, hint, notes.Length == 0 ? null : notes));
@@ -172,6 +176,11 @@ public static class DeclarationRules
     // The seed's second rule: no VM takes more than max_vm_share of the physical CPUs.
     private static void MaxVmShare(RuleContext c, VmSpec vm)
     {
+        if (c.Policy.Origins.Invalid("max_vm_share"))
+        {
+            return;
+        }
+
         int cpus = c.Host.OnlineCpuCount;
         int limit = c.Policy.MaxVmShare.FloorOf(cpus);
         if (vm.CpuDemand <= limit)
@@ -230,6 +239,11 @@ public static class DeclarationRules
         if (!CpusExistAndOnline(c, cpus, $"VM '{vm.Name}' cpus", at, c.CpuSet))
         {
             return false;
+        }
+
+        if (!c.PoolsKnown)
+        {
+            return true;
         }
 
         CpuSet reserved = cpus & c.Reserved;
@@ -399,19 +413,18 @@ public static class DeclarationRules
         }
     }
 
-    // One finding per VM that reuses CPUs, naming every earlier owner: linear in the number of CPUs declared, so a
-    // directory that pins thousands of VMs onto the same cores still reports in bounded time and memory.
     // isolcpus= takes CPUs out of the scheduler's load balancing: a thread stays on the CPU it was placed on. That
     // is what strict pinning wants, and the opposite of what floating vCPUs need.
     private static void FloatOnIsolated(RuleContext c, VmSpec vm)
     {
-        if (vm.Pinning != PinningMode.Float || vm.Cpus is not { } cpus || (cpus & c.Host.Isolated) is not { Count: > 1 } isolated)
+        if (vm.Pinning != PinningMode.Float || vm.Cpus is not { Count: > 1 } cpus || (cpus & c.Host.Isolated) is not { IsEmpty: false } isolated)
         {
             return;
         }
 
+        string which = isolated == cpus ? $"{Cpus(isolated)}, which the kernel isolates" : $"{Cpus(cpus)}, of which the kernel isolates {isolated}";
         c.Add(Rules.FloatOnIsolated,
-            $"VM '{vm.Name}' floats its vCPUs over {Cpus(isolated)}, which the kernel isolates (isolcpus): nothing balances threads across them, so several vCPUs can queue on one CPU while the others idle",
+            $"VM '{vm.Name}' floats its vCPUs over {which} (isolcpus): the scheduler never balances threads onto or off isolated CPUs, so several vCPUs can queue on one CPU while others idle",
             vm.Origins.Of("cpus"),
             "use cpuspinlock = strict on isolated CPUs (one vCPU per CPU), or float over CPUs that are not isolated");
     }
@@ -421,7 +434,7 @@ public static class DeclarationRules
         CpuSet pool = c.CpuSet - c.Pools.Taken;
         CpuSet isolated = pool & c.Host.Isolated;
         VmSpec? shared = c.Declaration.Vms.LastOrDefault(v => !v.IsDedicated);
-        if (shared is null || isolated.IsEmpty)
+        if (shared is null || isolated.IsEmpty || !c.PoolsKnown)
         {
             return;
         }
@@ -429,9 +442,11 @@ public static class DeclarationRules
         c.Add(Rules.FloatOnIsolated,
             $"the shared pool ({pool}) includes isolated {Cpus(isolated)} (isolcpus): shared-pool vCPUs placed there are never balanced away, so they queue while other pool CPUs idle",
             c.Policy.Origins.Declared("cpuset") ? c.Policy.Origins.Of("cpuset") : shared.Origins.Of("cpuspinlock"),
-            $"leave the isolated CPUs out of cpuset (cpuset = {c.CpuSet - c.Host.Isolated}), or give them to strict VMs");
+            $"leave them out of cpuset (cpuset = {c.CpuSet - isolated}), or give them to strict VMs");
     }
 
+    // One finding per VM that reuses CPUs, naming every earlier owner: linear in the number of CPUs declared, so a
+    // directory that pins thousands of VMs onto the same cores still reports in bounded time and memory.
     private static void DedicatedOverlap(RuleContext c)
     {
         const int NamedOwners = 3;
@@ -502,6 +517,11 @@ public static class DeclarationRules
     // Auto VMs are sized, not placed, by check: the planner places them. Here only: do they fit at all?
     private static void DedicatedCapacity(RuleContext c)
     {
+        if (!c.PoolsKnown)
+        {
+            return;
+        }
+
         CpuSet free = c.CpuSet - c.Pools.Taken;
         if (c.Pools.AutoDemand <= free.Count)
         {
@@ -518,7 +538,7 @@ public static class DeclarationRules
     private static void Overcommit(RuleContext c)
     {
         List<VmSpec> shared = c.Declaration.Vms.Where(v => !v.IsDedicated).ToList();
-        if (shared.Count == 0)
+        if (shared.Count == 0 || c.Policy.Origins.Invalid("overcommit") || !c.PoolsKnown)
         {
             return;
         }
@@ -544,7 +564,7 @@ public static class DeclarationRules
 
     private static void Memory(RuleContext c)
     {
-        foreach (VmSpec vm in c.Declaration.Vms.Where(v => v.MemoryMiB is null && !v.Origins.Declared("memory")))
+        foreach (VmSpec vm in c.Declaration.Vms.Where(v => v.MemoryMiB is null && !v.Origins.Declared("memory") && !v.Origins.Invalid("memory")))
         {
             c.Add(Rules.MemoryUnmanaged,
                 $"VM '{vm.Name}' declares no memory: kvmconfig leaves its size as libvirt has it and cannot check that it fits",
@@ -552,7 +572,7 @@ public static class DeclarationRules
                 "add memory = SIZE (e.g. 4G) or a profile to have it checked");
         }
 
-        if (c.Host.MemTotalKiB is not { } hostKiB)
+        if (c.Host.MemTotalKiB is not { } hostKiB || c.Policy.Origins.Invalid("memory_reserved"))
         {
             return;
         }
@@ -658,7 +678,7 @@ public static class DeclarationRules
                     if (used[(n, sizeKiB)] > free)
                     {
                         string spread = nodes.Count == 1 ? "" : $", {Units.MiB(vm.MemoryMiB.Value)} split over nodes {nodes}";
-                        string taken = earlier == 0 ? "" : $", {earlier} of them taken by earlier VMs";
+                        string taken = earlier == 0 ? "" : $"; earlier VMs already need {earlier}";
                         long target = (pool?.Total ?? 0) + used[(n, sizeKiB)] - free;
                         c.Add(Rules.HugePages,
                             $"VM '{vm.Name}' needs {perNode} free {size} pages on node {n}{spread}; the node has {free} free{taken}",
@@ -676,7 +696,7 @@ public static class DeclarationRules
                 {
                     long earlier = hostUsed[sizeKiB] - pages;
                     c.Add(Rules.HugePages,
-                        $"VM '{vm.Name}' needs {pages} free {size} pages; the host has {free} free{(earlier == 0 ? "" : $", {earlier} of them taken by earlier VMs")}",
+                        $"VM '{vm.Name}' needs {pages} free {size} pages; the host has {free} free{(earlier == 0 ? "" : $"; earlier VMs already need {earlier}")}",
                         at,
                         $"reserve more {size} pages (vm.nr_hugepages or per node in sysfs), or use hugepages = none",
                         ProfileNotes(vm, "hugepages"));
