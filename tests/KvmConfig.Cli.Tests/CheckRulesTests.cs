@@ -114,4 +114,39 @@ public sealed class CheckRulesTests
         CheckReport fixedReport = Check(host, ("00-cpu.conf", "cpuset = 1-3,8-55,57-59,64-111\n"), web);
         Assert.DoesNotContain(fixedReport.Diagnostics, d => d.Code == "KVC046");
     }
+
+    [Fact]
+    public void A_policy_inherited_from_host_is_pointed_at_in_the_host_file()
+    {
+        CheckReport report = Check(Desktop.Value,
+            ("00-cpu.conf", "cpuspinlock = none\n"),
+            ("30-web.conf", "vcpus = 2\ncpus = 4-5\nmemory = 2G\n"));
+
+        Diagnostic d = Assert.Single(report.Diagnostics, d => d.Code == "KVC045");
+        DiagnosticNote note = Assert.Single(d.Notes!);
+        Assert.EndsWith("00-cpu.conf", note.Span!.File, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_refused_host_value_is_reported_once_and_never_judged_as_if_the_default_had_been_written()
+    {
+        // overcommit = 1:8 is out of range; judging the shared pool with the default 1:1 would invent an error
+        CheckReport report = Check(Desktop.Value,
+            ("00-cpu.conf", "overcommit = 1:8\nmax_vm_share = 1.5\n"),
+            ("30-web.conf", "vcpus = 18\ncpuspinlock = none\nmemory = 2G\n"),
+            ("31-ci.conf", "vcpus = 18\ncpuspinlock = none\nmemory = 2G\n"));
+
+        Assert.Equal(["KVC012", "KVC012"], Codes(report));
+    }
+
+    [Fact]
+    public void A_float_set_with_one_isolated_cpu_is_warned_about()
+    {
+        HostTopology host = new SysfsTopologyReader(TestData.SysfsRoot("2s-8numa-112cpu")).Read();
+
+        CheckReport report = Check(host, ("20-db.conf", "vcpus = 4\ncpus = 1-4\ncpuspinlock = float\nmemory = 4G\nnuma_nodes = 0-1\n"));
+
+        Diagnostic d = Assert.Single(report.Diagnostics, d => d.Code == "KVC046");
+        Assert.Contains("of which the kernel isolates 4", d.Message, StringComparison.Ordinal);
+    }
 }

@@ -355,4 +355,46 @@ public sealed class ConfigDirectoryReaderTests
         Assert.Equal(Rules.Unreadable, e.Descriptor);
         Assert.Contains($"{fifo} is not a regular file", e.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_relative_link_to_dev_null_masks_too()
+    {
+        using var dir = new ConfigDir(("00-cpu.conf", "[host]\n"));
+        string link = Path.Combine(dir.Dir, "50-vendor.conf");
+        string up = string.Concat(Enumerable.Repeat("../", dir.Dir.Count(c => c == '/')));
+        File.CreateSymbolicLink(link, up + "dev/null");
+
+        ConfigSource source = new ConfigDirectoryReader(dir.Dir).Read();
+
+        Assert.Equal("00-cpu.conf", Names(source));
+    }
+
+    [Fact]
+    public void A_world_writable_fifo_is_refused_as_not_a_file_never_with_a_chmod_hint()
+    {
+        using var dir = new ConfigDir(("00-cpu.conf", "[host]\n"));
+        string fifo = Path.Combine(dir.Dir, "50-pipe.conf");
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", ["-m", "0666", fifo]))
+        {
+            mkfifo.WaitForExit();
+            Assert.Equal(0, mkfifo.ExitCode);
+        }
+
+        KvmConfigException e = Assert.Throws<KvmConfigException>(() => new ConfigDirectoryReader(dir.Dir).Read());
+
+        Assert.Equal(Rules.Unreadable, e.Descriptor);
+        Assert.DoesNotContain("chmod", e.Hint, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_utf16_file_gets_a_utf16_conversion_hint()
+    {
+        using var dir = new ConfigDir();
+        string file = dir.WriteBytes("00-cpu.conf", [0xFF, 0xFE, .. Encoding.Unicode.GetBytes("[host]\r\n")]);
+
+        Diagnostic d = Assert.Single(new ConfigDirectoryReader(dir.Dir).Read().Diagnostics);
+
+        Assert.Equal(Rules.NotUtf8, d.Descriptor);
+        Assert.Contains($"iconv -f utf-16 -t utf-8 {file}", d.Hint, StringComparison.Ordinal);
+    }
 }

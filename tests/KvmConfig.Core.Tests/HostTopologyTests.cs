@@ -68,4 +68,14 @@ public sealed class HostTopologyTests
         Assert.NotNull(smaller.Cpu(3));
         Assert.NotNull(host.Cpu(5));
     }
+
+    [Theory]
+    [InlineData(512, "512M")]
+    [InlineData(4096, "4G")]
+    [InlineData(1536, "1.5G")]
+    [InlineData(1024 * 1024, "1T")]
+    [InlineData(1024 * 1024 + (1024 * 1024 / 2), "1.5T")]
+    [InlineData(1025 * 1024, "1025G")]
+    public void Sizes_print_in_the_largest_exact_binary_unit(long mib, string expected) =>
+        Assert.Equal(expected, Units.MiB(mib));
 }
