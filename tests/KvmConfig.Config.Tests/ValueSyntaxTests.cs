@@ -309,4 +309,13 @@ public sealed class ValueSyntaxTests
     [MemberData(nameof(Integers))]
     public void Whole_numbers_in_a_range(string description, string text, int min, int max, string expected) =>
         Expect.Equal(description, expected, Render(ValueSyntax.Integer(text, min, max, "vcpus"), ConfigText.Text));
+
+    [Fact]
+    public void Node_lists_speak_of_nodes_in_their_errors()
+    {
+        ValueError error = ValueSyntax.AutoOrCpuList("0,x", "numa_nodes").Error!;
+
+        Assert.Contains("'x' is not a node number", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("CPU", error.Message + error.Hint, StringComparison.Ordinal);
+    }
 }

@@ -37,15 +37,19 @@ public static class ValueSyntax
     /// <summary>A CPU or node list in kernel syntax with libvirt exclusions.</summary>
     public static Parsed<CpuSet> CpuList(string text, string what = "CPU list")
     {
+        // numa_nodes uses the same syntax for node ids; the messages then speak of nodes.
+        bool nodes = what == "numa_nodes";
         if (CpuSet.TryParse(text, out CpuSet? set, out CpuListError? error))
         {
             return set.IsEmpty
-                ? Bad($"{what} '{text}' is empty", "name at least one CPU, e.g. 2-5")
+                ? Bad($"{what} '{text}' is empty", nodes ? "name at least one node, e.g. 0" : "name at least one CPU, e.g. 2-5")
                 : set;
         }
 
-        return new ValueError(Rules.BadValue, $"{what} '{text}' is malformed: {error.Message}",
-            "write a kernel cpulist such as 0-3,8,10-11 (libvirt's ^N excludes N)", error.Offset, error.Length);
+        string message = nodes ? error.Message.Replace("CPU", "node", StringComparison.Ordinal) : error.Message;
+        return new ValueError(Rules.BadValue, $"{what} '{text}' is malformed: {message}",
+            nodes ? "write a node list such as 0 or 0-1" : "write a kernel cpulist such as 0-3,8,10-11 (libvirt's ^N excludes N)",
+            error.Offset, error.Length);
     }
 
     /// <summary><c>auto</c> (null) or a CPU list.</summary>
