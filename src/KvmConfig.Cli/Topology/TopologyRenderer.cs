@@ -22,7 +22,7 @@ internal enum TopologyFormat
 
 /// <summary>One line of the <c>parse</c> format: lscpu's logical ids, except Node, which is the kernel's.</summary>
 /// <param name="Cpu">Logical CPU number.</param>
-/// <param name="Core">Logical core: numbered from 0 in first-seen order.</param>
+/// <param name="Core">Logical core: its thread-sibling set (<see cref="HostTopology.CoreOf"/>), numbered from 0 in first-seen order.</param>
 /// <param name="Socket">Logical socket: numbered from 0 in first-seen order.</param>
 /// <param name="Node">NUMA node number, as in <c>nodeN</c>.</param>
 /// <param name="L3">Logical L3 group, first-seen order; null when the caches are unknown.</param>
@@ -265,13 +265,13 @@ internal static class TopologyRenderer
     public static IReadOnlyList<LscpuRow> ParseRows(HostTopology t)
     {
         var sockets = new Dictionary<int, int>();
-        var cores = new Dictionary<(int Package, int Die, int Core), int>();
+        var cores = new Dictionary<CpuSet, int>();
         var l3Groups = new Dictionary<CpuSet, int>();
         var rows = new List<LscpuRow>(t.Cpus.Count);
         foreach (LogicalCpu cpu in t.Cpus.OrderBy(c => c.Id))
         {
             int socket = NextIdIfNew(sockets, cpu.PackageId);
-            int core = NextIdIfNew(cores, (cpu.PackageId, cpu.DieId, cpu.CoreId));
+            int core = NextIdIfNew(cores, t.CoreOf(cpu.Id));
             int? l3 = cpu.L3 is null ? null : NextIdIfNew(l3Groups, cpu.L3);
             rows.Add(new LscpuRow(cpu.Id, core, socket, cpu.Node, l3));
         }

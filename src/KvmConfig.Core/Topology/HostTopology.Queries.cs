@@ -12,9 +12,15 @@ public sealed partial record HostTopology
     /// <summary>lscpu's "CPU(s)" and the seed's "physical CPUs": the number of online logical CPUs.</summary>
     public int OnlineCpuCount => Online.Count;
 
+    /// <summary>
+    /// The core of CPU <paramref name="id"/> as the set of its online hardware threads: the one definition of a
+    /// core used everywhere (lscpu too numbers cores by their thread-sibling sets). Empty for an offline CPU.
+    /// </summary>
+    public CpuSet CoreOf(int id) => Cpu(id)?.ThreadSiblings.Intersect(Online) ?? CpuSet.Empty;
+
     /// <summary>Physical cores, each as the set of its online hardware threads, ordered by first CPU.</summary>
     public IReadOnlyList<CpuSet> Cores =>
-        Cpus.Select(c => c.ThreadSiblings.Intersect(Online))
+        Cpus.Select(c => CoreOf(c.Id))
             .Distinct()
             .OrderBy(s => s.First)
             .ToList();
@@ -23,7 +29,7 @@ public sealed partial record HostTopology
     public IReadOnlyList<int> Packages => Cpus.Select(c => c.PackageId).Distinct().Order().ToList();
 
     /// <summary>Largest number of online threads on one core (1 without SMT).</summary>
-    public int ThreadsPerCore => Cpus.Count == 0 ? 0 : Cpus.Max(c => c.ThreadSiblings.Intersect(Online).Count);
+    public int ThreadsPerCore => Cpus.Count == 0 ? 0 : Cpus.Max(c => CoreOf(c.Id).Count);
 
     /// <summary>Cores per socket (the largest socket when they differ).</summary>
     public int CoresPerPackage =>

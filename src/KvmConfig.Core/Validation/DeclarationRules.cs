@@ -346,7 +346,8 @@ public static class DeclarationRules
         var builder = new CpuSet.Builder();
         foreach (int cpu in cpus)
         {
-            builder.AddAll(host.Cpu(cpu)?.ThreadSiblings.Intersect(host.Online) ?? CpuSet.Of(cpu));
+            CpuSet core = host.CoreOf(cpu);
+            builder.AddAll(core.IsEmpty ? CpuSet.Of(cpu) : core);
         }
 
         return builder.ToCpuSet();
