@@ -1,5 +1,6 @@
 using KvmConfig.Config.Semantics;
 using KvmConfig.Core.Diagnostics;
+using KvmConfig.Core.Planning;
 using KvmConfig.Core.Specs;
 using KvmConfig.Core.Topology;
 using KvmConfig.Core.Validation;
@@ -10,7 +11,8 @@ namespace KvmConfig.Config;
 /// <param name="Source">The files read.</param>
 /// <param name="Declaration">What could be bound (VMs with errors that prevent building them are absent).</param>
 /// <param name="Diagnostics">Every finding, in file, line and column order; findings without a place last.</param>
-public sealed record CheckReport(ConfigSource Source, Declaration Declaration, IReadOnlyList<Diagnostic> Diagnostics)
+/// <param name="Plan">The placement, when the declaration passed every rule and the planner placed every VM.</param>
+public sealed record CheckReport(ConfigSource Source, Declaration Declaration, IReadOnlyList<Diagnostic> Diagnostics, Plan? Plan = null)
 {
     /// <summary>Number of errors.</summary>
     public int Errors => Diagnostics.Count(d => d.Severity == Severity.Error);
@@ -32,7 +34,18 @@ public static class DeclarationCheck
     public static CheckReport Run(ConfigSource source, HostTopology host)
     {
         (Declaration declaration, IReadOnlyList<Diagnostic> binding) = DeclarationBinder.Bind(source.Documents);
-        IEnumerable<Diagnostic> all = source.Diagnostics.Concat(binding).Concat(DeclarationRules.Check(declaration, host));
+        List<Diagnostic> all = [.. source.Diagnostics, .. binding, .. DeclarationRules.Check(declaration, host)];
+
+        // A declaration that breaks no rule must still be placeable: the planner has the last word. It does not run
+        // after an error, whose consequences it would only report again.
+        Plan? plan = null;
+        if (all.All(d => d.Severity != Severity.Error))
+        {
+            PlanResult result = HostPlanner.Plan(host, declaration);
+            plan = result.Plan;
+            all.AddRange(result.Errors.Select(e => PlanDiagnostic(e, declaration)));
+        }
+
         List<Diagnostic> ordered = all
             .Select((d, i) => (d, i))
             .OrderBy(p => p.d.Span is null ? 1 : 0)
@@ -42,6 +55,16 @@ public static class DeclarationCheck
             .ThenBy(p => p.i)
             .Select(p => p.d)
             .ToList();
-        return new CheckReport(source, declaration, ordered);
+        return new CheckReport(source, declaration, ordered, plan);
+    }
+
+    private static Diagnostic PlanDiagnostic(PlanError error, Declaration declaration)
+    {
+        VmSpec? vm = declaration.Vms.FirstOrDefault(v => v.Name == error.Vm);
+        return Diagnostic.Create(Rules.CannotPlan,
+            $"{error.Message} (constraint: {error.Constraint})",
+            vm?.Origins.Header,
+            "free what the constraint needs on one node, shrink the VM, or relax numa/smt; `kvmconfig plan --explain` shows what each node has",
+            error.Free.Select(f => new DiagnosticNote($"free on {f}")).ToList());
     }
 }

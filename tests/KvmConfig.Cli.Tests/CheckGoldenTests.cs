@@ -313,6 +313,11 @@ public sealed partial class CheckGoldenTests
             Desktop,
             [("30-web1.conf", "vcpus = 2\nmemory = 2G\ncpuspinlock = none\ncpus = 4-5\n")]),
 
+        new("KVC047-cannot-plan",
+            "one vCPU with 44G of strict memory: the host has the memory, but no node has 44G free after huge page pools and memory_reserved, and one vCPU cannot be split",
+            Xeon,
+            [("20-cache.conf", "vcpus = 1\nmemory = 44G\n")]),
+
         new("KVC046-float-on-isolated",
             "a float VM over CPUs the kernel isolates (isolcpus=4-7,60-63 on the 112-CPU capture)",
             "2s-8numa-112cpu",

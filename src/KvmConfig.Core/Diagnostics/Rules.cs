@@ -143,6 +143,9 @@ public static class Rules
     /// <summary>Floating vCPUs (float pinning or the shared pool) on CPUs isolated with isolcpus=.</summary>
     public static readonly DiagnosticDescriptor FloatOnIsolated = new("KVC046", "float-on-isolated", Severity.Warning, "floating vCPUs on isolated CPUs");
 
+    /// <summary>The declaration passes every rule but the planner cannot place a VM.</summary>
+    public static readonly DiagnosticDescriptor CannotPlan = new("KVC047", "cannot-plan", Severity.Error, "no placement exists");
+
     // ---- Could not run (exit 2) ------------------------------------------------------------------
 
     /// <summary>The configuration directory does not exist or is not a directory.</summary>

@@ -1,0 +1,105 @@
+using KvmConfig.Core.Specs;
+using KvmConfig.Core.Topology;
+
+namespace KvmConfig.Core.Planning;
+
+/// <summary>
+/// Chooses CPUs inside one NUMA node: one L3 group when one can hold the VM, whole cores before split cores.
+/// </summary>
+/// <remarks>
+/// Order of preference inside the chosen CPUs (a kubelet-like ladder, with best fit at each rung):
+/// <list type="number">
+/// <item>L3 group: among the node's L3 groups that can hold the VM, the one with the fewest free CPUs (best fit),
+/// ties by lowest first CPU; when none can, the whole node.</item>
+/// <item>Whole free cores, in CPU order, as many as the VM fills completely.</item>
+/// <item>For the rest (<c>smt = prefer</c> only): first threads of cores another VM already split, so that no new
+/// core is broken; then threads of a whole core.</item>
+/// </list>
+/// Under <c>isolate</c> and <c>require</c> only whole cores qualify, and the threads the VM does not run on stay idle.
+/// </remarks>
+internal static class CpuPicker
+{
+    /// <summary>A choice: the CPUs the vCPUs run on, and the sibling threads held idle with them.</summary>
+    public sealed record Pick(CpuSet Cpus, CpuSet Idle, CpuSet? L3Group);
+
+    /// <summary>CPUs of <paramref name="free"/> whose whole core (all online threads) is free.</summary>
+    public static CpuSet WholeFreeCores(HostTopology host, CpuSet free)
+    {
+        var builder = new CpuSet.Builder();
+        foreach (int cpu in free)
+        {
+            if (host.CoreOf(cpu).IsSubsetOf(free))
+            {
+                builder.Add(cpu);
+            }
+        }
+
+        return builder.ToCpuSet();
+    }
+
+    /// <summary><paramref name="count"/> CPUs from <paramref name="free"/> (one node's free CPUs), or null.</summary>
+    public static Pick? Choose(HostTopology host, CpuSet free, int count, SmtPolicy smt)
+    {
+        bool wholeOnly = smt is SmtPolicy.Isolate or SmtPolicy.Require;
+        int threads = Math.Max(1, host.ThreadsPerCore);
+        int capacity(CpuSet cpus) => wholeOnly ? WholeFreeCores(host, cpus).Count / threads * threads : cpus.Count;
+
+        // Rung 1: the L3 group that fits best; the node as a whole when none fits (or caches are unknown).
+        CpuSet? group = host.L3Groups
+            .Select(g => g & free)
+            .Where(g => capacity(g) >= count)
+            .OrderBy(g => g.Count)
+            .ThenBy(g => g.First)
+            .FirstOrDefault();
+        CpuSet scope = group ?? free;
+        if (capacity(scope) < count)
+        {
+            return null;
+        }
+
+        // Rung 2: whole cores in CPU order.
+        var chosen = new CpuSet.Builder();
+        var idle = new CpuSet.Builder();
+        int left = count;
+        foreach (CpuSet core in Cores(host, WholeFreeCores(host, scope)))
+        {
+            if (left == 0 || (!wholeOnly && left < core.Count))
+            {
+                break;
+            }
+
+            foreach (int cpu in core)
+            {
+                if (left > 0)
+                {
+                    chosen.Add(cpu);
+                    left--;
+                }
+                else
+                {
+                    idle.Add(cpu);
+                }
+            }
+        }
+
+        // Rung 3 (prefer): threads of already split cores, then of whole ones.
+        if (left > 0)
+        {
+            CpuSet taken = chosen.ToCpuSet();
+            CpuSet remaining = scope - taken;
+            IEnumerable<int> split = remaining.Where(cpu => !host.CoreOf(cpu).IsSubsetOf(free));
+            IEnumerable<int> whole = remaining.Where(cpu => host.CoreOf(cpu).IsSubsetOf(free));
+            foreach (int cpu in split.Concat(whole).Take(left))
+            {
+                chosen.Add(cpu);
+                left--;
+            }
+        }
+
+        return left > 0 ? null : new Pick(chosen.ToCpuSet(), idle.ToCpuSet(), group);
+    }
+
+    /// <summary>The cores of <paramref name="cpus"/> (each restricted to <paramref name="cpus"/>), ordered by first CPU.</summary>
+    public static IEnumerable<CpuSet> Cores(HostTopology host, CpuSet cpus) =>
+        cpus.Select(cpu => host.CoreOf(cpu) & cpus).Where(c => !c.IsEmpty).Distinct().OrderBy(c => c.First);
+}

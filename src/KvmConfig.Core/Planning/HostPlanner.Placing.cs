@@ -1,0 +1,440 @@
+using KvmConfig.Core.Specs;
+using KvmConfig.Core.Topology;
+
+namespace KvmConfig.Core.Planning;
+
+/// <summary>Steps 2 to 8: placing explicit, auto and shared VMs.</summary>
+public static partial class HostPlanner
+{
+    // One node's share of a VM: its CPUs, idle siblings, vCPU count and memory.
+    private sealed record Part(int Node, CpuPicker.Pick Pick, int Vcpus, long? MemoryMiB);
+
+    // Step 2: cpus = LIST, taken as written.
+    private static VmPlacement? PlaceExplicit(PlannerState state, VmSpec vm, List<PlanError> errors)
+    {
+        CpuSet cpus = vm.Cpus!;
+        CpuSet busy = cpus - state.FreeCpus;
+        if (!busy.IsEmpty)
+        {
+            errors.Add(new PlanError(vm.Name, "explicit-cpus",
+                $"VM '{vm.Name}' asks for cpus {cpus}, but {busy} {(busy.Count == 1 ? "is" : "are")} not free (reserved, outside the cpuset, offline, or taken by an earlier VM)",
+                state.Snapshot()));
+            return null;
+        }
+
+        CpuSet idle = vm.Smt == SmtPolicy.Isolate ? CoresOf(state.Host, cpus) - cpus : CpuSet.Empty;
+        CpuSet nodes = state.Host.NodesOf(cpus);
+        var parts = nodes
+            .Select(n => new Part(n, new CpuPicker.Pick(cpus & state.Host.Node(n)!.Cpus, idle & state.Host.Node(n)!.Cpus, null), 0, null))
+            .ToList();
+        parts = SplitVcpusAndMemory(vm, parts.Select(p => p with { Vcpus = p.Pick.Cpus.Count }).ToList());
+        state.Take(cpus | (idle & state.FreeCpus));
+        foreach (Part part in parts)
+        {
+            state.TakeMemory(vm, part.Node, part.MemoryMiB);
+        }
+
+        var why = new List<string>
+        {
+            $"cpus = {cpus} as declared: {Plural(cpus.Count, "CPU")} on NUMA node{(nodes.Count == 1 ? "" : "s")} {nodes}.",
+        };
+        if (!idle.IsEmpty)
+        {
+            why.Add($"smt = isolate keeps the sibling threads {idle} idle, so no other VM shares these cores.");
+        }
+
+        return Realise(state, vm, parts, why);
+    }
+
+    // Steps 4 to 6: the best single node, else the fewest nodes.
+    private static VmPlacement? PlaceAuto(PlannerState state, VmSpec vm, List<PlanError> errors)
+    {
+        int need = state.CpusNeeded(vm);
+        int extra = vm.Emulator == EmulatorPlacement.Isolate ? 1 : 0;
+
+        // Step 4: every node alone; best fit = fewest whole free cores left, then least memory left, then lowest id.
+        var fits = new List<(Part Part, int CoresLeft, long MemoryLeft)>();
+        var refusals = new List<string>();
+        foreach (NumaNode node in state.Host.Nodes.Where(n => !n.Cpus.IsEmpty))
+        {
+            CpuSet free = state.FreeOn(node.Id);
+            CpuPicker.Pick? pick = CpuPicker.Choose(state.Host, free, vm.Vcpus, vm.Smt);
+            if (pick is null || free.Count - pick.Cpus.Count - pick.Idle.Count < extra)
+            {
+                refusals.Add($"node{node.Id} has {Plural(free.Count, "free CPU")}{(vm.Smt is SmtPolicy.Isolate or SmtPolicy.Require ? $" ({CpuPicker.WholeFreeCores(state.Host, free).Count / state.Threads} whole cores)" : "")}, {need + extra} needed");
+                continue;
+            }
+
+            if (state.MemoryShort(vm, node.Id, vm.MemoryMiB))
+            {
+                refusals.Add($"node{node.Id} has {Units.MiB(state.FreeMemoryMiB(node.Id) ?? 0)} free memory, {Units.MiB(vm.MemoryMiB!.Value)} needed");
+                continue;
+            }
+
+            if (state.HugePagesShort(vm, node.Id, vm.MemoryMiB))
+            {
+                long size = PlannerState.HugePageSizeKiB(vm)!.Value;
+                refusals.Add($"node{node.Id} has {state.FreeHugePages(node.Id, size)} free {PageName(size)} pages, {PlannerState.PagesFor(vm.MemoryMiB!.Value, size)} needed");
+                continue;
+            }
+
+            CpuSet after = free - pick.Cpus - pick.Idle;
+            fits.Add((new Part(node.Id, pick, vm.Vcpus, vm.MemoryMiB),
+                CpuPicker.WholeFreeCores(state.Host, after).Count,
+                (state.FreeMemoryMiB(node.Id) ?? 0) - (vm.MemoryMiB ?? 0)));
+        }
+
+        if (fits.Count > 0)
+        {
+            var ranked = fits.OrderBy(f => f.CoresLeft).ThenBy(f => f.MemoryLeft).ThenBy(f => f.Part.Node).ToList();
+            Part best = ranked[0].Part;
+            var why = new List<string>
+            {
+                $"fits in NUMA node {best.Node} alone: {Plural(need, "CPU")}{(PlannerState.BindsMemory(vm) && vm.MemoryMiB is { } m ? $" and {Units.MiB(m)} of memory" : "")} local to each other.",
+                ranked.Count == 1
+                    ? "it is the only node that can hold it."
+                    : $"best fit: it leaves {Plural(ranked[0].CoresLeft / state.Threads, "whole core")} free there, against {string.Join(", ", ranked.Skip(1).Select(r => $"{r.CoresLeft / state.Threads} on node{r.Part.Node}"))}.",
+            };
+            if (best.Pick.L3Group is { } l3)
+            {
+                why.Add($"kept in one L3 cache group ({l3}).");
+            }
+
+            why.AddRange(refusals.Select(r => $"not elsewhere: {r}."));
+            return Commit(state, vm, [best], why);
+        }
+
+        // Step 6: the fewest nodes, an even split, the closest nodes first.
+        List<NumaNode> cpuNodes = state.Host.Nodes.Where(n => !n.Cpus.IsEmpty).ToList();
+        for (int k = 2; k <= Math.Min(cpuNodes.Count, vm.Vcpus); k++)
+        {
+            foreach (NumaNode[] combo in Combinations(cpuNodes, k).OrderBy(c => Distance(c)).ThenBy(c => string.Join(",", c.Select(n => n.Id.ToString("D4", System.Globalization.CultureInfo.InvariantCulture)))))
+            {
+                if (TrySplit(state, vm, combo) is { } parts)
+                {
+                    var why = new List<string>
+                    {
+                        $"no single node can hold it ({string.Join("; ", refusals)}).",
+                        $"split evenly over the {k} closest nodes that can: {string.Join(", ", parts.Select(p => $"node{p.Node} {Plural(p.Vcpus, "vCPU")}"))}; the guest gets one NUMA cell per node.",
+                    };
+                    return Commit(state, vm, parts, why);
+                }
+            }
+        }
+
+        errors.Add(Unplaceable(state, vm, need + extra));
+        return null;
+    }
+
+    private static List<Part>? TrySplit(PlannerState state, VmSpec vm, NumaNode[] nodes)
+    {
+        var parts = new List<Part>();
+        int k = nodes.Length;
+        for (int i = 0; i < k; i++)
+        {
+            // Equal parts: the first (vcpus mod k) nodes take one more.
+            int vcpus = (vm.Vcpus / k) + (i < vm.Vcpus % k ? 1 : 0);
+            CpuSet free = state.FreeOn(nodes[i].Id);
+            int extra = i == 0 && vm.Emulator == EmulatorPlacement.Isolate ? 1 : 0;
+            if (CpuPicker.Choose(state.Host, free, vcpus, vm.Smt) is not { } pick || free.Count - pick.Cpus.Count - pick.Idle.Count < extra)
+            {
+                return null;
+            }
+
+            parts.Add(new Part(nodes[i].Id, pick, vcpus, null));
+        }
+
+        parts = SplitVcpusAndMemory(vm, parts);
+        foreach (Part part in parts)
+        {
+            if (state.MemoryShort(vm, part.Node, part.MemoryMiB) || state.HugePagesShort(vm, part.Node, part.MemoryMiB))
+            {
+                return null;
+            }
+        }
+
+        return parts;
+    }
+
+    // Memory in proportion to each part's vCPUs; the last part takes the rounding.
+    private static List<Part> SplitVcpusAndMemory(VmSpec vm, List<Part> parts)
+    {
+        if (vm.MemoryMiB is not { } total)
+        {
+            return parts;
+        }
+
+        int vcpus = Math.Max(1, parts.Sum(p => p.Vcpus));
+        long given = 0;
+        var result = new List<Part>(parts.Count);
+        for (int i = 0; i < parts.Count; i++)
+        {
+            long share = i == parts.Count - 1 ? total - given : total * parts[i].Vcpus / vcpus;
+            given += share;
+            result.Add(parts[i] with { MemoryMiB = share });
+        }
+
+        return result;
+    }
+
+    private static VmPlacement Commit(PlannerState state, VmSpec vm, List<Part> parts, List<string> why)
+    {
+        foreach (Part part in parts)
+        {
+            state.Take(part.Pick.Cpus | part.Pick.Idle);
+            state.TakeMemory(vm, part.Node, part.MemoryMiB);
+        }
+
+        return Realise(state, vm, parts, why);
+    }
+
+    // Step 7 and the vCPU map: turn parts into a placement.
+    private static VmPlacement Realise(PlannerState state, VmSpec vm, List<Part> parts, List<string> why)
+    {
+        HostTopology host = state.Host;
+        CpuSet cpus = CpuSet.Empty;
+        CpuSet idle = CpuSet.Empty;
+        foreach (Part part in parts)
+        {
+            cpus |= part.Pick.Cpus;
+            idle |= part.Pick.Idle;
+        }
+
+        // vCPU order: cell by cell; inside a cell core by core, sibling threads consecutive.
+        var pins = new List<CpuSet>();
+        var cells = new List<GuestCell>();
+        int vcpu = 0;
+        foreach (Part part in parts.Where(p => p.Vcpus > 0))
+        {
+            List<int> order = CpuPicker.Cores(host, part.Pick.Cpus).SelectMany(c => c).ToList();
+            var cellVcpus = new CpuSet.Builder();
+            for (int i = 0; i < part.Vcpus; i++, vcpu++)
+            {
+                pins.Add(vm.Pinning == PinningMode.Strict && i < order.Count ? CpuSet.Of(order[i]) : cpus);
+                cellVcpus.Add(vcpu);
+            }
+
+            cells.Add(new GuestCell(cells.Count, cellVcpus.ToCpuSet(), part.MemoryMiB, part.Node));
+        }
+
+        CpuSet nodes = host.NodesOf(cpus);
+        CpuSet memoryNodes = vm.NumaNodes ?? CpuSet.Of(parts.Select(p => p.Node));
+        CpuSet emulator = EmulatorCpus(state, vm, nodes, cpus, why);
+        long pages = PlannerState.HugePageSizeKiB(vm) is { } size && vm.MemoryMiB is { } mib ? PlannerState.PagesFor(mib, size) : 0;
+        return new VmPlacement
+        {
+            Name = vm.Name,
+            Spec = vm,
+            Cpus = cpus,
+            VcpuPins = pins,
+            EmulatorCpus = emulator,
+            NumaNodes = nodes,
+            MemoryNodes = memoryNodes,
+            HugePages = pages,
+            Guest = GuestShape(host, vm, cpus, cells.Count),
+            Cells = cells,
+            IdleSiblings = idle,
+            Explanation = why,
+        };
+    }
+
+    // Threads = the host's SMT width when strict vCPUs fill whole cores; one socket per guest NUMA cell.
+    private static GuestTopology GuestShape(HostTopology host, VmSpec vm, CpuSet cpus, int cells)
+    {
+        int sockets = Math.Max(1, cells);
+        int threads = 1;
+        if (vm.Pinning == PinningMode.Strict && host.ThreadsPerCore > 1
+            && CpuPicker.Cores(host, cpus).All(core => core.Count == host.ThreadsPerCore && core == host.CoreOf(core.First)))
+        {
+            threads = host.ThreadsPerCore;
+        }
+
+        if (vm.Vcpus % (sockets * threads) != 0)
+        {
+            threads = 1;
+        }
+
+        if (vm.Vcpus % sockets != 0)
+        {
+            sockets = 1;
+        }
+
+        return new GuestTopology(sockets, vm.Vcpus / (sockets * threads), threads);
+    }
+
+    private static CpuSet EmulatorCpus(PlannerState state, VmSpec vm, CpuSet nodes, CpuSet cpus, List<string> why)
+    {
+        switch (vm.Emulator)
+        {
+            case EmulatorPlacement.Isolate:
+                CpuSet free = state.FreeOn(nodes.First);
+                if (!free.IsEmpty)
+                {
+                    // A thread of an already split core first, so the emulator breaks no whole core.
+                    int cpu = free.FirstOrDefault(c => !state.Host.CoreOf(c).IsSubsetOf(state.FreeCpus), free.First);
+                    state.Take(CpuSet.Of(cpu));
+                    why.Add($"emulator = isolate: its emulator threads get CPU {cpu} of node{nodes.First} to themselves.");
+                    return CpuSet.Of(cpu);
+                }
+
+                why.Add("emulator = isolate, but no CPU is left on its node: emulator threads share its vCPU CPUs.");
+                return cpus;
+            case EmulatorPlacement.Reserved:
+                CpuSet local = state.Reserved & CpuSet.Of(nodes.SelectMany(n => state.Host.Node(n)!.Cpus));
+                CpuSet chosen = !local.IsEmpty ? local : !state.Reserved.IsEmpty ? state.Reserved : cpus;
+                why.Add(local.IsEmpty
+                    ? $"emulator threads on the reserved CPUs {Show(chosen)} (none is on its node{(nodes.Count == 1 ? "" : "s")})."
+                    : $"emulator threads on the reserved CPUs of its node{(nodes.Count == 1 ? "" : "s")}: {chosen}.");
+                return chosen;
+            default:
+                why.Add("emulator threads on the shared pool.");
+                return cpus;
+        }
+    }
+
+    // Step 8: the shared pool.
+    private static void PlaceShared(PlannerState state, List<VmSpec> shared, CpuSet pool, Dictionary<string, VmPlacement> placements, List<PlanError> errors)
+    {
+        if (shared.Count == 0)
+        {
+            return;
+        }
+
+        int vcpus = shared.Sum(v => v.Vcpus);
+        double allowed = pool.Count * state.Policy.Overcommit.VcpusPerCpu;
+        if (vcpus > allowed)
+        {
+            errors.Add(new PlanError(shared[^1].Name, "overcommit",
+                $"shared-pool VMs need {vcpus} vCPUs, but the pool left after dedicated VMs has {Plural(pool.Count, "CPU")} ({Show(pool)}) and overcommit {state.Policy.Overcommit} allows {(int)allowed}",
+                state.Snapshot()));
+            return;
+        }
+
+        CpuSet poolNodes = state.Host.NodesOf(pool);
+        foreach (VmSpec vm in shared)
+        {
+            CpuSet memoryNodes = vm.NumaNodes ?? poolNodes;
+            List<int> nodeList = memoryNodes.ToList();
+            var parts = nodeList.Select(n => new Part(n, new CpuPicker.Pick(CpuSet.Empty, CpuSet.Empty, null), 1, null)).ToList();
+            parts = SplitVcpusAndMemory(vm, parts);
+            foreach (Part part in parts.Where(p => state.MemoryShort(vm, p.Node, p.MemoryMiB) || state.HugePagesShort(vm, p.Node, p.MemoryMiB)))
+            {
+                errors.Add(new PlanError(vm.Name, state.HugePagesShort(vm, part.Node, part.MemoryMiB) ? "hugepages" : "memory",
+                    $"VM '{vm.Name}' needs {Units.MiB(part.MemoryMiB ?? 0)} on node{part.Node}, which has {Units.MiB(state.FreeMemoryMiB(part.Node) ?? 0)} free for VMs",
+                    state.Snapshot()));
+            }
+
+            foreach (Part part in parts)
+            {
+                state.TakeMemory(vm, part.Node, part.MemoryMiB);
+            }
+
+            CpuSet emulator = vm.Emulator == EmulatorPlacement.Reserved && !state.Reserved.IsEmpty ? state.Reserved : pool;
+            long pages = PlannerState.HugePageSizeKiB(vm) is { } size && vm.MemoryMiB is { } mib ? PlannerState.PagesFor(mib, size) : 0;
+            placements[vm.Name] = new VmPlacement
+            {
+                Name = vm.Name,
+                Spec = vm,
+                Cpus = pool,
+                VcpuPins = Enumerable.Repeat(pool, vm.Vcpus).ToList(),
+                EmulatorCpus = emulator,
+                NumaNodes = poolNodes,
+                MemoryNodes = memoryNodes,
+                HugePages = pages,
+                Guest = new GuestTopology(1, vm.Vcpus, 1),
+                Cells = [new GuestCell(0, CpuSet.Range(0, vm.Vcpus - 1), vm.MemoryMiB, memoryNodes.IsEmpty ? 0 : memoryNodes.First)],
+                Explanation =
+                [
+                    $"cpuspinlock = none: its {Plural(vm.Vcpus, "vCPU")} float over the shared pool {Show(pool)} with the other shared VMs ({vcpus} vCPUs on {Plural(pool.Count, "CPU")}, overcommit {state.Policy.Overcommit} allows {(int)allowed}).",
+                    $"cpu_weight {vm.CpuWeight}{(vm.CpuLimit is { } l ? $", capped at {l} CPUs" : "")}.",
+                    $"memory on node{(memoryNodes.Count == 1 ? "" : "s")} {Show(memoryNodes)}{(vm.NumaNodes is null ? " (the pool's)" : " as declared")}.",
+                ],
+            };
+        }
+    }
+
+    private static PlanError Unplaceable(PlannerState state, VmSpec vm, int need)
+    {
+        IReadOnlyList<NodeFree> free = state.Snapshot();
+        bool wholeCores = vm.Smt is SmtPolicy.Isolate or SmtPolicy.Require;
+        int allCpus = free.Sum(f => f.Cpus.Count);
+        int allCores = free.Sum(f => f.WholeCores);
+        (string constraint, string why) = true switch
+        {
+            _ when allCpus < need => ("cpus", $"it needs {Plural(need, "dedicated CPU")} and only {allCpus} are free on the whole host"),
+            _ when wholeCores && allCores * state.Threads < need => ("whole-cores", $"smt = {vm.Smt.ToString().ToLowerInvariant()} needs {need / state.Threads} whole cores and only {allCores} are free"),
+            _ when PlannerState.HugePageSizeKiB(vm) is { } size && vm.MemoryMiB is { } mib && PlannerState.PagesFor(mib, size) > state.Host.Nodes.Sum(n => state.FreeHugePages(n.Id, size))
+                => ("hugepages", $"it needs {PlannerState.PagesFor(mib, size)} free {PageName(size)} pages and the host has {state.Host.Nodes.Sum(n => state.FreeHugePages(n.Id, size))}"),
+            _ when PlannerState.BindsMemory(vm) && PlannerState.HugePageSizeKiB(vm) is null && vm.MemoryMiB is { } m && m > WidestSplitMemory(state, vm, free)
+                => ("memory", $"numa = {vm.Numa.ToString().ToLowerInvariant()} needs {Units.MiB(m)} on the nodes of its CPUs, and no {(vm.Vcpus == 1 ? "single node" : $"set of up to {Math.Min(vm.Vcpus, free.Count)} nodes")} has that much free for VMs"),
+            _ => ("split", "no set of nodes can hold an even split of its vCPUs together with their share of memory"),
+        };
+        return new PlanError(vm.Name, constraint, $"VM '{vm.Name}' cannot be placed: {why}", free);
+    }
+
+    // The most memory an even split could reach: the VM spreads over at most one node per vCPU.
+    private static long WidestSplitMemory(PlannerState state, VmSpec vm, IReadOnlyList<NodeFree> free)
+    {
+        int parts = Math.Min(vm.Vcpus, free.Count(f => !state.Host.Node(f.Node)!.Cpus.IsEmpty));
+        long smallest = free.Where(f => !state.Host.Node(f.Node)!.Cpus.IsEmpty).Select(f => f.MemoryMiB ?? 0).OrderDescending().Take(parts).DefaultIfEmpty(0).Min();
+        return smallest * parts;
+    }
+
+    private static IEnumerable<NumaNode[]> Combinations(List<NumaNode> nodes, int k)
+    {
+        var indices = Enumerable.Range(0, k).ToArray();
+        while (true)
+        {
+            yield return indices.Select(i => nodes[i]).ToArray();
+            int pos = k - 1;
+            while (pos >= 0 && indices[pos] == nodes.Count - k + pos)
+            {
+                pos--;
+            }
+
+            if (pos < 0)
+            {
+                yield break;
+            }
+
+            indices[pos]++;
+            for (int j = pos + 1; j < k; j++)
+            {
+                indices[j] = indices[j - 1] + 1;
+            }
+        }
+    }
+
+    // Sum of SLIT distances between every pair of the nodes (unknown distances count as 20, "remote").
+    private static int Distance(NumaNode[] nodes)
+    {
+        int sum = 0;
+        for (int i = 0; i < nodes.Length; i++)
+        {
+            for (int j = i + 1; j < nodes.Length; j++)
+            {
+                sum += nodes[i].Distances.TryGetValue(nodes[j].Id, out int d) ? d : 20;
+            }
+        }
+
+        return sum;
+    }
+
+    private static CpuSet CoresOf(HostTopology host, CpuSet cpus)
+    {
+        var builder = new CpuSet.Builder();
+        foreach (int cpu in cpus)
+        {
+            CpuSet core = host.CoreOf(cpu);
+            builder.AddAll(core.IsEmpty ? CpuSet.Of(cpu) : core);
+        }
+
+        return builder.ToCpuSet();
+    }
+
+    private static string PageName(long sizeKiB) => sizeKiB == 2048 ? "2M" : sizeKiB == 1024 * 1024 ? "1G" : $"{sizeKiB}K";
+
+    private static string Plural(int n, string noun) => $"{n} {noun}{(n == 1 ? "" : "s")}";
+
+    private static string Show(CpuSet set) => set.IsEmpty ? "none" : set.ToString();
+}

@@ -1,0 +1,135 @@
+using KvmConfig.Core.Specs;
+using KvmConfig.Core.Topology;
+
+namespace KvmConfig.Core.Planning;
+
+/// <summary>
+/// Places every declared VM on one host: dedicated CPUs, vCPU pinning, emulator threads, memory nodes, huge pages
+/// and the guest topology that mirrors them. Pure: a topology and a declaration in, a plan or errors out.
+/// </summary>
+/// <remarks>
+/// <para>CPU pools (DESIGN.md section 3):</para>
+/// <list type="bullet">
+/// <item><b>reserved</b>: the host's CPUs (OS, and emulator threads under <c>emulator = reserved</c>).</item>
+/// <item><b>dedicated</b>: CPUs owned by one <c>strict</c> or <c>float</c> VM. Under <c>smt = isolate</c> or
+/// <c>require</c> the VM owns whole cores, and siblings it does not run on stay idle.</item>
+/// <item><b>shared pool</b>: the cpuset minus every dedicated and idle CPU. <c>cpuspinlock = none</c> VMs float over
+/// it, at most <c>overcommit</c> vCPUs per CPU, weighted by <c>cpu_weight</c>, capped by <c>cpu_limit</c>.</item>
+/// </list>
+/// <para>The algorithm:</para>
+/// <list type="number">
+/// <item>Count what is free per NUMA node: the usable cpuset's CPUs, memory after huge page pools and the node's
+/// share of <c>memory_reserved</c>, free huge pages by size.</item>
+/// <item>Place VMs with explicit <c>cpus</c>, in declaration order: their CPUs must be free; they are taken as
+/// written. (The rules have already said why a list is wrong; the planner only refuses to double-book.)</item>
+/// <item>Place <c>cpus = auto</c> dedicated VMs, largest first. Sort keys: CPUs needed (descending), memory
+/// (descending), name (ordinal): the same input always gives the same plan.</item>
+/// <item>For each, try every node alone and keep the best fit: the node whose free whole cores, after taking the
+/// VM, are fewest; then the least free memory left; then the lowest node id. A node qualifies when it has the
+/// CPUs (whole cores under isolate/require), the memory and the huge pages.</item>
+/// <item>Inside the chosen node, keep the VM in one L3 group when one can hold it (best fit again: the group with
+/// the fewest free CPUs that suffices), and take whole cores before split cores (see <see cref="CpuPicker"/>).</item>
+/// <item>When no node can hold the VM alone, split it over the fewest nodes (2, 3, ...), in equal parts (sizes
+/// differ by at most one vCPU), choosing among node sets with the smallest total distance (SLIT), then the lowest
+/// ids. Memory splits in proportion to the vCPUs; each part becomes a guest NUMA cell.</item>
+/// <item>Emulator threads: <c>reserved</c> takes the reserved CPUs of the VM's nodes (all reserved CPUs when its
+/// nodes have none); <c>isolate</c> takes one more free CPU on the VM's first node; <c>shared</c> the pool.</item>
+/// <item>The shared pool is what is left of the cpuset; shared VMs float over it within <c>overcommit</c>.</item>
+/// <item>Fragmentation per node: free CPUs that cannot host a whole core, or that sit on a node with fewer free
+/// CPUs than the typical (median) dedicated VM needs.</item>
+/// </list>
+/// </remarks>
+public static partial class HostPlanner
+{
+    /// <summary>Plans <paramref name="declaration"/> on <paramref name="host"/>.</summary>
+    public static PlanResult Plan(HostTopology host, Declaration declaration)
+    {
+        // Step 1: what is free.
+        var state = new PlannerState(host, declaration.Host);
+        var placements = new Dictionary<string, VmPlacement>(StringComparer.Ordinal);
+        var errors = new List<PlanError>();
+
+        // Step 2: explicit CPU lists, in declaration order.
+        foreach (VmSpec vm in declaration.Vms.Where(v => v.IsDedicated && v.Cpus is not null))
+        {
+            Place(state, vm, placements, errors, PlaceExplicit);
+        }
+
+        // Step 3: auto dedicated VMs, largest first; keys: CPUs needed desc, memory desc, name ordinal.
+        IEnumerable<VmSpec> autos = declaration.Vms
+            .Where(v => v.IsDedicated && v.Cpus is null)
+            .OrderByDescending(v => state.CpusNeeded(v))
+            .ThenByDescending(v => v.MemoryMiB ?? 0)
+            .ThenBy(v => v.Name, StringComparer.Ordinal);
+        foreach (VmSpec vm in autos)
+        {
+            // Steps 4 to 6.
+            Place(state, vm, placements, errors, PlaceAuto);
+        }
+
+        // Step 8: the shared pool and its VMs.
+        CpuSet pool = state.FreeCpus;
+        List<VmSpec> shared = declaration.Vms.Where(v => !v.IsDedicated).ToList();
+        PlaceShared(state, shared, pool, placements, errors);
+
+        if (errors.Count > 0)
+        {
+            return new PlanResult(null, errors);
+        }
+
+        // Step 7 needs the pool, so emulator CPUs of dedicated VMs are settled here.
+        List<VmPlacement> ordered = declaration.Vms
+            .Select(v => placements[v.Name])
+            .Select(p => p.Spec.IsDedicated && p.Spec.Emulator == EmulatorPlacement.Shared && !pool.IsEmpty
+                ? p with { EmulatorCpus = pool }
+                : p)
+            .ToList();
+
+        // Step 9: what is left, and how usable.
+        int typical = TypicalSize(declaration);
+        CpuSet free = shared.Count > 0 ? CpuSet.Empty : pool;
+        return new PlanResult(
+            new Plan
+            {
+                Vms = ordered,
+                Reserved = state.Reserved,
+                SharedPool = shared.Count > 0 ? pool : CpuSet.Empty,
+                Free = free,
+                TypicalVmCpus = typical,
+                Fragmentation = Fragmentation(host, state, pool, typical),
+            },
+            []);
+    }
+
+    private delegate VmPlacement? Placer(PlannerState state, VmSpec vm, List<PlanError> errors);
+
+    private static void Place(PlannerState state, VmSpec vm, Dictionary<string, VmPlacement> placements, List<PlanError> errors, Placer placer)
+    {
+        if (placer(state, vm, errors) is { } placement)
+        {
+            placements[vm.Name] = placement;
+        }
+    }
+
+    // The median CPU count of dedicated VMs (1 when there are none): the size a freed CPU must be able to join.
+    private static int TypicalSize(Declaration declaration)
+    {
+        int[] sizes = declaration.Vms.Where(v => v.IsDedicated).Select(v => v.CpuDemand).Order().ToArray();
+        return sizes.Length == 0 ? 1 : sizes[sizes.Length / 2];
+    }
+
+    private static IReadOnlyList<NodeFragmentation> Fragmentation(HostTopology host, PlannerState state, CpuSet free, int typical)
+    {
+        var result = new List<NodeFragmentation>();
+        foreach (NumaNode node in host.Nodes)
+        {
+            CpuSet nodeFree = free & node.Cpus;
+            CpuSet wholeCores = CpuPicker.WholeFreeCores(host, nodeFree);
+            int wholeCoreCount = host.Cores.Count(core => core.IsSubsetOf(nodeFree) && core.Overlaps(node.Cpus));
+            CpuSet stranded = nodeFree.Count < typical ? nodeFree : nodeFree - wholeCores;
+            result.Add(new NodeFragmentation(node.Id, nodeFree, wholeCoreCount, stranded, state.FreeMemoryMiB(node.Id)));
+        }
+
+        return result;
+    }
+}

@@ -1,0 +1,103 @@
+using KvmConfig.Core.Specs;
+using KvmConfig.Core.Topology;
+
+namespace KvmConfig.Core.Planning;
+
+/// <summary>What is still free while the planner works: CPUs, memory and huge pages per node.</summary>
+internal sealed class PlannerState
+{
+    private readonly Dictionary<int, long?> _memoryMiB = [];
+    private readonly Dictionary<(int Node, long SizeKiB), long> _hugePages = [];
+
+    public PlannerState(HostTopology host, HostPolicy policy)
+    {
+        Host = host;
+        Policy = policy;
+        Reserved = policy.ReservedOn(host);
+        FreeCpus = policy.CpuSetOn(host) & host.Online;
+
+        // Memory for VMs: the node's memory minus its huge page pools minus its share of memory_reserved.
+        long hostMiB = (host.MemTotalKiB ?? 0) / 1024;
+        foreach (NumaNode node in host.Nodes)
+        {
+            long? total = node.MemTotalKiB / 1024;
+            long pools = node.HugePages.Sum(p => p.Total * p.SizeKiB) / 1024;
+            _memoryMiB[node.Id] = total is { } t ? t - pools - (policy.MemoryReservedMiB * t / Math.Max(1, hostMiB)) : null;
+            foreach (HugePagePool pool in node.HugePages)
+            {
+                _hugePages[(node.Id, pool.SizeKiB)] = pool.Free;
+            }
+        }
+    }
+
+    public HostTopology Host { get; }
+
+    public HostPolicy Policy { get; }
+
+    public CpuSet Reserved { get; }
+
+    /// <summary>Usable cpuset CPUs that no VM owns yet.</summary>
+    public CpuSet FreeCpus { get; private set; }
+
+    public int Threads => Math.Max(1, Host.ThreadsPerCore);
+
+    /// <summary>Dedicated CPUs a VM takes: its vCPUs, rounded up to whole cores under isolate and require.</summary>
+    public int CpusNeeded(VmSpec vm) =>
+        vm.Smt is SmtPolicy.Isolate or SmtPolicy.Require ? (vm.Vcpus + Threads - 1) / Threads * Threads : vm.Vcpus;
+
+    public CpuSet FreeOn(int node) => FreeCpus & (Host.Node(node)?.Cpus ?? CpuSet.Empty);
+
+    public long? FreeMemoryMiB(int node) => _memoryMiB.GetValueOrDefault(node);
+
+    public long FreeHugePages(int node, long sizeKiB) => _hugePages.GetValueOrDefault((node, sizeKiB));
+
+    /// <summary>
+    /// True when ordinary memory on <paramref name="node"/> binds the VM (strict policies) and does not fit. Huge
+    /// page backed memory comes from the pools instead (<see cref="HugePagesShort"/>).
+    /// </summary>
+    public bool MemoryShort(VmSpec vm, int node, long? mib) =>
+        HugePageSizeKiB(vm) is null && BindsMemory(vm) && mib is { } need && FreeMemoryMiB(node) is { } free && need > free;
+
+    public bool HugePagesShort(VmSpec vm, int node, long? mib) =>
+        HugePageSizeKiB(vm) is { } size && mib is { } need && PagesFor(need, size) > FreeHugePages(node, size);
+
+    public void Take(CpuSet cpus) => FreeCpus -= cpus;
+
+    public void TakeMemory(VmSpec vm, int node, long? mib)
+    {
+        if (mib is not { } need)
+        {
+            return;
+        }
+
+        if (HugePageSizeKiB(vm) is { } size)
+        {
+            _hugePages[(node, size)] = FreeHugePages(node, size) - PagesFor(need, size);
+        }
+        else if (BindsMemory(vm) && FreeMemoryMiB(node) is { } free)
+        {
+            _memoryMiB[node] = free - need;
+        }
+    }
+
+    public IReadOnlyList<NodeFree> Snapshot() =>
+        Host.Nodes.Select(n => new NodeFree(
+                n.Id,
+                FreeOn(n.Id),
+                CpuPicker.WholeFreeCores(Host, FreeOn(n.Id)).Count / Threads,
+                FreeMemoryMiB(n.Id),
+                n.HugePages.ToDictionary(p => p.SizeKiB, p => FreeHugePages(n.Id, p.SizeKiB))))
+            .ToList();
+
+    /// <summary>Strict and restrictive memory must come from the chosen nodes; preferred and interleave may spill.</summary>
+    public static bool BindsMemory(VmSpec vm) => vm.Numa is MemoryMode.Strict or MemoryMode.Restrictive;
+
+    public static long? HugePageSizeKiB(VmSpec vm) => vm.HugePages switch
+    {
+        HugePageBacking.TwoMiB => 2048,
+        HugePageBacking.OneGiB => 1024 * 1024,
+        _ => null,
+    };
+
+    public static long PagesFor(long mib, long sizeKiB) => ((mib * 1024) + sizeKiB - 1) / sizeKiB;
+}
