@@ -29,9 +29,9 @@ public static partial class HostPlanner
             .ToList();
         parts = SplitVcpusAndMemory(vm, parts.Select(p => p with { Vcpus = p.Pick.Cpus.Count }).ToList());
         state.Take(cpus | (idle & state.FreeCpus));
-        foreach (Part part in parts)
+        foreach ((int node, long? mib) in MemoryTargets(vm, parts))
         {
-            state.TakeMemory(vm, part.Node, part.MemoryMiB);
+            state.TakeMemory(vm, node, mib);
         }
 
         var why = new List<string>
@@ -55,7 +55,9 @@ public static partial class HostPlanner
         // Step 4: every node alone; best fit = fewest whole free cores left, then least memory left, then lowest id.
         var fits = new List<(Part Part, int CoresLeft, long MemoryLeft)>();
         var refusals = new List<string>();
-        foreach (NumaNode node in state.Host.Nodes.Where(n => !n.Cpus.IsEmpty))
+        List<NumaNode> cpuNodes = CpuNodes(state, vm);
+        string? memoryShort = vm.NumaNodes is null ? null : MemoryShortage(state, vm, MemoryTargets(vm, []));
+        foreach (NumaNode node in cpuNodes)
         {
             CpuSet free = state.FreeOn(node.Id);
             CpuPicker.Pick? pick = CpuPicker.Choose(state.Host, free, vm.Vcpus, vm.Smt);
@@ -65,16 +67,9 @@ public static partial class HostPlanner
                 continue;
             }
 
-            if (state.MemoryShort(vm, node.Id, vm.MemoryMiB))
+            if ((vm.NumaNodes is null ? MemoryShortage(state, vm, [(node.Id, vm.MemoryMiB)]) : memoryShort) is { } shortage)
             {
-                refusals.Add($"node{node.Id} has {Units.MiB(state.FreeMemoryMiB(node.Id) ?? 0)} free memory, {Units.MiB(vm.MemoryMiB!.Value)} needed");
-                continue;
-            }
-
-            if (state.HugePagesShort(vm, node.Id, vm.MemoryMiB))
-            {
-                long size = PlannerState.HugePageSizeKiB(vm)!.Value;
-                refusals.Add($"node{node.Id} has {state.FreeHugePages(node.Id, size)} free {PageName(size)} pages, {PlannerState.PagesFor(vm.MemoryMiB!.Value, size)} needed");
+                refusals.Add(shortage);
                 continue;
             }
 
@@ -105,7 +100,6 @@ public static partial class HostPlanner
         }
 
         // Step 6: the fewest nodes, an even split, the closest nodes first.
-        List<NumaNode> cpuNodes = state.Host.Nodes.Where(n => !n.Cpus.IsEmpty).ToList();
         for (int k = 2; k <= Math.Min(cpuNodes.Count, vm.Vcpus); k++)
         {
             foreach (NumaNode[] combo in Combinations(cpuNodes, k).OrderBy(c => Distance(c)).ThenBy(c => string.Join(",", c.Select(n => n.Id.ToString("D4", System.Globalization.CultureInfo.InvariantCulture)))))
@@ -145,15 +139,49 @@ public static partial class HostPlanner
         }
 
         parts = SplitVcpusAndMemory(vm, parts);
-        foreach (Part part in parts)
+        return MemoryShortage(state, vm, MemoryTargets(vm, parts)) is null ? parts : null;
+    }
+
+    // Nodes whose CPUs may hold the VM: those of its numa_nodes that have CPUs; every CPU node when it names none
+    // (numa_nodes may be memory-only nodes, such as CXL or HBM; the CPUs then come from anywhere).
+    private static List<NumaNode> CpuNodes(PlannerState state, VmSpec vm)
+    {
+        List<NumaNode> all = state.Host.Nodes.Where(n => !n.Cpus.IsEmpty).ToList();
+        List<NumaNode> named = all.Where(n => vm.NumaNodes?.Contains(n.Id) == true).ToList();
+        return named.Count > 0 ? named : all;
+    }
+
+    // Where memory goes: the declared numa_nodes (split evenly), else the nodes of the VM's CPUs (as the parts say).
+    private static List<(int Node, long? MemoryMiB)> MemoryTargets(VmSpec vm, List<Part> parts)
+    {
+        if (vm.NumaNodes is not { IsEmpty: false } nodes)
         {
-            if (state.MemoryShort(vm, part.Node, part.MemoryMiB) || state.HugePagesShort(vm, part.Node, part.MemoryMiB))
+            return parts.Select(p => (p.Node, p.MemoryMiB)).ToList();
+        }
+
+        long? total = vm.MemoryMiB;
+        int i = 0;
+        return nodes.Select(n => (n, total is { } t ? (t / nodes.Count) + (i++ < t % nodes.Count ? 1 : 0) : (long?)null)).ToList();
+    }
+
+    // Why memory or huge pages do not fit on the targets, or null when they do.
+    private static string? MemoryShortage(PlannerState state, VmSpec vm, IEnumerable<(int Node, long? MemoryMiB)> targets)
+    {
+        foreach ((int node, long? mib) in targets)
+        {
+            if (state.HugePagesShort(vm, node, mib))
             {
-                return null;
+                long size = PlannerState.HugePageSizeKiB(vm)!.Value;
+                return $"node{node} has {state.FreeHugePages(node, size)} free {PageName(size)} pages, {PlannerState.PagesFor(mib!.Value, size)} needed";
+            }
+
+            if (state.MemoryShort(vm, node, mib))
+            {
+                return $"node{node} has {Units.MiB(state.FreeMemoryMiB(node) ?? 0)} free memory, {Units.MiB(mib!.Value)} needed";
             }
         }
 
-        return parts;
+        return null;
     }
 
     // Memory in proportion to each part's vCPUs; the last part takes the rounding.
@@ -182,7 +210,11 @@ public static partial class HostPlanner
         foreach (Part part in parts)
         {
             state.Take(part.Pick.Cpus | part.Pick.Idle);
-            state.TakeMemory(vm, part.Node, part.MemoryMiB);
+        }
+
+        foreach ((int node, long? mib) in MemoryTargets(vm, parts))
+        {
+            state.TakeMemory(vm, node, mib);
         }
 
         return Realise(state, vm, parts, why);
@@ -214,7 +246,8 @@ public static partial class HostPlanner
                 cellVcpus.Add(vcpu);
             }
 
-            cells.Add(new GuestCell(cells.Count, cellVcpus.ToCpuSet(), part.MemoryMiB, part.Node));
+            int backing = vm.NumaNodes is { IsEmpty: false } declared ? declared.ElementAt(cells.Count % declared.Count) : part.Node;
+            cells.Add(new GuestCell(cells.Count, cellVcpus.ToCpuSet(), part.MemoryMiB, backing));
         }
 
         CpuSet nodes = host.NodesOf(cpus);
