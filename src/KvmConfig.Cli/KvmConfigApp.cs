@@ -1,5 +1,6 @@
 using KvmConfig.Cli.Check;
 using KvmConfig.Cli.Infrastructure;
+using KvmConfig.Cli.Planning;
 using KvmConfig.Core;
 using Spectre.Console.Cli;
 
@@ -25,6 +26,12 @@ internal static class KvmConfigApp
                 .WithExample("check")
                 .WithExample("check", "--config-dir", "examples/seed", "--sysroot", "tests/data/sysfs/desktop-1s-20cpu")
                 .WithExample("check", "--format", "json", "--verbose");
+            config.AddCommand<PlanCommand>("plan")
+                .WithDescription("Check the declaration, then place every VM on this host: a table (CPUs, vCPU pinning, nodes, memory, huge pages, emulator CPUs), a CPU map per NUMA node and the fragmentation left; --explain says why, --svg draws it. A declaration that cannot be placed prints check's errors (KVC047) and no plan. " + ExitCodes.Help)
+                .WithExample("plan")
+                .WithExample("plan", "--config-dir", "examples/finance", "--sysroot", "tests/data/sysfs/xeon-2s-4numa-snc-80cpu", "--explain")
+                .WithExample("plan", "--format", "json")
+                .WithExample("plan", "--svg", "plan.svg");
             config.SetExceptionHandler((exception, _) => Fail(exception));
         });
         return app.Run(args);

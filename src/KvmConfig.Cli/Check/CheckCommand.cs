@@ -13,7 +13,7 @@ namespace KvmConfig.Cli.Check;
 /// <summary><c>kvmconfig check</c>: validate the declaration against the host and the rules.</summary>
 internal sealed class CheckCommand : Command<CheckCommand.Settings>
 {
-    internal sealed class Settings : HostSettings
+    internal sealed class Settings : DeclarationSettings
     {
         [CommandOption("--format <FORMAT>")]
         [Description("Output format: text, or json for scripts (docs/check-json.md).")]
@@ -21,22 +21,6 @@ internal sealed class CheckCommand : Command<CheckCommand.Settings>
         public override string Format { get; init; } = "text";
 
         protected override IReadOnlyList<string> AllowedFormats => ["text", "json"];
-
-        [CommandOption("--config-dir <DIR>")]
-        [Description("Configuration directory (default: $KVMCONFIG_DIR or /etc/kvmconfig.d).")]
-        public string? ConfigDir { get; init; }
-
-        [CommandOption("-v|--verbose")]
-        [Description("Also show notes: defaults applied, drop-in overrides, values derived.")]
-        public bool Verbose { get; init; }
-
-        public string Directory =>
-            ConfigDirectoryReader.Resolve(ConfigDir, Environment.GetEnvironmentVariable(ConfigDirectoryReader.EnvironmentVariable));
-
-        public override Spectre.Console.ValidationResult Validate() =>
-            OptionValue.IsMissing(ConfigDir)
-                ? Spectre.Console.ValidationResult.Error("--config-dir needs a directory, e.g. --config-dir /etc/kvmconfig.d")
-                : base.Validate();
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
@@ -76,7 +60,7 @@ internal sealed class CheckCommand : Command<CheckCommand.Settings>
     }
 
     /// <summary>The JSON report (documented in docs/check-json.md).</summary>
-    internal static string Json(CheckReport report, HostTopology host, Settings settings)
+    internal static string Json(CheckReport report, HostTopology host, DeclarationSettings settings)
     {
         var diagnostics = new JsonArray();
         foreach (Diagnostic d in report.Diagnostics.Where(d => settings.Verbose || d.Severity != Severity.Info))

@@ -63,9 +63,16 @@ internal static class CpuPicker
         int left = count;
         foreach (CpuSet core in Cores(host, WholeFreeCores(host, scope)))
         {
-            if (left == 0 || (!wholeOnly && left < core.Count))
+            if (left == 0)
             {
                 break;
+            }
+
+            // Under prefer a core the VM cannot fill is skipped, not the end: a smaller core further on (one whose
+            // sibling is offline) may still be filled whole.
+            if (!wholeOnly && left < core.Count)
+            {
+                continue;
             }
 
             foreach (int cpu in core)

@@ -27,7 +27,7 @@ public static partial class HostPlanner
         var parts = nodes
             .Select(n => new Part(n, new CpuPicker.Pick(cpus & state.Host.Node(n)!.Cpus, idle & state.Host.Node(n)!.Cpus, null), 0, null))
             .ToList();
-        parts = SplitVcpusAndMemory(vm, parts.Select(p => p with { Vcpus = p.Pick.Cpus.Count }).ToList());
+        parts = SplitVcpusAndMemory(vm, ShareVcpus(vm.Vcpus, parts));
         state.Take(cpus | (idle & state.FreeCpus));
         foreach ((int node, long? mib) in MemoryTargets(vm, parts))
         {
@@ -44,6 +44,23 @@ public static partial class HostPlanner
         }
 
         return Realise(state, vm, parts, why);
+    }
+
+    // An explicit list's vCPUs over its nodes, in proportion to the listed CPUs on each (largest remainder, ties to the
+    // lower node): a float VM, or a strict one leaving CPUs idle, has fewer or more vCPUs than CPUs.
+    private static List<Part> ShareVcpus(int vcpus, List<Part> parts)
+    {
+        int cpus = Math.Max(1, parts.Sum(p => p.Pick.Cpus.Count));
+        int[] shares = parts.Select(p => vcpus * p.Pick.Cpus.Count / cpus).ToArray();
+        foreach (int i in Enumerable.Range(0, parts.Count)
+                     .OrderByDescending(i => vcpus * parts[i].Pick.Cpus.Count % cpus)
+                     .ThenBy(i => i)
+                     .Take(vcpus - shares.Sum()))
+        {
+            shares[i]++;
+        }
+
+        return parts.Select((p, i) => p with { Vcpus = shares[i] }).ToList();
     }
 
     // Steps 4 to 6: the best single node, else the fewest nodes.
@@ -124,10 +141,17 @@ public static partial class HostPlanner
     {
         var parts = new List<Part>();
         int k = nodes.Length;
+
+        // Equal parts: (vcpus mod k) nodes take one more, those with the most room (free CPUs, whole-core CPUs under
+        // isolate/require; ties: lower id), so that a node a core short still takes a smaller share.
+        HashSet<int> larger = Enumerable.Range(0, k)
+            .OrderByDescending(i => vm.Smt == SmtPolicy.Prefer ? state.FreeOn(nodes[i].Id).Count : CpuPicker.WholeFreeCores(state.Host, state.FreeOn(nodes[i].Id)).Count)
+            .ThenBy(i => i)
+            .Take(vm.Vcpus % k)
+            .ToHashSet();
         for (int i = 0; i < k; i++)
         {
-            // Equal parts: the first (vcpus mod k) nodes take one more.
-            int vcpus = (vm.Vcpus / k) + (i < vm.Vcpus % k ? 1 : 0);
+            int vcpus = (vm.Vcpus / k) + (larger.Contains(i) ? 1 : 0);
             CpuSet free = state.FreeOn(nodes[i].Id);
             int extra = i == 0 && vm.Emulator == EmulatorPlacement.Isolate ? 1 : 0;
             if (CpuPicker.Choose(state.Host, free, vcpus, vm.Smt) is not { } pick || free.Count - pick.Cpus.Count - pick.Idle.Count < extra)
@@ -184,7 +208,7 @@ public static partial class HostPlanner
         return null;
     }
 
-    // Memory in proportion to each part's vCPUs; the last part takes the rounding.
+    // Memory in proportion to each part's vCPUs; the last part with vCPUs (the last guest cell) takes the rounding.
     private static List<Part> SplitVcpusAndMemory(VmSpec vm, List<Part> parts)
     {
         if (vm.MemoryMiB is not { } total)
@@ -193,11 +217,12 @@ public static partial class HostPlanner
         }
 
         int vcpus = Math.Max(1, parts.Sum(p => p.Vcpus));
+        int last = parts.FindLastIndex(p => p.Vcpus > 0) is var withVcpus and >= 0 ? withVcpus : parts.Count - 1;
         long given = 0;
         var result = new List<Part>(parts.Count);
         for (int i = 0; i < parts.Count; i++)
         {
-            long share = i == parts.Count - 1 ? total - given : total * parts[i].Vcpus / vcpus;
+            long share = i == last ? total - given : total * parts[i].Vcpus / vcpus;
             given += share;
             result.Add(parts[i] with { MemoryMiB = share });
         }
@@ -338,7 +363,7 @@ public static partial class HostPlanner
         if (vcpus > allowed)
         {
             errors.Add(new PlanError(shared[^1].Name, "overcommit",
-                $"shared-pool VMs need {vcpus} vCPUs, but the pool left after dedicated VMs has {Plural(pool.Count, "CPU")} ({Show(pool)}) and overcommit {state.Policy.Overcommit} allows {(int)allowed}",
+                $"shared-pool VMs {string.Join(", ", shared.Select(v => $"'{v.Name}' ({v.Vcpus})"))} need {vcpus} vCPUs, but the pool left after dedicated VMs has {Plural(pool.Count, "CPU")} ({Show(pool)}) and overcommit {state.Policy.Overcommit} allows {(int)allowed}",
                 state.Snapshot()));
             return;
         }
@@ -396,20 +421,21 @@ public static partial class HostPlanner
         {
             _ when allCpus < need => ("cpus", $"it needs {Plural(need, "dedicated CPU")} and only {allCpus} are free on the whole host"),
             _ when wholeCores && allCores * state.Threads < need => ("whole-cores", $"smt = {vm.Smt.ToString().ToLowerInvariant()} needs {need / state.Threads} whole cores and only {allCores} are free"),
-            _ when PlannerState.HugePageSizeKiB(vm) is { } size && vm.MemoryMiB is { } mib && PlannerState.PagesFor(mib, size) > state.Host.Nodes.Sum(n => state.FreeHugePages(n.Id, size))
-                => ("hugepages", $"it needs {PlannerState.PagesFor(mib, size)} free {PageName(size)} pages and the host has {state.Host.Nodes.Sum(n => state.FreeHugePages(n.Id, size))}"),
-            _ when PlannerState.BindsMemory(vm) && PlannerState.HugePageSizeKiB(vm) is null && vm.MemoryMiB is { } m && m > WidestSplitMemory(state, vm, free)
+            _ when PlannerState.HugePageSizeKiB(vm) is { } size && vm.MemoryMiB is { } mib && PlannerState.PagesFor(mib, size) > WidestSplit(vm, free, f => state.FreeHugePages(f.Node, size))
+                => ("hugepages", $"it needs {PlannerState.PagesFor(mib, size)} free {PageName(size)} pages, the host has {state.Host.Nodes.Sum(n => state.FreeHugePages(n.Id, size))}, and no {(vm.Vcpus == 1 ? "single node" : $"set of up to {Math.Min(vm.Vcpus, free.Count)} nodes")} has its share free"),
+            _ when PlannerState.BindsMemory(vm) && PlannerState.HugePageSizeKiB(vm) is null && vm.MemoryMiB is { } m && m > WidestSplit(vm, free, f => f.MemoryMiB ?? 0)
                 => ("memory", $"numa = {vm.Numa.ToString().ToLowerInvariant()} needs {Units.MiB(m)} on the nodes of its CPUs, and no {(vm.Vcpus == 1 ? "single node" : $"set of up to {Math.Min(vm.Vcpus, free.Count)} nodes")} has that much free for VMs"),
             _ => ("split", "no set of nodes can hold an even split of its vCPUs together with their share of memory"),
         };
         return new PlanError(vm.Name, constraint, $"VM '{vm.Name}' cannot be placed: {why}", free);
     }
 
-    // The most memory an even split could reach: the VM spreads over at most one node per vCPU.
-    private static long WidestSplitMemory(PlannerState state, VmSpec vm, IReadOnlyList<NodeFree> free)
+    // The most memory (or huge pages) an even split could reach: the VM spreads over at most one node per vCPU, and
+    // only over nodes that still have a free CPU.
+    private static long WidestSplit(VmSpec vm, IReadOnlyList<NodeFree> free, Func<NodeFree, long> amount)
     {
-        int parts = Math.Min(vm.Vcpus, free.Count(f => !state.Host.Node(f.Node)!.Cpus.IsEmpty));
-        long smallest = free.Where(f => !state.Host.Node(f.Node)!.Cpus.IsEmpty).Select(f => f.MemoryMiB ?? 0).OrderDescending().Take(parts).DefaultIfEmpty(0).Min();
+        int parts = Math.Min(vm.Vcpus, free.Count(f => !f.Cpus.IsEmpty));
+        long smallest = free.Where(f => !f.Cpus.IsEmpty).Select(amount).OrderDescending().Take(parts).DefaultIfEmpty(0).Min();
         return smallest * parts;
     }
 

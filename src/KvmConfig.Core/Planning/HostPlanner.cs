@@ -30,8 +30,9 @@ namespace KvmConfig.Core.Planning;
 /// <item>Inside the chosen node, keep the VM in one L3 group when one can hold it (best fit again: the group with
 /// the fewest free CPUs that suffices), and take whole cores before split cores (see <see cref="CpuPicker"/>).</item>
 /// <item>When no node can hold the VM alone, split it over the fewest nodes (2, 3, ...), in equal parts (sizes
-/// differ by at most one vCPU), choosing among node sets with the smallest total distance (SLIT), then the lowest
-/// ids. Memory splits in proportion to the vCPUs; each part becomes a guest NUMA cell.</item>
+/// differ by at most one vCPU; the larger parts go to the nodes with the most room), choosing among node sets with
+/// the smallest total distance (SLIT), then the lowest ids. Memory splits in proportion to the vCPUs; each part
+/// becomes a guest NUMA cell.</item>
 /// <item>Emulator threads: <c>reserved</c> takes the reserved CPUs of the VM's nodes (all reserved CPUs when its
 /// nodes have none); <c>isolate</c> takes one more free CPU on the VM's first node; <c>shared</c> the pool.</item>
 /// <item>The shared pool is what is left of the cpuset; shared VMs float over it within <c>overcommit</c>.</item>

@@ -3,6 +3,11 @@ namespace KvmConfig.Core.Topology;
 /// <summary>Derived views of a topology: cores, sockets, cache groups, lookups by CPU.</summary>
 public sealed partial record HostTopology
 {
+    // Cores and cache groups are asked for thousands of times while planning: computed once per topology, and again
+    // only when a copy changes Cpus or Online (their init setters clear this).
+    private DerivedViews? _derived;
+
+    private DerivedViews Derived => _derived ??= DerivedViews.Of(Cpus, Online);
     /// <summary>The online CPU <paramref name="id"/>, or null when it is offline or absent.</summary>
     public LogicalCpu? Cpu(int id) => _byId.GetValueOrDefault(id);
 
@@ -16,32 +21,23 @@ public sealed partial record HostTopology
     /// The core of CPU <paramref name="id"/> as the set of its online hardware threads: the one definition of a
     /// core used everywhere (lscpu too numbers cores by their thread-sibling sets). Empty for an offline CPU.
     /// </summary>
-    public CpuSet CoreOf(int id) => Cpu(id)?.ThreadSiblings.Intersect(Online) ?? CpuSet.Empty;
+    public CpuSet CoreOf(int id) => Derived.CoreOf.GetValueOrDefault(id) ?? CpuSet.Empty;
 
     /// <summary>Physical cores, each as the set of its online hardware threads, ordered by first CPU.</summary>
-    public IReadOnlyList<CpuSet> Cores =>
-        Cpus.Select(c => CoreOf(c.Id))
-            .Distinct()
-            .OrderBy(s => s.First)
-            .ToList();
+    public IReadOnlyList<CpuSet> Cores => Derived.Cores;
 
     /// <summary>Package (socket) ids, ascending.</summary>
     public IReadOnlyList<int> Packages => Cpus.Select(c => c.PackageId).Distinct().Order().ToList();
 
     /// <summary>Largest number of online threads on one core (1 without SMT).</summary>
-    public int ThreadsPerCore => Cpus.Count == 0 ? 0 : Cpus.Max(c => CoreOf(c.Id).Count);
+    public int ThreadsPerCore => Derived.ThreadsPerCore;
 
     /// <summary>Cores per socket (the largest socket when they differ).</summary>
     public int CoresPerPackage =>
         Cpus.Count == 0 ? 0 : Cores.GroupBy(core => Cpu(core.First)!.PackageId).Max(g => g.Count());
 
     /// <summary>Online CPUs of each L3 group (last-level cache), ordered by first CPU; empty when caches are unknown.</summary>
-    public IReadOnlyList<CpuSet> L3Groups =>
-        Cpus.Where(c => c.L3 is not null)
-            .Select(c => c.L3!.Intersect(Online))
-            .Distinct()
-            .OrderBy(s => s.First)
-            .ToList();
+    public IReadOnlyList<CpuSet> L3Groups => Derived.L3Groups;
 
     /// <summary>The online CPUs of package <paramref name="packageId"/>.</summary>
     public CpuSet PackageCpus(int packageId) => CpuSet.Of(Cpus.Where(c => c.PackageId == packageId).Select(c => c.Id));
@@ -57,4 +53,20 @@ public sealed partial record HostTopology
     /// <summary>Huge page sizes present on any node, ascending, in KiB.</summary>
     public IReadOnlyList<long> HugePageSizesKiB =>
         Nodes.SelectMany(n => n.HugePages).Select(p => p.SizeKiB).Distinct().Order().ToList();
+}
+
+/// <summary>The cores and L3 groups of a topology, computed together.</summary>
+internal sealed record DerivedViews(IReadOnlyDictionary<int, CpuSet> CoreOf, IReadOnlyList<CpuSet> Cores, int ThreadsPerCore, IReadOnlyList<CpuSet> L3Groups)
+{
+    public static DerivedViews Of(IReadOnlyList<LogicalCpu> cpus, CpuSet online)
+    {
+        Dictionary<int, CpuSet> coreOf = cpus.ToDictionary(c => c.Id, c => c.ThreadSiblings.Intersect(online));
+        List<CpuSet> cores = coreOf.Values.Distinct().OrderBy(s => s.First).ToList();
+        List<CpuSet> l3 = cpus.Where(c => c.L3 is not null)
+            .Select(c => c.L3!.Intersect(online))
+            .Distinct()
+            .OrderBy(s => s.First)
+            .ToList();
+        return new DerivedViews(coreOf, cores, coreOf.Count == 0 ? 0 : coreOf.Values.Max(c => c.Count), l3);
+    }
 }

@@ -77,6 +77,7 @@ public sealed partial record HostTopology
 {
     private readonly IReadOnlyList<LogicalCpu> _cpus = [];
     private readonly Dictionary<int, LogicalCpu> _byId = [];
+    private readonly CpuSet _online = CpuSet.Empty;
 
     /// <summary>CPUs the kernel could ever bring up (<c>cpu/possible</c>).</summary>
     public required CpuSet Possible { get; init; }
@@ -85,7 +86,15 @@ public sealed partial record HostTopology
     public required CpuSet Present { get; init; }
 
     /// <summary>CPUs online now (<c>cpu/online</c>): lscpu's "On-line CPU(s) list".</summary>
-    public required CpuSet Online { get; init; }
+    public required CpuSet Online
+    {
+        get => _online;
+        init
+        {
+            _online = value;
+            _derived = null;
+        }
+    }
 
     /// <summary>CPUs removed from the scheduler's balancing by <c>isolcpus=</c> (<c>cpu/isolated</c>).</summary>
     public required CpuSet Isolated { get; init; }
@@ -102,6 +111,7 @@ public sealed partial record HostTopology
             // The lookup is rebuilt with the list, so a copy made with 'with { Cpus = ... }' never sees stale CPUs.
             _cpus = value;
             _byId = value.ToDictionary(c => c.Id);
+            _derived = null;
         }
     }
 

@@ -1,0 +1,317 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using KvmConfig.Core;
+using KvmConfig.Core.Planning;
+using KvmConfig.Core.Specs;
+using KvmConfig.Core.Topology;
+
+namespace KvmConfig.PlannerBench;
+
+/// <summary>
+/// Times <see cref="HostPlanner.Plan"/> on the synthetic host, measures its plan beside the baselines, prints the
+/// tables and the machine, and exits 0 when the target is met, 1 when it is missed, 2 when the harness fails.
+/// </summary>
+internal static class Harness
+{
+    // The issue's target: all 80 VMs planned in under 5 ms (median of the timed runs, mix "fit").
+    private const double TargetMs = 5;
+
+    // Warm-up is counted and timed: at least Warmup runs and WarmupSeconds of them. Ten runs are not enough: .NET's
+    // tiered JIT promotes a method to optimised code only after 30 calls and a 100 ms quiet spell, then compiles it
+    // in the background. With one warm-up run the first try measured 99.5 ms, against about 30 to 40 ms steady.
+    private sealed record Options(int Runs, int Warmup, double WarmupSeconds, int Seed, IReadOnlyList<MixSpec> Mixes);
+
+    /// <summary>Per-run wall time and bytes allocated on the calling thread.</summary>
+    private sealed record Sample(double[] Ms, long[] AllocatedBytes)
+    {
+        public double MedianMs => Median(Ms);
+
+        public double MaxMs => Ms.Max();
+
+        public double MedianAllocatedBytes => Median([.. AllocatedBytes.Select(b => (double)b)]);
+    }
+
+    private sealed record Row(Outcome Outcome, Quality Quality, Sample Time);
+
+    public static int Run(string[] args)
+    {
+        if (Parse(args) is not { } options)
+        {
+            Console.Error.WriteLine("usage: KvmConfig.PlannerBench [--runs N] [--warmup N] [--warmup-seconds S] [--seed S] [--mix fit|tight|overload|all]");
+            return 2;
+        }
+
+#if DEBUG
+        Console.WriteLine("WARNING: Debug build; figures are not comparable. Run with -c Release.");
+#endif
+        string loadBefore = LoadAverage();
+        HostTopology host = SyntheticHost.Build();
+        var topology = new TopologyView(host);
+        Console.WriteLine($"host        synthetic: {SyntheticHost.Sockets} sockets x {SyntheticHost.NodesPerSocket} NUMA nodes x {SyntheticHost.CoresPerNode} cores x {SyntheticHost.ThreadsPerCore} threads = {host.OnlineCpuCount} CPUs, " +
+            $"siblings n and n+{SyntheticHost.PhysicalCores}, one L3 per socket, {SyntheticHost.NodeMemoryKiB / 1024 / 1024} GiB per node, no huge pages, SLIT 10 / 12 same socket / 21 remote");
+        Console.WriteLine($"policy      reserved {VmMix.Policy.ReservedOn(host)}, cpuset the other {VmMix.Policy.CpuSetOn(host).Count} CPUs, overcommit {VmMix.Policy.Overcommit}, memory_reserved {VmMix.Policy.MemoryReservedMiB / 1024} GiB, numa strict, emulator reserved");
+        Console.WriteLine($"runs        warm-up of at least {options.Warmup} runs and {options.WarmupSeconds:0.#} s, then {options.Runs} timed runs per allocator, in this process " +
+            "(Stopwatch; allocated = GC.GetAllocatedBytesForCurrentThread per run; a full GC before each allocator)");
+
+        bool met = true;
+        bool broken = false;
+        foreach (MixSpec mix in options.Mixes)
+        {
+            Declaration declaration = VmMix.Build(mix, options.Seed);
+            Console.WriteLine();
+            Describe(mix, declaration, topology, options.Seed);
+
+            // kvmconfig first, then the baselines, each timed the same way on the same declaration. The first call of
+            // the first mix is cold: JIT included, as one `kvmconfig plan` run pays it.
+            long coldStart = Stopwatch.GetTimestamp();
+            PlanResult result = HostPlanner.Plan(host, declaration);
+            double coldMs = Stopwatch.GetElapsedTime(coldStart).TotalMilliseconds;
+            Sample planTime = Time(() => HostPlanner.Plan(host, declaration), options);
+            var rows = new List<Row> { Measure(Outcomes.FromPlan(result, topology, declaration), planTime) };
+            foreach ((string name, Baselines.Allocator allocator) in (List<(string, Baselines.Allocator)>)
+                [
+                    ("kubelet-style packed, lowest first", Baselines.KubeletLowestFirst),
+                    ("naive first fit by CPU number", Baselines.FirstFitByNumber),
+                    ("(ref) kubelet packed, fewest-free-first order", Baselines.KubeletFewestFreeFirst),
+                ])
+            {
+                Outcome outcome = Outcomes.Run(name, allocator, topology, declaration);
+                rows.Add(Measure(outcome, Time(() => Outcomes.Run(name, allocator, topology, declaration), options)));
+            }
+
+            Row Measure(Outcome outcome, Sample time) => new(outcome, Outcomes.Measure(outcome, topology, declaration), time);
+
+            var breaches = rows.SelectMany(r => Outcomes.Breaches(r.Outcome, topology)).ToList();
+            foreach (string breach in breaches)
+            {
+                Console.WriteLine($"BREACH      {breach}");
+            }
+
+            broken |= breaches.Count > 0;
+            if (!result.Ok)
+            {
+                Console.WriteLine($"kvmconfig   no plan: {result.Errors.Count} planning error(s), first: {result.Errors[0].Vm}: {result.Errors[0].Constraint}: {result.Errors[0].Message}");
+            }
+            else
+            {
+                int own = result.Plan!.Fragmentation.Sum(f => f.StrandedCpus.Count);
+                Console.WriteLine($"cross-check kvmconfig's own Plan.Fragmentation: {own} stranded CPUs (the bench's function: {rows[0].Quality.Stranded})");
+            }
+
+            Console.WriteLine();
+            PrintTable(mix, rows);
+            Console.WriteLine();
+            PrintPerNode(rows, topology, declaration);
+            Console.WriteLine();
+            Compare(rows[0], rows[1]);
+
+            Console.WriteLine($"kvmconfig   first call {coldMs:F1} ms{(mix == options.Mixes[0] ? " (cold: JIT included)" : "")}");
+            if (mix == VmMix.Fit)
+            {
+                bool fast = planTime.MedianMs < TargetMs;
+                Console.WriteLine($"target      all {VmMix.Vms} planned in < {TargetMs} ms (median): {planTime.MedianMs:F2} ms {(fast ? "met" : "MISSED")}; " +
+                    $"a complete plan: {(result.Ok ? "yes" : "NO")}");
+                met &= fast && result.Ok;
+            }
+        }
+
+        Console.WriteLine();
+        PrintMachine();
+        Console.WriteLine($"load        {loadBefore} before, {LoadAverage()} after (1, 5, 15 min)");
+        return broken ? 2 : met ? 0 : 1;
+    }
+
+    private static Options? Parse(string[] args)
+    {
+        var options = new Options(Runs: 50, Warmup: 10, WarmupSeconds: 3, Seed: 20261127, Mixes: [VmMix.Fit, VmMix.Tight, VmMix.Overload]);
+        for (int i = 0; i < args.Length; i++)
+        {
+            if (i + 1 >= args.Length)
+            {
+                return null;
+            }
+
+            string value = args[++i];
+            bool number = int.TryParse(value, CultureInfo.InvariantCulture, out int n) && n >= 0;
+            Options? next = args[i - 1] switch
+            {
+                "--runs" when number && n > 0 => options with { Runs = n },
+                "--warmup" when number => options with { Warmup = n },
+                "--warmup-seconds" when number => options with { WarmupSeconds = n },
+                "--seed" when number => options with { Seed = n },
+                "--mix" => value switch
+                {
+                    "fit" => options with { Mixes = [VmMix.Fit] },
+                    "tight" => options with { Mixes = [VmMix.Tight] },
+                    "overload" => options with { Mixes = [VmMix.Overload] },
+                    "all" => options with { Mixes = [VmMix.Fit, VmMix.Tight, VmMix.Overload] },
+                    _ => null,
+                },
+                _ => null,
+            };
+            if (next is null)
+            {
+                return null;
+            }
+
+            options = next;
+        }
+
+        return options;
+    }
+
+    private static Sample Time(Action action, Options options)
+    {
+        long warmupStart = Stopwatch.GetTimestamp();
+        for (int i = 0; i < options.Warmup || Stopwatch.GetElapsedTime(warmupStart).TotalSeconds < options.WarmupSeconds; i++)
+        {
+            action();
+        }
+
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+
+        var ms = new double[options.Runs];
+        var bytes = new long[options.Runs];
+        for (int i = 0; i < options.Runs; i++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            long start = Stopwatch.GetTimestamp();
+            action();
+            ms[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+            bytes[i] = GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+
+        return new Sample(ms, bytes);
+    }
+
+    private static void Describe(MixSpec mix, Declaration declaration, TopologyView topology, int seed)
+    {
+        List<VmSpec> dedicated = [.. declaration.Vms.Where(v => v.IsDedicated)];
+        List<VmSpec> shared = [.. declaration.Vms.Where(v => !v.IsDedicated)];
+        int demand = dedicated.Sum(v => VmMix.CpusNeeded(v, topology.ThreadsPerCore));
+        int usable = declaration.Host.CpuSetOn(topology.Host).Count;
+        long memoryGiB = declaration.Vms.Sum(v => v.MemoryMiB ?? 0) / 1024;
+        Console.WriteLine($"mix {mix.Name,-7} {declaration.Vms.Count} VMs, seed {seed}, vCPUs {mix.Describe()} ({mix.TotalVcpus} vCPUs); " +
+            $"pinning {dedicated.Count(v => v.Pinning == PinningMode.Strict)} strict, {dedicated.Count(v => v.Pinning == PinningMode.Float)} float, {shared.Count} shared pool; " +
+            $"smt isolate {dedicated.Count(v => v.Smt == SmtPolicy.Isolate)} of the dedicated");
+        Console.WriteLine($"            dedicated demand {demand} CPUs of {usable} usable ({100.0 * demand / usable:F0} %), shared {shared.Sum(v => v.Vcpus)} vCPUs; " +
+            $"memory {declaration.Vms.Min(v => v.MemoryMiB) / 1024}..{declaration.Vms.Max(v => v.MemoryMiB) / 1024} GiB, {memoryGiB} GiB in all; median dedicated VM {Outcomes.TypicalVmCpus(declaration)} vCPUs");
+    }
+
+    private static void PrintTable(MixSpec mix, List<Row> rows)
+    {
+        Console.WriteLine($"| Allocator (mix `{mix.Name}`, {VmMix.Vms} VMs, largest first) | Median ms | Max ms | Allocated | Not placed | NUMA-local | Whole cores | Fragmentation (stranded CPUs) | Free CPUs / whole cores | Nodes short of memory |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (Row row in rows)
+        {
+            Quality q = row.Quality;
+            bool known = row.Outcome.HasPlacements;
+            string name = row.Outcome.Allocator == "kvmconfig" ? "**kvmconfig** `HostPlanner.Plan`" : row.Outcome.Allocator;
+            Console.WriteLine($"| {name} | {row.Time.MedianMs:F2} | {row.Time.MaxMs:F2} | {Bytes(row.Time.MedianAllocatedBytes)} | {q.Unplaced} | " +
+                $"{(known ? Share(q.NumaLocal, q.DedicatedPlaced) : "n/a")} | {(known ? Share(q.WholeCore, q.WholeCoreEligible) : "n/a")} | " +
+                $"{(known ? q.Stranded.ToString(CultureInfo.InvariantCulture) : "n/a")} | {(known ? $"{q.FreeCpus} / {q.FreeWholeCores}" : "n/a")} | " +
+                $"{(known ? q.NodesShortOfMemory == 0 ? "0" : $"{q.NodesShortOfMemory} (worst {q.WorstMemoryShortMiB / 1024.0:F1} GiB over)" : "n/a")} |");
+        }
+    }
+
+    private static void PrintPerNode(List<Row> rows, TopologyView topology, Declaration declaration)
+    {
+        int typical = Outcomes.TypicalVmCpus(declaration);
+        foreach (Row row in rows.Where(r => r.Outcome.HasPlacements))
+        {
+            CpuSet free = row.Outcome.Free;
+            IEnumerable<string> cells = topology.Nodes.Select((node, id) =>
+                $"{id}:{(free & node).Count}/{Outcomes.Stranded(topology, free & node, typical)}");
+            Console.WriteLine($"per node    free/stranded {string.Join(' ', cells)}   {row.Outcome.Allocator}");
+        }
+
+        foreach (Row row in rows.Where(r => r.Outcome.HasPlacements))
+        {
+            var split = row.Outcome.Dedicated
+                .Where(d => topology.NodesOf(d.Owned).Count > 1)
+                .Select(d => $"{d.Vm.Name} ({d.Vm.Vcpus} vCPUs on nodes {string.Join('+', topology.NodesOf(d.Owned))})")
+                .ToList();
+            Console.WriteLine($"split       {(split.Count == 0 ? "none" : string.Join(", ", split.Take(6)) + (split.Count > 6 ? $", and {split.Count - 6} more" : ""))}   {row.Outcome.Allocator}");
+        }
+    }
+
+    // The issue's target: kvmconfig at least as good as the kubelet-style baseline on every measure, better on
+    // fragmentation. Each line says which is better and by how much.
+    private static void Compare(Row kvm, Row kubelet)
+    {
+        if (!kvm.Outcome.HasPlacements)
+        {
+            Console.WriteLine($"versus      kubelet-style: kvmconfig made no plan ({kvm.Quality.Unplaced} VMs named in errors); kubelet-style left {kubelet.Quality.Unplaced} unplaced");
+            return;
+        }
+
+        Quality k = kvm.Quality, b = kubelet.Quality;
+        string Verdict(double ours, double theirs, bool higherIsBetter, string unit)
+        {
+            double delta = higherIsBetter ? ours - theirs : theirs - ours;
+            return delta > 0 ? $"better by {Math.Abs(ours - theirs):0.#}{unit}" : delta < 0 ? $"WORSE by {Math.Abs(ours - theirs):0.#}{unit}" : "equal";
+        }
+
+        double Pct(int n, int d) => d == 0 ? 100 : 100.0 * n / d;
+        Console.WriteLine($"versus      kubelet-style: not placed {Verdict(k.Unplaced, b.Unplaced, false, " VMs")}; " +
+            $"NUMA-local {Verdict(Pct(k.NumaLocal, k.DedicatedPlaced), Pct(b.NumaLocal, b.DedicatedPlaced), true, " points")}; " +
+            $"whole cores {Verdict(Pct(k.WholeCore, k.WholeCoreEligible), Pct(b.WholeCore, b.WholeCoreEligible), true, " points")}; " +
+            $"fragmentation {Verdict(k.Stranded, b.Stranded, false, " CPUs")}; " +
+            $"nodes short of memory {Verdict(k.NodesShortOfMemory, b.NodesShortOfMemory, false, "")}");
+
+        var misses = new List<string>();
+        if (k.Unplaced > b.Unplaced)
+        {
+            misses.Add("more VMs not placed");
+        }
+
+        if (Pct(k.NumaLocal, k.DedicatedPlaced) < Pct(b.NumaLocal, b.DedicatedPlaced))
+        {
+            misses.Add("fewer NUMA-local VMs");
+        }
+
+        if (Pct(k.WholeCore, k.WholeCoreEligible) < Pct(b.WholeCore, b.WholeCoreEligible))
+        {
+            misses.Add("fewer VMs on whole cores");
+        }
+
+        if (k.Stranded >= b.Stranded)
+        {
+            misses.Add(k.Stranded == b.Stranded ? "fragmentation equal, not better" : "more fragmentation");
+        }
+
+        Console.WriteLine($"quality     target (at least as good as kubelet-style everywhere, better on fragmentation): {(misses.Count == 0 ? "met" : $"NOT met: {string.Join(", ", misses)}")}");
+    }
+
+    private static string Share(int n, int d) => d == 0 ? "-" : $"{n}/{d} ({100.0 * n / d:F0} %)";
+
+    private static string Bytes(double bytes) =>
+        bytes >= 1024 * 1024 ? $"{bytes / (1024 * 1024):F1} MiB" : $"{bytes / 1024:F0} KiB";
+
+    private static double Median(double[] values)
+    {
+        double[] sorted = [.. values.Order()];
+        int mid = sorted.Length / 2;
+        return sorted.Length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+    }
+
+    private static string LoadAverage() => string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+
+    // What docs/performance.md records next to each figure.
+    private static void PrintMachine()
+    {
+        string cpu = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown";
+        string memTotal = File.ReadLines("/proc/meminfo").First(l => l.StartsWith("MemTotal:", StringComparison.Ordinal));
+        long memKiB = long.Parse(memTotal["MemTotal:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
+        string os = File.Exists("/etc/os-release")
+            ? File.ReadLines("/etc/os-release").FirstOrDefault(l => l.StartsWith("PRETTY_NAME=", StringComparison.Ordinal))?["PRETTY_NAME=".Length..].Trim('"') ?? "Linux"
+            : "Linux";
+        string kernel = File.ReadAllText("/proc/sys/kernel/osrelease").Trim();
+        Console.WriteLine($"machine     {Environment.ProcessorCount} CPUs (nproc), {cpu}, {memKiB / 1024.0 / 1024.0:F1} GiB RAM");
+        Console.WriteLine($"os          {os}, kernel {kernel}, {RuntimeInformation.OSArchitecture}");
+        Console.WriteLine($".NET        {RuntimeInformation.FrameworkDescription}, GC {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")}");
+        Console.WriteLine($"date        {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+    }
+}
