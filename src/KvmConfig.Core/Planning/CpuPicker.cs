@@ -37,6 +37,14 @@ internal static class CpuPicker
         return builder.ToCpuSet();
     }
 
+    /// <summary>
+    /// The free CPUs of one node that are unusable for what usually comes next: those whose core is no longer whole,
+    /// or all of them when the node has fewer free CPUs than the typical VM needs. The fragmentation figure, and the
+    /// first key of the planner's best fit.
+    /// </summary>
+    public static CpuSet Stranded(HostTopology host, CpuSet nodeFree, int typical) =>
+        nodeFree.Count < typical ? nodeFree : nodeFree - WholeFreeCores(host, nodeFree);
+
     /// <summary><paramref name="count"/> CPUs from <paramref name="free"/> (one node's free CPUs), or null.</summary>
     public static Pick? Choose(HostTopology host, CpuSet free, int count, SmtPolicy smt)
     {

@@ -70,7 +70,7 @@ public static partial class HostPlanner
         int extra = vm.Emulator == EmulatorPlacement.Isolate ? 1 : 0;
 
         // Step 4: every node alone; best fit = fewest whole free cores left, then least memory left, then lowest id.
-        var fits = new List<(Part Part, int CoresLeft, long MemoryLeft)>();
+        var fits = new List<(Part Part, int Stranded, int CoresLeft, long MemoryLeft)>();
         var refusals = new List<string>();
         List<NumaNode> cpuNodes = CpuNodes(state, vm);
         string? memoryShort = vm.NumaNodes is null ? null : MemoryShortage(state, vm, MemoryTargets(vm, []));
@@ -92,20 +92,21 @@ public static partial class HostPlanner
 
             CpuSet after = free - pick.Cpus - pick.Idle;
             fits.Add((new Part(node.Id, pick, vm.Vcpus, vm.MemoryMiB),
+                CpuPicker.Stranded(state.Host, after, state.TypicalVmCpus).Count - CpuPicker.Stranded(state.Host, free, state.TypicalVmCpus).Count,
                 CpuPicker.WholeFreeCores(state.Host, after).Count,
                 (state.FreeMemoryMiB(node.Id) ?? 0) - (vm.MemoryMiB ?? 0)));
         }
 
         if (fits.Count > 0)
         {
-            var ranked = fits.OrderBy(f => f.CoresLeft).ThenBy(f => f.MemoryLeft).ThenBy(f => f.Part.Node).ToList();
+            var ranked = fits.OrderBy(f => f.Stranded).ThenBy(f => f.CoresLeft).ThenBy(f => f.MemoryLeft).ThenBy(f => f.Part.Node).ToList();
             Part best = ranked[0].Part;
             var why = new List<string>
             {
                 $"fits in NUMA node {best.Node} alone: {Plural(need, "CPU")}{(PlannerState.BindsMemory(vm) && vm.MemoryMiB is { } m ? $" and {Units.MiB(m)} of memory" : "")} local to each other.",
                 ranked.Count == 1
                     ? "it is the only node that can hold it."
-                    : $"best fit: it leaves {Plural(ranked[0].CoresLeft / state.Threads, "whole core")} free there, against {string.Join(", ", ranked.Skip(1).Select(r => $"{r.CoresLeft / state.Threads} on node{r.Part.Node}"))}.",
+                    : $"best fit: it changes the node's stranded CPUs by {ranked[0].Stranded:+0;-0;0} and leaves {Plural(ranked[0].CoresLeft / state.Threads, "whole core")} free there, against {string.Join(", ", ranked.Skip(1).Select(r => $"{r.Stranded:+0;-0;0} and {r.CoresLeft / state.Threads} on node{r.Part.Node}"))}.",
             };
             if (best.Pick.L3Group is { } l3)
             {
@@ -338,14 +339,18 @@ public static partial class HostPlanner
                 why.Add("emulator = isolate, but no CPU is left on its node: emulator threads share its vCPU CPUs.");
                 return cpus;
             case EmulatorPlacement.Reserved:
+                // Nearest first: the reserved CPUs of its nodes, else of its sockets, else all of them.
                 CpuSet local = state.Reserved & CpuSet.Of(nodes.SelectMany(n => state.Host.Node(n)!.Cpus));
-                CpuSet chosen = !local.IsEmpty ? local : !state.Reserved.IsEmpty ? state.Reserved : cpus;
-                why.Add(local.IsEmpty
-                    ? $"emulator threads on the reserved CPUs {Show(chosen)} (none is on its node{(nodes.Count == 1 ? "" : "s")})."
-                    : $"emulator threads on the reserved CPUs of its node{(nodes.Count == 1 ? "" : "s")}: {chosen}.");
+                CpuSet socket = state.Reserved & CpuSet.Of(cpus.Select(c => state.Host.Cpu(c)!.PackageId).Distinct().SelectMany(p => state.Host.PackageCpus(p)));
+                CpuSet chosen = !local.IsEmpty ? local : !socket.IsEmpty ? socket : !state.Reserved.IsEmpty ? state.Reserved : cpus;
+                why.Add(!local.IsEmpty
+                    ? $"emulator threads on the reserved CPUs of its node{(nodes.Count == 1 ? "" : "s")}: {chosen}."
+                    : !socket.IsEmpty
+                        ? $"emulator threads on the reserved CPUs of its socket, {chosen} (none is on its node{(nodes.Count == 1 ? "" : "s")})."
+                        : $"emulator threads on the reserved CPUs {Show(chosen)} (none is on its node{(nodes.Count == 1 ? "" : "s")} or socket).");
                 return chosen;
             default:
-                why.Add("emulator threads on the shared pool.");
+                why.Add("emulator = shared: emulator threads on the shared pool (on its own CPUs when no pool is left).");
                 return cpus;
         }
     }
@@ -403,7 +408,7 @@ public static partial class HostPlanner
                 Cells = [new GuestCell(0, CpuSet.Range(0, vm.Vcpus - 1), vm.MemoryMiB, memoryNodes.IsEmpty ? 0 : memoryNodes.First)],
                 Explanation =
                 [
-                    $"cpuspinlock = none: its {Plural(vm.Vcpus, "vCPU")} float over the shared pool {Show(pool)} with the other shared VMs ({vcpus} vCPUs on {Plural(pool.Count, "CPU")}, overcommit {state.Policy.Overcommit} allows {(int)allowed}).",
+                    $"cpuspinlock = none: its {Plural(vm.Vcpus, "vCPU")} float{(vm.Vcpus == 1 ? "s" : "")} over the shared pool {Show(pool)} with the other shared VMs ({vcpus} vCPUs on {Plural(pool.Count, "CPU")}, overcommit {state.Policy.Overcommit} allows {(int)allowed}).",
                     $"cpu_weight {vm.CpuWeight}{(vm.CpuLimit is { } l ? $", capped at {l} CPUs" : "")}.",
                     $"memory on node{(memoryNodes.Count == 1 ? "" : "s")} {Show(memoryNodes)}{(vm.NumaNodes is null ? " (the pool's)" : " as declared")}.",
                 ],

@@ -24,9 +24,11 @@ namespace KvmConfig.Core.Planning;
 /// written. (The rules have already said why a list is wrong; the planner only refuses to double-book.)</item>
 /// <item>Place <c>cpus = auto</c> dedicated VMs, largest first. Sort keys: CPUs needed (descending), memory
 /// (descending), name (ordinal): the same input always gives the same plan.</item>
-/// <item>For each, try every node alone and keep the best fit: the node whose free whole cores, after taking the
-/// VM, are fewest; then the least free memory left; then the lowest node id. A node qualifies when it has the
-/// CPUs (whole cores under isolate/require), the memory and the huge pages.</item>
+/// <item>For each, try every node alone and keep the one that leaves the least unusable remainder. Sort keys: how
+/// many CPUs the placement newly strands on the node (step 9's figure after minus before: free CPUs of broken cores,
+/// or every free CPU when fewer than the typical VM needs remain); then the free whole cores left (best fit); then
+/// the free memory left; then the node id. A node qualifies when it has the CPUs (whole cores under isolate/require), the memory and the
+/// huge pages.</item>
 /// <item>Inside the chosen node, keep the VM in one L3 group when one can hold it (best fit again: the group with
 /// the fewest free CPUs that suffices), and take whole cores before split cores (see <see cref="CpuPicker"/>).</item>
 /// <item>When no node can hold the VM alone, split it over the fewest nodes (2, 3, ...), in equal parts (sizes
@@ -46,7 +48,7 @@ public static partial class HostPlanner
     public static PlanResult Plan(HostTopology host, Declaration declaration)
     {
         // Step 1: what is free.
-        var state = new PlannerState(host, declaration.Host);
+        var state = new PlannerState(host, declaration.Host) { TypicalVmCpus = TypicalSize(declaration) };
         var placements = new Dictionary<string, VmPlacement>(StringComparer.Ordinal);
         var errors = new List<PlanError>();
 
@@ -87,7 +89,7 @@ public static partial class HostPlanner
             .ToList();
 
         // Step 9: what is left, and how usable.
-        int typical = TypicalSize(declaration);
+        int typical = state.TypicalVmCpus;
         CpuSet free = shared.Count > 0 ? CpuSet.Empty : pool;
         return new PlanResult(
             new Plan
@@ -125,9 +127,8 @@ public static partial class HostPlanner
         foreach (NumaNode node in host.Nodes)
         {
             CpuSet nodeFree = free & node.Cpus;
-            CpuSet wholeCores = CpuPicker.WholeFreeCores(host, nodeFree);
             int wholeCoreCount = host.Cores.Count(core => core.IsSubsetOf(nodeFree) && core.Overlaps(node.Cpus));
-            CpuSet stranded = nodeFree.Count < typical ? nodeFree : nodeFree - wholeCores;
+            CpuSet stranded = CpuPicker.Stranded(host, nodeFree, typical);
             result.Add(new NodeFragmentation(node.Id, nodeFree, wholeCoreCount, stranded, state.FreeMemoryMiB(node.Id)));
         }
 

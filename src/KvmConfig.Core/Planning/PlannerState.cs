@@ -41,6 +41,9 @@ internal sealed class PlannerState
 
     public int Threads => Math.Max(1, Host.ThreadsPerCore);
 
+    /// <summary>The median dedicated VM size: what a free CPU should be able to join (fragmentation).</summary>
+    public int TypicalVmCpus { get; init; } = 1;
+
     /// <summary>Dedicated CPUs a VM takes: its vCPUs, rounded up to whole cores under isolate and require.</summary>
     public int CpusNeeded(VmSpec vm) =>
         vm.Smt is SmtPolicy.Isolate or SmtPolicy.Require ? (vm.Vcpus + Threads - 1) / Threads * Threads : vm.Vcpus;
