@@ -38,7 +38,7 @@ internal static class Harness
     {
         if (Parse(args) is not { } options)
         {
-            Console.Error.WriteLine("usage: KvmConfig.PlannerBench [--runs N] [--warmup N] [--warmup-seconds S] [--seed S] [--mix fit|tight|overload|all]");
+            Console.Error.WriteLine("usage: KvmConfig.PlannerBench [--runs N] [--warmup N] [--warmup-seconds S] [--seed S] [--mix fit|tight|odd|overload|all]");
             return 2;
         }
 
@@ -124,7 +124,7 @@ internal static class Harness
 
     private static Options? Parse(string[] args)
     {
-        var options = new Options(Runs: 50, Warmup: 10, WarmupSeconds: 3, Seed: 20261127, Mixes: [VmMix.Fit, VmMix.Tight, VmMix.Overload]);
+        var options = new Options(Runs: 50, Warmup: 10, WarmupSeconds: 3, Seed: 20261127, Mixes: [VmMix.Fit, VmMix.Tight, VmMix.Odd, VmMix.Overload]);
         for (int i = 0; i < args.Length; i++)
         {
             if (i + 1 >= args.Length)
@@ -145,7 +145,8 @@ internal static class Harness
                     "fit" => options with { Mixes = [VmMix.Fit] },
                     "tight" => options with { Mixes = [VmMix.Tight] },
                     "overload" => options with { Mixes = [VmMix.Overload] },
-                    "all" => options with { Mixes = [VmMix.Fit, VmMix.Tight, VmMix.Overload] },
+                    "odd" => options with { Mixes = [VmMix.Odd] },
+                    "all" => options with { Mixes = [VmMix.Fit, VmMix.Tight, VmMix.Odd, VmMix.Overload] },
                     _ => null,
                 },
                 _ => null,
