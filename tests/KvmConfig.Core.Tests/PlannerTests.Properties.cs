@@ -140,12 +140,12 @@ public sealed partial class PlannerTests
     }
 
     // isolate: no other VM (nor the pool) on its cores; require: its cores whole. Both: every core it touches is
-    // its own, vCPU threads plus idle siblings.
+    // its own: vCPU threads, idle siblings, and an isolated emulator CPU that took one of those siblings.
     private static void CheckSmt(HostTopology host, Plan plan)
     {
         foreach (VmPlacement vm in plan.Vms.Where(v => v.Spec.IsDedicated && v.Spec.Smt is SmtPolicy.Isolate or SmtPolicy.Require))
         {
-            CpuSet mine = vm.Cpus | vm.IdleSiblings;
+            CpuSet mine = Owned(vm);
             foreach (int cpu in vm.Cpus)
             {
                 CpuSet core = host.CoreOf(cpu);

@@ -76,7 +76,7 @@ public static partial class HostPlanner
         string? memoryShort = vm.NumaNodes is null ? null : MemoryShortage(state, vm, MemoryTargets(vm, []));
         foreach (NumaNode node in cpuNodes)
         {
-            CpuSet free = state.FreeOn(node.Id);
+            CpuSet free = Usable(state, vm, state.FreeOn(node.Id));
             CpuPicker.Pick? pick = CpuPicker.Choose(state.Host, free, vm.Vcpus, vm.Smt);
             if (pick is null || free.Count - pick.Cpus.Count - pick.Idle.Count < extra)
             {
@@ -153,7 +153,7 @@ public static partial class HostPlanner
         for (int i = 0; i < k; i++)
         {
             int vcpus = (vm.Vcpus / k) + (larger.Contains(i) ? 1 : 0);
-            CpuSet free = state.FreeOn(nodes[i].Id);
+            CpuSet free = Usable(state, vm, state.FreeOn(nodes[i].Id));
             int extra = i == 0 && vm.Emulator == EmulatorPlacement.Isolate ? 1 : 0;
             if (CpuPicker.Choose(state.Host, free, vcpus, vm.Smt) is not { } pick || free.Count - pick.Cpus.Count - pick.Idle.Count < extra)
             {
@@ -166,6 +166,10 @@ public static partial class HostPlanner
         parts = SplitVcpusAndMemory(vm, parts);
         return MemoryShortage(state, vm, MemoryTargets(vm, parts)) is null ? parts : null;
     }
+
+    // isolcpus= CPUs are never balanced by the scheduler: right for strict vCPUs (one per CPU), wrong for float ones.
+    private static CpuSet Usable(PlannerState state, VmSpec vm, CpuSet free) =>
+        vm.Pinning == PinningMode.Float ? free - state.Host.Isolated : free;
 
     // Nodes whose CPUs may hold the VM: those of its numa_nodes that have CPUs; every CPU node when it names none
     // (numa_nodes may be memory-only nodes, such as CXL or HBM; the CPUs then come from anywhere).
@@ -278,7 +282,12 @@ public static partial class HostPlanner
 
         CpuSet nodes = host.NodesOf(cpus);
         CpuSet memoryNodes = vm.NumaNodes ?? CpuSet.Of(parts.Select(p => p.Node));
-        CpuSet emulator = EmulatorCpus(state, vm, nodes, cpus, why);
+        CpuSet emulator = EmulatorCpus(state, vm, nodes, cpus, idle, why);
+        if (vm.Emulator == EmulatorPlacement.Isolate)
+        {
+            idle -= emulator;
+        }
+
         long pages = PlannerState.HugePageSizeKiB(vm) is { } size && vm.MemoryMiB is { } mib ? PlannerState.PagesFor(mib, size) : 0;
         return new VmPlacement
         {
@@ -321,11 +330,19 @@ public static partial class HostPlanner
         return new GuestTopology(sockets, vm.Vcpus / (sockets * threads), threads);
     }
 
-    private static CpuSet EmulatorCpus(PlannerState state, VmSpec vm, CpuSet nodes, CpuSet cpus, List<string> why)
+    private static CpuSet EmulatorCpus(PlannerState state, VmSpec vm, CpuSet nodes, CpuSet cpus, CpuSet idle, List<string> why)
     {
         switch (vm.Emulator)
         {
             case EmulatorPlacement.Isolate:
+                // An idle sibling the VM already holds (smt = isolate/require) costs nothing more; then a thread of an
+                // already split core, so that the emulator breaks no whole core; then any free CPU of its node.
+                if (idle.FirstOrDefault(c => state.Host.Cpu(c)?.Node == nodes.First, -1) is var sibling and >= 0)
+                {
+                    why.Add($"emulator = isolate: its emulator threads get CPU {sibling}, an idle sibling of its own cores.");
+                    return CpuSet.Of(sibling);
+                }
+
                 CpuSet free = state.FreeOn(nodes.First);
                 if (!free.IsEmpty)
                 {
