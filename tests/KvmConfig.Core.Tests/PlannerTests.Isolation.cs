@@ -23,6 +23,7 @@ public sealed partial class PlannerTests
         PlanError error = Assert.Single(floating.Errors);
         Assert.Null(floating.Plan);
         Assert.Equal("fl", error.Vm);
+        Assert.Contains("isolated CPUs do not count for float VMs", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -437,11 +437,14 @@ public static partial class HostPlanner
     {
         IReadOnlyList<NodeFree> free = state.Snapshot();
         bool wholeCores = vm.Smt is SmtPolicy.Isolate or SmtPolicy.Require;
-        int allCpus = free.Sum(f => f.Cpus.Count);
+        int allCpus = free.Sum(f => Usable(state, vm, f.Cpus).Count);
+        string isolatedNote = vm.Pinning == PinningMode.Float && free.Any(f => f.Cpus.Overlaps(state.Host.Isolated))
+            ? " (isolated CPUs do not count for float VMs: nothing balances vCPUs over them)"
+            : "";
         int allCores = free.Sum(f => f.WholeCores);
         (string constraint, string why) = true switch
         {
-            _ when allCpus < need => ("cpus", $"it needs {Plural(need, "dedicated CPU")} and only {allCpus} are free on the whole host"),
+            _ when allCpus < need => ("cpus", $"it needs {Plural(need, "dedicated CPU")} and only {allCpus} are free on the whole host{isolatedNote}"),
             _ when wholeCores && allCores * state.Threads < need => ("whole-cores", $"smt = {vm.Smt.ToString().ToLowerInvariant()} needs {need / state.Threads} whole cores and only {allCores} are free"),
             _ when PlannerState.HugePageSizeKiB(vm) is { } size && vm.MemoryMiB is { } mib && PlannerState.PagesFor(mib, size) > WidestSplit(vm, free, f => state.FreeHugePages(f.Node, size))
                 => ("hugepages", $"it needs {PlannerState.PagesFor(mib, size)} free {PageName(size)} pages, the host has {state.Host.Nodes.Sum(n => state.FreeHugePages(n.Id, size))}, and no {(vm.Vcpus == 1 ? "single node" : $"set of up to {Math.Min(vm.Vcpus, free.Count)} nodes")} has its share free"),
