@@ -23,6 +23,9 @@ step kvmconfig check --config-dir examples/seed --sysroot tests/data/sysfs/deskt
 step kvmconfig check --config-dir examples/finance --sysroot tests/data/sysfs/xeon-2s-4numa-snc-80cpu
 "$kvmconfig" check --config-dir examples/finance --sysroot tests/data/sysfs/xeon-2s-4numa-snc-80cpu
 
+step kvmconfig plan --config-dir examples/finance --sysroot tests/data/sysfs/xeon-2s-4numa-snc-80cpu --explain --svg artifacts/finance-plan.svg
+"$kvmconfig" plan --config-dir examples/finance --sysroot tests/data/sysfs/xeon-2s-4numa-snc-80cpu --explain --svg artifacts/finance-plan.svg
+
 step "kvmconfig check --config-dir examples/seed   # against this host: expected to fail (exit 1)"
 set +e
 "$kvmconfig" check --config-dir examples/seed
