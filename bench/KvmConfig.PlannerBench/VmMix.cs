@@ -67,23 +67,37 @@ internal static class VmMix
 
     public static Declaration Build(MixSpec mix, int seed)
     {
-        var random = new Random(seed);
+        if (mix.Sizes.Sum(s => s.Count) != Vms)
+        {
+            throw new InvalidOperationException($"mix '{mix.Name}' has {mix.Sizes.Sum(s => s.Count)} VMs, not {Vms}");
+        }
+
+        return Declare(Draw(mix, new Random(seed), Vms, "vm"));
+    }
+
+    /// <summary>A declaration of <paramref name="vms"/> under the benchmark's <see cref="Policy"/>.</summary>
+    public static Declaration Declare(IReadOnlyList<VmSpec> vms) =>
+        new(Policy, vms, new Dictionary<string, ProfileSpec>(), new CostSpec());
+
+    /// <summary>
+    /// <paramref name="count"/> VMs named <c>{prefix}01</c>.. from the mix's quotas: each attribute's quota list (80
+    /// entries) is shuffled and its first <paramref name="count"/> entries are used, so a draw of 80 is the mix exactly
+    /// and a smaller draw is a sample of it without replacement. <see cref="Build"/> draws 80 with the seed; the churn
+    /// step (<see cref="Arrival"/>) draws 16 more with another seed.
+    /// </summary>
+    public static List<VmSpec> Draw(MixSpec mix, Random random, int count, string prefix)
+    {
         int[] sizes = Shuffle(Expand(mix.Sizes), random);
         PinningMode[] pinning = Shuffle(Expand([(PinningMode.Strict, 64), (PinningMode.Float, 8), (PinningMode.None, 8)]), random);
         SmtPolicy[] smt = Shuffle(Expand([(SmtPolicy.Isolate, 24), (SmtPolicy.Prefer, 56)]), random);
-        if (sizes.Length != Vms)
-        {
-            throw new InvalidOperationException($"mix '{mix.Name}' has {sizes.Length} VMs, not {Vms}");
-        }
-
-        var vms = new List<VmSpec>(Vms);
-        for (int i = 0; i < Vms; i++)
+        var vms = new List<VmSpec>(count);
+        for (int i = 0; i < count; i++)
         {
             long perVcpuGiB = random.Next(2) == 0 ? 2 : 4;
             long memoryGiB = Math.Clamp(sizes[i] * perVcpuGiB, 2, 64);
             vms.Add(new VmSpec
             {
-                Name = $"vm{i + 1:D2}",
+                Name = $"{prefix}{i + 1:D2}",
                 Vcpus = sizes[i],
                 Cpus = null,
                 Pinning = pinning[i],
@@ -96,7 +110,7 @@ internal static class VmMix
             });
         }
 
-        return new Declaration(Policy, vms, new Dictionary<string, ProfileSpec>(), new CostSpec());
+        return vms;
     }
 
     /// <summary>Dedicated CPUs a VM takes: its vCPUs, rounded up to whole cores under <c>isolate</c> and <c>require</c>.</summary>

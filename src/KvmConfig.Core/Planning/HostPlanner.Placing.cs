@@ -22,13 +22,22 @@ public static partial class HostPlanner
             return null;
         }
 
-        CpuSet idle = vm.Smt == SmtPolicy.Isolate ? CoresOf(state.Host, cpus) - cpus : CpuSet.Empty;
+        // Idle siblings are the VM's only when they were free: a reserved or taken sibling is nobody's to give.
+        CpuSet idle = vm.Smt is SmtPolicy.Isolate or SmtPolicy.Require ? (CoresOf(state.Host, cpus) - cpus) & state.FreeCpus : CpuSet.Empty;
         CpuSet nodes = state.Host.NodesOf(cpus);
         var parts = nodes
             .Select(n => new Part(n, new CpuPicker.Pick(cpus & state.Host.Node(n)!.Cpus, idle & state.Host.Node(n)!.Cpus, null), 0, null))
             .ToList();
         parts = SplitVcpusAndMemory(vm, ShareVcpus(vm.Vcpus, parts));
-        state.Take(cpus | (idle & state.FreeCpus));
+        if (MemoryShortage(state, vm, MemoryTargets(vm, parts)) is { } shortage)
+        {
+            errors.Add(new PlanError(vm.Name, PlannerState.HugePageSizeKiB(vm) is null ? "memory" : "hugepages",
+                $"VM '{vm.Name}' with cpus = {cpus} cannot have its memory there: {shortage}",
+                state.Snapshot()));
+            return null;
+        }
+
+        state.Take(cpus | idle);
         foreach ((int node, long? mib) in MemoryTargets(vm, parts))
         {
             state.TakeMemory(vm, node, mib);
@@ -343,7 +352,7 @@ public static partial class HostPlanner
                     return CpuSet.Of(sibling);
                 }
 
-                CpuSet free = state.FreeOn(nodes.First);
+                CpuSet free = state.FreeOn(nodes.First) - state.Claimed;
                 if (!free.IsEmpty)
                 {
                     // A thread of an already split core first, so the emulator breaks no whole core.
@@ -393,20 +402,22 @@ public static partial class HostPlanner
         CpuSet poolNodes = state.Host.NodesOf(pool);
         foreach (VmSpec vm in shared)
         {
+            // Declared numa_nodes share the memory evenly. Otherwise the vCPUs float over the whole pool, and so may
+            // the memory: it comes from the pool's nodes with the most room first, one node after another.
             CpuSet memoryNodes = vm.NumaNodes ?? poolNodes;
-            List<int> nodeList = memoryNodes.ToList();
-            var parts = nodeList.Select(n => new Part(n, new CpuPicker.Pick(CpuSet.Empty, CpuSet.Empty, null), 1, null)).ToList();
-            parts = SplitVcpusAndMemory(vm, parts);
-            foreach (Part part in parts.Where(p => state.MemoryShort(vm, p.Node, p.MemoryMiB) || state.HugePagesShort(vm, p.Node, p.MemoryMiB)))
+            List<(int Node, long? MemoryMiB)> targets = vm.NumaNodes is not null
+                ? MemoryTargets(vm, [])
+                : SpreadOverPool(state, vm, poolNodes);
+            if (MemoryShortage(state, vm, targets) is { } shortage)
             {
-                errors.Add(new PlanError(vm.Name, state.HugePagesShort(vm, part.Node, part.MemoryMiB) ? "hugepages" : "memory",
-                    $"VM '{vm.Name}' needs {Units.MiB(part.MemoryMiB ?? 0)} on node{part.Node}, which has {Units.MiB(state.FreeMemoryMiB(part.Node) ?? 0)} free for VMs",
+                errors.Add(new PlanError(vm.Name, PlannerState.HugePageSizeKiB(vm) is null ? "memory" : "hugepages",
+                    $"VM '{vm.Name}' cannot have its memory on node{(memoryNodes.Count == 1 ? "" : "s")} {Show(memoryNodes)}: {shortage}",
                     state.Snapshot()));
             }
 
-            foreach (Part part in parts)
+            foreach ((int node, long? share) in targets)
             {
-                state.TakeMemory(vm, part.Node, part.MemoryMiB);
+                state.TakeMemory(vm, node, share);
             }
 
             CpuSet emulator = vm.Emulator == EmulatorPlacement.Reserved && !state.Reserved.IsEmpty ? state.Reserved : pool;
@@ -422,15 +433,47 @@ public static partial class HostPlanner
                 MemoryNodes = memoryNodes,
                 HugePages = pages,
                 Guest = new GuestTopology(1, vm.Vcpus, 1),
-                Cells = [new GuestCell(0, CpuSet.Range(0, vm.Vcpus - 1), vm.MemoryMiB, memoryNodes.IsEmpty ? 0 : memoryNodes.First)],
+                Cells = [new GuestCell(0, CpuSet.Range(0, vm.Vcpus - 1), vm.MemoryMiB, targets.Count > 0 ? targets.MaxBy(t => t.MemoryMiB ?? 0).Node : memoryNodes.IsEmpty ? 0 : memoryNodes.First)],
                 Explanation =
                 [
                     $"cpuspinlock = none: its {Plural(vm.Vcpus, "vCPU")} float{(vm.Vcpus == 1 ? "s" : "")} over the shared pool {Show(pool)} with the other shared VMs ({vcpus} vCPUs on {Plural(pool.Count, "CPU")}, overcommit {state.Policy.Overcommit} allows {(int)allowed}).",
                     $"cpu_weight {vm.CpuWeight}{(vm.CpuLimit is { } l ? $", capped at {l} CPUs" : "")}.",
-                    $"memory on node{(memoryNodes.Count == 1 ? "" : "s")} {Show(memoryNodes)}{(vm.NumaNodes is null ? " (the pool's)" : " as declared")}.",
+                    vm.NumaNodes is null
+                        ? $"memory may come from the pool's node{(memoryNodes.Count == 1 ? "" : "s")} {Show(memoryNodes)}; planned on {string.Join(", ", targets.Select(t => $"node{t.Node} {Units.MiB(t.MemoryMiB ?? 0)}"))}."
+                        : $"memory on node{(memoryNodes.Count == 1 ? "" : "s")} {Show(memoryNodes)} as declared.",
                 ],
             };
         }
+    }
+
+    // A shared VM's memory over the pool's nodes, most free room first; what no node can take stays on the last.
+    private static List<(int Node, long? MemoryMiB)> SpreadOverPool(PlannerState state, VmSpec vm, CpuSet poolNodes)
+    {
+        if (vm.MemoryMiB is not { } left || poolNodes.IsEmpty)
+        {
+            return poolNodes.IsEmpty ? [] : [(poolNodes.First, vm.MemoryMiB)];
+        }
+
+        long? size = PlannerState.HugePageSizeKiB(vm);
+        long Room(int n) => size is { } kib ? state.FreeHugePages(n, kib) * kib / 1024 : state.FreeMemoryMiB(n) ?? long.MaxValue / 4;
+        var targets = new List<(int Node, long? MemoryMiB)>();
+        List<int> order = poolNodes.OrderByDescending(Room).ThenBy(n => n).ToList();
+        foreach (int node in order)
+        {
+            long take = node == order[^1] ? left : Math.Min(left, Math.Max(0, Room(node)));
+            if (take > 0)
+            {
+                targets.Add((node, take));
+                left -= take;
+            }
+
+            if (left == 0)
+            {
+                break;
+            }
+        }
+
+        return targets;
     }
 
     private static PlanError Unplaceable(PlannerState state, VmSpec vm, int need)

@@ -48,7 +48,11 @@ public static partial class HostPlanner
     public static PlanResult Plan(HostTopology host, Declaration declaration)
     {
         // Step 1: what is free.
-        var state = new PlannerState(host, declaration.Host) { TypicalVmCpus = TypicalSize(declaration) };
+        var state = new PlannerState(host, declaration.Host)
+        {
+            TypicalVmCpus = TypicalSize(declaration),
+            Claimed = CpuSet.Of(declaration.Vms.Where(v => v.IsDedicated && v.Cpus is not null).SelectMany(v => v.Cpus!)),
+        };
         var placements = new Dictionary<string, VmPlacement>(StringComparer.Ordinal);
         var errors = new List<PlanError>();
 
@@ -83,7 +87,7 @@ public static partial class HostPlanner
         // Step 7 needs the pool, so emulator CPUs of dedicated VMs are settled here.
         List<VmPlacement> ordered = declaration.Vms
             .Select(v => placements[v.Name])
-            .Select(p => p.Spec.IsDedicated && p.Spec.Emulator == EmulatorPlacement.Shared && !pool.IsEmpty
+            .Select(p => p.Spec.IsDedicated && p.Spec.Emulator == EmulatorPlacement.Shared && shared.Count > 0 && !pool.IsEmpty
                 ? p with { EmulatorCpus = pool }
                 : p)
             .ToList();

@@ -36,6 +36,9 @@ internal sealed class PlannerState
 
     public CpuSet Reserved { get; }
 
+    /// <summary>CPUs some explicit <c>cpus =</c> list asks for: nothing chosen by the planner may take them.</summary>
+    public CpuSet Claimed { get; init; } = CpuSet.Empty;
+
     /// <summary>Usable cpuset CPUs that no VM owns yet.</summary>
     public CpuSet FreeCpus { get; private set; }
 
