@@ -78,7 +78,7 @@ public static partial class HostPlanner
         int need = state.CpusNeeded(vm);
         int extra = vm.Emulator == EmulatorPlacement.Isolate ? 1 : 0;
 
-        // Step 4: every node alone; best fit = fewest whole free cores left, then least memory left, then lowest id.
+        // Step 4: every node alone; keys: CPUs newly stranded, whole free cores left, memory left, node id.
         var fits = new List<(Part Part, int Stranded, int CoresLeft, long MemoryLeft)>();
         var refusals = new List<string>();
         List<NumaNode> cpuNodes = CpuNodes(state, vm);
@@ -281,6 +281,7 @@ public static partial class HostPlanner
             var cellVcpus = new CpuSet.Builder();
             for (int i = 0; i < part.Vcpus; i++, vcpu++)
             {
+                // strict: one CPU each; float: the VM's whole set (issue 3), even when it spans nodes.
                 pins.Add(vm.Pinning == PinningMode.Strict && i < order.Count ? CpuSet.Of(order[i]) : cpus);
                 cellVcpus.Add(vcpu);
             }
@@ -308,7 +309,7 @@ public static partial class HostPlanner
             NumaNodes = nodes,
             MemoryNodes = memoryNodes,
             HugePages = pages,
-            Guest = GuestShape(host, vm, cpus, cells.Count),
+            Guest = GuestShape(host, vm, cpus, cells),
             Cells = cells,
             IdleSiblings = idle,
             Explanation = why,
@@ -316,9 +317,12 @@ public static partial class HostPlanner
     }
 
     // Threads = the host's SMT width when strict vCPUs fill whole cores; one socket per guest NUMA cell.
-    private static GuestTopology GuestShape(HostTopology host, VmSpec vm, CpuSet cpus, int cells)
+    // One socket per cell only when the cells are equal: a socket straddling two cells would tell the guest that
+    // CPUs sharing a cache sit on different nodes.
+    private static GuestTopology GuestShape(HostTopology host, VmSpec vm, CpuSet cpus, List<GuestCell> cells)
     {
-        int sockets = Math.Max(1, cells);
+        bool equalCells = cells.Count > 0 && cells.All(c => c.Vcpus.Count == cells[0].Vcpus.Count);
+        int sockets = equalCells ? cells.Count : 1;
         int threads = 1;
         if (vm.Pinning == PinningMode.Strict && host.ThreadsPerCore > 1
             && CpuPicker.Cores(host, cpus).All(core => core.Count == host.ThreadsPerCore && core == host.CoreOf(core.First)))

@@ -35,8 +35,10 @@ namespace KvmConfig.Core.Planning;
 /// differ by at most one vCPU; the larger parts go to the nodes with the most room), choosing among node sets with
 /// the smallest total distance (SLIT), then the lowest ids. Memory splits in proportion to the vCPUs; each part
 /// becomes a guest NUMA cell.</item>
-/// <item>Emulator threads: <c>reserved</c> takes the reserved CPUs of the VM's nodes (all reserved CPUs when its
-/// nodes have none); <c>isolate</c> takes one more free CPU on the VM's first node; <c>shared</c> the pool.</item>
+/// <item>Emulator threads: <c>reserved</c> takes the reserved CPUs of the VM's nodes, else of its sockets, else all
+/// of them; <c>isolate</c> takes an idle sibling the VM already holds, else one more free CPU on its first node (a
+/// thread of a split core first, never a CPU an explicit list names); <c>shared</c> the pool, or the VM's own CPUs
+/// when there are no shared VMs.</item>
 /// <item>The shared pool is what is left of the cpuset; shared VMs float over it within <c>overcommit</c>.</item>
 /// <item>Fragmentation per node: free CPUs that cannot host a whole core, or that sit on a node with fewer free
 /// CPUs than the typical (median) dedicated VM needs.</item>
