@@ -74,4 +74,20 @@ public sealed partial class PlannerTests
         Assert.Equal(plan.Vm("a")!.Cpus, plan.Vm("a")!.EmulatorCpus);
         Assert.False(plan.Vm("a")!.EmulatorCpus.Overlaps(plan.Free));
     }
+
+    [Fact]
+    public void Cells_say_where_declared_numa_nodes_put_the_memory()
+    {
+        HostTopology host = Topologies.Named("xeon-2s-4numa-snc-80cpu");
+
+        // One CPU node, two memory nodes: the single cell may draw from both, as the accounting did
+        VmPlacement big = HostPlanner.Plan(host, Declare(null, [Auto("big", 4, 60 * 1024) with { NumaNodes = CpuSet.Parse("0-1") }])).Plan!.Vm("big")!;
+        GuestCell cell = Assert.Single(big.Cells);
+        Assert.Equal("0-1", cell.MemoryNodes.ToString());
+        Assert.Equal(60 * 1024, cell.MemoryMiB);
+
+        // Without numa_nodes the cell's memory is its CPU node's
+        VmPlacement small = HostPlanner.Plan(host, Declare(null, [Auto("small", 4, 1024)])).Plan!.Vm("small")!;
+        Assert.Equal(small.NumaNodes, Assert.Single(small.Cells).MemoryNodes);
+    }
 }

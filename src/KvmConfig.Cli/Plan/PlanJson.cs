@@ -84,6 +84,7 @@ internal static class PlanJson
             ["vcpus"] = c.Vcpus.ToString(),
             ["memoryMiB"] = c.MemoryMiB,
             ["hostNode"] = c.HostNode,
+            ["memoryNodes"] = c.MemoryNodes.ToString(),
         })),
         ["explanation"] = Array(vm.Explanation.Select(line => JsonValue.Create(line))),
     };

@@ -286,8 +286,17 @@ public static partial class HostPlanner
                 cellVcpus.Add(vcpu);
             }
 
-            int backing = vm.NumaNodes is { IsEmpty: false } declared ? declared.ElementAt(cells.Count % declared.Count) : part.Node;
-            cells.Add(new GuestCell(cells.Count, cellVcpus.ToCpuSet(), part.MemoryMiB, backing));
+            cells.Add(new GuestCell(cells.Count, cellVcpus.ToCpuSet(), part.MemoryMiB, part.Node, CpuSet.Of(part.Node)));
+        }
+
+        // Declared numa_nodes receive the memory (MemoryTargets): paired one to one with the cells when the counts
+        // agree, else every cell may draw from all of them, in proportion to its vCPUs.
+        if (vm.NumaNodes is { IsEmpty: false } declared)
+        {
+            List<(int Node, long? MemoryMiB)> targets = MemoryTargets(vm, parts);
+            cells = cells.Count == targets.Count
+                ? cells.Select((c, i) => c with { MemoryMiB = targets[i].MemoryMiB, HostNode = targets[i].Node, MemoryNodes = CpuSet.Of(targets[i].Node) }).ToList()
+                : cells.Select(c => c with { HostNode = declared.First, MemoryNodes = declared }).ToList();
         }
 
         CpuSet nodes = host.NodesOf(cpus);
@@ -437,7 +446,7 @@ public static partial class HostPlanner
                 MemoryNodes = memoryNodes,
                 HugePages = pages,
                 Guest = new GuestTopology(1, vm.Vcpus, 1),
-                Cells = [new GuestCell(0, CpuSet.Range(0, vm.Vcpus - 1), vm.MemoryMiB, targets.Count > 0 ? targets.MaxBy(t => t.MemoryMiB ?? 0).Node : memoryNodes.IsEmpty ? 0 : memoryNodes.First)],
+                Cells = [new GuestCell(0, CpuSet.Range(0, vm.Vcpus - 1), vm.MemoryMiB, targets.Count > 0 ? targets.MaxBy(t => t.MemoryMiB ?? 0).Node : memoryNodes.IsEmpty ? 0 : memoryNodes.First, memoryNodes)],
                 Explanation =
                 [
                     $"cpuspinlock = none: its {Plural(vm.Vcpus, "vCPU")} float{(vm.Vcpus == 1 ? "s" : "")} over the shared pool {Show(pool)} with the other shared VMs ({vcpus} vCPUs on {Plural(pool.Count, "CPU")}, overcommit {state.Policy.Overcommit} allows {(int)allowed}).",

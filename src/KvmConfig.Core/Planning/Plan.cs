@@ -6,8 +6,10 @@ namespace KvmConfig.Core.Planning;
 /// <param name="Id">Cell number in the guest (<c>&lt;cell id&gt;</c>).</param>
 /// <param name="Vcpus">vCPU numbers of the cell.</param>
 /// <param name="MemoryMiB">Memory of the cell; null when the VM's memory is not managed.</param>
-/// <param name="HostNode">The host node whose CPUs and memory back the cell (<c>&lt;memnode cellid nodeset&gt;</c>).</param>
-public sealed record GuestCell(int Id, CpuSet Vcpus, long? MemoryMiB, int HostNode);
+/// <param name="HostNode">The host node that backs the cell's memory (the first of <see cref="MemoryNodes"/>).</param>
+/// <param name="MemoryNodes">The host nodes the cell's memory may come from (<c>&lt;memnode cellid nodeset&gt;</c>):
+/// one node, except when a VM's declared <c>numa_nodes</c> cannot be paired one to one with its cells.</param>
+public sealed record GuestCell(int Id, CpuSet Vcpus, long? MemoryMiB, int HostNode, CpuSet MemoryNodes);
 
 /// <summary>The guest CPU topology that mirrors the placement (<c>&lt;cpu&gt;&lt;topology&gt;</c>).</summary>
 public sealed record GuestTopology(int Sockets, int Cores, int Threads)
