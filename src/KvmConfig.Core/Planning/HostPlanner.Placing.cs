@@ -87,7 +87,8 @@ public static partial class HostPlanner
         {
             CpuSet free = Usable(state, vm, state.FreeOn(node.Id));
             CpuPicker.Pick? pick = CpuPicker.Choose(state.Host, free, vm.Vcpus, vm.Smt);
-            if (pick is null || free.Count - pick.Cpus.Count - pick.Idle.Count < extra)
+            // An isolated emulator needs one CPU more, unless the pick already holds an idle sibling for it.
+            if (pick is null || (pick.Idle.IsEmpty && free.Count - pick.Cpus.Count < extra))
             {
                 refusals.Add($"node{node.Id} has {Plural(free.Count, "free CPU")}{(vm.Smt is SmtPolicy.Isolate or SmtPolicy.Require ? $" ({CpuPicker.WholeFreeCores(state.Host, free).Count / state.Threads} whole cores)" : "")}, {need + extra} needed");
                 continue;
@@ -164,7 +165,7 @@ public static partial class HostPlanner
             int vcpus = (vm.Vcpus / k) + (larger.Contains(i) ? 1 : 0);
             CpuSet free = Usable(state, vm, state.FreeOn(nodes[i].Id));
             int extra = i == 0 && vm.Emulator == EmulatorPlacement.Isolate ? 1 : 0;
-            if (CpuPicker.Choose(state.Host, free, vcpus, vm.Smt) is not { } pick || free.Count - pick.Cpus.Count - pick.Idle.Count < extra)
+            if (CpuPicker.Choose(state.Host, free, vcpus, vm.Smt) is not { } pick || (pick.Idle.IsEmpty && free.Count - pick.Cpus.Count < extra))
             {
                 return null;
             }

@@ -115,7 +115,9 @@ public static class DeclarationRules
                 parts.Add($"{vm.Name} {cpus}");
             }
 
-            int emulators = c.Declaration.Vms.Count(v => v.IsDedicated && v.Emulator == EmulatorPlacement.Isolate);
+            // An isolated emulator needs a CPU of its own, except on a whole-core VM with an idle sibling to spare.
+            int emulators = c.Declaration.Vms.Count(v => v.IsDedicated && v.Emulator == EmulatorPlacement.Isolate
+                && !(v.Cpus is null && v.Smt is SmtPolicy.Isolate or SmtPolicy.Require && v.Vcpus % threads != 0));
             demand += emulators;
             if (emulators > 0)
             {
