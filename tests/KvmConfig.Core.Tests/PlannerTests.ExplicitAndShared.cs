@@ -90,4 +90,17 @@ public sealed partial class PlannerTests
         VmPlacement small = HostPlanner.Plan(host, Declare(null, [Auto("small", 4, 1024)])).Plan!.Vm("small")!;
         Assert.Equal(small.NumaNodes, Assert.Single(small.Cells).MemoryNodes);
     }
+
+    [Fact]
+    public void Memory_on_a_memory_only_node_brings_the_cpus_to_the_closest_cpu_node()
+    {
+        // 2s-8numa-112cpu: node 6 has memory and no CPUs; node 1 is at distance 17 from it, nodes 0, 2, 3 at 28
+        HostTopology host = Topologies.Named("2s-8numa-112cpu");
+
+        VmPlacement vm = HostPlanner.Plan(host, Declare(null, [Auto("cxl", 4, 4096) with { NumaNodes = CpuSet.Of(6) }])).Plan!.Vm("cxl")!;
+
+        Assert.Equal("1", vm.NumaNodes.ToString());
+        Assert.Equal("6", vm.MemoryNodes.ToString());
+        Assert.Contains(vm.Explanation, line => line.Contains("distance 17", StringComparison.Ordinal));
+    }
 }

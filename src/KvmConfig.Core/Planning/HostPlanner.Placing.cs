@@ -109,11 +109,15 @@ public static partial class HostPlanner
 
         if (fits.Count > 0)
         {
-            var ranked = fits.OrderBy(f => f.Stranded).ThenBy(f => f.CoresLeft).ThenBy(f => f.MemoryLeft).ThenBy(f => f.Part.Node).ToList();
+            // Keys: distance to the declared memory nodes (0 without numa_nodes, or on one of them), CPUs newly
+            // stranded, whole free cores left, memory left, node id.
+            var ranked = fits.OrderBy(f => MemoryDistance(state, vm, f.Part.Node)).ThenBy(f => f.Stranded).ThenBy(f => f.CoresLeft).ThenBy(f => f.MemoryLeft).ThenBy(f => f.Part.Node).ToList();
             Part best = ranked[0].Part;
             var why = new List<string>
             {
-                $"fits in NUMA node {best.Node} alone: {Plural(need, "CPU")}{(PlannerState.BindsMemory(vm) && vm.MemoryMiB is { } m ? $" and {Units.MiB(m)} of memory" : "")} local to each other.",
+                vm.NumaNodes is { } memoryNodes && !memoryNodes.Contains(best.Node)
+                    ? $"fits in NUMA node {best.Node} alone, the CPU node closest (distance {MemoryDistance(state, vm, best.Node)}) to its memory on node{(memoryNodes.Count == 1 ? "" : "s")} {memoryNodes}."
+                    : $"fits in NUMA node {best.Node} alone: {Plural(need, "CPU")}{(PlannerState.BindsMemory(vm) && vm.MemoryMiB is { } m ? $" and {Units.MiB(m)} of memory" : "")} local to each other.",
                 ranked.Count == 1
                     ? "it is the only node that can hold it."
                     : $"best fit: it changes the node's stranded CPUs by {ranked[0].Stranded:+0;-0;0} and leaves {Plural(ranked[0].CoresLeft / state.Threads, "whole core")} free there, against {string.Join(", ", ranked.Skip(1).Select(r => $"{r.Stranded:+0;-0;0} and {r.CoresLeft / state.Threads} on node{r.Part.Node}"))}.",
@@ -175,6 +179,19 @@ public static partial class HostPlanner
 
         parts = SplitVcpusAndMemory(vm, parts);
         return MemoryShortage(state, vm, MemoryTargets(vm, parts)) is null ? parts : null;
+    }
+
+    // SLIT distance from a CPU node to the nearest of the VM's declared memory nodes; 0 when it declares none or the
+    // node is one of them.
+    private static int MemoryDistance(PlannerState state, VmSpec vm, int node)
+    {
+        if (vm.NumaNodes is not { IsEmpty: false } memory || memory.Contains(node))
+        {
+            return 0;
+        }
+
+        IReadOnlyDictionary<int, int> distances = state.Host.Node(node)!.Distances;
+        return memory.Select(m => distances.TryGetValue(m, out int d) ? d : 255).Min();
     }
 
     // isolcpus= CPUs are never balanced by the scheduler: right for strict vCPUs (one per CPU), wrong for float ones.

@@ -24,8 +24,9 @@ namespace KvmConfig.Core.Planning;
 /// written. (The rules have already said why a list is wrong; the planner only refuses to double-book.)</item>
 /// <item>Place <c>cpus = auto</c> dedicated VMs, largest first. Sort keys: CPUs needed (descending), memory
 /// (descending), name (ordinal): the same input always gives the same plan.</item>
-/// <item>For each, try every node alone and keep the one that leaves the least unusable remainder. Sort keys: how
-/// many CPUs the placement newly strands on the node (step 9's figure after minus before: free CPUs of broken cores,
+/// <item>For each, try every node alone and keep the one that leaves the least unusable remainder. Sort keys: the
+/// SLIT distance to the VM's declared <c>numa_nodes</c> (0 without them; it matters when they are memory-only
+/// nodes); how many CPUs the placement newly strands on the node (step 9's figure after minus before: free CPUs of broken cores,
 /// or every free CPU when fewer than the typical VM needs remain); then the free whole cores left (best fit); then
 /// the free memory left; then the node id. A node qualifies when it has the CPUs (whole cores under isolate/require), the memory and the
 /// huge pages.</item>
