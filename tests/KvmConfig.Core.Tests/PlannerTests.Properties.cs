@@ -42,6 +42,7 @@ public sealed partial class PlannerTests
             CheckSmt(sample.Host, plan);
             CheckSharedPool(sample, plan);
             CheckTurns(sample, plan);
+            CheckMemory(plan);
         });
 
         // The generator must exercise both outcomes and the split path, or the properties prove little.
@@ -141,6 +142,17 @@ public sealed partial class PlannerTests
 
     // isolate: no other VM (nor the pool) on its cores; require: its cores whole. Both: every core it touches is
     // its own: vCPU threads, idle siblings, and an isolated emulator CPU that took one of those siblings.
+    // No node gives more memory than it has, and every VM's cells account for all of its memory.
+    private static void CheckMemory(Plan plan)
+    {
+        Assert.All(plan.Fragmentation, f => Assert.True(f.FreeMemoryMiB is null or >= 0, $"node{f.Node} is {f.FreeMemoryMiB} MiB over"));
+        foreach (VmPlacement vm in plan.Vms.Where(v => v.Spec.MemoryMiB is not null))
+        {
+            Assert.True(vm.Cells.Sum(c => c.MemoryMiB ?? 0) == vm.Spec.MemoryMiB, $"{vm.Name}: cells hold {vm.Cells.Sum(c => c.MemoryMiB ?? 0)} MiB of {vm.Spec.MemoryMiB}");
+            Assert.All(vm.Cells, c => Assert.True(c.MemoryNodes.IsSubsetOf(vm.MemoryNodes), $"{vm.Name}: cell {c.Id} draws on {c.MemoryNodes}, outside its memory nodes {vm.MemoryNodes}"));
+        }
+    }
+
     private static void CheckSmt(HostTopology host, Plan plan)
     {
         foreach (VmPlacement vm in plan.Vms.Where(v => v.Spec.IsDedicated && v.Spec.Smt is SmtPolicy.Isolate or SmtPolicy.Require))
@@ -208,7 +220,21 @@ public sealed partial class PlannerTests
                         && (!huge || pages[node.Id] >= PagesOf(spec.MemoryMiB!.Value));
                 }
 
-                NumaNode? could = host.Nodes.FirstOrDefault(OneNodeCould);
+                // numa_nodes naming CPU nodes confines the VM's CPUs to them; memory then goes there, not to the CPU node.
+                List<NumaNode> allowed = host.Nodes.Where(n => spec.NumaNodes?.Contains(n.Id) == true && !n.Cpus.IsEmpty).ToList();
+                NumaNode? could = spec.NumaNodes is null
+                    ? host.Nodes.FirstOrDefault(OneNodeCould)
+                    : (allowed.Count > 0 ? allowed : host.Nodes.Where(n => !n.Cpus.IsEmpty).ToList())
+                        .FirstOrDefault(n => OneNodeCouldWithMemoryElsewhere(n));
+                bool OneNodeCouldWithMemoryElsewhere(NumaNode node)
+                {
+                    CpuSet nodeFree = free & node.Cpus;
+                    return spec.Smt == SmtPolicy.Prefer
+                        ? nodeFree.Count >= spec.Vcpus + extra
+                        : host.Cores.Count(c => c.Count == threads && c.IsSubsetOf(nodeFree)) * threads >= Needed(spec)
+                            && nodeFree.Count - (regularCores ? Needed(spec) : spec.Vcpus + threads - 1) >= extra;
+                }
+
                 Assert.True(
                     could is null || vm.Cells.Count == 1,
                     $"{vm.Name} was split over nodes {vm.NumaNodes} though node {could?.Id} had {free & (could?.Cpus ?? CpuSet.Empty)} free"
@@ -217,30 +243,30 @@ public sealed partial class PlannerTests
                 int[] sizes = vm.Cells.Select(c => c.Vcpus.Count).ToArray();
                 Assert.True(sizes.Max() - sizes.Min() <= 1, $"{vm.Name}: uneven split {string.Join("/", sizes)}");
 
-                foreach (GuestCell cell in vm.Cells)
+                foreach ((int node, long mib) in Shares(vm))
                 {
                     if (binds)
                     {
-                        Assert.True(cell.MemoryMiB <= memory[cell.HostNode], $"{vm.Name}: {cell.MemoryMiB} MiB on node {cell.HostNode}, which had {memory[cell.HostNode]} MiB free for VMs");
+                        Assert.True(mib <= memory[node], $"{vm.Name}: {mib} MiB on node {node}, which had {memory[node]} MiB free for VMs");
                     }
                     else if (huge)
                     {
-                        long need = PagesOf(cell.MemoryMiB!.Value);
-                        Assert.True(need <= pages[cell.HostNode], $"{vm.Name}: {need} 2M pages on node {cell.HostNode}, which had {pages[cell.HostNode]} free");
+                        long need = PagesOf(mib);
+                        Assert.True(need <= pages[node], $"{vm.Name}: {need} 2M pages on node {node}, which had {pages[node]} free");
                     }
                 }
             }
 
             free -= Owned(vm);
-            foreach (GuestCell cell in vm.Cells)
+            foreach ((int node, long mib) in Shares(vm))
             {
                 if (binds)
                 {
-                    memory[cell.HostNode] -= cell.MemoryMiB!.Value;
+                    memory[node] -= mib;
                 }
                 else if (huge)
                 {
-                    pages[cell.HostNode] -= PagesOf(cell.MemoryMiB!.Value);
+                    pages[node] -= PagesOf(mib);
                 }
             }
         }
@@ -254,6 +280,22 @@ public sealed partial class PlannerTests
         long total = (node.MemTotalKiB ?? 0) / 1024;
         long pools = node.HugePages.Sum(p => p.Total * p.SizeKiB) / 1024;
         return total - pools - (policy.MemoryReservedMiB * total / Math.Max(1, hostMiB));
+    }
+
+    // Memory per host node as the cells say: a cell on one node puts its memory there; a cell drawing on several
+    // nodes (declared numa_nodes not paired with cells) spreads it evenly, the first nodes taking the remainder.
+    private static IEnumerable<(int Node, long MiB)> Shares(VmPlacement vm)
+    {
+        foreach (GuestCell cell in vm.Cells.Where(c => c.MemoryMiB is not null))
+        {
+            long total = cell.MemoryMiB!.Value;
+            int n = Math.Max(1, cell.MemoryNodes.Count);
+            int i = 0;
+            foreach (int node in cell.MemoryNodes.IsEmpty ? CpuSet.Of(cell.HostNode) : cell.MemoryNodes)
+            {
+                yield return (node, (total / n) + (i++ < total % n ? 1 : 0));
+            }
+        }
     }
 
     private static long PagesOf(long mib) => ((mib * 1024) + 2047) / 2048;
@@ -377,6 +419,11 @@ public sealed partial class PlannerTests
                 Emulator = Pick((6, EmulatorPlacement.Reserved), (2, EmulatorPlacement.Isolate), (2, EmulatorPlacement.Shared)),
                 Numa = Pick((7, MemoryMode.Strict), (2, MemoryMode.Preferred), (1, MemoryMode.Restrictive)),
                 HugePages = hasPages && random.Next(4) == 0 ? HugePageBacking.TwoMiB : HugePageBacking.None,
+
+                // Sometimes memory on declared nodes: one, or two, of the host's (CPU-less ones included).
+                NumaNodes = random.Next(6) == 0
+                    ? CpuSet.Of(host.Nodes.OrderBy(_ => random.Next()).Take(random.Next(1, 3)).Select(n => n.Id))
+                    : null,
             };
             vm = vm with
             {

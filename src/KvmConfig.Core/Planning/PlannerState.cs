@@ -22,7 +22,8 @@ internal sealed class PlannerState
         {
             long? total = node.MemTotalKiB / 1024;
             long pools = node.HugePages.Sum(p => p.Total * p.SizeKiB) / 1024;
-            _memoryMiB[node.Id] = total is { } t ? t - pools - (policy.MemoryReservedMiB * t / Math.Max(1, hostMiB)) : null;
+            // Never below zero: a small node whose pools and share of memory_reserved exceed it simply has no room.
+            _memoryMiB[node.Id] = total is { } t ? Math.Max(0, t - pools - (policy.MemoryReservedMiB * t / Math.Max(1, hostMiB))) : null;
             foreach (HugePagePool pool in node.HugePages)
             {
                 _hugePages[(node.Id, pool.SizeKiB)] = pool.Free;
