@@ -103,4 +103,16 @@ public sealed partial class PlannerTests
         Assert.Equal("6", vm.MemoryNodes.ToString());
         Assert.Contains(vm.Explanation, line => line.Contains("distance 17", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void Memory_that_does_not_fit_the_declared_nodes_is_named_as_the_reason()
+    {
+        HostTopology host = Topologies.Named("xeon-2s-4numa-snc-80cpu");
+
+        PlanResult result = HostPlanner.Plan(host, Declare(null, [Auto("big", 2, 60 * 1024) with { NumaNodes = CpuSet.Of(1) }]));
+
+        PlanError error = Assert.Single(result.Errors);
+        Assert.Equal("memory", error.Constraint);
+        Assert.Contains("numa_nodes = 1", error.Message, StringComparison.Ordinal);
+    }
 }

@@ -148,7 +148,11 @@ public static partial class HostPlanner
             }
         }
 
-        errors.Add(Unplaceable(state, vm, need + extra));
+        // Memory that does not fit the declared numa_nodes is the reason, whatever the CPUs could do.
+        errors.Add(memoryShort is not null
+            ? new PlanError(vm.Name, PlannerState.HugePageSizeKiB(vm) is null ? "memory" : "hugepages",
+                $"VM '{vm.Name}' cannot be placed: its memory goes to numa_nodes = {vm.NumaNodes}, and {memoryShort}", state.Snapshot())
+            : Unplaceable(state, vm, need + extra));
         return null;
     }
 
