@@ -23,8 +23,6 @@ public sealed class CheckCommandTests(ITestOutputHelper output)
     private const UnixFileMode Mode0644 = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
     private const UnixFileMode Mode0755 = Mode0644 | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
 
-    private static readonly object ConsoleLock = new();
-
     private static string Capture(string machine) => TestData.Path("sysfs", machine);
 
     // ---- KVC090-093: could not run ---------------------------------------------------------------------
@@ -35,7 +33,7 @@ public sealed class CheckCommandTests(ITestOutputHelper output)
         using var parent = new ConfigDir();
         string missing = Path.Combine(parent.Dir, "kvmconfig.d");
 
-        Result r = Run("check", "--config-dir", missing, "--sysroot", Capture("desktop-1s-20cpu"));
+        CliResult r = Run("check", "--config-dir", missing, "--sysroot", Capture("desktop-1s-20cpu"));
 
         r.CouldNotRun("KVC090");
         Assert.Contains($"configuration directory {missing} does not exist", r.Err);
@@ -49,7 +47,7 @@ public sealed class CheckCommandTests(ITestOutputHelper output)
         using var dir = new ConfigDir(("00-cpu.conf", "reserved = 0,10\n"));
         string file = Path.Combine(dir.Dir, "00-cpu.conf");
 
-        Result r = Run("check", "--config-dir", file, "--sysroot", Capture("desktop-1s-20cpu"));
+        CliResult r = Run("check", "--config-dir", file, "--sysroot", Capture("desktop-1s-20cpu"));
 
         r.CouldNotRun("KVC090");
         Assert.Contains($"{file} is a file, not a configuration directory", r.Err);
@@ -65,7 +63,7 @@ public sealed class CheckCommandTests(ITestOutputHelper output)
         File.SetUnixFileMode(dir.Dir, unsafeMode);
 
         // When check runs
-        Result r = Run("check", "--config-dir", dir.Dir, "--sysroot", Capture("desktop-1s-20cpu"));
+        CliResult r = Run("check", "--config-dir", dir.Dir, "--sysroot", Capture("desktop-1s-20cpu"));
 
         // Then it refuses, says how to fix it, prints no report, and changes nothing
         r.CouldNotRun("KVC091");
@@ -85,7 +83,7 @@ public sealed class CheckCommandTests(ITestOutputHelper output)
         UnixFileMode unsafeMode = Mode0644 | UnixFileMode.OtherWrite;
         File.SetUnixFileMode(file, unsafeMode);
 
-        Result r = Run("check", "--config-dir", dir.Dir, "--sysroot", Capture("desktop-1s-20cpu"));
+        CliResult r = Run("check", "--config-dir", dir.Dir, "--sysroot", Capture("desktop-1s-20cpu"));
 
         r.CouldNotRun("KVC091");
         Assert.Contains($"file {file} is writable by others (mode 0646)", r.Err);
@@ -103,7 +101,7 @@ public sealed class CheckCommandTests(ITestOutputHelper output)
         Directory.CreateDirectory(Path.Combine(root.Dir, "sys"));
         using var dir = new ConfigDir(("00-vm1.conf", "cpus = 1-4\n"));
 
-        Result r = Run("check", "--config-dir", dir.Dir, "--sysroot", root.Dir);
+        CliResult r = Run("check", "--config-dir", dir.Dir, "--sysroot", root.Dir);
 
         r.CouldNotRun("KVC092");
         Golden.Verify("KVC092-not-sysfs", root.Scrub(r.Err));
@@ -115,7 +113,7 @@ public sealed class CheckCommandTests(ITestOutputHelper output)
         using var root = new ConfigDir();
         using var dir = new ConfigDir(("00-vm1.conf", "cpus = 1-4\n"));
 
-        Result r = Run("check", "--config-dir", dir.Dir, "--sysroot", root.Dir);
+        CliResult r = Run("check", "--config-dir", dir.Dir, "--sysroot", root.Dir);
 
         r.CouldNotRun("KVC092");
     }
@@ -127,7 +125,7 @@ public sealed class CheckCommandTests(ITestOutputHelper output)
         using var dir = new ConfigDir(("00-cpu.conf", "reserved = 0,10\n"));
         File.CreateSymbolicLink(Path.Combine(dir.Dir, "20-web1.conf"), Path.Combine(dir.Dir, "web1.conf.orig"));
 
-        Result r = Run("check", "--config-dir", dir.Dir, "--sysroot", Capture("desktop-1s-20cpu"));
+        CliResult r = Run("check", "--config-dir", dir.Dir, "--sysroot", Capture("desktop-1s-20cpu"));
 
         r.CouldNotRun("KVC093");
         Golden.Verify("KVC093-unreadable", dir.Scrub(r.Err));
@@ -140,7 +138,7 @@ public sealed class CheckCommandTests(ITestOutputHelper output)
     {
         using var dir = new ConfigDir(("00-vm1.conf", "cpus = 1-4\nmemory = 4G\n"));
 
-        Result r = Run(["check", "--config-dir", dir.Dir, "--sysroot", Capture("desktop-1s-20cpu"), .. extra]);
+        CliResult r = Run(["check", "--config-dir", dir.Dir, "--sysroot", Capture("desktop-1s-20cpu"), .. extra]);
 
         Assert.True(r.Exit == 2, $"{what}: exit {r.Exit}\n{r.Err}");
         Assert.Equal("", r.Out);
@@ -158,7 +156,7 @@ public sealed class CheckCommandTests(ITestOutputHelper output)
     {
         using ConfigDir dir = CopyExample(example);
 
-        Result r = Run("check", "--config-dir", dir.Dir, "--sysroot", Capture(machine));
+        CliResult r = Run("check", "--config-dir", dir.Dir, "--sysroot", Capture(machine));
 
         Assert.True(r.Exit == 0, $"examples/{example} on {machine}: exit {r.Exit}\n{r.Out}{r.Err}");
         Assert.Contains("check ok: 0 errors", r.Out);
@@ -179,7 +177,7 @@ public sealed class CheckCommandTests(ITestOutputHelper output)
         File.WriteAllText(tiny.Path("sys", "devices", "system", "cpu", "online"), "0-3\n");
         using ConfigDir dir = CopyExample(example);
 
-        Result r = Run("check", "--config-dir", dir.Dir, "--sysroot", tiny.Dir);
+        CliResult r = Run("check", "--config-dir", dir.Dir, "--sysroot", tiny.Dir);
 
         AssertFailsWithSeedRules(r, codes, $"examples/{example} on a 4-CPU copy of desktop-1s-20cpu");
         Assert.Contains("(4 CPUs, 1 NUMA node)", r.Out);
@@ -199,7 +197,7 @@ public sealed class CheckCommandTests(ITestOutputHelper output)
 
         using ConfigDir dir = CopyExample(example);
 
-        Result r = Run("check", "--config-dir", dir.Dir, "--sysroot", "/");
+        CliResult r = Run("check", "--config-dir", dir.Dir, "--sysroot", "/");
 
         AssertFailsWithSeedRules(r, codes, $"examples/{example} on this {cpus}-CPU machine");
     }
@@ -211,7 +209,7 @@ public sealed class CheckCommandTests(ITestOutputHelper output)
     {
         using ConfigDir dir = CopyExample("seed");
 
-        Result r = Run("check", "--config-dir", dir.Dir, "--sysroot", Capture("desktop-1s-20cpu"), "--format", "json", "--verbose");
+        CliResult r = Run("check", "--config-dir", dir.Dir, "--sysroot", Capture("desktop-1s-20cpu"), "--format", "json", "--verbose");
 
         Assert.Equal(0, r.Exit);
         using JsonDocument json = JsonDocument.Parse(r.Out);
@@ -229,7 +227,7 @@ public sealed class CheckCommandTests(ITestOutputHelper output)
         using TempTree tiny = TestData.CopyToTemp(Capture("desktop-1s-20cpu"));
         File.WriteAllText(tiny.Path("sys", "devices", "system", "cpu", "online"), "0-3\n");
 
-        Result r = Run("check", "--config-dir", dir.Dir, "--sysroot", tiny.Dir, "--format", "json");
+        CliResult r = Run("check", "--config-dir", dir.Dir, "--sysroot", tiny.Dir, "--format", "json");
 
         Assert.Equal(1, r.Exit);
         using JsonDocument json = JsonDocument.Parse(r.Out);
@@ -244,7 +242,7 @@ public sealed class CheckCommandTests(ITestOutputHelper output)
 
     // ---- helpers -----------------------------------------------------------------------------------------
 
-    private static void AssertFailsWithSeedRules(Result r, string[] codes, string what)
+    private static void AssertFailsWithSeedRules(CliResult r, string[] codes, string what)
     {
         Assert.True(r.Exit == 1, $"{what}: exit {r.Exit}\n{r.Out}{r.Err}");
         Assert.Contains("check FAILED", r.Out);
@@ -277,48 +275,5 @@ public sealed class CheckCommandTests(ITestOutputHelper output)
         return dir;
     }
 
-    // Runs the real entry point with stdout and stderr captured; NO_COLOR keeps escapes out whatever the terminal.
-    private static Result Run(params string[] args)
-    {
-        lock (ConsoleLock)
-        {
-            TextWriter stdout = Console.Out;
-            TextWriter stderr = Console.Error;
-            string? noColor = Environment.GetEnvironmentVariable("NO_COLOR");
-            var o = new StringWriter();
-            var e = new StringWriter();
-            try
-            {
-                Environment.SetEnvironmentVariable("NO_COLOR", "1");
-                Console.SetOut(o);
-                Console.SetError(e);
-                int exit = KvmConfigApp.Run(args);
-                return new Result(exit, o.ToString(), e.ToString());
-            }
-            finally
-            {
-                Console.SetOut(stdout);
-                Console.SetError(stderr);
-                Environment.SetEnvironmentVariable("NO_COLOR", noColor);
-            }
-        }
-    }
-
-    private sealed record Result(int Exit, string Out, string Err)
-    {
-        /// <summary>Exit 2, the code on stderr, nothing on stdout, no stack trace.</summary>
-        public void CouldNotRun(string code)
-        {
-            Assert.True(Exit == 2, $"exit {Exit}, expected 2\nstdout:\n{Out}\nstderr:\n{Err}");
-            Assert.StartsWith($"error[{code}]: ", Err);
-            Assert.Equal("", Out);
-            NoStackTrace();
-        }
-
-        public void NoStackTrace()
-        {
-            Assert.DoesNotContain("   at ", Out);
-            Assert.DoesNotContain("   at ", Err);
-        }
-    }
+    private static CliResult Run(params string[] args) => CliRunner.Run(args);
 }

@@ -14,8 +14,6 @@ namespace KvmConfig.Cli.Tests;
 [Collection(ConsoleCollection.Name)]
 public sealed class PlanCommandTests
 {
-    private static readonly object ConsoleLock = new();
-
     // One vCPU with 44G of strict memory on the Xeon capture: every rule passes, but no node has 44G free for VMs.
     private static readonly (string, string) Unplaceable = ("20-cache.conf", "vcpus = 1\nmemory = 44G\n");
 
@@ -27,7 +25,7 @@ public sealed class PlanCommandTests
         string svg = Path.Combine(dir.Dir, "plan.svg");
 
         // When plan runs, even with --explain and --svg
-        Result r = Run("plan", "--config-dir", dir.Dir, "--sysroot", PlanCases.Sysroot(PlanCases.Xeon), "--explain", "--svg", svg);
+        CliResult r = Run("plan", "--config-dir", dir.Dir, "--sysroot", PlanCases.Sysroot(PlanCases.Xeon), "--explain", "--svg", svg);
 
         // Then it prints exactly what check prints, and no table, map or picture
         Assert.True(r.Exit == 1, $"exit {r.Exit}\n{r.Out}{r.Err}");
@@ -39,7 +37,7 @@ public sealed class PlanCommandTests
         Assert.DoesNotContain("Fragmentation", r.Out);
         Assert.Equal("", r.Err);
         Assert.False(File.Exists(svg));
-        Result check = Run("check", "--config-dir", dir.Dir, "--sysroot", PlanCases.Sysroot(PlanCases.Xeon));
+        CliResult check = Run("check", "--config-dir", dir.Dir, "--sysroot", PlanCases.Sysroot(PlanCases.Xeon));
         Assert.Equal(check.Out, r.Out);
     }
 
@@ -48,7 +46,7 @@ public sealed class PlanCommandTests
     {
         using var dir = new ConfigDir(Unplaceable);
 
-        Result r = Run("plan", "--config-dir", dir.Dir, "--sysroot", PlanCases.Sysroot(PlanCases.Xeon), "--format", "json");
+        CliResult r = Run("plan", "--config-dir", dir.Dir, "--sysroot", PlanCases.Sysroot(PlanCases.Xeon), "--format", "json");
 
         Assert.Equal(1, r.Exit);
         using JsonDocument json = JsonDocument.Parse(r.Out);
@@ -62,7 +60,7 @@ public sealed class PlanCommandTests
     {
         using ConfigDir dir = PlanCases.CopyExample("finance");
 
-        Result r = Run("plan", "--config-dir", dir.Dir, "--sysroot", PlanCases.Sysroot(PlanCases.Xeon));
+        CliResult r = Run("plan", "--config-dir", dir.Dir, "--sysroot", PlanCases.Sysroot(PlanCases.Xeon));
 
         Assert.True(r.Exit == 0, $"exit {r.Exit}\n{r.Out}{r.Err}");
         HostTopology host = PlanCases.Host(PlanCases.Xeon);
@@ -80,7 +78,7 @@ public sealed class PlanCommandTests
         using var output = new ConfigDir();
         string svg = Path.Combine(output.Dir, "seed.svg");
 
-        Result r = Run("plan", "--config-dir", dir.Dir, "--sysroot", PlanCases.Sysroot(PlanCases.Desktop), "--format", format, "--svg", svg);
+        CliResult r = Run("plan", "--config-dir", dir.Dir, "--sysroot", PlanCases.Sysroot(PlanCases.Desktop), "--format", format, "--svg", svg);
 
         Assert.True(r.Exit == 0, $"exit {r.Exit}\n{r.Out}{r.Err}");
         Assert.Equal($"wrote {svg}\n", r.Err);
@@ -98,7 +96,7 @@ public sealed class PlanCommandTests
         using ConfigDir dir = PlanCases.CopyExample("seed");
         string svg = Path.Combine(dir.Dir, "no-such-directory", "plan.svg");
 
-        Result r = Run("plan", "--config-dir", dir.Dir, "--sysroot", PlanCases.Sysroot(PlanCases.Desktop), "--svg", svg);
+        CliResult r = Run("plan", "--config-dir", dir.Dir, "--sysroot", PlanCases.Sysroot(PlanCases.Desktop), "--svg", svg);
 
         Assert.Equal(2, r.Exit);
         Assert.Equal("", r.Out);
@@ -113,7 +111,7 @@ public sealed class PlanCommandTests
         using var parent = new ConfigDir();
         string missing = Path.Combine(parent.Dir, "kvmconfig.d");
 
-        Result r = Run("plan", "--config-dir", missing, "--sysroot", PlanCases.Sysroot(PlanCases.Desktop));
+        CliResult r = Run("plan", "--config-dir", missing, "--sysroot", PlanCases.Sysroot(PlanCases.Desktop));
 
         Assert.Equal(2, r.Exit);
         Assert.Equal("", r.Out);
@@ -127,7 +125,7 @@ public sealed class PlanCommandTests
     [InlineData(new[] { "--config-dir" }, "--config-dir needs a directory", "--config-dir without its directory")]
     public void Bad_usage_exits_2_and_says_what_is_wrong(string[] extra, string message, string description)
     {
-        Result r = Run(["plan", "--sysroot", PlanCases.Sysroot(PlanCases.Desktop), .. extra]);
+        CliResult r = Run(["plan", "--sysroot", PlanCases.Sysroot(PlanCases.Desktop), .. extra]);
 
         Assert.True(r.Exit == 2, $"{description}: exit {r.Exit}\n{r.Out}{r.Err}");
         Assert.Equal("", r.Out);
@@ -135,32 +133,5 @@ public sealed class PlanCommandTests
         Assert.DoesNotContain("__default_command", r.Err);
     }
 
-    // Runs the real entry point with stdout and stderr captured; NO_COLOR keeps escapes out whatever the terminal.
-    private static Result Run(params string[] args)
-    {
-        lock (ConsoleLock)
-        {
-            TextWriter stdout = Console.Out;
-            TextWriter stderr = Console.Error;
-            string? noColor = Environment.GetEnvironmentVariable("NO_COLOR");
-            var o = new StringWriter();
-            var e = new StringWriter();
-            try
-            {
-                Environment.SetEnvironmentVariable("NO_COLOR", "1");
-                Console.SetOut(o);
-                Console.SetError(e);
-                int exit = KvmConfigApp.Run(args);
-                return new Result(exit, o.ToString(), e.ToString());
-            }
-            finally
-            {
-                Console.SetOut(stdout);
-                Console.SetError(stderr);
-                Environment.SetEnvironmentVariable("NO_COLOR", noColor);
-            }
-        }
-    }
-
-    private sealed record Result(int Exit, string Out, string Err);
+    private static CliResult Run(params string[] args) => CliRunner.Run(args);
 }

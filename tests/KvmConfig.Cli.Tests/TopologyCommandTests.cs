@@ -9,8 +9,6 @@ namespace KvmConfig.Cli.Tests;
 [Collection(ConsoleCollection.Name)]
 public sealed class TopologyCommandTests
 {
-    private static readonly object ConsoleLock = new();
-
     [Theory]
     [InlineData(new[] { "topology", "--sysroot" }, "--sysroot needs a directory, e.g. --sysroot /captures/host1", "--sysroot last, without its directory")]
     [InlineData(new[] { "topology", "--sysroot", "--format", "json" }, "--sysroot needs a directory", "--sysroot followed by another option")]
@@ -19,7 +17,7 @@ public sealed class TopologyCommandTests
     [InlineData(new[] { "check", "--sysroot" }, "--sysroot needs a directory", "the same option on check")]
     public void An_option_without_its_value_exits_2_and_says_what_it_needs(string[] args, string message, string description)
     {
-        Result r = Run(args);
+        CliResult r = Run(args);
 
         Assert.True(r.Exit == 2, $"{description}: exit {r.Exit}\nstdout:\n{r.Out}\nstderr:\n{r.Err}");
         Assert.DoesNotContain("__default_command", r.Out + r.Err);
@@ -30,39 +28,12 @@ public sealed class TopologyCommandTests
     [Fact]
     public void A_sysroot_holding_a_capture_is_shown()
     {
-        Result r = Run("topology", "--sysroot", TestData.Path("sysfs", "desktop-1s-20cpu"), "--format", "json");
+        CliResult r = Run("topology", "--sysroot", TestData.Path("sysfs", "desktop-1s-20cpu"), "--format", "json");
 
         Assert.True(r.Exit == 0, $"exit {r.Exit}\n{r.Err}");
         Assert.Equal("", r.Err);
         Assert.StartsWith("{", r.Out.TrimStart());
     }
 
-    // Runs the real entry point with stdout and stderr captured; NO_COLOR keeps escapes out whatever the terminal.
-    private static Result Run(params string[] args)
-    {
-        lock (ConsoleLock)
-        {
-            TextWriter stdout = Console.Out;
-            TextWriter stderr = Console.Error;
-            string? noColor = Environment.GetEnvironmentVariable("NO_COLOR");
-            var o = new StringWriter();
-            var e = new StringWriter();
-            try
-            {
-                Environment.SetEnvironmentVariable("NO_COLOR", "1");
-                Console.SetOut(o);
-                Console.SetError(e);
-                int exit = KvmConfigApp.Run(args);
-                return new Result(exit, o.ToString(), e.ToString());
-            }
-            finally
-            {
-                Console.SetOut(stdout);
-                Console.SetError(stderr);
-                Environment.SetEnvironmentVariable("NO_COLOR", noColor);
-            }
-        }
-    }
-
-    private sealed record Result(int Exit, string Out, string Err);
+    private static CliResult Run(params string[] args) => CliRunner.Run(args);
 }
