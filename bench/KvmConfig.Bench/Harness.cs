@@ -1,3 +1,4 @@
+using KvmConfig.Bench.Shared;
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
@@ -39,7 +40,7 @@ internal static class Harness
 #if DEBUG
         Console.WriteLine("WARNING: Debug build; figures are not comparable. Run with -c Release.");
 #endif
-        string loadBefore = LoadAverage();
+        string loadBefore = BenchMachine.LoadAverage();
         string root = RepositoryRoot();
         string sysRoot = Path.Combine(root, "tests", "data", "sysfs", Machine, "sys");
         string directory = Directory.CreateTempSubdirectory("kvmconfig-bench-").FullName;
@@ -78,8 +79,8 @@ internal static class Harness
             Row("baseline: list + sort + File.ReadAllBytes", baseline);
             Row("kvmconfig: DeclarationCheck.Run (read, parse, bind, rules)", check);
             Console.WriteLine();
-            PrintMachine();
-            Console.WriteLine($"load        {loadBefore} before, {LoadAverage()} after (1, 5, 15 min; other work on the machine shows here)");
+            BenchMachine.Print();
+            Console.WriteLine($"load        {loadBefore} before, {BenchMachine.LoadAverage()} after (1, 5, 15 min; other work on the machine shows here)");
 
             double median = Median(check.Select(r => r.WallMs));
             double peak = check.Max(r => r.PeakRssMiB);
@@ -198,23 +199,5 @@ internal static class Harness
         }
 
         throw new InvalidOperationException("KvmConfig.slnx not found above the bench's directory or the current one");
-    }
-
-    private static string LoadAverage() => string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
-
-    // What docs/performance.md records next to each figure.
-    private static void PrintMachine()
-    {
-        string cpu = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown";
-        string memTotal = File.ReadLines("/proc/meminfo").First(l => l.StartsWith("MemTotal:", StringComparison.Ordinal));
-        long memKiB = long.Parse(memTotal["MemTotal:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
-        string os = File.Exists("/etc/os-release")
-            ? File.ReadLines("/etc/os-release").FirstOrDefault(l => l.StartsWith("PRETTY_NAME=", StringComparison.Ordinal))?["PRETTY_NAME=".Length..].Trim('"') ?? "Linux"
-            : "Linux";
-        string kernel = File.ReadAllText("/proc/sys/kernel/osrelease").Trim();
-        Console.WriteLine($"machine     {Environment.ProcessorCount} CPUs (nproc), {cpu}, {memKiB / 1024.0 / 1024.0:F1} GiB RAM");
-        Console.WriteLine($"os          {os}, kernel {kernel}, {RuntimeInformation.OSArchitecture}");
-        Console.WriteLine($".NET        {RuntimeInformation.FrameworkDescription}, GC {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")}");
-        Console.WriteLine($"date        {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
     }
 }

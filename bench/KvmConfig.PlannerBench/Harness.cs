@@ -1,3 +1,4 @@
+using KvmConfig.Bench.Shared;
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
@@ -53,7 +54,7 @@ internal static class Harness
 #if DEBUG
         Console.WriteLine("WARNING: Debug build; figures are not comparable. Run with -c Release.");
 #endif
-        string loadBefore = LoadAverage();
+        string loadBefore = BenchMachine.LoadAverage();
         HostTopology host = SyntheticHost.Build();
         var topology = new TopologyView(host);
         Console.WriteLine($"host        synthetic: {SyntheticHost.Sockets} sockets x {SyntheticHost.NodesPerSocket} NUMA nodes x {SyntheticHost.CoresPerNode} cores x {SyntheticHost.ThreadsPerCore} threads = {host.OnlineCpuCount} CPUs, " +
@@ -133,8 +134,8 @@ internal static class Harness
         }
 
         Console.WriteLine();
-        PrintMachine();
-        Console.WriteLine($"load        {loadBefore} before, {LoadAverage()} after (1, 5, 15 min)");
+        BenchMachine.Print();
+        Console.WriteLine($"load        {loadBefore} before, {BenchMachine.LoadAverage()} after (1, 5, 15 min)");
         return broken ? 2 : met ? 0 : 1;
     }
 
@@ -368,23 +369,5 @@ internal static class Harness
         double[] sorted = [.. values.Order()];
         int mid = sorted.Length / 2;
         return sorted.Length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-    }
-
-    private static string LoadAverage() => string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
-
-    // What docs/performance.md records next to each figure.
-    private static void PrintMachine()
-    {
-        string cpu = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown";
-        string memTotal = File.ReadLines("/proc/meminfo").First(l => l.StartsWith("MemTotal:", StringComparison.Ordinal));
-        long memKiB = long.Parse(memTotal["MemTotal:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
-        string os = File.Exists("/etc/os-release")
-            ? File.ReadLines("/etc/os-release").FirstOrDefault(l => l.StartsWith("PRETTY_NAME=", StringComparison.Ordinal))?["PRETTY_NAME=".Length..].Trim('"') ?? "Linux"
-            : "Linux";
-        string kernel = File.ReadAllText("/proc/sys/kernel/osrelease").Trim();
-        Console.WriteLine($"machine     {Environment.ProcessorCount} CPUs (nproc), {cpu}, {memKiB / 1024.0 / 1024.0:F1} GiB RAM");
-        Console.WriteLine($"os          {os}, kernel {kernel}, {RuntimeInformation.OSArchitecture}");
-        Console.WriteLine($".NET        {RuntimeInformation.FrameworkDescription}, GC {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")}");
-        Console.WriteLine($"date        {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
     }
 }

@@ -121,7 +121,20 @@ public sealed partial class CpuSet : IEquatable<CpuSet>, IEnumerable<int>
     }
 
     /// <summary>True when every member of this set is in <paramref name="other"/>.</summary>
-    public bool IsSubsetOf(CpuSet other) => Except(other).IsEmpty;
+    public bool IsSubsetOf(CpuSet other)
+    {
+        // Word by word, without building the difference: the planner asks this thousands of times a plan.
+        for (int i = 0; i < _words.Length; i++)
+        {
+            ulong theirs = i < other._words.Length ? other._words[i] : 0;
+            if ((_words[i] & ~theirs) != 0)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     /// <summary>Union operator.</summary>
     public static CpuSet operator |(CpuSet a, CpuSet b) => a.Union(b);
