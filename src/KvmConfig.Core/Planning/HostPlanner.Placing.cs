@@ -49,10 +49,29 @@ public static partial class HostPlanner
         };
         if (!idle.IsEmpty)
         {
-            why.Add($"smt = isolate keeps the sibling threads {idle} idle, so no other VM shares these cores.");
+            why.Add($"smt = {vm.Smt.ToString().ToLowerInvariant()} keeps the sibling threads {idle} idle, so no other VM shares these cores.");
         }
 
+        why.Add(Elsewhere(state, vm, nodes, "cpus = auto would let the planner choose"));
         return Realise(state, vm, parts, why);
+    }
+
+    // "What it would need to land elsewhere": what every other CPU node has free at this VM's turn, leaving out CPUs
+    // that other explicit lists claim.
+    private static string Elsewhere(PlannerState state, VmSpec vm, CpuSet here, string how)
+    {
+        IEnumerable<string> others = state.Host.Nodes
+            .Where(n => !n.Cpus.IsEmpty && !here.Contains(n.Id))
+            .Select(n =>
+            {
+                CpuSet free = Usable(state, vm, state.FreeOn(n.Id)) - state.Claimed;
+                return $"node{n.Id} {Plural(free.Count, "free CPU")} ({CpuPicker.WholeFreeCores(state.Host, free).Count / state.Threads} whole cores)"
+                    + (state.FreeMemoryMiB(n.Id) is { } m ? $", {Units.MiB(m)}" : "");
+            });
+        string list = string.Join("; ", others);
+        return list.Length == 0
+            ? "elsewhere: this host has no other CPU node."
+            : $"elsewhere ({how}): {list}; it needs {Plural(state.CpusNeeded(vm), "CPU")}{(vm.MemoryMiB is { } mib ? $" and {Units.MiB(mib)}" : "")}.";
     }
 
     // An explicit list's vCPUs over its nodes, in proportion to the listed CPUs on each (largest remainder, ties to the
@@ -128,6 +147,7 @@ public static partial class HostPlanner
             }
 
             why.AddRange(refusals.Select(r => $"not elsewhere: {r}."));
+
             return Commit(state, vm, [best], why);
         }
 
@@ -473,6 +493,7 @@ public static partial class HostPlanner
                 [
                     $"cpuspinlock = none: its {Plural(vm.Vcpus, "vCPU")} float{(vm.Vcpus == 1 ? "s" : "")} over the shared pool {Show(pool)} with the other shared VMs ({vcpus} vCPUs on {Plural(pool.Count, "CPU")}, overcommit {state.Policy.Overcommit} allows {(int)allowed}).",
                     $"cpu_weight {vm.CpuWeight}{(vm.CpuLimit is { } l ? $", capped at {l} CPUs" : "")}.",
+                    "to own CPUs instead of sharing them it would need cpuspinlock = strict or float (and the CPUs left after the dedicated VMs).",
                     vm.NumaNodes is null
                         ? $"memory may come from the pool's node{(memoryNodes.Count == 1 ? "" : "s")} {Show(memoryNodes)}; planned on {string.Join(", ", targets.Select(t => $"node{t.Node} {Units.MiB(t.MemoryMiB ?? 0)}"))}."
                         : $"memory on node{(memoryNodes.Count == 1 ? "" : "s")} {Show(memoryNodes)} as declared.",
