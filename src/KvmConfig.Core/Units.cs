@@ -25,4 +25,16 @@ public static class Units
         : kib.ToString(CultureInfo.InvariantCulture) + "K";
 
     private static string Format(double value) => value.ToString("0.#", CultureInfo.InvariantCulture);
+
+    /// <summary>A huge page size as administrators write it: <c>2M</c>, <c>1G</c>, <c>64K</c>.</summary>
+    public static string PageSize(long kib) =>
+        kib % (1024 * 1024) == 0 ? $"{kib / (1024 * 1024)}G"
+        : kib % 1024 == 0 ? $"{kib / 1024}M"
+        : $"{kib}K";
+
+    /// <summary><c>1 CPU</c>, <c>3 CPUs</c>: a count with its noun, plural when it is not one.</summary>
+    public static string Plural(int n, string noun) => $"{n} {noun}{(n == 1 ? "" : "s")}";
+
+    /// <summary>A CPU or node list for a sentence: its cpulist, or <c>none</c> when empty.</summary>
+    public static string OrNone(CpuSet set) => set.IsEmpty ? "none" : set.ToString();
 }

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using KvmConfig.Cli.Infrastructure;
 using KvmConfig.Config;
+using KvmConfig.Core;
 using KvmConfig.Core.Diagnostics;
 using KvmConfig.Core.Topology;
 using Spectre.Console.Cli;
@@ -44,18 +45,18 @@ internal sealed class CheckCommand : Command<CheckCommand.Settings>
 
         int notes = report.Diagnostics.Count(d => d.Severity == Severity.Info);
         string verdict = report.Ok ? "ok" : "FAILED";
-        sb.Append($"check {verdict}: {Count(report.Errors, "error")}, {Count(report.Warnings, "warning")}");
+        sb.Append($"check {verdict}: {Units.Plural(report.Errors, "error")}, {Units.Plural(report.Warnings, "warning")}");
         if (verbose || notes == 0)
         {
-            sb.Append($", {Count(notes, "note")}");
+            sb.Append($", {Units.Plural(notes, "note")}");
         }
         else
         {
-            sb.Append($" ({Count(notes, "note")} hidden, see --verbose)");
+            sb.Append($" ({Units.Plural(notes, "note")} hidden, see --verbose)");
         }
 
-        sb.Append($"; {Count(report.Declaration.Vms.Count, "VM")} in {Count(report.Source.Documents.Count, "file")} of {report.Source.Directory}");
-        sb.Append($", against {hostLabel} ({Count(host.OnlineCpuCount, "CPU")}, {Count(host.Nodes.Count, "NUMA node")})\n");
+        sb.Append($"; {Units.Plural(report.Declaration.Vms.Count, "VM")} in {Units.Plural(report.Source.Documents.Count, "file")} of {report.Source.Directory}");
+        sb.Append($", against {hostLabel} ({Units.Plural(host.OnlineCpuCount, "CPU")}, {Units.Plural(host.Nodes.Count, "NUMA node")})\n");
         return sb.ToString();
     }
 
@@ -114,5 +115,4 @@ internal sealed class CheckCommand : Command<CheckCommand.Settings>
         return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n";
     }
 
-    private static string Count(int n, string noun) => $"{n} {noun}{(n == 1 ? "" : "s")}";
 }

@@ -347,12 +347,12 @@ internal static class PlanSvg
         for (int i = 0; i < roles.Dedicated.Count; i++)
         {
             VmPlacement vm = roles.Dedicated[i];
-            lines.Add(new LegendLine(CpuRoles.Colour(i), $"{CpuRoles.Key(i)}  {vm.Name}: CPUs {vm.Cpus} ({Count(vm.Spec.Vcpus, "vCPU")}, {vm.Spec.Pinning.ToString().ToLowerInvariant()}/{vm.Spec.Smt.ToString().ToLowerInvariant()})"));
+            lines.Add(new LegendLine(CpuRoles.Colour(i), $"{CpuRoles.Key(i)}  {vm.Name}: CPUs {vm.Cpus} ({Units.Plural(vm.Spec.Vcpus, "vCPU")}, {vm.Spec.Pinning.ToString().ToLowerInvariant()}/{vm.Spec.Smt.ToString().ToLowerInvariant()})"));
         }
 
         foreach (VmPlacement vm in roles.Shared)
         {
-            lines.Add(new LegendLine(SharedFill, $"~  {vm.Name}: shared pool {Show(vm.Cpus)} ({Count(vm.Spec.Vcpus, "vCPU")})"));
+            lines.Add(new LegendLine(SharedFill, $"~  {vm.Name}: shared pool {Units.OrNone(vm.Cpus)} ({Units.Plural(vm.Spec.Vcpus, "vCPU")})"));
         }
 
         IReadOnlySet<CpuRole> present = roles.Present;
@@ -368,17 +368,17 @@ internal static class PlanSvg
 
         if (present.Contains(CpuRole.Reserved))
         {
-            lines.Add(new LegendLine("url(#reserved)", $"reserved for the host: {Show(plan.Reserved)}"));
+            lines.Add(new LegendLine("url(#reserved)", $"reserved for the host: {Units.OrNone(plan.Reserved)}"));
         }
 
         if (present.Contains(CpuRole.Shared) && roles.Shared.Count == 0)
         {
-            lines.Add(new LegendLine(SharedFill, $"shared pool: {Show(plan.SharedPool)}"));
+            lines.Add(new LegendLine(SharedFill, $"shared pool: {Units.OrNone(plan.SharedPool)}"));
         }
 
         if (present.Contains(CpuRole.Free))
         {
-            lines.Add(new LegendLine(FreeFill, $"free: {Show(plan.Free)}"));
+            lines.Add(new LegendLine(FreeFill, $"free: {Units.OrNone(plan.Free)}"));
         }
 
         if (present.Contains(CpuRole.Outside))
@@ -428,9 +428,7 @@ internal static class PlanSvg
         xml.WriteEndElement();
     }
 
-    private static string Show(CpuSet set) => set.IsEmpty ? "none" : set.ToString();
 
-    private static string Count(int n, string noun) => $"{n} {noun}{(n == 1 ? "" : "s")}";
 
     private static string Num(double value) => value.ToString("0.#", CultureInfo.InvariantCulture);
 }

@@ -44,8 +44,8 @@ internal static class PlanText
         }
 
         var roles = new CpuRoles(plan, host);
-        sb.Append(CultureInfo.InvariantCulture, $"plan for {Count(plan.Vms.Count, "VM")} in {report.Source.Directory}, ")
-            .Append(CultureInfo.InvariantCulture, $"against {options.HostLabel} ({Count(host.OnlineCpuCount, "CPU")}, {Count(host.Nodes.Count, "NUMA node")})\n\n");
+        sb.Append(CultureInfo.InvariantCulture, $"plan for {Units.Plural(plan.Vms.Count, "VM")} in {report.Source.Directory}, ")
+            .Append(CultureInfo.InvariantCulture, $"against {options.HostLabel} ({Units.Plural(host.OnlineCpuCount, "CPU")}, {Units.Plural(host.Nodes.Count, "NUMA node")})\n\n");
         AppendTable(sb, plan, roles, report.Declaration.Host, options.Color);
         if (options.Explain)
         {
@@ -199,7 +199,7 @@ internal static class PlanText
     private static void AppendFragmentation(StringBuilder sb, Plan plan, bool color)
     {
         sb.Append(Bold("Fragmentation", color))
-            .Append(CultureInfo.InvariantCulture, $" (typical VM: {Count(plan.TypicalVmCpus, "CPU")}; the shared pool counts as free):\n");
+            .Append(CultureInfo.InvariantCulture, $" (typical VM: {Units.Plural(plan.TypicalVmCpus, "CPU")}; the shared pool counts as free):\n");
         var rows = new List<string[]> { new[] { "node", "free CPUs", "free whole cores", "stranded CPUs", "ratio", "free memory" } };
         foreach (NodeFragmentation f in plan.Fragmentation)
         {
@@ -282,9 +282,8 @@ internal static class PlanText
 
     private static string Show(CpuSet set) => set.IsEmpty ? "-" : set.ToString();
 
-    private static string ShowCount(CpuSet set) => set.IsEmpty ? "none" : $"{set} ({Count(set.Count, "CPU")})";
+    private static string ShowCount(CpuSet set) => set.IsEmpty ? "none" : $"{set} ({Units.Plural(set.Count, "CPU")})";
 
     private static int Digits(int n) => n.ToString(CultureInfo.InvariantCulture).Length;
 
-    private static string Count(int n, string noun) => $"{n} {noun}{(n == 1 ? "" : "s")}";
 }

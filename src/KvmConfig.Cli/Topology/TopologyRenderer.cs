@@ -125,7 +125,7 @@ internal static class TopologyRenderer
         {
             string hugePages = node.HugePages.Count == 0
                 ? "none"
-                : string.Join("; ", node.HugePages.Select(p => $"{PageSize(p.SizeKiB)}: {p.Total} total, {p.Free} free"));
+                : string.Join("; ", node.HugePages.Select(p => $"{Units.PageSize(p.SizeKiB)}: {p.Total} total, {p.Free} free"));
             rows.Add([$"node{node.Id}", Gib(node.MemTotalKiB), Gib(node.MemFreeKiB), hugePages]);
         }
 
@@ -342,12 +342,6 @@ internal static class TopologyRenderer
     /// <summary>KiB as GiB with one decimal (<c>45.8 GiB</c>), or "unknown".</summary>
     private static string Gib(long? kib) =>
         kib is long k ? (k / 1048576.0).ToString("0.0", CultureInfo.InvariantCulture) + " GiB" : "unknown";
-
-    /// <summary>A huge page size as administrators write it: <c>2M</c>, <c>1G</c>, <c>64K</c>.</summary>
-    private static string PageSize(long kib) =>
-        kib % 1048576 == 0 ? $"{kib / 1048576}G"
-        : kib % 1024 == 0 ? $"{kib / 1024}M"
-        : $"{kib}K";
 
     private static void AppendTable(StringBuilder sb, List<string[]> rows)
     {

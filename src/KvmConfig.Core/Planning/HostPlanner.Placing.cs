@@ -23,7 +23,7 @@ public static partial class HostPlanner
         }
 
         // Idle siblings are the VM's only when they were free: a reserved or taken sibling is nobody's to give.
-        CpuSet idle = vm.Smt is SmtPolicy.Isolate or SmtPolicy.Require ? (CoresOf(state.Host, cpus) - cpus) & state.FreeCpus : CpuSet.Empty;
+        CpuSet idle = vm.Smt is SmtPolicy.Isolate or SmtPolicy.Require ? (state.Host.CoresOf(cpus) - cpus) & state.FreeCpus : CpuSet.Empty;
         CpuSet nodes = state.Host.NodesOf(cpus);
         var parts = nodes
             .Select(n => new Part(n, new CpuPicker.Pick(cpus & state.Host.Node(n)!.Cpus, idle & state.Host.Node(n)!.Cpus, null), 0, null))
@@ -45,7 +45,7 @@ public static partial class HostPlanner
 
         var why = new List<string>
         {
-            $"cpus = {cpus} as declared: {Plural(cpus.Count, "CPU")} on NUMA node{(nodes.Count == 1 ? "" : "s")} {nodes}.",
+            $"cpus = {cpus} as declared: {Units.Plural(cpus.Count, "CPU")} on NUMA node{(nodes.Count == 1 ? "" : "s")} {nodes}.",
         };
         if (!idle.IsEmpty)
         {
@@ -65,13 +65,13 @@ public static partial class HostPlanner
             .Select(n =>
             {
                 CpuSet free = Usable(state, vm, state.FreeOn(n.Id)) - state.Claimed;
-                return $"node{n.Id} {Plural(free.Count, "free CPU")} ({CpuPicker.WholeFreeCores(state.Host, free).Count / state.Threads} whole cores)"
+                return $"node{n.Id} {Units.Plural(free.Count, "free CPU")} ({CpuPicker.WholeFreeCores(state.Host, free).Count / state.Threads} whole cores)"
                     + (state.FreeMemoryMiB(n.Id) is { } m ? $", {Units.MiB(m)}" : "");
             });
         string list = string.Join("; ", others);
         return list.Length == 0
             ? "elsewhere: this host has no other CPU node."
-            : $"elsewhere ({how}): {list}; it needs {Plural(state.CpusNeeded(vm), "CPU")}{(vm.MemoryMiB is { } mib ? $" and {Units.MiB(mib)}" : "")}.";
+            : $"elsewhere ({how}): {list}; it needs {Units.Plural(state.CpusNeeded(vm), "CPU")}{(vm.MemoryMiB is { } mib ? $" and {Units.MiB(mib)}" : "")}.";
     }
 
     // An explicit list's vCPUs over its nodes, in proportion to the listed CPUs on each (largest remainder, ties to the
@@ -109,7 +109,7 @@ public static partial class HostPlanner
             // An isolated emulator needs one CPU more, unless the pick already holds an idle sibling for it.
             if (pick is null || (pick.Idle.IsEmpty && free.Count - pick.Cpus.Count < extra))
             {
-                refusals.Add($"node{node.Id} has {Plural(free.Count, "free CPU")}{(vm.Smt is SmtPolicy.Isolate or SmtPolicy.Require ? $" ({CpuPicker.WholeFreeCores(state.Host, free).Count / state.Threads} whole cores)" : "")}, {need + extra} needed");
+                refusals.Add($"node{node.Id} has {Units.Plural(free.Count, "free CPU")}{(vm.Smt is SmtPolicy.Isolate or SmtPolicy.Require ? $" ({CpuPicker.WholeFreeCores(state.Host, free).Count / state.Threads} whole cores)" : "")}, {need + extra} needed");
                 continue;
             }
 
@@ -136,10 +136,10 @@ public static partial class HostPlanner
             {
                 vm.NumaNodes is { } memoryNodes && !memoryNodes.Contains(best.Node)
                     ? $"fits in NUMA node {best.Node} alone, the CPU node closest (distance {MemoryDistance(state, vm, best.Node)}) to its memory on node{(memoryNodes.Count == 1 ? "" : "s")} {memoryNodes}."
-                    : $"fits in NUMA node {best.Node} alone: {Plural(need, "CPU")}{(PlannerState.BindsMemory(vm) && vm.MemoryMiB is { } m ? $" and {Units.MiB(m)} of memory" : "")} local to each other.",
+                    : $"fits in NUMA node {best.Node} alone: {Units.Plural(need, "CPU")}{(PlannerState.BindsMemory(vm) && vm.MemoryMiB is { } m ? $" and {Units.MiB(m)} of memory" : "")} local to each other.",
                 ranked.Count == 1
                     ? "it is the only node that can hold it."
-                    : $"best fit: it changes the node's stranded CPUs by {ranked[0].Stranded:+0;-0;0} and leaves {Plural(ranked[0].CoresLeft / state.Threads, "whole core")} free there, against {string.Join(", ", ranked.Skip(1).Select(r => $"{r.Stranded:+0;-0;0} and {r.CoresLeft / state.Threads} on node{r.Part.Node}"))}.",
+                    : $"best fit: it changes the node's stranded CPUs by {ranked[0].Stranded:+0;-0;0} and leaves {Units.Plural(ranked[0].CoresLeft / state.Threads, "whole core")} free there, against {string.Join(", ", ranked.Skip(1).Select(r => $"{r.Stranded:+0;-0;0} and {r.CoresLeft / state.Threads} on node{r.Part.Node}"))}.",
             };
             if (best.Pick.L3Group is { } l3)
             {
@@ -161,7 +161,7 @@ public static partial class HostPlanner
                     var why = new List<string>
                     {
                         $"no single node can hold it ({string.Join("; ", refusals)}).",
-                        $"split evenly over the {k} closest nodes that can: {string.Join(", ", parts.Select(p => $"node{p.Node} {Plural(p.Vcpus, "vCPU")}"))}; the guest gets one NUMA cell per node.",
+                        $"split evenly over the {k} closest nodes that can: {string.Join(", ", parts.Select(p => $"node{p.Node} {Units.Plural(p.Vcpus, "vCPU")}"))}; the guest gets one NUMA cell per node.",
                     };
                     return Commit(state, vm, parts, why);
                 }
@@ -252,7 +252,7 @@ public static partial class HostPlanner
             if (state.HugePagesShort(vm, node, mib))
             {
                 long size = PlannerState.HugePageSizeKiB(vm)!.Value;
-                return $"node{node} has {state.FreeHugePages(node, size)} free {PageName(size)} pages, {PlannerState.PagesFor(mib!.Value, size)} needed";
+                return $"node{node} has {state.FreeHugePages(node, size)} free {Units.PageSize(size)} pages, {PlannerState.PagesFor(mib!.Value, size)} needed";
             }
 
             if (state.MemoryShort(vm, node, mib))
@@ -428,7 +428,7 @@ public static partial class HostPlanner
                     ? $"emulator threads on the reserved CPUs of its node{(nodes.Count == 1 ? "" : "s")}: {chosen}."
                     : !socket.IsEmpty
                         ? $"emulator threads on the reserved CPUs of its socket, {chosen} (none is on its node{(nodes.Count == 1 ? "" : "s")})."
-                        : $"emulator threads on the reserved CPUs {Show(chosen)} (none is on its node{(nodes.Count == 1 ? "" : "s")} or socket).");
+                        : $"emulator threads on the reserved CPUs {Units.OrNone(chosen)} (none is on its node{(nodes.Count == 1 ? "" : "s")} or socket).");
                 return chosen;
             default:
                 why.Add("emulator = shared: emulator threads on the shared pool (on its own CPUs when no pool is left).");
@@ -449,7 +449,7 @@ public static partial class HostPlanner
         if (vcpus > allowed)
         {
             errors.Add(new PlanError(shared[^1].Name, "overcommit",
-                $"shared-pool VMs {string.Join(", ", shared.Select(v => $"'{v.Name}' ({v.Vcpus})"))} need {vcpus} vCPUs, but the pool left after dedicated VMs has {Plural(pool.Count, "CPU")} ({Show(pool)}) and overcommit {state.Policy.Overcommit} allows {(int)allowed}",
+                $"shared-pool VMs {string.Join(", ", shared.Select(v => $"'{v.Name}' ({v.Vcpus})"))} need {vcpus} vCPUs, but the pool left after dedicated VMs has {Units.Plural(pool.Count, "CPU")} ({Units.OrNone(pool)}) and overcommit {state.Policy.Overcommit} allows {(int)allowed}",
                 state.Snapshot()));
             return;
         }
@@ -466,7 +466,7 @@ public static partial class HostPlanner
             if (MemoryShortage(state, vm, targets) is { } shortage)
             {
                 errors.Add(new PlanError(vm.Name, PlannerState.HugePageSizeKiB(vm) is null ? "memory" : "hugepages",
-                    $"VM '{vm.Name}' cannot have its memory on node{(memoryNodes.Count == 1 ? "" : "s")} {Show(memoryNodes)}: {shortage}",
+                    $"VM '{vm.Name}' cannot have its memory on node{(memoryNodes.Count == 1 ? "" : "s")} {Units.OrNone(memoryNodes)}: {shortage}",
                     state.Snapshot()));
             }
 
@@ -491,12 +491,12 @@ public static partial class HostPlanner
                 Cells = [new GuestCell(0, CpuSet.Range(0, vm.Vcpus - 1), vm.MemoryMiB, targets.Count > 0 ? targets.MaxBy(t => t.MemoryMiB ?? 0).Node : memoryNodes.IsEmpty ? 0 : memoryNodes.First, memoryNodes)],
                 Explanation =
                 [
-                    $"cpuspinlock = none: its {Plural(vm.Vcpus, "vCPU")} float{(vm.Vcpus == 1 ? "s" : "")} over the shared pool {Show(pool)} with the other shared VMs ({vcpus} vCPUs on {Plural(pool.Count, "CPU")}, overcommit {state.Policy.Overcommit} allows {(int)allowed}).",
+                    $"cpuspinlock = none: its {Units.Plural(vm.Vcpus, "vCPU")} float{(vm.Vcpus == 1 ? "s" : "")} over the shared pool {Units.OrNone(pool)} with the other shared VMs ({vcpus} vCPUs on {Units.Plural(pool.Count, "CPU")}, overcommit {state.Policy.Overcommit} allows {(int)allowed}).",
                     $"cpu_weight {vm.CpuWeight}{(vm.CpuLimit is { } l ? $", capped at {l} CPUs" : "")}.",
                     "to own CPUs instead of sharing them it would need cpuspinlock = strict or float (and the CPUs left after the dedicated VMs).",
                     vm.NumaNodes is null
-                        ? $"memory may come from the pool's node{(memoryNodes.Count == 1 ? "" : "s")} {Show(memoryNodes)}; planned on {string.Join(", ", targets.Select(t => $"node{t.Node} {Units.MiB(t.MemoryMiB ?? 0)}"))}."
-                        : $"memory on node{(memoryNodes.Count == 1 ? "" : "s")} {Show(memoryNodes)} as declared.",
+                        ? $"memory may come from the pool's node{(memoryNodes.Count == 1 ? "" : "s")} {Units.OrNone(memoryNodes)}; planned on {string.Join(", ", targets.Select(t => $"node{t.Node} {Units.MiB(t.MemoryMiB ?? 0)}"))}."
+                        : $"memory on node{(memoryNodes.Count == 1 ? "" : "s")} {Units.OrNone(memoryNodes)} as declared.",
                 ],
             };
         }
@@ -543,10 +543,10 @@ public static partial class HostPlanner
         int allCores = free.Sum(f => f.WholeCores);
         (string constraint, string why) = true switch
         {
-            _ when allCpus < need => ("cpus", $"it needs {Plural(need, "dedicated CPU")} and only {allCpus} are free on the whole host{isolatedNote}"),
+            _ when allCpus < need => ("cpus", $"it needs {Units.Plural(need, "dedicated CPU")} and only {allCpus} are free on the whole host{isolatedNote}"),
             _ when wholeCores && allCores * state.Threads < need => ("whole-cores", $"smt = {vm.Smt.ToString().ToLowerInvariant()} needs {need / state.Threads} whole cores and only {allCores} are free"),
             _ when PlannerState.HugePageSizeKiB(vm) is { } size && vm.MemoryMiB is { } mib && PlannerState.PagesFor(mib, size) > WidestSplit(vm, free, f => state.FreeHugePages(f.Node, size))
-                => ("hugepages", $"it needs {PlannerState.PagesFor(mib, size)} free {PageName(size)} pages, the host has {state.Host.Nodes.Sum(n => state.FreeHugePages(n.Id, size))}, and no {(vm.Vcpus == 1 ? "single node" : $"set of up to {Math.Min(vm.Vcpus, free.Count)} nodes")} has its share free"),
+                => ("hugepages", $"it needs {PlannerState.PagesFor(mib, size)} free {Units.PageSize(size)} pages, the host has {state.Host.Nodes.Sum(n => state.FreeHugePages(n.Id, size))}, and no {(vm.Vcpus == 1 ? "single node" : $"set of up to {Math.Min(vm.Vcpus, free.Count)} nodes")} has its share free"),
             _ when PlannerState.BindsMemory(vm) && PlannerState.HugePageSizeKiB(vm) is null && vm.MemoryMiB is { } m && m > WidestSplit(vm, free, f => f.MemoryMiB ?? 0)
                 => ("memory", $"numa = {vm.Numa.ToString().ToLowerInvariant()} needs {Units.MiB(m)} on the nodes of its CPUs, and no {(vm.Vcpus == 1 ? "single node" : $"set of up to {Math.Min(vm.Vcpus, free.Count)} nodes")} has that much free for VMs"),
             _ => ("split", "no set of nodes can hold an even split of its vCPUs together with their share of memory"),
@@ -603,21 +603,4 @@ public static partial class HostPlanner
         return sum;
     }
 
-    private static CpuSet CoresOf(HostTopology host, CpuSet cpus)
-    {
-        var builder = new CpuSet.Builder();
-        foreach (int cpu in cpus)
-        {
-            CpuSet core = host.CoreOf(cpu);
-            builder.AddAll(core.IsEmpty ? CpuSet.Of(cpu) : core);
-        }
-
-        return builder.ToCpuSet();
-    }
-
-    private static string PageName(long sizeKiB) => sizeKiB == 2048 ? "2M" : sizeKiB == 1024 * 1024 ? "1G" : $"{sizeKiB}K";
-
-    private static string Plural(int n, string noun) => $"{n} {noun}{(n == 1 ? "" : "s")}";
-
-    private static string Show(CpuSet set) => set.IsEmpty ? "none" : set.ToString();
 }

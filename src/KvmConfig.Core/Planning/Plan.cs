@@ -104,7 +104,7 @@ public sealed record NodeFree(int Node, CpuSet Cpus, int WholeCores, long? Memor
     {
         string pages = HugePagesBySizeKiB.Count == 0
             ? ""
-            : ", huge pages " + string.Join(", ", HugePagesBySizeKiB.Select(p => $"{(p.Key == 2048 ? "2M" : p.Key == 1048576 ? "1G" : $"{p.Key}K")} {p.Value}"));
+            : ", huge pages " + string.Join(", ", HugePagesBySizeKiB.Select(p => $"{Units.PageSize(p.Key)} {p.Value}"));
         return $"node{Node}: {Cpus.Count} CPUs ({(Cpus.IsEmpty ? "none" : Cpus.ToString())}), {WholeCores} whole cores, {(MemoryMiB is { } m ? Units.MiB(m) : "unknown")} memory{pages}";
     }
 }

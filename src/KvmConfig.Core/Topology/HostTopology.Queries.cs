@@ -23,6 +23,22 @@ public sealed partial record HostTopology
     /// </summary>
     public CpuSet CoreOf(int id) => Derived.CoreOf.GetValueOrDefault(id) ?? CpuSet.Empty;
 
+    /// <summary>
+    /// Every online thread of the cores that <paramref name="cpus"/> touch (a CPU without topology counts as its own
+    /// core): what a VM holds when it may share no core.
+    /// </summary>
+    public CpuSet CoresOf(CpuSet cpus)
+    {
+        var builder = new CpuSet.Builder();
+        foreach (int cpu in cpus)
+        {
+            CpuSet core = CoreOf(cpu);
+            builder.AddAll(core.IsEmpty ? CpuSet.Of(cpu) : core);
+        }
+
+        return builder.ToCpuSet();
+    }
+
     /// <summary>Physical cores, each as the set of its online hardware threads, ordered by first CPU.</summary>
     public IReadOnlyList<CpuSet> Cores => Derived.Cores;
 

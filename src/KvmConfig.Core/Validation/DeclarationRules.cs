@@ -102,7 +102,7 @@ public static class DeclarationRules
             var taken = new CpuSet.Builder();
             foreach (VmSpec vm in c.ExplicitDedicated)
             {
-                taken.AddAll(vm.Smt == SmtPolicy.Isolate ? CoresOf(c.Host, vm.Cpus!) : vm.Cpus!);
+                taken.AddAll(vm.Smt == SmtPolicy.Isolate ? c.Host.CoresOf(vm.Cpus!) : vm.Cpus!);
             }
 
             int threads = Math.Max(1, c.Host.ThreadsPerCore);
@@ -121,7 +121,7 @@ public static class DeclarationRules
             demand += emulators;
             if (emulators > 0)
             {
-                parts.Add($"{Plural(emulators, "CPU")} for isolated emulator threads");
+                parts.Add($"{Units.Plural(emulators, "CPU")} for isolated emulator threads");
             }
 
             CpuSet takenSet = taken.ToCpuSet() & c.CpuSet;
@@ -171,8 +171,8 @@ public static class DeclarationRules
         c.Add(Rules.MoreCpusThanVms,
             $"{vms} VMs are declared but this host has only {cpus} physical CPUs; the rule 'more physical CPUs than VMs' needs at least {vms + 1} CPUs",
             tipping.Origins.Header,
-            $"move {Plural(vms - cpus + 1, "VM")} to another host, or run this declaration on a host with more than {vms} CPUs",
-            new DiagnosticNote($"'{tipping.Name}' is VM number {Math.Max(1, cpus)} of {vms}, the first one the host's {Plural(cpus, "CPU")} cannot take"));
+            $"move {Units.Plural(vms - cpus + 1, "VM")} to another host, or run this declaration on a host with more than {vms} CPUs",
+            new DiagnosticNote($"'{tipping.Name}' is VM number {Math.Max(1, cpus)} of {vms}, the first one the host's {Units.Plural(cpus, "CPU")} cannot take"));
     }
 
     // The seed's second rule: no VM takes more than max_vm_share of the physical CPUs.
@@ -192,11 +192,11 @@ public static class DeclarationRules
 
         string key = vm.Cpus is not null ? "cpus" : "vcpus";
         c.Add(Rules.MaxVmShare,
-            $"VM '{vm.Name}' takes {Plural(vm.CpuDemand, "CPU")}, more than max_vm_share {c.Policy.MaxVmShare} of this host's {cpus} physical CPUs (at most {limit})",
+            $"VM '{vm.Name}' takes {Units.Plural(vm.CpuDemand, "CPU")}, more than max_vm_share {c.Policy.MaxVmShare} of this host's {cpus} physical CPUs (at most {limit})",
             vm.Origins.Of(key),
             limit == 0
                 ? $"this host is too small for any VM under max_vm_share {c.Policy.MaxVmShare}; use a host with at least {MinHostFor(c.Policy.MaxVmShare, 1)} CPUs"
-                : $"give '{vm.Name}' at most {Plural(limit, "CPU")}, or raise max_vm_share in [host] if one VM may really take {vm.CpuDemand} of {cpus}",
+                : $"give '{vm.Name}' at most {Units.Plural(limit, "CPU")}, or raise max_vm_share in [host] if one VM may really take {vm.CpuDemand} of {cpus}",
             [
                 c.Policy.Origins.Declared("max_vm_share")
                     ? new DiagnosticNote($"max_vm_share {c.Policy.MaxVmShare} set here", c.Policy.Origins.Of("max_vm_share"))
@@ -222,7 +222,7 @@ public static class DeclarationRules
         if (vm.Cpus is { } cpus && vm.Pinning == PinningMode.None)
         {
             c.Add(Rules.CpusWithSharedPinning,
-                $"VM '{vm.Name}' has cpus = {cpus} but cpuspinlock = none: shared-pool vCPUs float over the pool ({Show(c.CpuSet - c.Pools.Taken)}) and own no CPUs",
+                $"VM '{vm.Name}' has cpus = {cpus} but cpuspinlock = none: shared-pool vCPUs float over the pool ({Units.OrNone(c.CpuSet - c.Pools.Taken)}) and own no CPUs",
                 vm.Origins.Of("cpus"),
                 $"use cpuspinlock = float to give '{vm.Name}' these CPUs of its own, or remove cpus (or cpus = auto) to share the pool",
                 new DiagnosticNote("cpuspinlock set here", vm.Origins.Of("cpuspinlock")));
@@ -332,7 +332,7 @@ public static class DeclarationRules
             return;
         }
 
-        CpuSet cores = CoresOf(c.Host, cpus);
+        CpuSet cores = c.Host.CoresOf(cpus);
         if (cores != cpus)
         {
             c.Add(Rules.WholeCores,
@@ -340,19 +340,6 @@ public static class DeclarationRules
                 vm.Origins.Of("cpus"),
                 $"add the siblings {cores - cpus}, or use smt = prefer");
         }
-    }
-
-    // Whole cores touched by any CPU of the set.
-    private static CpuSet CoresOf(HostTopology host, CpuSet cpus)
-    {
-        var builder = new CpuSet.Builder();
-        foreach (int cpu in cpus)
-        {
-            CpuSet core = host.CoreOf(cpu);
-            builder.AddAll(core.IsEmpty ? CpuSet.Of(cpu) : core);
-        }
-
-        return builder.ToCpuSet();
     }
 
     private static void SpansNodes(RuleContext c, VmSpec vm)
@@ -504,10 +491,10 @@ public static class DeclarationRules
         List<VmSpec> owners = c.ExplicitDedicated.Where(v => v.Cpus!.IsSubsetOf(c.Host.Online)).ToList();
         foreach (VmSpec vm in owners.Where(v => v.Smt == SmtPolicy.Isolate))
         {
-            CpuSet cores = CoresOf(c.Host, vm.Cpus!);
+            CpuSet cores = c.Host.CoresOf(vm.Cpus!);
             foreach (VmSpec other in owners.Where(o => !ReferenceEquals(o, vm) && !o.Cpus!.Overlaps(vm.Cpus!) && o.Cpus!.Overlaps(cores)))
             {
-                CpuSet shared = CoresOf(c.Host, other.Cpus! & cores);
+                CpuSet shared = c.Host.CoresOf(other.Cpus! & cores);
                 c.Add(Rules.SharesCore,
                     $"VM '{vm.Name}' has smt = isolate, but VM '{other.Name}' runs on {other.Cpus! & cores}, SMT siblings of its CPUs {vm.Cpus} (shared cores: {shared})",
                     vm.Origins.Of("cpus"),
@@ -533,7 +520,7 @@ public static class DeclarationRules
 
         VmSpec last = c.Declaration.Vms.Last(v => v.IsDedicated && (v.Cpus is null || v.Emulator == EmulatorPlacement.Isolate));
         c.Add(Rules.DedicatedCapacity,
-            $"VMs on cpus = auto need {c.Pools.AutoDemand} dedicated CPUs ({string.Join(", ", c.Pools.AutoParts)}), but only {free.Count} are free ({Show(free)})",
+            $"VMs on cpus = auto need {c.Pools.AutoDemand} dedicated CPUs ({string.Join(", ", c.Pools.AutoParts)}), but only {free.Count} are free ({Units.OrNone(free)})",
             last.Origins.Header,
             "shrink or remove VMs, move some to cpuspinlock = none, or widen [host] cpuset");
     }
@@ -708,12 +695,9 @@ public static class DeclarationRules
         }
     }
 
-    private static string Plural(int n, string noun) => $"{n} {noun}{(n == 1 ? "" : "s")}";
-
     // "CPU 0", "CPUs 2-3": a CPU list as a noun phrase.
     private static string Cpus(CpuSet set) => set.Count == 1 ? $"CPU {set}" : $"CPUs {set}";
 
-    private static string Show(CpuSet set) => set.IsEmpty ? "none" : set.ToString();
 
     private static void Governor(RuleContext c)
     {
