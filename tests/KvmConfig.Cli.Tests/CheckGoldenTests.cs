@@ -1,11 +1,9 @@
-using System.Collections.Concurrent;
 using System.Text;
 using System.Text.RegularExpressions;
 using KvmConfig.Cli.Check;
 using KvmConfig.Config;
 using KvmConfig.Core.Diagnostics;
 using KvmConfig.Core.Topology;
-using KvmConfig.Linux;
 using KvmConfig.TestSupport;
 using Xunit.Abstractions;
 
@@ -22,7 +20,6 @@ public sealed partial class CheckGoldenTests
     private const string Xeon = "xeon-2s-4numa-snc-80cpu";
     private const string Epyc = "cadvisor-epyc7402";
 
-    private static readonly ConcurrentDictionary<string, HostTopology> Hosts = new(StringComparer.Ordinal);
 
     /// <summary>
     /// The cases, one or more per code of KVC001..KVC044. A case's name starts with the code it exists for;
@@ -451,8 +448,7 @@ public sealed partial class CheckGoldenTests
         return sb.ToString();
     }
 
-    private static HostTopology Host(string machine) =>
-        Hosts.GetOrAdd(machine, m => new SysfsTopologyReader(TestData.SysfsRoot(m)).Read());
+    private static HostTopology Host(string machine) => Captures.Host(machine);
 
     [GeneratedRegex(@"^KVC0\d\d-[a-z0-9-]+$")]
     private static partial Regex CaseNameRegex();

@@ -12,8 +12,8 @@ namespace KvmConfig.Cli.Tests;
 /// </summary>
 public sealed class CheckRulesTests
 {
-    private static readonly Lazy<HostTopology> Desktop = new(() => new SysfsTopologyReader(TestData.SysfsRoot("desktop-1s-20cpu")).Read());
-    private static readonly Lazy<HostTopology> Xeon = new(() => new SysfsTopologyReader(TestData.SysfsRoot("xeon-2s-4numa-snc-80cpu")).Read());
+    private static readonly Lazy<HostTopology> Desktop = new(() => Captures.Host("desktop-1s-20cpu"));
+    private static readonly Lazy<HostTopology> Xeon = new(() => Captures.Host("xeon-2s-4numa-snc-80cpu"));
 
     private static CheckReport Check(HostTopology host, params (string Name, string Text)[] files)
     {

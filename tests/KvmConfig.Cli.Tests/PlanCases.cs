@@ -1,8 +1,6 @@
-using System.Collections.Concurrent;
 using KvmConfig.Cli.Planning;
 using KvmConfig.Config;
 using KvmConfig.Core.Topology;
-using KvmConfig.Linux;
 using KvmConfig.TestSupport;
 using Xunit.Abstractions;
 
@@ -19,7 +17,6 @@ public static class PlanCases
     public const string Numa8 = "2s-8numa-112cpu";
     public const string Epyc = "cadvisor-epyc7402";
 
-    private static readonly ConcurrentDictionary<string, HostTopology> Hosts = new(StringComparer.Ordinal);
 
     /// <summary>The cases, by name.</summary>
     public static IReadOnlyList<PlanCase> All { get; } =
@@ -61,8 +58,7 @@ public static class PlanCases
     }
 
     /// <summary>The captured machine <paramref name="machine"/>, read once.</summary>
-    public static HostTopology Host(string machine) =>
-        Hosts.GetOrAdd(machine, m => new SysfsTopologyReader(TestData.SysfsRoot(m)).Read());
+    public static HostTopology Host(string machine) => Captures.Host(machine);
 
     /// <summary><c>tests/data/sysfs/MACHINE</c>, as <c>--sysroot</c> takes it.</summary>
     public static string Sysroot(string machine) => TestData.Path("sysfs", machine);

@@ -2,7 +2,6 @@ using System.Text.Json;
 using KvmConfig.Cli.Topology;
 using KvmConfig.Core;
 using KvmConfig.Core.Topology;
-using KvmConfig.Linux;
 using KvmConfig.TestSupport;
 
 namespace KvmConfig.Cli.Tests;
@@ -18,24 +17,11 @@ public sealed class TopologyRendererTests
     private const string Epyc = "cadvisor-epyc7402";
     private const string Hybrid = "1s-16cpu";
 
-    private static readonly Dictionary<string, HostTopology> Cache = [];
 
     public static TheoryData<string> Machines =>
         new(Directory.EnumerateDirectories(TestData.Path("sysfs")).Select(d => Path.GetFileName(d)).Order(StringComparer.Ordinal));
 
-    private static HostTopology Read(string machine)
-    {
-        lock (Cache)
-        {
-            if (!Cache.TryGetValue(machine, out HostTopology? t))
-            {
-                t = new SysfsTopologyReader(TestData.SysfsRoot(machine)).Read();
-                Cache[machine] = t;
-            }
-
-            return t;
-        }
-    }
+    private static HostTopology Read(string machine) => Captures.Host(machine);
 
     // ---- parse --------------------------------------------------------------------------------------------
 

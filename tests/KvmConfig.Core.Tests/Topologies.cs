@@ -1,5 +1,4 @@
 using KvmConfig.Core.Topology;
-using KvmConfig.Linux;
 using KvmConfig.TestSupport;
 
 namespace KvmConfig.Core.Tests;
@@ -140,7 +139,7 @@ public static class Topologies
             {
                 host = HandWritten.TryGetValue(name, out MachineShape? shape)
                     ? Build(shape)
-                    : new SysfsTopologyReader(TestData.SysfsRoot(name)).Read();
+                    : Captures.Host(name);
                 Cache[name] = host;
             }
 
