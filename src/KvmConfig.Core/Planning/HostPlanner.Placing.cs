@@ -121,7 +121,7 @@ public static partial class HostPlanner
 
             CpuSet after = free - pick.Cpus - pick.Idle;
             fits.Add((new Part(node.Id, pick, vm.Vcpus, vm.MemoryMiB),
-                CpuPicker.Stranded(state.Host, after, state.TypicalVmCpus).Count - CpuPicker.Stranded(state.Host, free, state.TypicalVmCpus).Count,
+                NewlyStranded(state, vm, new Part(node.Id, pick, vm.Vcpus, null)),
                 CpuPicker.WholeFreeCores(state.Host, after).Count,
                 (state.FreeMemoryMiB(node.Id) ?? 0) - (vm.MemoryMiB ?? 0)));
         }
@@ -151,20 +151,35 @@ public static partial class HostPlanner
             return Commit(state, vm, [best], why);
         }
 
-        // Step 6: the fewest nodes, an even split, the closest nodes first.
+        // Step 6: the fewest nodes, an even split. Keys among the splits that fit: total SLIT distance between the
+        // nodes, then CPUs newly stranded on them (best fit, as in step 4), then node ids.
         for (int k = 2; k <= Math.Min(cpuNodes.Count, vm.Vcpus); k++)
         {
-            foreach (NumaNode[] combo in Combinations(cpuNodes, k).OrderBy(c => Distance(c)).ThenBy(c => string.Join(",", c.Select(n => n.Id.ToString("D4", System.Globalization.CultureInfo.InvariantCulture)))))
+            foreach (IGrouping<int, NumaNode[]> closest in Combinations(cpuNodes, k).GroupBy(Distance).OrderBy(g => g.Key))
             {
-                if (TrySplit(state, vm, combo) is { } parts)
+                var splits = closest
+                    .Select(combo => TrySplit(state, vm, combo) is { } parts ? (Parts: parts, Stranded: parts.Sum(p => NewlyStranded(state, vm, p)), Nodes: combo) : default)
+                    .Where(s => s.Parts is not null)
+                    .OrderBy(s => s.Stranded)
+                    .ThenBy(s => SortKey(s.Nodes), StringComparer.Ordinal)
+                    .ToList();
+                if (splits.Count == 0)
                 {
-                    var why = new List<string>
-                    {
-                        $"no single node can hold it ({string.Join("; ", refusals)}).",
-                        $"split evenly over the {k} closest nodes that can: {string.Join(", ", parts.Select(p => $"node{p.Node} {Units.Plural(p.Vcpus, "vCPU")}"))}; the guest gets one NUMA cell per node.",
-                    };
-                    return Commit(state, vm, parts, why);
+                    continue;
                 }
+
+                List<Part> best = splits[0].Parts;
+                var why = new List<string>
+                {
+                    $"no single node can hold it ({string.Join("; ", refusals)}).",
+                    $"split evenly over the {k} closest nodes that can: {string.Join(", ", best.Select(p => $"node{p.Node} {Units.Plural(p.Vcpus, "vCPU")}"))}; the guest gets one NUMA cell per node.",
+                };
+                if (splits.Count > 1)
+                {
+                    why.Add($"best fit among {splits.Count} equally close node sets: it changes their stranded CPUs by {splits[0].Stranded:+0;-0;0}, against {string.Join(", ", splits.Skip(1).Take(3).Select(s => $"{s.Stranded:+0;-0;0} on nodes {NodeKey(s.Nodes)}"))}{(splits.Count > 4 ? ", ..." : "")}.");
+                }
+
+                return Commit(state, vm, best, why);
             }
         }
 
@@ -175,6 +190,21 @@ public static partial class HostPlanner
             : Unplaceable(state, vm, need + extra));
         return null;
     }
+
+    // How many more CPUs of a node the fragmentation figure would count once the part took its CPUs (negative when
+    // it fills a stranded remainder).
+    private static int NewlyStranded(PlannerState state, VmSpec vm, Part part)
+    {
+        CpuSet free = Usable(state, vm, state.FreeOn(part.Node));
+        CpuSet after = free - part.Pick.Cpus - part.Pick.Idle;
+        return CpuPicker.Stranded(state.Host, after, state.TypicalVmCpus).Count - CpuPicker.Stranded(state.Host, free, state.TypicalVmCpus).Count;
+    }
+
+    private static string NodeKey(NumaNode[] nodes) => string.Join("+", nodes.Select(n => n.Id));
+
+    // Node ids zero-padded, so that ordinal order is numeric order node by node.
+    private static string SortKey(NumaNode[] nodes) =>
+        string.Join(",", nodes.Select(n => n.Id.ToString("D4", System.Globalization.CultureInfo.InvariantCulture)));
 
     private static List<Part>? TrySplit(PlannerState state, VmSpec vm, NumaNode[] nodes)
     {

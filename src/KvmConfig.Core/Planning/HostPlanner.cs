@@ -34,8 +34,9 @@ namespace KvmConfig.Core.Planning;
 /// the fewest free CPUs that suffices), and take whole cores before split cores (see <see cref="CpuPicker"/>).</item>
 /// <item>When no node can hold the VM alone, split it over the fewest nodes (2, 3, ...), in equal parts (sizes
 /// differ by at most one vCPU; the larger parts go to the nodes with the most room), choosing among node sets with
-/// the smallest total distance (SLIT), then the lowest ids. Memory splits in proportion to the vCPUs; each part
-/// becomes a guest NUMA cell.</item>
+/// the smallest total distance (SLIT); among those, the set whose parts newly strand the fewest CPUs (best fit, as
+/// in step 4), then the lowest ids. Memory splits in proportion to the vCPUs; each part becomes a guest NUMA
+/// cell.</item>
 /// <item>Emulator threads: <c>reserved</c> takes the reserved CPUs of the VM's nodes, else of its sockets, else all
 /// of them; <c>isolate</c> takes an idle sibling the VM already holds, else one more free CPU on its first node (a
 /// thread of a split core first, never a CPU an explicit list names); <c>shared</c> the pool, or the VM's own CPUs
