@@ -129,6 +129,15 @@ internal static class Outcomes
         return stranded;
     }
 
+    /// <summary>
+    /// A lower bound on <see cref="Stranded"/> for any allocator that leaves <paramref name="freeCpus"/> CPUs free:
+    /// all of them when they are fewer than the typical VM (every node then holds fewer), else the threads that cannot
+    /// make up a whole core however the free CPUs are arranged (<c>free mod threads per core</c>). An allocator at
+    /// this floor cannot be beaten on fragmentation by anything that places the same VMs.
+    /// </summary>
+    public static int StrandedFloor(TopologyView topology, int freeCpus, int typicalVmCpus) =>
+        freeCpus < typicalVmCpus ? freeCpus : freeCpus % topology.ThreadsPerCore;
+
     /// <summary>The median CPU count of the declared dedicated VMs (the upper one for an even count), as the planner takes it.</summary>
     public static int TypicalVmCpus(Declaration declaration)
     {

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Installs (if missing) and starts a real libvirt daemon with the QEMU driver, idempotently, the way
+# ../shared/libvirt-on-this-machine.md describes for machines without systemd as PID 1 and without /dev/kvm.
+# Safe to run again: it installs nothing present, creates nothing existing and starts nothing running.
+# Exit codes: 0 the daemon answers on qemu:///system, 2 it could not be installed or started.
+set -euo pipefail
+
+packages=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 libvirt0)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "libvirt-up: missing packages ${missing[*]} and not root to install them" >&2
+    exit 2
+  fi
+  echo "libvirt-up: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# The QEMU driver refuses to load without the libvirt-qemu user (see the shared notes).
+for g in kvm libvirt-qemu libvirt; do
+  getent group "$g" >/dev/null || groupadd --system "$g"
+done
+getent passwd libvirt-qemu >/dev/null ||
+  useradd --system --no-create-home --home-dir /var/lib/libvirt --gid libvirt-qemu --groups kvm --shell /usr/sbin/nologin libvirt-qemu
+mkdir -p /var/log/libvirt /var/lib/libvirt /run/libvirt
+
+# virtlogd first: without it, starting a domain fails on /run/libvirt/virtlogd-sock.
+pgrep -x virtlogd >/dev/null || virtlogd -d
+pgrep -x libvirtd >/dev/null || libvirtd -d
+
+# Wait (bounded) until the daemon answers, not just until the process exists.
+for _ in $(seq 1 100); do
+  if virsh -q -c qemu:///system version >/dev/null 2>&1; then
+    exit 0
+  fi
+  sleep 0.1
+done
+echo "libvirt-up: libvirtd started but qemu:///system does not answer; see /var/log/libvirt/libvirtd.log" >&2
+exit 2
