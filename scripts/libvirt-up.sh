@@ -30,6 +30,13 @@ getent passwd libvirt-qemu >/dev/null ||
   useradd --system --no-create-home --home-dir /var/lib/libvirt --gid libvirt-qemu --groups kvm --shell /usr/sbin/nologin libvirt-qemu
 mkdir -p /var/log/libvirt /var/lib/libvirt /run/libvirt
 
+# Without udev, a /dev/kvm node keeps the kernel's root-only 0600. libvirt probes QEMU's capabilities as root (KVM
+# present) but checks later as libvirt-qemu (KVM unusable), declares its capability cache outdated and probes QEMU
+# again on every define: about 50 s each here. Debian's udev rule gives the node to group kvm, mode 0660; do the same.
+if [ -c /dev/kvm ]; then
+  chgrp kvm /dev/kvm && chmod 0660 /dev/kvm
+fi
+
 # virtlogd first: without it, starting a domain fails on /run/libvirt/virtlogd-sock.
 pgrep -x virtlogd >/dev/null || virtlogd -d
 pgrep -x libvirtd >/dev/null || libvirtd -d

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs what kvmconfig and its tests need, idempotently. Today: the .NET 10 SDK (present on these machines)
-# and Debian's libvirt-clients for virt-xml-validate (used from the libvirt issue on).
+# Installs what kvmconfig and its tests need, idempotently: the .NET 10 SDK (present on these machines)
+# and libvirt + QEMU from Debian (scripts/libvirt-up.sh; libvirt-clients brings virt-xml-validate).
 set -euo pipefail
 
 if ! command -v dotnet >/dev/null 2>&1; then
@@ -13,3 +13,6 @@ if [ "$major" -lt 10 ]; then
   echo "setup: .NET SDK 10 or later is required, found $(dotnet --version)" >&2
   exit 2
 fi
+
+# A real libvirt daemon with the QEMU driver: the binding, apply, status and rollback tests run against it.
+"$(dirname "$0")/libvirt-up.sh"

@@ -160,6 +160,12 @@ public static class Rules
     /// <summary>A file or directory could not be read (permissions, I/O error).</summary>
     public static readonly DiagnosticDescriptor Unreadable = new("KVC093", "unreadable", Severity.Error, "cannot read");
 
+    /// <summary>libvirt could not be reached: library missing, daemon not running, URI that does not parse, access denied.</summary>
+    public static readonly DiagnosticDescriptor LibvirtUnavailable = new("KVC094", "libvirt-unavailable", Severity.Error, "cannot connect to libvirt");
+
+    /// <summary>libvirt refused or failed an operation on a reachable daemon (unknown domain, XML rejected, ...).</summary>
+    public static readonly DiagnosticDescriptor LibvirtError = new("KVC095", "libvirt-error", Severity.Error, "libvirt operation failed");
+
     /// <summary>All descriptors, in code order.</summary>
     public static IReadOnlyList<DiagnosticDescriptor> All { get; } =
         typeof(Rules).GetFields()
