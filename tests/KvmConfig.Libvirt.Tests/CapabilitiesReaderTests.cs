@@ -61,7 +61,7 @@ public sealed partial class CapabilitiesReaderTests
         Assert.Equal(capture.Sysfs.Offline, caps.Offline);
         Assert.Equal(CpuSet.Empty, caps.Isolated);
         Assert.Equal(CpuSet.Empty, caps.NohzFull);
-        Assert.Same(CpuFreqInfo.None, caps.CpuFreq);
+        Assert.Same(CpuFreqInfo.NotVisible, caps.CpuFreq);
     }
 
     [Theory]

@@ -1,5 +1,7 @@
 using System.ComponentModel;
 using KvmConfig.Core.Topology;
+using KvmConfig.Libvirt;
+using KvmConfig.Libvirt.Capabilities;
 using KvmConfig.Linux;
 using Spectre.Console.Cli;
 
@@ -12,6 +14,10 @@ internal abstract class HostSettings : CommandSettings
     [Description("Read the host from DIR/sys (and DIR/proc, if there) instead of /sys, like lscpu --sysroot. For captured trees.")]
     public string? SysRoot { get; init; }
 
+    [CommandOption("--connect <URI>")]
+    [Description("Read the host through libvirt at URI instead of /sys: qemu:///system, qemu+ssh://root@kvm1/system. Capabilities carry no isolcpus or cpufreq, so those rules cannot see them remotely.")]
+    public string? Connect { get; init; }
+
     /// <summary>The output format; each command declares the option with the formats it knows.</summary>
     public abstract string Format { get; init; }
 
@@ -20,6 +26,16 @@ internal abstract class HostSettings : CommandSettings
         if (SysRoot is not null && OptionValue.IsMissing(SysRoot))
         {
             return Spectre.Console.ValidationResult.Error("--sysroot needs a directory, e.g. --sysroot /captures/host1 (a directory holding sys/)");
+        }
+
+        if (Connect is not null && OptionValue.IsMissing(Connect))
+        {
+            return Spectre.Console.ValidationResult.Error("--connect needs a libvirt URI, e.g. --connect qemu+ssh://root@kvm1/system");
+        }
+
+        if (Connect is not null && SysRoot is not null)
+        {
+            return Spectre.Console.ValidationResult.Error("--connect and --sysroot both name the host: give one of them");
         }
 
         if (OptionValue.IsMissing(Format))
@@ -35,11 +51,19 @@ internal abstract class HostSettings : CommandSettings
     protected abstract IReadOnlyList<string> AllowedFormats { get; }
 
     /// <summary>Reads the host topology the options designate.</summary>
-    public HostTopology ReadHost() =>
-        (SysRoot is null ? SysfsTopologyReader.ForHost() : SysfsTopologyReader.ForSysroot(SysRoot)).Read();
+    public virtual HostTopology ReadHost()
+    {
+        if (Connect is { } uri)
+        {
+            using LibvirtConnection connection = LibvirtConnection.Open(uri, readOnly: true);
+            return LibvirtHost.Read(connection);
+        }
+
+        return (SysRoot is null ? SysfsTopologyReader.ForHost() : SysfsTopologyReader.ForSysroot(SysRoot)).Read();
+    }
 
     /// <summary>How the host is named in reports.</summary>
-    public string HostLabel => SysRoot is null ? "this host" : $"sysroot {SysRoot}";
+    public virtual string HostLabel => Connect is { } uri ? $"libvirt {uri}" : SysRoot is null ? "this host" : $"sysroot {SysRoot}";
 }
 
 /// <summary>Terminal facts used for colour.</summary>

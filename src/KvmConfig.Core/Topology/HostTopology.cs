@@ -62,6 +62,15 @@ public sealed record CpuFreqInfo(
     /// <summary>A host without cpufreq (virtual machines, some servers with firmware control).</summary>
     public static CpuFreqInfo None { get; } = new([], [], null, null);
 
+    /// <summary>
+    /// A host whose frequency scaling cannot be seen from here: one read through a libvirt connection, whose
+    /// capabilities say nothing about cpufreq. The cpufreq rules stay silent rather than guess.
+    /// </summary>
+    public static CpuFreqInfo NotVisible { get; } = new([], [], null, null) { Unknown = true };
+
+    /// <summary>True when the reader could not see the host's cpufreq at all (<see cref="NotVisible"/>).</summary>
+    public bool Unknown { get; init; }
+
     /// <summary>The governors of the Linux kernel (drivers/cpufreq), whether or not a given host offers them.</summary>
     public static IReadOnlyList<string> KnownGovernors { get; } = ["performance", "powersave", "schedutil", "ondemand", "conservative", "userspace"];
 

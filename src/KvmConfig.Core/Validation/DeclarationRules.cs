@@ -702,7 +702,7 @@ public static class DeclarationRules
     private static void Governor(RuleContext c)
     {
         string governor = c.Policy.CpuFreq;
-        if (governor == "keep")
+        if (governor == "keep" || c.Host.CpuFreq.Unknown)
         {
             return;
         }
@@ -728,7 +728,7 @@ public static class DeclarationRules
 
     private static void CpuFreqMax(RuleContext c)
     {
-        if (c.Policy.CpuFreqMax is not { } cap)
+        if (c.Policy.CpuFreqMax is not { } cap || c.Host.CpuFreq.Unknown)
         {
             return;
         }

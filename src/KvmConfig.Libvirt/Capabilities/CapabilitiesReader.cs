@@ -36,8 +36,8 @@ namespace KvmConfig.Libvirt.Capabilities;
 /// <para>
 /// What capabilities never carry, so a remote host reads as if it had none: <c>isolcpus=</c>
 /// (<see cref="HostTopology.Isolated"/> is empty, so rules about isolated CPUs cannot fire), <c>nohz_full=</c>
-/// (<see cref="HostTopology.NohzFull"/> empty) and cpufreq (<see cref="CpuFreqInfo.None"/>, so a policy that sets a
-/// governor or cpufreq_max meets KVC034/KVC035 as on a host without cpufreq). Free memory and free
+/// (<see cref="HostTopology.NohzFull"/> empty) and cpufreq (<see cref="CpuFreqInfo.NotVisible"/>, so the governor
+/// and cpufreq_max rules, KVC034/KVC035, stay silent instead of reporting a host without cpufreq). Free memory and free
 /// huge pages come from <see cref="HostMemoryFacts"/> instead. Without them a cell's free memory is unknown
 /// (<see cref="NumaNode.MemFreeKiB"/> null) and each huge page pool counts 0 free pages: a check that needs free
 /// pages then fails loudly rather than promise pages that running VMs may hold (taking the pool's total as free
@@ -172,7 +172,7 @@ public static class CapabilitiesReader
                 NohzFull = CpuSet.Empty,
                 Cpus = cpus,
                 Nodes = cells.Select(ToNode).ToList(),
-                CpuFreq = CpuFreqInfo.None,
+                CpuFreq = CpuFreqInfo.NotVisible,
             };
         }
 
