@@ -101,6 +101,10 @@ public sealed class LibvirtException : KvmConfigException
         return new LibvirtException(descriptor, $"{operation}{where}: {message}", code, domain, message, operation, target, HintFor(code, connecting));
     }
 
+    /// <summary>A domain that was there a moment ago and is not any more (found missing before a change).</summary>
+    internal static LibvirtException Vanished(string name, string operation) =>
+        new(Rules.LibvirtError, $"{operation} ({name}): domain '{name}' no longer exists", NoDomain, 0, $"domain '{name}' no longer exists", operation, name, HintFor(NoDomain, false));
+
     /// <summary>The library itself is missing or fails to load.</summary>
     internal static LibvirtException NotInstalled(Exception inner) =>
         new(Rules.LibvirtUnavailable, $"libvirt is not installed: {inner.Message}", 0, 0, inner.Message, "dlopen", Native.Library,

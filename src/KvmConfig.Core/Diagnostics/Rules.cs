@@ -166,6 +166,9 @@ public static class Rules
     /// <summary>libvirt refused or failed an operation on a reachable daemon (unknown domain, XML rejected, ...).</summary>
     public static readonly DiagnosticDescriptor LibvirtError = new("KVC095", "libvirt-error", Severity.Error, "libvirt operation failed");
 
+    /// <summary>Another apply or rollback holds the host's lock.</summary>
+    public static readonly DiagnosticDescriptor ApplyBusy = new("KVC096", "apply-busy", Severity.Error, "another apply is running");
+
     /// <summary>All descriptors, in code order.</summary>
     public static IReadOnlyList<DiagnosticDescriptor> All { get; } =
         typeof(Rules).GetFields()
