@@ -5,7 +5,8 @@
 # Exit codes: 0 the daemon answers on qemu:///system, 2 it could not be installed or started.
 set -euo pipefail
 
-packages=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 libvirt0)
+# libxml2-utils: virt-xml-validate (libvirt-clients) runs xmllint and exits 127 without it.
+packages=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 libvirt0 libxml2-utils)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -32,6 +32,16 @@ internal static class KvmConfigApp
                 .WithExample("plan", "--config-dir", "examples/finance", "--sysroot", "tests/data/sysfs/xeon-2s-4numa-snc-80cpu", "--explain")
                 .WithExample("plan", "--format", "json")
                 .WithExample("plan", "--svg", "plan.svg");
+            config.AddCommand<Apply.ApplyCommand>("apply")
+                .WithDescription("Check and plan the declaration, then push the plan to libvirt for every declared VM: a per-VM diff of the elements kvmconfig owns, a journal of every VM it will touch, then the persistent definitions and the live pinning, weights and caps of running VMs. All or nothing: when a step fails, every VM already changed is restored. VMs that are not declared are never touched. Exit codes: 0 applied or nothing to change, 1 declaration errors, 2 could not run (libvirt unreachable, unknown VM, lock held, journal not writable, no confirmation), 4 a step failed and everything was restored, 5 the restore failed too.")
+                .WithExample("apply", "--dry-run")
+                .WithExample("apply", "--yes")
+                .WithExample("apply", "--connect", "qemu+ssh://root@kvm1/system", "--config-dir", "/srv/kvm1.d");
+            config.AddCommand<Apply.RollbackCommand>("rollback")
+                .WithDescription("Put every VM of an apply's journal back as it was before that apply (persistent XML and live state); the newest journal unless one is named. Exit codes: 0 restored or nothing to restore, 2 could not run, 5 a restore failed.")
+                .WithExample("rollback", "--dry-run")
+                .WithExample("rollback", "--yes")
+                .WithExample("rollback", "/var/lib/kvmconfig/journal/20261126T201500.123Z", "--yes");
             config.SetExceptionHandler((exception, _) => Fail(exception));
         });
         return app.Run(args);

@@ -1,0 +1,56 @@
+using KvmConfig.Core.Domains;
+
+namespace KvmConfig.Core.Apply;
+
+/// <summary>A domain as libvirt has it: persistent definition and, when it runs, its live state.</summary>
+/// <param name="Name">Domain name.</param>
+/// <param name="Active">True while it runs (live changes apply).</param>
+/// <param name="PersistentXml">The persistent definition (<c>virsh dumpxml --inactive</c>).</param>
+/// <param name="Live">The live state when active, else null.</param>
+public sealed record DomainView(string Name, bool Active, string PersistentXml, LiveState? Live);
+
+/// <summary>
+/// What applying a plan does to one domain: the new persistent XML (with its diff), the live operations for a
+/// running domain, and what waits for the next boot.
+/// </summary>
+/// <param name="Name">Domain name.</param>
+/// <param name="Before">Its current persistent XML.</param>
+/// <param name="After">The XML kvmconfig defines: <see cref="Before"/> with the owned elements merged.</param>
+/// <param name="Live">Live operations (none for a stopped domain).</param>
+/// <param name="NextBoot">Changes a running domain can only take at its next boot.</param>
+public sealed record DomainChange(string Name, string Before, string After, IReadOnlyList<LiveOperation> Live, IReadOnlyList<string> NextBoot)
+{
+    /// <summary>True when the persistent definition changes.</summary>
+    public bool DefinitionChanges => Before != After;
+
+    /// <summary>True when nothing at all changes.</summary>
+    public bool IsEmpty => !DefinitionChanges && Live.Count == 0;
+
+    /// <summary>The unified diff of the persistent XML (empty when it does not change).</summary>
+    public string Diff => UnifiedDiff.Of(Before, After, $"{Name} (libvirt, persistent)", $"{Name} (kvmconfig plan)");
+
+    /// <summary>The change that realises <paramref name="desired"/> on <paramref name="domain"/>.</summary>
+    public static DomainChange Plan(DomainView domain, DomainTuning desired)
+    {
+        string after = DomainXml.Merge(domain.PersistentXml, desired);
+        var nextBoot = new List<string>();
+        IReadOnlyList<LiveOperation> live = domain.Live is { } state ? LiveChanges.Toward(state, desired, nextBoot) : [];
+        if (domain.Active && after != domain.PersistentXml)
+        {
+            nextBoot.AddRange(OwnedState.Drift(DomainXml.ReadOwned(after), DomainXml.ReadOwned(domain.PersistentXml))
+                .Where(d => BootOnly(d.Field))
+                .Select(d => $"{d.Field}: {d.Actual} -> {d.Desired}"));
+        }
+
+        return new DomainChange(domain.Name, domain.PersistentXml, after, live, domain.Active ? nextBoot : []);
+    }
+
+    // Owned fields QEMU fixes when it starts: the vCPU count and guest topology, the guest NUMA cells and their memory
+    // nodes, memory size and backing, the vCPU scheduling class, disk throttles (kvmconfig does not set them live).
+    private static bool BootOnly(string field) =>
+        field is "vcpus" or "cpu topology" or "memory" or "hugepages" or "numa cells" or "numatune memnodes"
+        || field.StartsWith("vcpusched", StringComparison.Ordinal)
+        || field.StartsWith("numa cell", StringComparison.Ordinal)
+        || field.StartsWith("numatune memnode", StringComparison.Ordinal)
+        || field.StartsWith("disk ", StringComparison.Ordinal);
+}

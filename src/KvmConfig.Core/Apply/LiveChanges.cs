@@ -1,0 +1,133 @@
+using KvmConfig.Core.Domains;
+using KvmConfig.Core.Specs;
+
+namespace KvmConfig.Core.Apply;
+
+/// <summary>
+/// Which live operations take a running domain from what it does now to what the plan asks, and which changes can
+/// only take effect at its next boot. Pure: the states come in as values.
+/// </summary>
+public static class LiveChanges
+{
+    /// <summary>
+    /// The live operations from <paramref name="now"/> to <paramref name="desired"/>, in the order they are made:
+    /// vCPU pins first (the threads kvmconfig cares most about), then the emulator, the scheduler, memory, block I/O,
+    /// interfaces. Unmanaged members of <paramref name="desired"/> (null) produce nothing.
+    /// </summary>
+    /// <param name="now">The domain's live state.</param>
+    /// <param name="desired">The plan's tuning.</param>
+    /// <param name="nextBoot">Receives one line per desired change that a running domain cannot take.</param>
+    public static IReadOnlyList<LiveOperation> Toward(LiveState now, DomainTuning desired, ICollection<string> nextBoot)
+    {
+        var operations = new List<LiveOperation>();
+        int vcpus = Math.Min(now.VcpuPins.Count, desired.VcpuPins.Count);
+        for (int v = 0; v < vcpus; v++)
+        {
+            if (!desired.VcpuPins[v].IsEmpty && desired.VcpuPins[v] != now.VcpuPins[v])
+            {
+                operations.Add(new PinVcpu(v, desired.VcpuPins[v]));
+            }
+        }
+
+        if (!desired.EmulatorCpus.IsEmpty && desired.EmulatorCpus != now.EmulatorPin)
+        {
+            operations.Add(new PinEmulator(desired.EmulatorCpus));
+        }
+
+        long? shares = desired.CpuShares is { } s && s != now.CpuShares ? s : null;
+        CpuBandwidth? cap = desired.CpuCap is { } c && !SameCap(c, now.CpuCap) ? c : null;
+        if (shares is not null || cap is not null)
+        {
+            operations.Add(new SetScheduler(shares, cap));
+        }
+
+        if (desired.NumaMemory is { Nodes: { } nodes } policy && now.NumaNodes is { } liveNodes && nodes != liveNodes)
+        {
+            // libvirt moves a running domain's memory policy between nodes (cpuset.mems), but cannot change its mode.
+            if (now.NumaMode is { } mode && mode == ModeNumber(policy.Mode))
+            {
+                operations.Add(new SetNumaNodes(nodes));
+            }
+            else
+            {
+                nextBoot.Add($"memory policy {policy.Mode.ToString().ToLowerInvariant()} on nodes {nodes}");
+            }
+        }
+
+        if (desired.BlkioWeight is { } weight && now.BlkioWeight is { } liveWeight && weight != liveWeight)
+        {
+            operations.Add(new SetBlkioWeight(weight));
+        }
+
+        if (desired.InterfaceBandwidth is { } bandwidth)
+        {
+            foreach ((string device, InterfaceBandwidth live) in now.Interfaces.OrderBy(i => i.Key, StringComparer.Ordinal))
+            {
+                if (live != bandwidth)
+                {
+                    operations.Add(new SetInterfaceBandwidth(device, bandwidth));
+                }
+            }
+        }
+
+        return operations;
+    }
+
+    /// <summary>The live operations that put a domain back from <paramref name="now"/> to <paramref name="before"/>
+    /// (a rollback): every value <paramref name="before"/> reports, whether or not kvmconfig changed it.</summary>
+    public static IReadOnlyList<LiveOperation> Back(LiveState now, LiveState before)
+    {
+        var operations = new List<LiveOperation>();
+        for (int v = 0; v < Math.Min(now.VcpuPins.Count, before.VcpuPins.Count); v++)
+        {
+            if (now.VcpuPins[v] != before.VcpuPins[v])
+            {
+                operations.Add(new PinVcpu(v, before.VcpuPins[v]));
+            }
+        }
+
+        if (now.EmulatorPin != before.EmulatorPin)
+        {
+            operations.Add(new PinEmulator(before.EmulatorPin));
+        }
+
+        long? shares = before.CpuShares is { } s && s != now.CpuShares ? s : null;
+        CpuBandwidth? cap = before.CpuCap is { } c && !SameCap(c, now.CpuCap) ? c : null;
+        if (shares is not null || cap is not null)
+        {
+            operations.Add(new SetScheduler(shares, cap));
+        }
+
+        if (before.NumaNodes is { } nodes && now.NumaNodes != nodes)
+        {
+            operations.Add(new SetNumaNodes(nodes));
+        }
+
+        if (before.BlkioWeight is { } weight && now.BlkioWeight != weight)
+        {
+            operations.Add(new SetBlkioWeight(weight));
+        }
+
+        foreach ((string device, InterfaceBandwidth bandwidth) in before.Interfaces.OrderBy(i => i.Key, StringComparer.Ordinal))
+        {
+            if (!now.Interfaces.TryGetValue(device, out InterfaceBandwidth? live) || live != bandwidth)
+            {
+                operations.Add(new SetInterfaceBandwidth(device, bandwidth));
+            }
+        }
+
+        return operations;
+    }
+
+    /// <summary>libvirt's number for a memory mode in <c>numa_mode</c> (virDomainNumatuneMemMode).</summary>
+    public static int ModeNumber(MemoryMode mode) => mode switch
+    {
+        MemoryMode.Strict => 0,
+        MemoryMode.Preferred => 1,
+        MemoryMode.Interleave => 2,
+        _ => 3,
+    };
+
+    private static bool SameCap(CpuBandwidth desired, CpuBandwidth? live) =>
+        live is not null && (desired.IsUnlimited ? live.IsUnlimited : !live.IsUnlimited && desired.QuotaUs == live.QuotaUs && (desired.PeriodUs ?? CpuBandwidth.DefaultPeriodUs) == (live.PeriodUs ?? CpuBandwidth.DefaultPeriodUs));
+}

@@ -1,0 +1,93 @@
+using KvmConfig.Core.Domains;
+
+namespace KvmConfig.Core.Apply;
+
+/// <summary>
+/// What a running domain does now, as libvirt's live API reports it (not its XML): the affinity of every vCPU thread
+/// and of the emulator threads, the CFS weight and cap of its cgroup, the nodes its memory may use, its block I/O
+/// weight and its interfaces' shaping. The journal keeps it so that a rollback can put every value back.
+/// </summary>
+/// <param name="VcpuPins">Affinity of each vCPU, in vCPU order (all host CPUs when unpinned).</param>
+/// <param name="EmulatorPin">Affinity of the emulator threads.</param>
+/// <param name="CpuShares"><c>cpu_shares</c>; null when libvirt did not report it.</param>
+/// <param name="CpuCap"><c>global_period</c> / <c>global_quota</c>; null when not reported.</param>
+/// <param name="NumaMode"><c>numa_mode</c> (0 strict, 1 preferred, 2 interleave, 3 restrictive); null when not reported.</param>
+/// <param name="NumaNodes"><c>numa_nodeset</c>; null when empty or not reported.</param>
+/// <param name="BlkioWeight">Block I/O <c>weight</c>; null when not reported (no blkio controller).</param>
+/// <param name="Interfaces">Per interface target device (vnet0): its average rates.</param>
+public sealed record LiveState(
+    IReadOnlyList<CpuSet> VcpuPins,
+    CpuSet EmulatorPin,
+    long? CpuShares,
+    CpuBandwidth? CpuCap,
+    int? NumaMode,
+    CpuSet? NumaNodes,
+    int? BlkioWeight,
+    IReadOnlyDictionary<string, InterfaceBandwidth> Interfaces);
+
+/// <summary>One change to a running domain, made through libvirt's live API.</summary>
+public abstract record LiveOperation
+{
+    /// <summary>What <c>virsh</c> command does the same, for the plan an administrator reads.</summary>
+    public abstract string Describe(string domain);
+}
+
+/// <summary>Pin one vCPU thread (<c>virDomainPinVcpuFlags</c>).</summary>
+public sealed record PinVcpu(int Vcpu, CpuSet Cpus) : LiveOperation
+{
+    /// <inheritdoc />
+    public override string Describe(string domain) => $"virsh vcpupin {domain} {Vcpu} {Cpus} --live";
+}
+
+/// <summary>Pin the emulator threads (<c>virDomainPinEmulator</c>).</summary>
+public sealed record PinEmulator(CpuSet Cpus) : LiveOperation
+{
+    /// <inheritdoc />
+    public override string Describe(string domain) => $"virsh emulatorpin {domain} {Cpus} --live";
+}
+
+/// <summary>Set the domain's CPU weight and cap (<c>virDomainSetSchedulerParametersFlags</c>).</summary>
+/// <param name="Shares">New <c>cpu_shares</c>, or null to leave it.</param>
+/// <param name="Cap">New <c>global_period</c>/<c>global_quota</c>, or null to leave them.</param>
+public sealed record SetScheduler(long? Shares, CpuBandwidth? Cap) : LiveOperation
+{
+    /// <inheritdoc />
+    public override string Describe(string domain)
+    {
+        var sets = new List<string>();
+        if (Shares is { } s)
+        {
+            sets.Add($"cpu_shares={s}");
+        }
+
+        if (Cap is { } c)
+        {
+            sets.Add($"global_period={c.PeriodUs ?? CpuBandwidth.DefaultPeriodUs}");
+            sets.Add($"global_quota={(c.IsUnlimited ? -1 : c.QuotaUs)}");
+        }
+
+        return $"virsh schedinfo {domain} --live --set {string.Join(' ', sets)}";
+    }
+}
+
+/// <summary>Move the memory policy to other nodes (<c>virDomainSetNumaParameters</c>; the mode cannot change live).</summary>
+public sealed record SetNumaNodes(CpuSet Nodes) : LiveOperation
+{
+    /// <inheritdoc />
+    public override string Describe(string domain) => $"virsh numatune {domain} --nodeset {Nodes} --live";
+}
+
+/// <summary>Set the block I/O weight (<c>virDomainSetBlkioParameters</c>).</summary>
+public sealed record SetBlkioWeight(int Weight) : LiveOperation
+{
+    /// <inheritdoc />
+    public override string Describe(string domain) => $"virsh blkiotune {domain} --weight {Weight} --live";
+}
+
+/// <summary>Shape one interface (<c>virDomainSetInterfaceParameters</c>).</summary>
+public sealed record SetInterfaceBandwidth(string Device, InterfaceBandwidth Bandwidth) : LiveOperation
+{
+    /// <inheritdoc />
+    public override string Describe(string domain) =>
+        $"virsh domiftune {domain} {Device} --live --inbound {Bandwidth.InboundAverageKBytesPerSec?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "0"} --outbound {Bandwidth.OutboundAverageKBytesPerSec?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "0"}";
+}

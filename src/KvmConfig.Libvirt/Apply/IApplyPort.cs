@@ -1,0 +1,20 @@
+using KvmConfig.Core.Apply;
+
+namespace KvmConfig.Libvirt.Apply;
+
+/// <summary>
+/// The libvirt operations <see cref="Applier"/> needs, and nothing more: read a domain, define its persistent XML,
+/// make one live change. Every call that changes something is one <see cref="Define"/> or <see cref="Apply"/>, so a
+/// decorator can count them and fail the N-th (the fault-injection tests do).
+/// </summary>
+public interface IApplyPort
+{
+    /// <summary>The domain as libvirt has it now, or null when libvirt knows no domain of that name.</summary>
+    DomainView? Find(string name);
+
+    /// <summary>Defines <paramref name="xml"/> as the persistent definition of <paramref name="name"/>.</summary>
+    void Define(string name, string xml);
+
+    /// <summary>Makes one live change on the running domain <paramref name="name"/>.</summary>
+    void Apply(string name, LiveOperation operation);
+}

@@ -1,0 +1,121 @@
+using System.Globalization;
+using System.Xml.Linq;
+using KvmConfig.Core;
+using KvmConfig.Core.Apply;
+using KvmConfig.Core.Domains;
+
+namespace KvmConfig.Libvirt.Apply;
+
+/// <summary><see cref="IApplyPort"/> on a libvirt connection: each member is one or two C API calls.</summary>
+public sealed class LibvirtApplyPort(LibvirtConnection connection) : IApplyPort
+{
+    /// <inheritdoc />
+    public DomainView? Find(string name)
+    {
+        using LibvirtDomain? domain = connection.TryLookup(name);
+        if (domain is null)
+        {
+            return null;
+        }
+
+        bool active = domain.IsActive;
+        return new DomainView(domain.Name, active, domain.Xml(inactive: true), active ? ReadLive(domain) : null);
+    }
+
+    /// <inheritdoc />
+    public void Define(string name, string xml)
+    {
+        using LibvirtDomain domain = connection.Define(xml);
+    }
+
+    /// <inheritdoc />
+    public void Apply(string name, LiveOperation operation)
+    {
+        using LibvirtDomain domain = connection.Lookup(name);
+        switch (operation)
+        {
+            case PinVcpu pin:
+                domain.PinVcpu(pin.Vcpu, pin.Cpus, DomainImpact.Live);
+                break;
+            case PinEmulator pin:
+                domain.PinEmulator(pin.Cpus, DomainImpact.Live);
+                break;
+            case SetScheduler scheduler:
+                var parameters = new List<TypedParameter>();
+                if (scheduler.Shares is { } shares)
+                {
+                    parameters.Add(TypedParameter.ULLong("cpu_shares", (ulong)shares));
+                }
+
+                if (scheduler.Cap is { } cap)
+                {
+                    parameters.Add(TypedParameter.ULLong("global_period", (ulong)(cap.PeriodUs ?? CpuBandwidth.DefaultPeriodUs)));
+                    parameters.Add(TypedParameter.LLong("global_quota", cap.IsUnlimited ? -1 : cap.QuotaUs!.Value));
+                }
+
+                domain.SetSchedulerParameters(parameters, DomainImpact.Live);
+                break;
+            case SetNumaNodes numa:
+                domain.SetNumaParameters([TypedParameter.String("numa_nodeset", numa.Nodes.ToString())], DomainImpact.Live);
+                break;
+            case SetBlkioWeight blkio:
+                domain.SetBlkioParameters([TypedParameter.UInt("weight", (uint)blkio.Weight)], DomainImpact.Live);
+                break;
+            case SetInterfaceBandwidth shaping:
+                // libvirt's interface parameters take an average of 0 as "remove the shaping".
+                domain.SetInterfaceParameters(shaping.Device,
+                [
+                    TypedParameter.UInt("inbound.average", (uint)(shaping.Bandwidth.InboundAverageKBytesPerSec ?? 0)),
+                    TypedParameter.UInt("outbound.average", (uint)(shaping.Bandwidth.OutboundAverageKBytesPerSec ?? 0)),
+                ], DomainImpact.Live);
+                break;
+            default:
+                throw new ArgumentException($"unknown live operation {operation.GetType().Name}");
+        }
+    }
+
+    /// <summary>The live state of a running domain, through the live API (not the XML).</summary>
+    public static LiveState ReadLive(LibvirtDomain domain)
+    {
+        IReadOnlyList<CpuSet> pins = domain.VcpuPins(DomainImpact.Live);
+        CpuSet emulator = domain.EmulatorPin(DomainImpact.Live);
+        (_, IReadOnlyList<TypedParameter> scheduler) = domain.SchedulerParameters(DomainImpact.Live);
+        long? shares = scheduler.FirstOrDefault(p => p.Name == "cpu_shares")?.AsInt64();
+        long? period = scheduler.FirstOrDefault(p => p.Name == "global_period")?.AsInt64();
+        long? quota = scheduler.FirstOrDefault(p => p.Name == "global_quota")?.AsInt64();
+        CpuBandwidth? cap = period is null && quota is null ? null : new CpuBandwidth(period, quota is null or <= 0 or >= long.MaxValue / 2 ? null : quota);
+
+        IReadOnlyList<TypedParameter> numa = domain.NumaParameters(DomainImpact.Live);
+        int? mode = numa.FirstOrDefault(p => p.Name == "numa_mode") is { } m ? (int)m.AsInt64() : null;
+        string? nodeset = numa.FirstOrDefault(p => p.Name == "numa_nodeset")?.Value as string;
+        CpuSet? nodes = string.IsNullOrEmpty(nodeset) ? null : CpuSet.Parse(nodeset);
+
+        int? weight = null;
+        try
+        {
+            weight = domain.BlkioParameters(DomainImpact.Live).FirstOrDefault(p => p.Name == "weight") is { } w ? (int)w.AsInt64() : null;
+        }
+        catch (LibvirtException e) when (e.Code is LibvirtException.OperationInvalid or LibvirtException.ConfigUnsupported)
+        {
+            // No blkio controller on this host: block I/O weight is simply not managed live.
+        }
+
+        var interfaces = new Dictionary<string, InterfaceBandwidth>(StringComparer.Ordinal);
+        foreach (string device in InterfaceTargets(domain.Xml()))
+        {
+            IReadOnlyList<TypedParameter> shaping = domain.InterfaceParameters(device, DomainImpact.Live);
+            long? inbound = shaping.FirstOrDefault(p => p.Name == "inbound.average")?.AsInt64();
+            long? outbound = shaping.FirstOrDefault(p => p.Name == "outbound.average")?.AsInt64();
+            interfaces[device] = new InterfaceBandwidth(inbound is null or 0 ? null : inbound, outbound is null or 0 ? null : outbound);
+        }
+
+        return new LiveState(pins, emulator, shares, cap, mode, nodes, weight, interfaces);
+    }
+
+    // <interface type='network'> ... <target dev='vnet0'/> in the live XML: the device name the live API wants.
+    private static IEnumerable<string> InterfaceTargets(string liveXml) =>
+        XDocument.Parse(liveXml).Root?.Element("devices")?.Elements("interface")
+            .Select(i => i.Element("target")?.Attribute("dev")?.Value)
+            .OfType<string>()
+            .ToList() ?? [];
+}

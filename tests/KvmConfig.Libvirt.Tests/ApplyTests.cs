@@ -1,0 +1,249 @@
+using KvmConfig.Core;
+using KvmConfig.Core.Apply;
+using KvmConfig.Core.Diagnostics;
+using KvmConfig.Core.Domains;
+using KvmConfig.Libvirt.Apply;
+using KvmConfig.TestSupport;
+
+namespace KvmConfig.Libvirt.Tests;
+
+/// <summary>Three real domains (two running, one shut off) shared by the apply tests of one class instance.</summary>
+public sealed class ThreeDomains : IDisposable
+{
+    public ThreeDomains()
+    {
+        LibvirtDaemon.Ensure();
+        using LibvirtConnection connection = LibvirtDaemon.Connect();
+        Domains = [TestDomain.Create(connection, "apply-a", start: true), TestDomain.Create(connection, "apply-b", start: true), TestDomain.Create(connection, "apply-c")];
+    }
+
+    public IReadOnlyList<TestDomain> Domains { get; }
+
+    public IEnumerable<string> Names => Domains.Select(d => d.Name);
+
+    public void Dispose()
+    {
+        foreach (TestDomain domain in Domains)
+        {
+            domain.Dispose();
+        }
+    }
+}
+
+/// <summary>
+/// <see cref="Applier"/> on the real daemon: all or nothing, journaled, idempotent, with a fault injected at every step
+/// of a multi-domain apply. Each test leaves the domains as it found them.
+/// </summary>
+[Collection("apply")]
+public sealed class ApplyTests(ThreeDomains vms) : IClassFixture<ThreeDomains>, IDisposable
+{
+    private readonly LibvirtConnection _connection = LibvirtDaemon.Connect();
+    private readonly string _journalRoot = Directory.CreateTempSubdirectory("kvmconfig-journal-").FullName;
+
+    // Two host CPUs here: every VM's vCPU 0 on CPU 1 and vCPU 1 on CPU 0, emulator on CPU 0, a weight of 300 and a
+    // cap of 1.5 CPUs. Everything differs from libvirt's defaults, so every field is a change.
+    private static DomainTuning Tuning() => new()
+    {
+        Vcpus = 2,
+        VcpuPins = [CpuSet.Of(1), CpuSet.Of(0)],
+        EmulatorCpus = CpuSet.Of(0),
+        CpuShares = 300,
+        CpuCap = CpuBandwidth.ForCpus(1.5),
+    };
+
+    [Fact]
+    public void Apply_changes_persistent_and_live_state_and_virsh_sees_it()
+    {
+        // Given the three domains and their state before
+        var port = new LibvirtApplyPort(_connection);
+        Dictionary<string, string> before = Snapshot(port);
+
+        // When kvmconfig applies the tuning to all three
+        (ApplyOutcome outcome, Journal journal) = ApplyAll(port);
+
+        // Then every definition and every running domain says what was asked, through libvirt and through virsh
+        Assert.True(outcome.Succeeded, outcome.Error?.Message);
+        Assert.Equal("applied", Journal.Open(journal.Directory).Status);
+        foreach (string name in vms.Names)
+        {
+            using LibvirtDomain domain = _connection.Lookup(name);
+            Assert.Equal([CpuSet.Of(1), CpuSet.Of(0)], domain.VcpuPins(DomainImpact.Config));
+            Assert.Equal(CpuSet.Of(0), domain.EmulatorPin(DomainImpact.Config));
+            if (domain.IsActive)
+            {
+                Assert.Equal([CpuSet.Of(1), CpuSet.Of(0)], domain.VcpuPins(DomainImpact.Live));
+                Assert.Equal(CpuSet.Of(0), domain.EmulatorPin(DomainImpact.Live));
+                string schedinfo = LibvirtDaemon.Virsh("schedinfo", name, "--live").Stdout;
+                Assert.Contains("cpu_shares     : 300", schedinfo, StringComparison.Ordinal);
+                Assert.Contains("global_quota   : 150000", schedinfo, StringComparison.Ordinal);
+                Assert.Contains("0      1", LibvirtDaemon.Virsh("vcpupin", name, "--live").Stdout, StringComparison.Ordinal);
+                Assert.Contains("*: 0", LibvirtDaemon.Virsh("emulatorpin", name, "--live").Stdout.Replace("       ", " ", StringComparison.Ordinal), StringComparison.Ordinal);
+            }
+
+            // And the journal holds the XML from before
+            Assert.Equal(before[name].Split('\n')[0], File.ReadAllText(Path.Combine(journal.Directory, $"{name}.xml")).Split('\n')[0]);
+        }
+
+        // And rolling back from the journal restores every domain exactly
+        Assert.Empty(Applier.Restore(port, journal.Domains));
+        Assert.Equal(before, Snapshot(port));
+    }
+
+    [Fact]
+    public void Applying_the_same_tuning_twice_changes_nothing_the_second_time()
+    {
+        var port = new LibvirtApplyPort(_connection);
+        Dictionary<string, string> before = Snapshot(port);
+        (ApplyOutcome first, Journal journal) = ApplyAll(port);
+        Assert.True(first.Succeeded, first.Error?.Message);
+
+        IReadOnlyList<DomainChange> again = vms.Names.Select(n => DomainChange.Plan(port.Find(n)!, Tuning())).ToList();
+
+        Assert.All(again, c => Assert.True(c.IsEmpty, $"{c.Name}: {c.Diff}{string.Join("; ", c.Live.Select(l => l.Describe(c.Name)))}"));
+        Assert.Empty(Applier.Restore(port, journal.Domains));
+        Assert.Equal(before, Snapshot(port));
+    }
+
+    [Fact]
+    public void A_failure_at_any_step_leaves_every_domain_as_it_was()
+    {
+        // Given the number of libvirt changes a full apply of the three domains makes
+        var real = new LibvirtApplyPort(_connection);
+        Dictionary<string, string> before = Snapshot(real);
+        var counting = new FaultyPort(real, failAt: int.MaxValue);
+        (ApplyOutcome complete, Journal journal) = ApplyAll(counting);
+        Assert.True(complete.Succeeded, complete.Error?.Message);
+        Assert.Empty(Applier.Restore(real, journal.Domains));
+        int steps = counting.Changes;
+        Assert.True(steps >= 9, $"a full apply made {steps} changes");
+
+        for (int n = 1; n <= steps; n++)
+        {
+            // When the n-th change fails
+            var faulty = new FaultyPort(real, failAt: n);
+            (ApplyOutcome outcome, Journal failed) = ApplyAll(faulty);
+
+            // Then the apply reports it, rolls back, and every domain is as it was, persistent and live
+            Assert.False(outcome.Succeeded);
+            Assert.Equal(faulty.FailedDomain, outcome.FailedDomain);
+            Assert.Empty(outcome.RollbackErrors);
+            Assert.Equal("rolled-back", Journal.Open(failed.Directory).Status);
+            Assert.Equal(before, Snapshot(real));
+        }
+    }
+
+    [Fact]
+    public void A_domain_that_disappears_during_apply_fails_the_apply_and_the_others_are_restored()
+    {
+        using LibvirtConnection connection = LibvirtDaemon.Connect();
+        using TestDomain doomed = TestDomain.Create(connection, "vanish", start: true);
+        var real = new LibvirtApplyPort(_connection);
+        Dictionary<string, string> before = Snapshot(real);
+        var vanishing = new VanishingPort(real, doomed.Name);
+        string[] names = [.. vms.Names, doomed.Name];
+        IReadOnlyList<DomainView> views = names.Select(n => real.Find(n)!).ToList();
+        Journal journal = Journal.Create(_journalRoot, LibvirtDaemon.Uri, DateTimeOffset.UtcNow, views);
+
+        ApplyOutcome outcome = Applier.Apply(vanishing, views.Select(v => DomainChange.Plan(v, Tuning())).ToList(), journal);
+
+        Assert.False(outcome.Succeeded);
+        Assert.Equal(doomed.Name, outcome.FailedDomain);
+        Assert.Equal(LibvirtException.NoDomain, Assert.IsType<LibvirtException>(outcome.Error).Code);
+        Assert.Contains(outcome.RollbackErrors, e => e.StartsWith(doomed.Name, StringComparison.Ordinal));
+        Assert.Equal(before, Snapshot(real));
+    }
+
+    [Fact]
+    public void A_journal_directory_that_cannot_be_written_stops_before_any_change()
+    {
+        string file = Path.Combine(_journalRoot, "not-a-directory");
+        File.WriteAllText(file, "");
+        var port = new LibvirtApplyPort(_connection);
+
+        KvmConfigException error = Assert.Throws<KvmConfigException>(() =>
+            Journal.Create(Path.Combine(file, "journal"), LibvirtDaemon.Uri, DateTimeOffset.UtcNow, [port.Find(vms.Domains[0].Name)!]));
+
+        Assert.Equal(Rules.Unreadable, error.Descriptor);
+        Assert.Contains("--journal", error.Hint, StringComparison.Ordinal);
+    }
+
+    public void Dispose()
+    {
+        _connection.Dispose();
+        Directory.Delete(_journalRoot, recursive: true);
+    }
+
+    private (ApplyOutcome Outcome, Journal Journal) ApplyAll(IApplyPort port)
+    {
+        IReadOnlyList<DomainView> views = vms.Names.Select(n => port.Find(n)!).ToList();
+        Journal journal = Journal.Create(_journalRoot, LibvirtDaemon.Uri, DateTimeOffset.UtcNow, views);
+        return (Applier.Apply(port, views.Select(v => DomainChange.Plan(v, Tuning())).ToList(), journal), journal);
+    }
+
+    // Persistent XML and, for running domains, the live pins and scheduler values: what "as it was" means.
+    private Dictionary<string, string> Snapshot(LibvirtApplyPort port) =>
+        vms.Names.ToDictionary(n => n, n =>
+        {
+            DomainView view = port.Find(n)!;
+            string live = view.Live is { } l
+                ? $"pins={string.Join(' ', l.VcpuPins)} emulator={l.EmulatorPin} shares={l.CpuShares} cap={l.CpuCap}"
+                : "stopped";
+            return $"{view.PersistentXml}\n{live}";
+        });
+
+    /// <summary>Fails the <c>failAt</c>-th change (define or live), once; counts every change.</summary>
+    private sealed class FaultyPort(IApplyPort inner, int failAt) : IApplyPort
+    {
+        public int Changes { get; private set; }
+
+        public string? FailedDomain { get; private set; }
+
+        public DomainView? Find(string name) => inner.Find(name);
+
+        public void Define(string name, string xml)
+        {
+            Count(name);
+            inner.Define(name, xml);
+        }
+
+        public void Apply(string name, LiveOperation operation)
+        {
+            Count(name);
+            inner.Apply(name, operation);
+        }
+
+        private void Count(string name)
+        {
+            if (++Changes == failAt)
+            {
+                FailedDomain = name;
+                throw new KvmConfigException(Rules.LibvirtError, $"injected failure at change {failAt} on {name}");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Destroys and undefines one domain when the apply reaches it (its first lookup through this port), as another
+    /// administrator might between kvmconfig's plan and its change.
+    /// </summary>
+    private sealed class VanishingPort(IApplyPort inner, string victim) : IApplyPort
+    {
+        private bool _gone;
+
+        public DomainView? Find(string name)
+        {
+            if (name == victim && !_gone)
+            {
+                _gone = true;
+                Assert.Equal(0, LibvirtDaemon.Virsh("destroy", victim).Exit);
+                Assert.Equal(0, LibvirtDaemon.Virsh("undefine", victim).Exit);
+            }
+
+            return inner.Find(name);
+        }
+
+        public void Define(string name, string xml) => inner.Define(name, xml);
+
+        public void Apply(string name, LiveOperation operation) => inner.Apply(name, operation);
+    }
+}
