@@ -29,12 +29,9 @@ public sealed class ApplyLock : IDisposable
         {
             try
             {
-                var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-                stream.SetLength(0);
-                byte[] pid = System.Text.Encoding.ASCII.GetBytes($"{Environment.ProcessId}\n");
-                stream.Write(pid);
-                stream.Flush();
-                return new ApplyLock(stream);
+                // No pid is written inside: while the lock is held nobody else can open the file to read it (the
+                // shared lock .NET takes for reading conflicts), so the refusal points at fuser instead.
+                return new ApplyLock(new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None));
             }
             catch (IOException) when (clock.Elapsed < timeout)
             {
@@ -44,9 +41,8 @@ public sealed class ApplyLock : IDisposable
             }
             catch (IOException e)
             {
-                string holder = ReadHolder(path);
-                throw new KvmConfigException(Rules.ApplyBusy, $"another kvmconfig apply or rollback{holder} holds {path}; waited {timeout.TotalSeconds:0.#} s", path,
-                    "wait for it to finish, then run the command again (or raise --lock-timeout)", e);
+                throw new KvmConfigException(Rules.ApplyBusy, $"another kvmconfig apply or rollback holds {path}; waited {timeout.TotalSeconds:0.#} s", path,
+                    $"wait for it to finish, then run the command again (or raise --lock-timeout); fuser -v {path} shows the process", e);
             }
             catch (UnauthorizedAccessException e)
             {
@@ -58,17 +54,4 @@ public sealed class ApplyLock : IDisposable
 
     /// <inheritdoc />
     public void Dispose() => _stream.Dispose();
-
-    private static string ReadHolder(string path)
-    {
-        try
-        {
-            string pid = File.ReadAllText(path).Trim();
-            return pid.Length == 0 ? "" : $" (pid {pid})";
-        }
-        catch (IOException)
-        {
-            return "";
-        }
-    }
 }
