@@ -118,6 +118,8 @@ public sealed class LibvirtException : KvmConfigException
         NoDomain => "virsh list --all shows the domains libvirt knows; define the VM first or fix its name in the declaration",
         XmlError or XmlDetail or XmlInvalidSchema or ConfigUnsupported => "libvirt refused the domain XML: run with --dry-run to see it, and check it with virt-xml-validate",
         OperationInvalid => "the domain changed state during the operation; run the command again",
+        _ when connecting && !Environment.IsPrivilegedProcess =>
+            "a user other than root needs libvirt's permission (polkit, or the libvirt group's socket): run as root, or ask for access, or read a capture with --sysroot",
         _ when connecting => "check the URI and that libvirtd is running and reachable",
         _ => "see libvirtd's log (journalctl -u libvirtd, or /var/log/libvirt/libvirtd.log)",
     };

@@ -154,6 +154,65 @@ public sealed class ApplyTests(ThreeDomains vms) : IClassFixture<ThreeDomains>, 
     }
 
     [Fact]
+    public void Xml_that_libvirt_rejects_fails_the_apply_on_that_vm_and_every_vm_is_restored()
+    {
+        // Given a port that spoils the last domain's XML the way a broken renderer would (an element libvirt's
+        // schema does not know), so that libvirt itself refuses the define
+        var real = new LibvirtApplyPort(_connection);
+        Dictionary<string, string> before = Snapshot(real);
+        string last = vms.Domains[^1].Name;
+        var spoiling = new SpoilingPort(real, last);
+
+        // When the apply reaches it
+        (ApplyOutcome outcome, Journal journal) = ApplyAll(spoiling);
+
+        // Then the failure is libvirt's schema error on that VM's define, and the two VMs changed before it are back
+        Assert.False(outcome.Succeeded);
+        Assert.Equal(last, outcome.FailedDomain);
+        Assert.Equal("define", outcome.FailedStep);
+        Assert.Equal(LibvirtException.XmlInvalidSchema, Assert.IsType<LibvirtException>(outcome.Error).Code);
+        Assert.Empty(outcome.RollbackErrors);
+        Assert.Equal("rolled-back", Journal.Open(journal.Directory).Status);
+        Assert.Equal(before, Snapshot(real));
+    }
+
+    [Fact]
+    public async Task Two_applies_started_together_never_interleave()
+    {
+        // Given two applies of the same three domains, each under the host lock, recording every change they make
+        var real = new LibvirtApplyPort(_connection);
+        Dictionary<string, string> before = Snapshot(real);
+        string lockFile = Path.Combine(_journalRoot, "apply.lock");
+        var log = new List<string>();
+        using var start = new Barrier(2);
+        Journal? first = null;
+
+        void ApplyAs(string who)
+        {
+            var recording = new RecordingPort(real, who, log);
+            start.SignalAndWait();
+            using ApplyLock held = ApplyLock.Acquire(lockFile, TimeSpan.FromSeconds(60));
+            (ApplyOutcome outcome, Journal journal) = ApplyAll(recording);
+            Assert.True(outcome.Succeeded, outcome.Error?.Message);
+            first ??= journal;
+        }
+
+        // When they start at the same moment
+        Task a = Task.Factory.StartNew(() => ApplyAs("a"), TaskCreationOptions.LongRunning);
+        Task b = Task.Factory.StartNew(() => ApplyAs("b"), TaskCreationOptions.LongRunning);
+        await Task.WhenAll(a, b);
+
+        // Then one ran all its changes, then the other (which found nothing left to do): never a mix
+        Assert.NotEmpty(log);
+        string firstApplier = log[0];
+        int switches = log.Zip(log.Skip(1)).Count(p => p.First != p.Second);
+        Assert.Equal(0, switches);
+        Assert.All(log, who => Assert.Equal(firstApplier, who));
+        Assert.Empty(Applier.Restore(real, first!.Domains));
+        Assert.Equal(before, Snapshot(real));
+    }
+
+    [Fact]
     public void A_journal_directory_that_cannot_be_written_stops_before_any_change()
     {
         string file = Path.Combine(_journalRoot, "not-a-directory");
@@ -218,6 +277,43 @@ public sealed class ApplyTests(ThreeDomains vms) : IClassFixture<ThreeDomains>, 
             {
                 FailedDomain = name;
                 throw new KvmConfigException(Rules.LibvirtError, $"injected failure at change {failAt} on {name}");
+            }
+        }
+    }
+
+    /// <summary>Adds an element libvirt's schema does not know to one domain's XML before defining it.</summary>
+    private sealed class SpoilingPort(IApplyPort inner, string victim) : IApplyPort
+    {
+        public DomainView? Find(string name) => inner.Find(name);
+
+        public void Define(string name, string xml) =>
+            inner.Define(name, name == victim ? xml.Replace("</domain>", "  <kvmconfig-not-a-libvirt-element/>\n</domain>", StringComparison.Ordinal) : xml);
+
+        public void Apply(string name, LiveOperation operation) => inner.Apply(name, operation);
+    }
+
+    /// <summary>Logs who made each change (under a lock of its own: the two applies run on two threads).</summary>
+    private sealed class RecordingPort(IApplyPort inner, string who, List<string> log) : IApplyPort
+    {
+        public DomainView? Find(string name) => inner.Find(name);
+
+        public void Define(string name, string xml)
+        {
+            Record();
+            inner.Define(name, xml);
+        }
+
+        public void Apply(string name, LiveOperation operation)
+        {
+            Record();
+            inner.Apply(name, operation);
+        }
+
+        private void Record()
+        {
+            lock (log)
+            {
+                log.Add(who);
             }
         }
     }
