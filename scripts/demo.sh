@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The main job, end to end, on a fresh machine of this kind: build kvmconfig, show this host's topology, then
-# check both example declarations against the real machine captures shipped in tests/data (and, to show the
-# rules at work, the seed against this host, which is too small for it).
+# The main job, end to end, on a fresh machine of this kind: install what is missing (libvirt + QEMU), build
+# kvmconfig, show this host's topology, check and plan the example declarations against real machine captures,
+# then the live part: define three small demo VMs in the local libvirt (idempotently), check, plan, apply and
+# verify with status. It can run again: the second apply finds nothing to change.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,3 +35,55 @@ echo "exit code: $?"
 step "kvmconfig check --config-dir examples/finance   # against this host: expected to fail (exit 1)"
 "$kvmconfig" check --config-dir examples/finance | grep -E '^(error|warning)\[KVC02[01]\]|^check'
 echo "exit code: ${PIPESTATUS[0]}"
+set -e
+
+# ---- The live part: real domains in the local libvirtd, changed by kvmconfig apply and verified by status.
+# The rules allow a host only fewer VMs than physical CPUs, so the declaration holds as many of the three demo VMs
+# as this host can take (all three from 4 CPUs up); the others stay defined but undeclared: status lists them as
+# unmanaged and apply never touches them.
+uri=qemu:///system
+cpus=$(nproc)
+declared=$(( cpus - 1 < 3 ? cpus - 1 : 3 ))
+demo=artifacts/demo.d
+rm -rf "$demo" && mkdir -p "$demo" && chmod 0755 "$demo"
+cp examples/demo/00-cpu.conf "$demo/"
+for file in $(ls examples/demo/[1-9]*.conf | head -n "$declared"); do cp "$file" "$demo/"; done
+chmod 0644 "$demo"/*.conf
+
+step "virsh define/start the demo domains (once)"
+for xml in examples/demo-domains/*.xml; do
+  name=$(basename "$xml" .xml)
+  if ! virsh -q -c "$uri" dominfo "$name" >/dev/null 2>&1; then
+    virsh -q -c "$uri" define "$xml" >/dev/null && echo "defined $name"
+  fi
+  if [ "$(virsh -q -c "$uri" domstate "$name")" != running ]; then
+    virsh -q -c "$uri" start "$name" >/dev/null && echo "started $name"
+  fi
+done
+virsh -c "$uri" list --all | grep -E 'demo-|Name'
+echo "this host has $cpus CPUs: the declaration holds $declared of the 3 demo VMs ($(ls "$demo" | tr '\n' ' '))"
+
+step kvmconfig check --config-dir "$demo"
+"$kvmconfig" check --config-dir "$demo"
+
+step kvmconfig plan --config-dir "$demo" --explain
+"$kvmconfig" plan --config-dir "$demo" --explain
+
+step kvmconfig apply --config-dir "$demo" --yes
+"$kvmconfig" apply --config-dir "$demo" --yes
+
+step kvmconfig status --config-dir "$demo"
+"$kvmconfig" status --config-dir "$demo"
+
+step "virsh vcpupin / emulatorpin / schedinfo: what libvirt now says"
+for file in "$demo"/[1-9]*.conf; do
+  name=$(sed -n 's/^\[vm \(.*\)\]$/\1/p' "$file")
+  echo "== $name"
+  virsh -c "$uri" vcpupin "$name" --live | sed -n '3,$p' | sed '/^$/d'
+  virsh -c "$uri" emulatorpin "$name" --live | sed -n '3,$p' | sed '/^$/d'
+  virsh -c "$uri" schedinfo "$name" --live | grep -E 'cpu_shares|global_quota'
+done
+
+echo
+echo "done: $declared VM(s) applied on $uri; run scripts/demo.sh again and apply finds nothing to change."
+echo "kvmconfig rollback --yes undoes the last apply (journal in /var/lib/kvmconfig/journal)."

@@ -1,5 +1,6 @@
 using KvmConfig.Core;
 using KvmConfig.Core.Diagnostics;
+using KvmConfig.Core.Topology;
 using KvmConfig.TestSupport;
 
 namespace KvmConfig.Libvirt.Tests;
@@ -25,6 +26,21 @@ public sealed class BindingTests
         Assert.Contains("<topology>", capabilities, StringComparison.Ordinal);
         Assert.Equal(Environment.ProcessorCount, connection.HostCpuCount());
         Assert.True(connection.LibraryVersion() >= 9_000_000, $"libvirt {connection.LibraryVersion()}");
+    }
+
+    [Fact]
+    public void The_host_read_through_libvirt_is_the_host_read_from_sys()
+    {
+        using LibvirtConnection connection = LibvirtConnection.Open(LibvirtDaemon.Uri, readOnly: true);
+
+        HostTopology viaLibvirt = Capabilities.LibvirtHost.Read(connection);
+        HostTopology viaSysfs = Linux.SysfsTopologyReader.ForHost().Read();
+
+        Assert.Equal(viaSysfs.Online, viaLibvirt.Online);
+        Assert.Equal(viaSysfs.Cores, viaLibvirt.Cores);
+        Assert.Equal(viaSysfs.Nodes.Select(n => (n.Id, n.Cpus)), viaLibvirt.Nodes.Select(n => (n.Id, n.Cpus)));
+        Assert.Equal(viaSysfs.Nodes.Select(n => n.MemTotalKiB), viaLibvirt.Nodes.Select(n => n.MemTotalKiB));
+        Assert.All(viaLibvirt.Nodes, n => Assert.True(n.MemFreeKiB > 0, $"node{n.Id}: free memory comes from virNodeGetCellsFreeMemory"));
     }
 
     [Fact]
