@@ -79,7 +79,7 @@ internal sealed class RollbackCommand : Command<RollbackCommand.Settings>
             }
 
             IReadOnlyList<LiveOperation> live = now.Live is { } l && before.Live is { } b ? LiveChanges.Back(l, b) : [];
-            pending.Add(new DomainChange(before.Name, now.PersistentXml, before.PersistentXml, live, []));
+            pending.Add(new DomainChange(before.Name, now.PersistentXml, before.PersistentXml, live, [], $"journal {Path.GetFileName(directory)}"));
         }
 
         Console.Out.Write(ApplyText.Changes(pending, Terminal.Color));

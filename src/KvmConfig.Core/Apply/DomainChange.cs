@@ -18,7 +18,8 @@ public sealed record DomainView(string Name, bool Active, string PersistentXml, 
 /// <param name="After">The XML kvmconfig defines: <see cref="Before"/> with the owned elements merged.</param>
 /// <param name="Live">Live operations (none for a stopped domain).</param>
 /// <param name="NextBoot">Changes a running domain can only take at its next boot.</param>
-public sealed record DomainChange(string Name, string Before, string After, IReadOnlyList<LiveOperation> Live, IReadOnlyList<string> NextBoot)
+/// <param name="Target">Where <see cref="After"/> comes from, for the diff's header: the plan, or a journal.</param>
+public sealed record DomainChange(string Name, string Before, string After, IReadOnlyList<LiveOperation> Live, IReadOnlyList<string> NextBoot, string Target = "kvmconfig plan")
 {
     /// <summary>True when the persistent definition changes.</summary>
     public bool DefinitionChanges => Before != After;
@@ -27,7 +28,7 @@ public sealed record DomainChange(string Name, string Before, string After, IRea
     public bool IsEmpty => !DefinitionChanges && Live.Count == 0;
 
     /// <summary>The unified diff of the persistent XML (empty when it does not change).</summary>
-    public string Diff => UnifiedDiff.Of(Before, After, $"{Name} (libvirt, persistent)", $"{Name} (kvmconfig plan)");
+    public string Diff => UnifiedDiff.Of(Before, After, $"{Name} (libvirt, persistent)", $"{Name} ({Target})");
 
     /// <summary>The change that realises <paramref name="desired"/> on <paramref name="domain"/>.</summary>
     public static DomainChange Plan(DomainView domain, DomainTuning desired)
