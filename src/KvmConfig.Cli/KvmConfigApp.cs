@@ -1,6 +1,7 @@
 using KvmConfig.Cli.Check;
 using KvmConfig.Cli.Infrastructure;
 using KvmConfig.Cli.Planning;
+using KvmConfig.Cli.Verify;
 using KvmConfig.Core;
 using Spectre.Console.Cli;
 
@@ -32,6 +33,11 @@ internal static class KvmConfigApp
                 .WithExample("plan", "--config-dir", "examples/finance", "--sysroot", "tests/data/sysfs/xeon-2s-4numa-snc-80cpu", "--explain")
                 .WithExample("plan", "--format", "json")
                 .WithExample("plan", "--svg", "plan.svg");
+            config.AddCommand<StatusCommand>("status")
+                .WithDescription("For every declared VM, its domain's state and desired against actual: the persistent definition (virsh dumpxml --inactive) and, for a running domain, its live vCPU and emulator pinning, CPU weight and cap, NUMA mode and nodeset. Drift is highlighted; domains no declaration names are listed as unmanaged. Domains are read read-only from libvirt at --connect (default " + StatusCommand.DefaultUri + "). A declaration with errors prints check's findings. " + StatusCommand.ExitHelp)
+                .WithExample("status")
+                .WithExample("status", "--config-dir", "/etc/kvmconfig.d", "--format", "json")
+                .WithExample("status", "--connect", "qemu+ssh://root@kvm1/system");
             config.AddCommand<Apply.ApplyCommand>("apply")
                 .WithDescription("Check and plan the declaration, then push the plan to libvirt for every declared VM: a per-VM diff of the elements kvmconfig owns, a journal of every VM it will touch, then the persistent definitions and the live pinning, weights and caps of running VMs. All or nothing: when a step fails, every VM already changed is restored. VMs that are not declared are never touched. Exit codes: 0 applied or nothing to change, 1 declaration errors, 2 could not run (libvirt unreachable, unknown VM, lock held, journal not writable, no confirmation), 4 a step failed and everything was restored, 5 the restore failed too.")
                 .WithExample("apply", "--dry-run")

@@ -169,9 +169,10 @@ public sealed class LibvirtDomain : IDisposable
     public unsafe (string Scheduler, IReadOnlyList<TypedParameter> Parameters) SchedulerParameters(DomainImpact impact)
     {
         string scheduler = Native.TakeString(Native.DomainGetSchedulerType(_handle, out int count)) ?? throw Failure("virDomainGetSchedulerType");
-        List<TypedParameter>? parameters = TypedParameters.Get(
-            (Native.TypedParameter* p, ref int n) => Native.DomainGetSchedulerParametersFlags(_handle, p, ref n, (uint)impact), count);
-        return (scheduler, parameters ?? throw Failure("virDomainGetSchedulerParametersFlags"));
+        List<TypedParameter>? parameters = impact == DomainImpact.Current
+            ? TypedParameters.Get((Native.TypedParameter* p, ref int n) => Native.DomainGetSchedulerParameters(_handle, p, ref n), count)
+            : TypedParameters.Get((Native.TypedParameter* p, ref int n) => Native.DomainGetSchedulerParametersFlags(_handle, p, ref n, (uint)impact), count);
+        return (scheduler, parameters ?? throw Failure(impact == DomainImpact.Current ? "virDomainGetSchedulerParameters" : "virDomainGetSchedulerParametersFlags"));
     }
 
     /// <summary>Sets scheduler parameters (<c>virsh schedinfo --set</c>).</summary>

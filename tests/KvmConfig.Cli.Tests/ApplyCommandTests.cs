@@ -136,6 +136,28 @@ public sealed class ApplyCommandTests : IDisposable
     }
 
     [Fact]
+    public void A_live_change_the_driver_refuses_fails_the_apply_names_the_step_and_restores_with_exit_4()
+    {
+        // Given libvirt's built-in test driver (2 cells x 8 CPUs, one running domain named "test"), which defines
+        // domains but refuses every live change (VIR_DOMAIN_AFFECT_LIVE is an unsupported flag there)
+        using var config = new ConfigDir(("00-cpu.conf", "reserved = 0\n"), ("10-test.conf", "[vm test]\nvcpus = 2\ncpu_weight = 300\n"));
+
+        // When kvmconfig applies to it
+        CliResult r = Run("apply", "--connect", "test:///default", "--config-dir", config.Dir, "--yes", "--journal", Journal, "--lock", Lock);
+
+        // Then the definition went through, the first live change failed with libvirt's own words, and the VM was
+        // restored from the journal
+        Assert.True(r.Exit == 4, $"exit {r.Exit}\n{r.Out}\n{r.Err}");
+        Assert.StartsWith("error[KVC095]: apply failed on VM 'test' at virsh vcpupin test 0 ", r.Err, StringComparison.Ordinal);
+        Assert.Contains("virDomainPinVcpuFlags", r.Err, StringComparison.Ordinal);
+        Assert.Contains("unsupported flags", r.Err, StringComparison.Ordinal);
+        Assert.Contains("every VM already changed was restored from the journal", r.Err, StringComparison.Ordinal);
+        string journal = Assert.Single(Directory.GetDirectories(Journal));
+        Assert.Equal("rolled-back", Libvirt.Apply.Journal.Open(journal).Status);
+        r.NoStackTrace();
+    }
+
+    [Fact]
     public void A_daemon_that_is_not_there_is_KVC094()
     {
         CliResult r = Run("apply", "--config-dir", _config.Dir, "--connect", "qemu:///system?socket=/nonexistent/sock", "--yes", "--journal", Journal, "--lock", Lock);

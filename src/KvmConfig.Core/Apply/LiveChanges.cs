@@ -41,7 +41,9 @@ public static class LiveChanges
             operations.Add(new SetScheduler(shares, cap));
         }
 
-        if (desired.NumaMemory is { Nodes: { } nodes } policy && now.NumaNodes is { } liveNodes && nodes != liveNodes)
+        // A domain started without <numatune> reports its mode (strict) with an empty nodeset: its memory is unbound,
+        // and libvirt can bind it live like any other nodeset change.
+        if (desired.NumaMemory is { Nodes: { } nodes } policy && now.NumaMode is not null && nodes != now.NumaNodes)
         {
             // libvirt moves a running domain's memory policy between nodes (cpuset.mems), but cannot change its mode.
             if (now.NumaMode is { } mode && mode == ModeNumber(policy.Mode))

@@ -75,17 +75,20 @@ public sealed class LibvirtApplyPort(LibvirtConnection connection) : IApplyPort
     }
 
     /// <summary>The live state of a running domain, through the live API (not the XML).</summary>
+    /// <remarks>Reads use <see cref="DomainImpact.Current"/>, which is the live state of a running domain and which
+    /// every driver accepts (libvirt's test driver refuses an explicit live flag on some getters).</remarks>
     public static LiveState ReadLive(LibvirtDomain domain)
     {
-        IReadOnlyList<CpuSet> pins = domain.VcpuPins(DomainImpact.Live);
-        CpuSet emulator = domain.EmulatorPin(DomainImpact.Live);
-        (_, IReadOnlyList<TypedParameter> scheduler) = domain.SchedulerParameters(DomainImpact.Live);
+        const DomainImpact now = DomainImpact.Current;
+        IReadOnlyList<CpuSet> pins = domain.VcpuPins(now);
+        CpuSet emulator = domain.EmulatorPin(now);
+        (_, IReadOnlyList<TypedParameter> scheduler) = domain.SchedulerParameters(now);
         long? shares = scheduler.FirstOrDefault(p => p.Name == "cpu_shares")?.AsInt64();
         long? period = scheduler.FirstOrDefault(p => p.Name == "global_period")?.AsInt64();
         long? quota = scheduler.FirstOrDefault(p => p.Name == "global_quota")?.AsInt64();
         CpuBandwidth? cap = period is null && quota is null ? null : new CpuBandwidth(period, quota is null or <= 0 or >= long.MaxValue / 2 ? null : quota);
 
-        IReadOnlyList<TypedParameter> numa = domain.NumaParameters(DomainImpact.Live);
+        IReadOnlyList<TypedParameter> numa = domain.NumaParameters(now);
         int? mode = numa.FirstOrDefault(p => p.Name == "numa_mode") is { } m ? (int)m.AsInt64() : null;
         string? nodeset = numa.FirstOrDefault(p => p.Name == "numa_nodeset")?.Value as string;
         CpuSet? nodes = string.IsNullOrEmpty(nodeset) ? null : CpuSet.Parse(nodeset);
@@ -93,7 +96,7 @@ public sealed class LibvirtApplyPort(LibvirtConnection connection) : IApplyPort
         int? weight = null;
         try
         {
-            weight = domain.BlkioParameters(DomainImpact.Live).FirstOrDefault(p => p.Name == "weight") is { } w ? (int)w.AsInt64() : null;
+            weight = domain.BlkioParameters(now).FirstOrDefault(p => p.Name == "weight") is { } w ? (int)w.AsInt64() : null;
         }
         catch (LibvirtException e) when (e.Code is LibvirtException.OperationInvalid or LibvirtException.ConfigUnsupported)
         {
@@ -103,7 +106,7 @@ public sealed class LibvirtApplyPort(LibvirtConnection connection) : IApplyPort
         var interfaces = new Dictionary<string, InterfaceBandwidth>(StringComparer.Ordinal);
         foreach (string device in InterfaceTargets(domain.Xml()))
         {
-            IReadOnlyList<TypedParameter> shaping = domain.InterfaceParameters(device, DomainImpact.Live);
+            IReadOnlyList<TypedParameter> shaping = domain.InterfaceParameters(device, now);
             long? inbound = shaping.FirstOrDefault(p => p.Name == "inbound.average")?.AsInt64();
             long? outbound = shaping.FirstOrDefault(p => p.Name == "outbound.average")?.AsInt64();
             interfaces[device] = new InterfaceBandwidth(inbound is null or 0 ? null : inbound, outbound is null or 0 ? null : outbound);

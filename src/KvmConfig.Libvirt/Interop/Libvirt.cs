@@ -275,6 +275,11 @@ internal static partial class Libvirt
     [LibraryImport(Library, EntryPoint = "virDomainGetSchedulerType")]
     internal static partial IntPtr DomainGetSchedulerType(SafeDomainHandle dom, out int nparams);
 
+    /// <summary>The state-of-now variant without flags: libvirt adds no <c>VIR_TYPED_PARAM_STRING_OKAY</c>, which
+    /// some drivers (the test driver) refuse on the flags variant.</summary>
+    [LibraryImport(Library, EntryPoint = "virDomainGetSchedulerParameters")]
+    internal static unsafe partial int DomainGetSchedulerParameters(SafeDomainHandle dom, TypedParameter* parameters, ref int nparams);
+
     [LibraryImport(Library, EntryPoint = "virDomainGetSchedulerParametersFlags")]
     internal static unsafe partial int DomainGetSchedulerParametersFlags(SafeDomainHandle dom, TypedParameter* parameters, ref int nparams, uint flags);
 
