@@ -55,7 +55,7 @@ internal static class ApplyText
         int later = outcome.Changed.Sum(c => c.NextBoot.Count);
         if (later > 0)
         {
-            text.Append("note: ").Append(Units.Plural(later, "change")).Append(" take effect when the VMs next boot (listed above)\n");
+            text.Append("note: ").Append(Units.Plural(later, "change")).Append(later == 1 ? " takes" : " take").Append(" effect when the VMs next boot (listed above)\n");
         }
 
         text.Append("journal: ").Append(journal.Directory).Append(" (kvmconfig rollback ").Append(journal.Directory).Append(" undoes this apply)\n");
