@@ -205,6 +205,34 @@ public sealed class BindingTests
         Assert.True(domain.VcpuCount(DomainImpact.Live) == 1);
     }
 
+    [Fact]
+    public void Interface_parameters_read_and_set_on_a_running_domain()
+    {
+        using LibvirtConnection connection = LibvirtDaemon.Connect();
+        using TestDomain vm = TestDomain.Create(connection, "net", vcpus: 1, start: true,
+            devices: "<interface type='ethernet'><model type='e1000'/></interface>");
+        using LibvirtDomain domain = connection.Lookup(vm.Name);
+        string device = System.Xml.Linq.XDocument.Parse(domain.Xml()).Root!.Element("devices")!.Element("interface")!.Element("target")!.Attribute("dev")!.Value;
+
+        IReadOnlyList<TypedParameter> before = domain.InterfaceParameters(device, DomainImpact.Live);
+        Assert.Equal(0, before.Single(p => p.Name == "inbound.average").AsInt64());
+
+        // Shaping runs tc on the host; a kernel without the sfq qdisc (this build machine's) makes libvirt refuse,
+        // and the refusal must come back as libvirt's error, not as a crash or a silent success.
+        try
+        {
+            domain.SetInterfaceParameters(device, [TypedParameter.UInt("inbound.average", 1000), TypedParameter.UInt("outbound.average", 2000)], DomainImpact.Live);
+            IReadOnlyList<TypedParameter> after = domain.InterfaceParameters(device, DomainImpact.Live);
+            Assert.Equal(1000, after.Single(p => p.Name == "inbound.average").AsInt64());
+            Assert.Equal(2000, after.Single(p => p.Name == "outbound.average").AsInt64());
+        }
+        catch (LibvirtException refused)
+        {
+            Assert.Equal("virDomainSetInterfaceParameters", refused.Operation);
+            Assert.Contains("tc", refused.LibvirtMessage, StringComparison.Ordinal);
+        }
+    }
+
     // "virsh vcpupin NAME --config" prints " VCPU   CPU Affinity" then " 0      1" rows; kvmconfig never parses virsh
     // output itself, the tests use it as an independent witness.
     private static List<string> VirshPins(string name, string flag)

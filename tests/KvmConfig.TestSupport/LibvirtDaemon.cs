@@ -38,9 +38,10 @@ public static class LibvirtDaemon
 
     /// <summary>
     /// The smallest domain that runs here: QEMU under TCG (<c>type='qemu'</c>: no /dev/kvm), no disk, SeaBIOS halts,
-    /// so its vCPUs are idle. <paramref name="extra"/> is spliced in before <c>&lt;os&gt;</c>.
+    /// so its vCPUs are idle. <paramref name="extra"/> is spliced in before <c>&lt;os&gt;</c>, <paramref name="devices"/>
+    /// inside <c>&lt;devices&gt;</c>.
     /// </summary>
-    public static string DomainXml(string name, int vcpus = 2, int memoryMiB = 64, string extra = "") =>
+    public static string DomainXml(string name, int vcpus = 2, int memoryMiB = 64, string extra = "", string devices = "") =>
         $"""
         <domain type='qemu'>
           <name>{name}</name>
@@ -48,7 +49,7 @@ public static class LibvirtDaemon
           <vcpu placement='static'>{vcpus}</vcpu>
           {extra}
           <os><type arch='x86_64' machine='pc'>hvm</type></os>
-          <devices><emulator>/usr/bin/qemu-system-x86_64</emulator></devices>
+          <devices><emulator>/usr/bin/qemu-system-x86_64</emulator>{devices}</devices>
         </domain>
         """;
 
@@ -98,10 +99,10 @@ public sealed class TestDomain : IDisposable
     public string Name { get; }
 
     /// <summary>Defines <see cref="LibvirtDaemon.DomainXml"/> under a fresh name and starts it when asked.</summary>
-    public static TestDomain Create(LibvirtConnection connection, string purpose, int vcpus = 2, bool start = false, string extra = "")
+    public static TestDomain Create(LibvirtConnection connection, string purpose, int vcpus = 2, bool start = false, string extra = "", string devices = "")
     {
         string name = LibvirtDaemon.NewName(purpose);
-        using LibvirtDomain domain = connection.Define(LibvirtDaemon.DomainXml(name, vcpus, extra: extra));
+        using LibvirtDomain domain = connection.Define(LibvirtDaemon.DomainXml(name, vcpus, extra: extra, devices: devices));
         if (start)
         {
             domain.Start();
