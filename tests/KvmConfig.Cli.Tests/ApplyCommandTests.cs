@@ -88,7 +88,8 @@ public sealed class ApplyCommandTests : IDisposable
         string schedinfo = LibvirtDaemon.Virsh("schedinfo", _declared.Name, "--live").Stdout;
         Assert.Contains("cpu_shares     : 200", schedinfo, StringComparison.Ordinal);
         Assert.Contains("global_quota   : 50000", schedinfo, StringComparison.Ordinal);
-        Assert.Contains("nodeset", LibvirtDaemon.Virsh("numatune", _declared.Name, "--config").Stdout, StringComparison.Ordinal);
+        Assert.Contains("numa_nodeset   : 0", LibvirtDaemon.Virsh("numatune", _declared.Name, "--config").Stdout, StringComparison.Ordinal);
+        Assert.Contains("numa_nodeset   : 0", LibvirtDaemon.Virsh("numatune", _declared.Name, "--live").Stdout, StringComparison.Ordinal);
         Assert.Equal(bystander, Fingerprint(_bystander.Name));
 
         // When it applies again, nothing changes and it says so
@@ -165,6 +166,18 @@ public sealed class ApplyCommandTests : IDisposable
         Assert.Equal(2, r.Exit);
         Assert.StartsWith("error[KVC094]: ", r.Err, StringComparison.Ordinal);
         r.NoStackTrace();
+    }
+
+    [Fact]
+    public void A_uri_that_does_not_parse_is_KVC094_and_nothing_changes()
+    {
+        string before = Fingerprint(_declared.Name);
+
+        CliResult r = Run("apply", "--config-dir", _config.Dir, "--connect", "::not a uri::", "--yes", "--journal", Journal, "--lock", Lock);
+
+        Assert.Equal(2, r.Exit);
+        Assert.StartsWith("error[KVC094]: ", r.Err, StringComparison.Ordinal);
+        Assert.Equal(before, Fingerprint(_declared.Name));
     }
 
     [Fact]
