@@ -55,7 +55,7 @@ public sealed class ApplyTests(ThreeDomains vms) : IClassFixture<ThreeDomains>, 
     public void Apply_changes_persistent_and_live_state_and_virsh_sees_it()
     {
         // Given the three domains and their state before
-        var port = new LibvirtApplyPort(_connection);
+        using var port = new LibvirtApplyPort(_connection);
         Dictionary<string, string> before = Snapshot(port);
 
         // When kvmconfig applies the tuning to all three
@@ -92,7 +92,7 @@ public sealed class ApplyTests(ThreeDomains vms) : IClassFixture<ThreeDomains>, 
     [Fact]
     public void Applying_the_same_tuning_twice_changes_nothing_the_second_time()
     {
-        var port = new LibvirtApplyPort(_connection);
+        using var port = new LibvirtApplyPort(_connection);
         Dictionary<string, string> before = Snapshot(port);
         (ApplyOutcome first, Journal journal) = ApplyAll(port);
         Assert.True(first.Succeeded, first.Error?.Message);
@@ -108,7 +108,7 @@ public sealed class ApplyTests(ThreeDomains vms) : IClassFixture<ThreeDomains>, 
     public void A_failure_at_any_step_leaves_every_domain_as_it_was()
     {
         // Given the number of libvirt changes a full apply of the three domains makes
-        var real = new LibvirtApplyPort(_connection);
+        using var real = new LibvirtApplyPort(_connection);
         Dictionary<string, string> before = Snapshot(real);
         var counting = new FaultyPort(real, failAt: int.MaxValue);
         (ApplyOutcome complete, Journal journal) = ApplyAll(counting);
@@ -137,7 +137,7 @@ public sealed class ApplyTests(ThreeDomains vms) : IClassFixture<ThreeDomains>, 
     {
         using LibvirtConnection connection = LibvirtDaemon.Connect();
         using TestDomain doomed = TestDomain.Create(connection, "vanish", start: true);
-        var real = new LibvirtApplyPort(_connection);
+        using var real = new LibvirtApplyPort(_connection);
         Dictionary<string, string> before = Snapshot(real);
         var vanishing = new VanishingPort(real, doomed.Name);
         string[] names = [.. vms.Names, doomed.Name];
@@ -158,7 +158,7 @@ public sealed class ApplyTests(ThreeDomains vms) : IClassFixture<ThreeDomains>, 
     {
         // Given a port that spoils the last domain's XML the way a broken renderer would (an element libvirt's
         // schema does not know), so that libvirt itself refuses the define
-        var real = new LibvirtApplyPort(_connection);
+        using var real = new LibvirtApplyPort(_connection);
         Dictionary<string, string> before = Snapshot(real);
         string last = vms.Domains[^1].Name;
         var spoiling = new SpoilingPort(real, last);
@@ -180,7 +180,7 @@ public sealed class ApplyTests(ThreeDomains vms) : IClassFixture<ThreeDomains>, 
     public async Task Two_applies_started_together_never_interleave()
     {
         // Given two applies of the same three domains, each under the host lock, recording every change they make
-        var real = new LibvirtApplyPort(_connection);
+        using var real = new LibvirtApplyPort(_connection);
         Dictionary<string, string> before = Snapshot(real);
         string lockFile = Path.Combine(_journalRoot, "apply.lock");
         var log = new List<string>();
@@ -217,7 +217,7 @@ public sealed class ApplyTests(ThreeDomains vms) : IClassFixture<ThreeDomains>, 
     {
         string file = Path.Combine(_journalRoot, "not-a-directory");
         File.WriteAllText(file, "");
-        var port = new LibvirtApplyPort(_connection);
+        using var port = new LibvirtApplyPort(_connection);
 
         KvmConfigException error = Assert.Throws<KvmConfigException>(() =>
             Journal.Create(Path.Combine(file, "journal"), LibvirtDaemon.Uri, DateTimeOffset.UtcNow, [port.Find(vms.Domains[0].Name)!]));
@@ -259,6 +259,8 @@ public sealed class ApplyTests(ThreeDomains vms) : IClassFixture<ThreeDomains>, 
 
         public DomainView? Find(string name) => inner.Find(name);
 
+        public bool Exists(string name) => inner.Exists(name);
+
         public void Define(string name, string xml)
         {
             Count(name);
@@ -286,6 +288,8 @@ public sealed class ApplyTests(ThreeDomains vms) : IClassFixture<ThreeDomains>, 
     {
         public DomainView? Find(string name) => inner.Find(name);
 
+        public bool Exists(string name) => inner.Exists(name);
+
         public void Define(string name, string xml) =>
             inner.Define(name, name == victim ? xml.Replace("</domain>", "  <kvmconfig-not-a-libvirt-element/>\n</domain>", StringComparison.Ordinal) : xml);
 
@@ -296,6 +300,8 @@ public sealed class ApplyTests(ThreeDomains vms) : IClassFixture<ThreeDomains>, 
     private sealed class RecordingPort(IApplyPort inner, string who, List<string> log) : IApplyPort
     {
         public DomainView? Find(string name) => inner.Find(name);
+
+        public bool Exists(string name) => inner.Exists(name);
 
         public void Define(string name, string xml)
         {
@@ -319,14 +325,16 @@ public sealed class ApplyTests(ThreeDomains vms) : IClassFixture<ThreeDomains>, 
     }
 
     /// <summary>
-    /// Destroys and undefines one domain when the apply reaches it (its first lookup through this port), as another
+    /// Destroys and undefines one domain when the apply reaches it (its existence check through this port), as another
     /// administrator might between kvmconfig's plan and its change.
     /// </summary>
     private sealed class VanishingPort(IApplyPort inner, string victim) : IApplyPort
     {
         private bool _gone;
 
-        public DomainView? Find(string name)
+        public DomainView? Find(string name) => inner.Find(name);
+
+        public bool Exists(string name)
         {
             if (name == victim && !_gone)
             {
@@ -335,7 +343,7 @@ public sealed class ApplyTests(ThreeDomains vms) : IClassFixture<ThreeDomains>, 
                 Assert.Equal(0, LibvirtDaemon.Virsh("undefine", victim).Exit);
             }
 
-            return inner.Find(name);
+            return inner.Exists(name);
         }
 
         public void Define(string name, string xml) => inner.Define(name, xml);

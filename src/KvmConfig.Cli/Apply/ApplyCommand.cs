@@ -51,7 +51,7 @@ internal sealed class ApplyCommand : Command<ApplyCommand.Settings>
 
         // The lock is taken before the domains are read, so that what is shown is what gets changed.
         using ApplyLock? hold = settings.DryRun ? null : Change.Lock(settings);
-        var port = new LibvirtApplyPort(connection);
+        using var port = new LibvirtApplyPort(connection);
         var views = plan.Vms.Select(v => (Placement: v, View: port.Find(v.Name))).ToList();
         string[] unknown = [.. views.Where(v => v.View is null).Select(v => v.Placement.Name)];
         if (unknown.Length > 0)

@@ -65,7 +65,7 @@ internal sealed class RollbackCommand : Command<RollbackCommand.Settings>
         string uri = settings.Connect ?? journal.Uri;
         using LibvirtConnection connection = LibvirtConnection.Open(uri, readOnly: settings.DryRun);
         using ApplyLock? hold = settings.DryRun ? null : Change.Lock(settings);
-        var port = new LibvirtApplyPort(connection);
+        using var port = new LibvirtApplyPort(connection);
 
         // What a restore would do, VM by VM: the definition back to the journal's, and the live values back.
         var pending = new List<DomainChange>();

@@ -40,7 +40,7 @@ public static class Applier
             try
             {
                 // Defining the XML of a domain someone undefined meanwhile would bring it back: look first.
-                if (port.Find(change.Name) is null)
+                if (!port.Exists(change.Name))
                 {
                     throw LibvirtException.Vanished(change.Name, "virDomainLookupByName");
                 }

@@ -12,6 +12,9 @@ public interface IApplyPort
     /// <summary>The domain as libvirt has it now, or null when libvirt knows no domain of that name.</summary>
     DomainView? Find(string name);
 
+    /// <summary>True when libvirt knows a domain of that name: one lookup, nothing read.</summary>
+    bool Exists(string name);
+
     /// <summary>Defines <paramref name="xml"/> as the persistent definition of <paramref name="name"/>.</summary>
     void Define(string name, string xml);
 

@@ -6,9 +6,15 @@ using KvmConfig.Core.Domains;
 
 namespace KvmConfig.Libvirt.Apply;
 
-/// <summary><see cref="IApplyPort"/> on a libvirt connection: each member is one or two C API calls.</summary>
-public sealed class LibvirtApplyPort(LibvirtConnection connection) : IApplyPort
+/// <summary>
+/// <see cref="IApplyPort"/> on a libvirt connection: each member is one or two C API calls. The domain reference of
+/// the last live change is kept for the next one (an apply makes all of a domain's live changes in a row), so a
+/// domain is looked up once, not once per change; dispose the port to drop it.
+/// </summary>
+public sealed class LibvirtApplyPort(LibvirtConnection connection) : IApplyPort, IDisposable
 {
+    private LibvirtDomain? _last;
+
     /// <inheritdoc />
     public DomainView? Find(string name)
     {
@@ -23,6 +29,13 @@ public sealed class LibvirtApplyPort(LibvirtConnection connection) : IApplyPort
     }
 
     /// <inheritdoc />
+    public bool Exists(string name)
+    {
+        using LibvirtDomain? domain = connection.TryLookup(name);
+        return domain is not null;
+    }
+
+    /// <inheritdoc />
     public void Define(string name, string xml)
     {
         using LibvirtDomain domain = connection.Define(xml);
@@ -31,7 +44,14 @@ public sealed class LibvirtApplyPort(LibvirtConnection connection) : IApplyPort
     /// <inheritdoc />
     public void Apply(string name, LiveOperation operation)
     {
-        using LibvirtDomain domain = connection.Lookup(name);
+        if (_last?.Name != name)
+        {
+            _last?.Dispose();
+            _last = null;
+            _last = connection.Lookup(name);
+        }
+
+        LibvirtDomain domain = _last;
         switch (operation)
         {
             case PinVcpu pin:
@@ -73,6 +93,9 @@ public sealed class LibvirtApplyPort(LibvirtConnection connection) : IApplyPort
                 throw new ArgumentException($"unknown live operation {operation.GetType().Name}");
         }
     }
+
+    /// <inheritdoc />
+    public void Dispose() => _last?.Dispose();
 
     /// <summary>The live state of a running domain, through the live API (not the XML).</summary>
     /// <remarks>Reads use <see cref="DomainImpact.Current"/>, which is the live state of a running domain and which
