@@ -211,8 +211,22 @@ public sealed class ApplyCommandTests : IDisposable
     [Fact]
     public void A_user_the_daemon_refuses_gets_KVC094_and_a_one_line_cause()
     {
-        // The apphost next to this test assembly, run as nobody: libvirtd asks polkit, which refuses (or is absent).
-        string kvmconfig = Path.Combine(AppContext.BaseDirectory, "kvmconfig");
+        // The apphost and its assemblies, copied where nobody can reach them (a checkout under /root is out of its
+        // reach), run as nobody: libvirtd asks polkit, which refuses (or is absent).
+        string copy = Path.Combine(_state, "app");
+        Directory.CreateDirectory(copy);
+        foreach (string file in Directory.GetFiles(AppContext.BaseDirectory))
+        {
+            File.Copy(file, Path.Combine(copy, Path.GetFileName(file)));
+        }
+
+        string kvmconfig = Path.Combine(copy, "kvmconfig");
+        File.SetUnixFileMode(kvmconfig, (UnixFileMode)0b111_101_101);
+        foreach (string dir in (string[])[_state, copy])
+        {
+            File.SetUnixFileMode(dir, (UnixFileMode)0b111_101_101);
+        }
+
         var start = new ProcessStartInfo("runuser") { RedirectStandardError = true, RedirectStandardOutput = true };
         foreach (string arg in (string[])["-u", "nobody", "--", kvmconfig, "topology", "--connect", "qemu:///system"])
         {
