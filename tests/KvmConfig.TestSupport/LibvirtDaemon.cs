@@ -132,3 +132,77 @@ public sealed class TestDomain : IDisposable
         }
     }
 }
+
+/// <summary>
+/// A guest that burns its vCPU without any OS: a one-sector raw disk whose boot sector is <c>jmp $</c> (EB FE, then the
+/// 55 AA signature at offset 510), so SeaBIOS boots it and the TCG vCPU thread spins at 100 % of its CPU. Ground truth
+/// for CPU-ready measurements: with another busy thread pinned on the same CPU the vCPU waits about half the time.
+/// </summary>
+public sealed class SpinningDomain : IDisposable
+{
+    private readonly TestDomain _domain;
+    private readonly string _directory;
+
+    private SpinningDomain(TestDomain domain, string directory)
+    {
+        _domain = domain;
+        _directory = directory;
+    }
+
+    /// <summary>The domain's name.</summary>
+    public string Name => _domain.Name;
+
+    /// <summary>Defines and starts a 1-vCPU spinning guest with its vCPU pinned to host CPU <paramref name="cpu"/>.</summary>
+    public static SpinningDomain Start(LibvirtConnection connection, int cpu)
+    {
+        // QEMU runs as libvirt-qemu: the image and its directory must be readable by others.
+        string directory = Directory.CreateTempSubdirectory("kvmconfig-spin-").FullName;
+        File.SetUnixFileMode(directory, (UnixFileMode)0b111_101_101);
+        string image = Path.Combine(directory, "boot.img");
+        var sector = new byte[512];
+        sector[0] = 0xEB;
+        sector[1] = 0xFE;
+        sector[510] = 0x55;
+        sector[511] = 0xAA;
+        File.WriteAllBytes(image, sector);
+        File.SetUnixFileMode(image, (UnixFileMode)0b110_100_100);
+
+        var domain = TestDomain.Create(connection, "spin", vcpus: 1, start: true,
+            extra: $"<cputune><vcpupin vcpu='0' cpuset='{cpu}'/></cputune>",
+            devices: $"<disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='{image}'/><target dev='hda' bus='ide'/><boot order='1'/></disk>");
+        return new SpinningDomain(domain, directory);
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _domain.Dispose();
+        Directory.Delete(_directory, recursive: true);
+    }
+}
+
+/// <summary>A shell busy loop pinned to one host CPU (<c>taskset -c CPU sh -c 'while :; do :; done'</c>), killed on dispose.</summary>
+public sealed class BusyLoop : IDisposable
+{
+    private readonly Process _process;
+
+    /// <summary>Starts the loop on <paramref name="cpu"/>.</summary>
+    public BusyLoop(int cpu)
+    {
+        var start = new ProcessStartInfo("taskset");
+        foreach (string arg in (string[])["-c", cpu.ToString(System.Globalization.CultureInfo.InvariantCulture), "sh", "-c", "while :; do :; done"])
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        _process = Process.Start(start)!;
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _process.Kill(entireProcessTree: true);
+        _process.WaitForExit();
+        _process.Dispose();
+    }
+}
