@@ -314,6 +314,41 @@ internal static partial class Libvirt
     [LibraryImport(Library, EntryPoint = "virTypedParamsClear")]
     internal static unsafe partial void TypedParamsClear(TypedParameter* parameters, int nparams);
 
+    // ---- events
+
+    /// <summary>Installs libvirt's own poll-based event loop implementation; must precede the connections that
+    /// subscribe to events.</summary>
+    [LibraryImport(Library, EntryPoint = "virEventRegisterDefaultImpl")]
+    internal static partial int EventRegisterDefaultImpl();
+
+    /// <summary>Runs one iteration of the default event loop (blocks until something happens).</summary>
+    [LibraryImport(Library, EntryPoint = "virEventRunDefaultImpl")]
+    internal static partial int EventRunDefaultImpl();
+
+    // virDomainEventID: VIR_DOMAIN_EVENT_ID_LIFECYCLE delivers virConnectDomainEventCallback
+    // (conn, dom, event, detail, opaque).
+    internal const int EventIdLifecycle = 0;
+
+    /// <summary>Registers <paramref name="callback"/> for <paramref name="eventId"/> on every domain (dom NULL); libvirt
+    /// calls <paramref name="freeCallback"/> with <paramref name="opaque"/> once the registration is gone.</summary>
+    [LibraryImport(Library, EntryPoint = "virConnectDomainEventRegisterAny")]
+    internal static unsafe partial int ConnectDomainEventRegisterAny(SafeConnectHandle conn, IntPtr dom, int eventId, IntPtr callback, IntPtr opaque, IntPtr freeCallback);
+
+    [LibraryImport(Library, EntryPoint = "virConnectDomainEventDeregisterAny")]
+    internal static partial int ConnectDomainEventDeregisterAny(SafeConnectHandle conn, int callbackId);
+
+    /// <summary>Registers virConnectCloseFunc (conn, reason, opaque): the connection to the daemon was lost.</summary>
+    [LibraryImport(Library, EntryPoint = "virConnectRegisterCloseCallback")]
+    internal static partial int ConnectRegisterCloseCallback(SafeConnectHandle conn, IntPtr callback, IntPtr opaque, IntPtr freeCallback);
+
+    [LibraryImport(Library, EntryPoint = "virConnectUnregisterCloseCallback")]
+    internal static partial int ConnectUnregisterCloseCallback(SafeConnectHandle conn, IntPtr callback);
+
+    /// <summary>Sends a keepalive every <paramref name="interval"/> s; after <paramref name="count"/> unanswered ones the
+    /// connection is closed (and the close callback runs). Needs the event loop.</summary>
+    [LibraryImport(Library, EntryPoint = "virConnectSetKeepAlive")]
+    internal static partial int ConnectSetKeepAlive(SafeConnectHandle conn, int interval, uint count);
+
     // ---- libc
 
     [LibraryImport("libc", EntryPoint = "free")]
