@@ -1,0 +1,77 @@
+namespace KvmConfig.Core.Monitoring;
+
+/// <summary>
+/// The monitoring figures of DESIGN.md section 5, each from two readings (before, after) and, for shares of wall
+/// time, the interval measured by the caller's monotonic clock. Every figure is null when there is no meaningful
+/// value for the interval: a counter restarted (see <see cref="Counter"/>), nothing was counted, or the interval is
+/// not positive.
+/// </summary>
+public static class Metrics
+{
+    /// <summary>
+    /// CPU ready % of a vCPU: delta(run-queue wait, ns) / delta(wall, ns) x 100, the share of the interval the vCPU
+    /// thread was runnable but not running, which the guest sees as steal. Warning at 5 %, critical at 10 %.
+    /// </summary>
+    public static double? CpuReadyPercent(TaskSchedstat before, TaskSchedstat after, long elapsedNs) =>
+        Counter.PercentOfWallNs(before.WaitNs, after.WaitNs, elapsedNs);
+
+    /// <summary>CPU used % of a thread: delta(run time, ns) / delta(wall, ns) x 100.</summary>
+    public static double? CpuUsedPercent(TaskSchedstat before, TaskSchedstat after, long elapsedNs) =>
+        Counter.PercentOfWallNs(before.RunNs, after.RunNs, elapsedNs);
+
+    /// <summary>
+    /// TCP retransmit %: delta(RetransSegs) / delta(OutSegs) x 100; null when no segment was sent. The seed warns
+    /// above 5 %.
+    /// </summary>
+    public static double? TcpRetransmitPercent(TcpSegmentCounters before, TcpSegmentCounters after) =>
+        Counter.PercentOf(before.RetransSegs, after.RetransSegs, before.OutSegs, after.OutSegs);
+
+    /// <summary>
+    /// Page-reclaim efficiency %: delta(pgsteal) / delta(pgscan) x 100; null when nothing was scanned (no reclaim,
+    /// which is good, not 0 % efficient). The seed warns below 85 %.
+    /// </summary>
+    public static double? ReclaimEfficiencyPercent(PageReclaimCounters before, PageReclaimCounters after) =>
+        Counter.PercentOf(before.StolenPages, after.StolenPages, before.ScannedPages, after.ScannedPages);
+
+    /// <summary>
+    /// Memory overhead % of a VM: (QEMU RSS - guest memory) / guest memory x 100, both in KiB. Negative while the
+    /// guest has not touched all its memory. Null when the guest memory is not positive.
+    /// </summary>
+    public static double? MemoryOverheadPercent(long rssKiB, long guestMemoryKiB) =>
+        guestMemoryKiB > 0 ? (rssKiB - guestMemoryKiB) * 100.0 / guestMemoryKiB : null;
+
+    /// <summary>
+    /// Stall % of a pressure line over the interval: delta(total, us) / delta(wall) x 100, the share of the interval
+    /// some (or all) tasks were stalled on the resource; finer than the kernel's 10 s average for short intervals.
+    /// </summary>
+    public static double? PressurePercent(PressureLine before, PressureLine after, long elapsedNs) =>
+        Counter.PerSecond(before.TotalUs, after.TotalUs, elapsedNs) is double usPerSecond ? usPerSecond / 1e6 * 100 : null;
+
+    /// <summary>
+    /// Average queue depth of a block device over the interval: delta(weighted ms doing I/O) / delta(wall, ms), what
+    /// iostat calls aqu-sz. Null when the device was re-created (a counter went backwards) or the names differ.
+    /// </summary>
+    public static double? AverageQueueDepth(DiskStats before, DiskStats after, long elapsedNs) =>
+        before.Name == after.Name && Counter.PerSecond(before.WeightedIoTimeMs, after.WeightedIoTimeMs, elapsedNs) is double msPerSecond
+            ? msPerSecond / 1000
+            : null;
+
+    /// <summary>
+    /// Average latency of the reads and writes completed in the interval, ms: delta(ms reading + ms writing) /
+    /// delta(reads + writes), what iostat calls r_await/w_await combined. Null when no I/O completed or on a restart.
+    /// </summary>
+    public static double? AverageIoLatencyMs(DiskStats before, DiskStats after)
+    {
+        if (before.Name != after.Name
+            || Counter.Delta(before.ReadTimeMs, after.ReadTimeMs) is not ulong readMs
+            || Counter.Delta(before.WriteTimeMs, after.WriteTimeMs) is not ulong writeMs
+            || Counter.Delta(before.ReadsCompleted, after.ReadsCompleted) is not ulong reads
+            || Counter.Delta(before.WritesCompleted, after.WritesCompleted) is not ulong writes
+            || reads + writes == 0)
+        {
+            return null;
+        }
+
+        return (double)(readMs + writeMs) / (reads + writes);
+    }
+}
