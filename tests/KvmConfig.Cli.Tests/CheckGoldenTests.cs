@@ -22,7 +22,7 @@ public sealed partial class CheckGoldenTests
 
 
     /// <summary>
-    /// The cases, one or more per code of KVC001..KVC044. A case's name starts with the code it exists for;
+    /// The cases, one or more per code of KVC001..KVC048. A case's name starts with the code it exists for;
     /// <see cref="CheckCase.Also"/> lists the other codes the declaration cannot avoid, so a golden file can never
     /// lock a declaration that trips something else by accident.
     /// </summary>
@@ -322,6 +322,21 @@ public sealed partial class CheckGoldenTests
                 ("00-cpu.conf", "cpuset = 4-7,60-63\n"),
                 ("20-rt.conf", "vcpus = 2\ncpus = 4,60\ncpuspinlock = float\nmemory = 4G\n"),
             ]),
+
+        new("KVC048-threshold-order",
+            "ready_warning = 20% (the seed's 200 ms of waiting per second) with ready_critical left at its default 10%: "
+            + "a vCPU would be critical long before it warned",
+            Desktop,
+            [("00-cpu.conf", "reserved = 0,10\n\n[alerts]\n# the seed: an average wait over 200 ms per second\nready_warning = 20%\n")]),
+
+        new("KVC048-critical-lowered-in-drop-in",
+            "a site drop-in lowers ready_critical to 4% under the 5% ready_warning of 00-cpu.conf: the note points at the other file",
+            Desktop,
+            [
+                ("00-cpu.conf", "reserved = 0,10\n\n[alerts]\nready_warning = 5%\nready_critical = 10%\n"),
+                ("90-local.conf", "[alerts]\nready_critical = 4%\n"),
+            ],
+            also: ["KVC015"]),
     ];
 
     /// <summary>The cases as xunit rows.</summary>

@@ -5,7 +5,7 @@ namespace KvmConfig.Config.Tests;
 
 /// <summary>
 /// Phase one, the syntax of a <c>kvmconfig.d</c> file (DESIGN.md section 3): comments, blank lines, line ends,
-/// <c>key = value</c>, the four headers and the headers a file name implies. Sections are written as
+/// <c>key = value</c>, the five headers and the headers a file name implies. Sections are written as
 /// <c>[host]: cpuset=2-5 | [vm vm1]*: cpus=1-4</c> (<c>*</c>: header implied by the file name); diagnostics as
 /// <c>KVC002 error FILE:LINE:COL+LENGTH</c>.
 /// </summary>
@@ -42,10 +42,11 @@ public sealed class ConfigParserTests
 
         // Headers
         {
-            "all four headers, each with its keys", "t.conf",
-            "[host]\na=1\n[vm web1]\nb=2\n[profile big]\nc=3\n[cost]\nd=4",
-            "[host]: a=1 | [vm web1]: b=2 | [profile big]: c=3 | [cost]: d=4"
+            "all five headers, each with its keys", "t.conf",
+            "[host]\na=1\n[vm web1]\nb=2\n[profile big]\nc=3\n[cost]\nd=4\n[alerts]\ne=5",
+            "[host]: a=1 | [vm web1]: b=2 | [profile big]: c=3 | [cost]: d=4 | [alerts]: e=5"
         },
+        { "[alerts] below the host keys of 00-cpu.conf", "00-cpu.conf", "reserved = 0\n[alerts]\nready_warning = 3%", "[host]*: reserved=0 | [alerts]: ready_warning=3%" },
         { "header words are case-insensitive; names are kept as written", "t.conf", "[VM Web1]\nvcpus=1\n[Host]", "[vm Web1]: vcpus=1 | [host]:" },
         { "spaces inside the brackets", "t.conf", "[ vm   web1 ]\nvcpus=1", "[vm web1]: vcpus=1" },
         { "an indented header", "t.conf", "  [host]\ncpuset=1", "[host]: cpuset=1" },
@@ -175,7 +176,9 @@ public sealed class ConfigParserTests
         { "a typo of vm suggests the header with its name", "[vmm x]", "did you mean '[vm x]'?" },
         { "a typo of host suggests [host]", "[hots]", "did you mean '[host]'?" },
         { "a typo of profile keeps the name", "[profle big]", "did you mean '[profile big]'?" },
-        { "a word far from any section lists the sections", "[machine x]", "sections are [host], [vm NAME], [profile NAME] and [cost]" },
+        { "a word far from any section lists the sections", "[machine x]", "sections are [host], [vm NAME], [profile NAME], [cost] and [alerts]" },
+        { "[alert] suggests [alerts]", "[alert]", "did you mean '[alerts]'?" },
+        { "[alerts x] shows the form without a name", "[alerts x]", "write [alerts]" },
         { "an unterminated header says the keys below are skipped", "[vm web1\na=1", "the keys below it are skipped until the next valid header" },
         { "[vm] without a name shows the form with a name", "[vm]", "write [vm NAME]" },
         { "[host x] shows the form without a name", "[host x]", "write [host]" },

@@ -126,6 +126,19 @@ internal static class ConfigText
         _ => throw new ArgumentException($"no host key '{key}'", nameof(key)),
     };
 
+    /// <summary>One bound <c>[alerts]</c> threshold as text, by its key in the configuration.</summary>
+    public static string Value(AlertThresholds alerts, string key) => key switch
+    {
+        "ready_warning" => Text(alerts.ReadyWarningPercent),
+        "ready_critical" => Text(alerts.ReadyCriticalPercent),
+        "disk_queue_depth" => Text(alerts.DiskQueueDepthRequests),
+        "tcp_retransmit" => Text(alerts.TcpRetransmitPercent),
+        "reclaim_efficiency" => Text(alerts.ReclaimEfficiencyPercent),
+        "memory_overhead" => Text(alerts.MemoryOverheadPercent),
+        "cpu_pressure" => Text(alerts.CpuPressurePercent),
+        _ => throw new ArgumentException($"no [alerts] key '{key}'", nameof(key)),
+    };
+
     /// <summary><c>3000000kHz</c> or <c>90%</c>.</summary>
     public static string Cap(FrequencyCap cap) => cap.KHz is { } k ? $"{Text(k)}kHz" : $"{cap.Percent}%";
 

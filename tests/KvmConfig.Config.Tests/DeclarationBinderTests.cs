@@ -9,7 +9,7 @@ namespace KvmConfig.Config.Tests;
 /// starting with <c>--- NAME</c> (text before the first marker is <c>10-test.conf</c>); diagnostics as
 /// <c>KVC015 info FILE:LINE:COL+LENGTH</c>, in the order the binder reports them.
 /// </summary>
-public sealed class DeclarationBinderTests
+public sealed partial class DeclarationBinderTests
 {
     private static VmSpec Vm(Declaration declaration, string name) => Assert.Single(declaration.Vms, v => v.Name == name);
 

@@ -276,6 +276,45 @@ public sealed class ValueSyntaxTests
     public void Frequencies_and_percentages(string description, string text, string expected) =>
         Expect.Equal(description, expected, Render(ValueSyntax.Frequency(text, "cpufreq_max"), ConfigText.Cap));
 
+    /// <summary>Rows: description, text, the percentage (at most 100) or the failure.</summary>
+    public static TheoryData<string, string, string> Percentages => new()
+    {
+        { "with the sign", "5%", "5" },
+        { "a bare number is percent too", "5", "5" },
+        { "a decimal", "2.5%", "2.5" },
+        { "a space before the sign, as DESIGN.md writes it", "5 %", "5" },
+        { "100% is the top", "100%", "100" },
+        { "just above 0", "0.1%", "0.1" },
+        { "0 is out of range: a threshold of nothing", "0%", "KVC012 @0+0" },
+        { "above 100 is out of range", "101%", "KVC012 @0+0" },
+        { "a negative percentage is out of range, not malformed", "-5%", "KVC012 @0+0" },
+        { "absurdly large is out of range, not an overflow", "99999999999999999999999999%", "KVC012 @0+0" },
+        { "a word", "five", "KVC011 @0+0" },
+        { "a unit that is not %", "5x%", "KVC011 @0+0" },
+        { "a fraction is not a percentage", "1/20", "KVC011 @0+0" },
+        { "double.Parse's NaN is not a number here", "NaN", "KVC011 @0+0" },
+        { "nor is Infinity", "Infinity", "KVC011 @0+0" },
+        { "an exponent", "5e1", "KVC011 @0+0" },
+        { "two decimal points", "1.2.3%", "KVC011 @0+0" },
+        { "a percent sign alone", "%", "KVC011 @0+0" },
+        { "two percent signs", "5%%", "KVC011 @0+0" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Percentages))]
+    public void Percentages_above_zero(string description, string text, string expected) =>
+        Expect.Equal(description, expected, Render(ValueSyntax.Percent(text, 100, "ready_warning"), ConfigText.Text));
+
+    [Fact]
+    public void A_percentage_out_of_range_states_the_range_and_a_larger_maximum_is_honoured()
+    {
+        ValueError error = ValueSyntax.Percent("150%", 100, "tcp_retransmit").Error!;
+
+        Assert.Equal("tcp_retransmit 150% is outside (0%, 100%]", error.Message);
+        Assert.Equal("write a percentage above 0% and at most 100%, e.g. 5%", error.Hint);
+        Assert.Equal(150, ValueSyntax.Percent("150%", 1000, "memory_overhead").Value);
+    }
+
     /// <summary>Rows: description, text, the name or the failure.</summary>
     public static TheoryData<string, string, string> Names => new()
     {

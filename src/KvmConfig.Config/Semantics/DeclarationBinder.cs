@@ -33,7 +33,7 @@ public sealed class DeclarationBinder
 
     private Declaration Run(IReadOnlyList<ConfigDocument> documents)
     {
-        List<ConfigSection> sections = documents.SelectMany(d => d.Sections).Where(s => !IsMisnamedHostDropIn(s)).ToList();
+        List<ConfigSection> sections = documents.SelectMany(d => d.Sections).Where(s => !IsMisnamedDropIn(s)).ToList();
         foreach (ConfigSection section in sections)
         {
             CheckKeys(section);
@@ -41,6 +41,7 @@ public sealed class DeclarationBinder
 
         RawSection host = Merge(sections.Where(s => s.Kind == SectionKind.Host), "[host]", reportOverrides: true);
         RawSection cost = Merge(sections.Where(s => s.Kind == SectionKind.Cost), "[cost]", reportOverrides: true);
+        RawSection alerts = Merge(sections.Where(s => s.Kind == SectionKind.Alerts), "[alerts]", reportOverrides: true);
         Dictionary<string, RawSection> profiles = BuildProfiles(sections);
 
         HostPolicy policy = BindHost(host);
@@ -73,28 +74,41 @@ public sealed class DeclarationBinder
             p => p.Key,
             p => new ProfileSpec(p.Key, p.Value.Values.ToDictionary(v => v.Key, v => v.Value.Text), p.Value.Origins),
             StringComparer.Ordinal);
-        return new Declaration(policy, vms, profileSpecs, BindCost(cost));
+        return new Declaration(policy, vms, profileSpecs, BindCost(cost)) { Alerts = BindAlerts(alerts) };
     }
 
     // ---- keys -------------------------------------------------------------------------------------
 
     // 50-local.conf holding only [host] keys, one of them host-only (overcommit = 1:3), is an override of the host
     // policy whose name, by the implied header rule, makes it [vm local]. Said once, instead of an unknown-key error
-    // per line and a VM with no vCPUs.
-    private bool IsMisnamedHostDropIn(ConfigSection section)
+    // per line and a VM with no vCPUs. The same for 50-alerts.conf holding only [alerts] keys.
+    private static readonly SectionKind[] HeaderOnlyKinds = [SectionKind.Host, SectionKind.Alerts];
+
+    private bool IsMisnamedDropIn(ConfigSection section)
     {
         if (!section.Implied || section.Kind != SectionKind.Vm || section.Entries.Count == 0
-            || !section.Entries.All(e => KeyCatalog.Find(e.Key)?.Sections.Contains(SectionKind.Host) == true)
-            || section.Entries.All(e => KeyCatalog.Find(e.Key)!.Sections.Contains(SectionKind.Vm)))
+            || section.Entries.All(e => KeyCatalog.Find(e.Key)?.Sections.Contains(SectionKind.Vm) == true))
         {
             return false;
         }
 
+        SectionKind[] meant = HeaderOnlyKinds
+            .Where(k => section.Entries.All(e => KeyCatalog.Find(e.Key)?.Sections.Contains(k) == true))
+            .ToArray();
+        if (meant.Length == 0)
+        {
+            return false;
+        }
+
+        SectionKind kind = meant[0];
         string file = Path.GetFileName(section.HeaderSpan.File);
+        string header = $"[{kind.ToString().ToLowerInvariant()}]";
         _diagnostics.Add(Diagnostic.Create(Rules.NoSection,
-            $"'{file}' has no header, so its name makes it [vm {section.Name}], but its keys ({string.Join(", ", section.Entries.Select(e => e.Key).Distinct())}) belong in [host]",
+            $"'{file}' has no header, so its name makes it [vm {section.Name}], but its keys ({string.Join(", ", section.Entries.Select(e => e.Key).Distinct())}) belong in {header}",
             section.HeaderSpan,
-            $"add [host] as its first line, or rename it to {file[..(file.IndexOf('-') + 1)]}host.conf"));
+            kind == SectionKind.Host
+                ? $"add [host] as its first line, or rename it to {file[..(file.IndexOf('-') + 1)]}host.conf"
+                : $"add {header} as its first line"));
         return true;
     }
 
@@ -349,6 +363,29 @@ public sealed class DeclarationBinder
             Pue = r.Get("pue", KeyValues.Pue, d.Pue),
             OpexPerHostYear = r.Get("opex_per_host_year", KeyValues.Opex, null),
             Origins = cost.Origins,
+        };
+    }
+
+    // ---- [alerts] ---------------------------------------------------------------------------------
+
+    // The reader's origins, not the raw section's: they mark refused values (Origins.Invalid), so that KVC048 never
+    // judges a pair one of whose values was already reported.
+    private AlertThresholds BindAlerts(RawSection alerts)
+    {
+        var r = new ValueReader(this, alerts, null);
+        AlertThresholds d = AlertThresholds.Default;
+        return new AlertThresholds
+        {
+            ReadyWarningPercent = r.Get("ready_warning", KeyValues.ReadyWarning, d.ReadyWarningPercent),
+            ReadyCriticalPercent = r.Get("ready_critical", KeyValues.ReadyCritical, d.ReadyCriticalPercent),
+            DiskQueueDepthRequests = r.Get("disk_queue_depth", KeyValues.DiskQueueDepth, d.DiskQueueDepthRequests),
+            TcpRetransmitPercent = r.Get("tcp_retransmit", KeyValues.TcpRetransmit, d.TcpRetransmitPercent),
+            ReclaimEfficiencyPercent = r.Get("reclaim_efficiency", KeyValues.ReclaimEfficiency, d.ReclaimEfficiencyPercent),
+            MemoryOverheadPercent = r.Get("memory_overhead", KeyValues.MemoryOverhead, d.MemoryOverheadPercent),
+            CpuPressurePercent = r.Get("cpu_pressure", KeyValues.CpuPressure, d.CpuPressurePercent),
+        } with
+        {
+            Origins = r.Origins,
         };
     }
 

@@ -10,7 +10,7 @@ namespace KvmConfig.Config.Semantics;
 /// <param name="Aliases">Other spellings accepted (the white paper writes <c>cpusets</c>).</param>
 public sealed record KeyDefinition(string Name, IReadOnlySet<SectionKind> Sections, string Syntax, string Description, params string[] Aliases);
 
-/// <summary>Every key DESIGN.md section 3 defines, by section. The single source for "unknown key" and "did you mean".</summary>
+/// <summary>Every key DESIGN.md section 3 defines, by section, and the <c>[alerts]</c> thresholds of section 5. The single source for "unknown key" and "did you mean".</summary>
 public static class KeyCatalog
 {
     private static readonly HashSet<SectionKind> Host = [SectionKind.Host];
@@ -18,6 +18,7 @@ public static class KeyCatalog
     private static readonly HashSet<SectionKind> VmProfile = [SectionKind.Vm, SectionKind.Profile];
     private static readonly HashSet<SectionKind> Vm = [SectionKind.Vm];
     private static readonly HashSet<SectionKind> Cost = [SectionKind.Cost];
+    private static readonly HashSet<SectionKind> Alerts = [SectionKind.Alerts];
 
     /// <summary>All keys in documentation order.</summary>
     public static IReadOnlyList<KeyDefinition> All { get; } =
@@ -56,6 +57,13 @@ public static class KeyCatalog
         new("energy_price_kwh", Cost, "amount", "price of one kWh"),
         new("pue", Cost, "number", "power usage effectiveness of the room (default 1.5)"),
         new("opex_per_host_year", Cost, "amount", "support, rack space and licences per host per year"),
+        new("ready_warning", Alerts, "percent", "a vCPU's CPU ready % from which it warns (default 5%)"),
+        new("ready_critical", Alerts, "percent", "a vCPU's CPU ready % from which it is critical (default 10%)"),
+        new("disk_queue_depth", Alerts, "1..1000000", "requests in flight on one block device above which it warns (default 200)"),
+        new("tcp_retransmit", Alerts, "percent", "host TCP retransmit % above which it warns (default 5%)"),
+        new("reclaim_efficiency", Alerts, "percent", "host page-reclaim efficiency (pgsteal/pgscan) below which it warns (default 85%)"),
+        new("memory_overhead", Alerts, "percent, up to 1000%", "a VM's memory overhead % (QEMU RSS over guest memory) above which it warns (default 30%)"),
+        new("cpu_pressure", Alerts, "percent", "host CPU pressure (PSI some avg10) above which it warns (default 25%)"),
     ];
 
     private static readonly Dictionary<string, KeyDefinition> ByName =

@@ -135,6 +135,25 @@ internal static class KeyValues
 
     public static Parsed<decimal?> Opex(string t) => Nullable(ValueSyntax.Amount(t, "opex_per_host_year"));
 
+    // ---- [alerts] ----
+
+    // Ready, retransmits, reclaim efficiency and pressure are shares of time or of a count: at most 100 %. Memory
+    // overhead compares QEMU's own memory with the guest's, and passes 100 % on a tiny guest; 1000 % is no real VM.
+    // Whether ready_warning is below ready_critical is a rule on the pair (KVC048), not a property of one value.
+    public static Parsed<double> ReadyWarning(string t) => ValueSyntax.Percent(t, 100, "ready_warning");
+
+    public static Parsed<double> ReadyCritical(string t) => ValueSyntax.Percent(t, 100, "ready_critical");
+
+    public static Parsed<int> DiskQueueDepth(string t) => ValueSyntax.Integer(t, 1, 1_000_000, "disk_queue_depth");
+
+    public static Parsed<double> TcpRetransmit(string t) => ValueSyntax.Percent(t, 100, "tcp_retransmit");
+
+    public static Parsed<double> ReclaimEfficiency(string t) => ValueSyntax.Percent(t, 100, "reclaim_efficiency");
+
+    public static Parsed<double> MemoryOverhead(string t) => ValueSyntax.Percent(t, 1000, "memory_overhead");
+
+    public static Parsed<double> CpuPressure(string t) => ValueSyntax.Percent(t, 100, "cpu_pressure");
+
     /// <summary>For every canonical key name, a check of its value that binds nothing.</summary>
     public static IReadOnlyDictionary<string, Func<string, ValueError?>> Validators { get; } = new Dictionary<string, Func<string, ValueError?>>(StringComparer.Ordinal)
     {
@@ -172,6 +191,13 @@ internal static class KeyValues
         ["energy_price_kwh"] = t => EnergyPrice(t).Error,
         ["pue"] = t => Pue(t).Error,
         ["opex_per_host_year"] = t => Opex(t).Error,
+        ["ready_warning"] = t => ReadyWarning(t).Error,
+        ["ready_critical"] = t => ReadyCritical(t).Error,
+        ["disk_queue_depth"] = t => DiskQueueDepth(t).Error,
+        ["tcp_retransmit"] = t => TcpRetransmit(t).Error,
+        ["reclaim_efficiency"] = t => ReclaimEfficiency(t).Error,
+        ["memory_overhead"] = t => MemoryOverhead(t).Error,
+        ["cpu_pressure"] = t => CpuPressure(t).Error,
     };
 
     private static Parsed<long> Bytes(Parsed<long> bits) => bits.Ok ? bits.Value / 8 : bits.Error!;

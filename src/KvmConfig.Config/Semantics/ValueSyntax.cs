@@ -92,6 +92,31 @@ public static class ValueSyntax
             : value;
     }
 
+    /// <summary>
+    /// A percentage above 0 and at most <paramref name="max"/>: <c>5%</c>, <c>2.5%</c>, <c>5 %</c>, or a bare number,
+    /// which is percent too (<c>5</c> is 5 %, never 500 %).
+    /// </summary>
+    public static Parsed<double> Percent(string text, double max, string what)
+    {
+        string number = text.EndsWith('%') ? text[..^1].TrimEnd() : text;
+        string range = $"above 0% and at most {max.ToString(Invariant)}%";
+        if (!IsDecimal(number) || !double.TryParse(number, NumberStyles.AllowDecimalPoint, Invariant, out double value))
+        {
+            return number.StartsWith('-') && IsDecimal(number[1..])
+                ? Range($"{what} {text} is negative", $"write a percentage {range}, e.g. 5%")
+                : Bad($"{what} '{text}' is not a percentage", $"write a percentage {range}, e.g. 5% or 2.5%");
+        }
+
+        return value <= 0 || value > max
+            ? Range($"{what} {text} is outside (0%, {max.ToString(Invariant)}%]", $"write a percentage {range}, e.g. 5%")
+            : value;
+    }
+
+    // Digits with at most one decimal point, and at least one digit: what Percent reads as a number. Stricter than
+    // double.TryParse, which also takes "NaN" and "Infinity".
+    private static bool IsDecimal(string text) =>
+        text.Length > 0 && text.All(c => char.IsAsciiDigit(c) || c == '.') && text.Count(c => c == '.') <= 1 && text.Any(char.IsAsciiDigit);
+
     /// <summary>A non-negative amount of money or a plain decimal (<c>12000</c>, <c>0.25</c>).</summary>
     public static Parsed<decimal> Amount(string text, string what)
     {

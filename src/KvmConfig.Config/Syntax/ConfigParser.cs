@@ -12,7 +12,9 @@ namespace KvmConfig.Config.Syntax;
 /// </summary>
 public static partial class ConfigParser
 {
-    private static readonly string[] SectionWords = ["host", "vm", "profile", "cost"];
+    private static readonly string[] SectionWords = ["host", "vm", "profile", "cost", "alerts"];
+
+    private const string AllSections = "[host], [vm NAME], [profile NAME], [cost] and [alerts]";
 
     /// <summary>Parses <paramref name="text"/>, shown in diagnostics as <paramref name="path"/>.</summary>
     public static ConfigDocument Parse(string path, string text, ICollection<Diagnostic> diagnostics)
@@ -114,6 +116,7 @@ public static partial class ConfigParser
             "vm" => SectionKind.Vm,
             "profile" => SectionKind.Profile,
             "cost" => SectionKind.Cost,
+            "alerts" => SectionKind.Alerts,
             _ => null,
         };
         if (kind is null)
@@ -123,8 +126,8 @@ public static partial class ConfigParser
                 $"unknown section '[{trimmed}]'",
                 new SourceSpan(path, lineNo, innerStart + 1, Math.Max(1, word.Length)),
                 near is null
-                    ? "sections are [host], [vm NAME], [profile NAME] and [cost]"
-                    : $"did you mean '[{near}{(name is null ? "" : " " + name)}]'? Sections are [host], [vm NAME], [profile NAME] and [cost]"));
+                    ? $"sections are {AllSections}"
+                    : $"did you mean '[{near}{(name is null ? "" : " " + name)}]'? Sections are {AllSections}"));
             return null;
         }
 

@@ -21,7 +21,7 @@ public static class Rules
     /// <summary><c>[vm web1</c> without the closing bracket, or text after the <c>]</c>.</summary>
     public static readonly DiagnosticDescriptor UnterminatedHeader = new("KVC004", "unterminated-header", Severity.Error, "section header must be '[...]' alone on its line");
 
-    /// <summary>A header other than host, vm, profile, cost.</summary>
+    /// <summary>A header other than host, vm, profile, cost, alerts.</summary>
     public static readonly DiagnosticDescriptor UnknownSection = new("KVC005", "unknown-section", Severity.Error, "unknown section");
 
     /// <summary><c>[vm]</c> without a name, a name libvirt would refuse, or a name on <c>[host]</c>.</summary>
@@ -45,10 +45,10 @@ public static class Rules
     /// <summary>The same key twice in one section: the later one wins.</summary>
     public static readonly DiagnosticDescriptor DuplicateKey = new("KVC013", "duplicate-key", Severity.Warning, "key set twice in one section");
 
-    /// <summary>A VM declared in two places (profiles, [host] and [cost] merge instead, see <see cref="HostOverride"/>).</summary>
+    /// <summary>A VM declared in two places (profiles, [host], [cost] and [alerts] merge instead, see <see cref="HostOverride"/>).</summary>
     public static readonly DiagnosticDescriptor DuplicateVm = new("KVC014", "duplicate-vm", Severity.Error, "VM declared twice");
 
-    /// <summary>A [host], [cost] or [profile] key overridden by a later section (drop-in semantics).</summary>
+    /// <summary>A [host], [cost], [alerts] or [profile] key overridden by a later section (drop-in semantics).</summary>
     public static readonly DiagnosticDescriptor HostOverride = new("KVC015", "drop-in-override", Severity.Info, "key overridden by a later drop-in");
 
     /// <summary><c>profile =</c> names no built-in or declared profile.</summary>
@@ -145,6 +145,9 @@ public static class Rules
 
     /// <summary>The declaration passes every rule but the planner cannot place a VM.</summary>
     public static readonly DiagnosticDescriptor CannotPlan = new("KVC047", "cannot-plan", Severity.Error, "no placement exists");
+
+    /// <summary><c>[alerts]</c> ready_warning at or above ready_critical: the warning level could never come first.</summary>
+    public static readonly DiagnosticDescriptor ThresholdOrder = new("KVC048", "threshold-order", Severity.Error, "warning threshold not below the critical one");
 
     // ---- Could not run (exit 2) ------------------------------------------------------------------
 

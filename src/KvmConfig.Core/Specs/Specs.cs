@@ -187,9 +187,15 @@ public sealed record CostSpec
     public Origins Origins { get; init; } = Origins.None;
 }
 
-/// <summary>A whole validated declaration: the host policy, every VM, the profiles and the cost inputs.</summary>
+/// <summary>A whole validated declaration: the host policy, every VM, the profiles, the cost inputs and the alert thresholds.</summary>
 public sealed record Declaration(
     HostPolicy Host,
     IReadOnlyList<VmSpec> Vms,
     IReadOnlyDictionary<string, ProfileSpec> Profiles,
-    CostSpec Cost);
+    CostSpec Cost)
+{
+    // Not positional, so that declarations built in code (tests, benchmarks) keep their four arguments.
+
+    /// <summary>The alert thresholds (<c>[alerts]</c>); DESIGN.md section 5's defaults when none is written.</summary>
+    public AlertThresholds Alerts { get; init; } = AlertThresholds.Default;
+}

@@ -5,7 +5,8 @@ using KvmConfig.Core.Topology;
 namespace KvmConfig.Core.Validation;
 
 /// <summary>
-/// The rules of DESIGN.md section 3 that need the host: a validated <see cref="Declaration"/> and a
+/// The rules of DESIGN.md section 3 that need the host, and those that judge several values together (the
+/// <c>[alerts]</c> thresholds, in <c>DeclarationRules.Alerts.cs</c>): a validated <see cref="Declaration"/> and a
 /// <see cref="HostTopology"/> in, diagnostics out. Pure; each rule is one method, named after its descriptor.
 /// </summary>
 /// <remarks>
@@ -19,7 +20,7 @@ namespace KvmConfig.Core.Validation;
 /// <c>overcommit</c> vCPUs per CPU.</item>
 /// </list>
 /// </remarks>
-public static class DeclarationRules
+public static partial class DeclarationRules
 {
     /// <summary>Checks <paramref name="declaration"/> against <paramref name="host"/>.</summary>
     public static IReadOnlyList<Diagnostic> Check(Declaration declaration, HostTopology host)
@@ -56,6 +57,7 @@ public static class DeclarationRules
         HugePages(context);
         Governor(context);
         CpuFreqMax(context);
+        ThresholdOrder(context);
         return context.Diagnostics;
     }
 
