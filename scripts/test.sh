@@ -7,8 +7,15 @@ cd "$(dirname "$0")/.."
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
-dotnet test KvmConfig.slnx --nologo "$@" 2>&1 | tee "$log"
+# Phase 1: every test except the CPU-ready truth tests, test assemblies in parallel.
+dotnet test KvmConfig.slnx --nologo --filter "Category!=Truth" "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
+
+# Phase 2: the truth tests (a spinning guest against a busy loop on one CPU) need that CPU otherwise idle, so they
+# run alone, after everything else.
+dotnet test tests/KvmConfig.Monitoring.Tests --nologo --filter "Category=Truth" "$@" 2>&1 | tee -a "$log"
+truth=${PIPESTATUS[0]}
+[ "$status" -eq 0 ] && status=$truth
 
 # Each test project prints: "Passed!  - Failed:     0, Passed:   140, Skipped:     0, Total:   140, ..."
 passed=$(grep -Eo 'Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
