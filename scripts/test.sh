@@ -13,7 +13,7 @@ status=${PIPESTATUS[0]}
 
 # Phase 2: the truth tests (a spinning guest against a busy loop on one CPU) need that CPU otherwise idle, so they
 # run alone, after everything else.
-dotnet test tests/KvmConfig.Monitoring.Tests --nologo --filter "Category=Truth" "$@" 2>&1 | tee -a "$log"
+dotnet test KvmConfig.slnx --nologo --no-build -m:1 --filter "Category=Truth" "$@" 2>&1 | tee -a "$log"
 truth=${PIPESTATUS[0]}
 [ "$status" -eq 0 ] && status=$truth
 

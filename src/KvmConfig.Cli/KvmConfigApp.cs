@@ -48,6 +48,11 @@ internal static class KvmConfigApp
                 .WithExample("rollback", "--dry-run")
                 .WithExample("rollback", "--yes")
                 .WithExample("rollback", "/var/lib/kvmconfig/journal/20261126T201500.123Z", "--yes");
+            config.AddCommand<Top.TopCommand>("top")
+                .WithDescription("Watch contention on this host: CPU ready % per vCPU (run-queue wait, what guests see as steal), CPU use and memory overhead of every running domain, and the host's TCP retransmits, page-reclaim efficiency and pressure, with the [alerts] thresholds. Refreshes in place on a terminal; --once prints one sample after one interval. " + Top.TopCommand.ExitHelp)
+                .WithExample("top")
+                .WithExample("top", "--interval", "5s")
+                .WithExample("top", "--once", "--format", "json");
             config.SetExceptionHandler((exception, _) => Fail(exception));
         });
         return app.Run(args);

@@ -103,6 +103,16 @@ public sealed class LibvirtDomain : IDisposable
     /// <summary>Removes the persistent definition (a running domain becomes transient).</summary>
     public void Undefine() => Check(Native.DomainUndefine(_handle), "virDomainUndefine");
 
+    /// <summary>The guest's memory size in KiB (<c>virDomainGetMaxMemory</c>: <c>&lt;memory&gt;</c>).</summary>
+    public long MemoryKiB
+    {
+        get
+        {
+            ulong kib = Native.DomainGetMaxMemory(_handle);
+            return kib == 0 ? throw Failure("virDomainGetMaxMemory") : (long)kib;
+        }
+    }
+
     /// <summary>The number of vCPUs in the running domain (<see cref="DomainImpact.Live"/>) or the definition.</summary>
     public int VcpuCount(DomainImpact impact)
     {

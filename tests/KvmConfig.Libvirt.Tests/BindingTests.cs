@@ -234,9 +234,11 @@ public sealed class BindingTests
     }
 
     [Fact]
+    [Trait("Category", "Truth")]
     public void Bulk_vcpu_delay_is_run_queue_wait_and_grows_when_the_vcpus_cpu_is_contended()
     {
         // Given a guest whose only vCPU spins on CPU 1
+        using var away = new AwayFromCpu(cpu: 1);
         using LibvirtConnection connection = LibvirtDaemon.Connect();
         using SpinningDomain spin = SpinningDomain.Start(connection, cpu: 1);
 
@@ -249,8 +251,7 @@ public sealed class BindingTests
         }
 
         // Then vcpu.0.delay (the thread's schedstat run_delay) takes a large share of the interval beside the loop,
-        // far more than alone. (Alone is not asserted near 0: other test assemblies run in parallel on this 2-CPU
-        // machine, so CPU 1 is never guaranteed idle here.)
+        // far more than alone. (A truth test: scripts/test.sh runs it after the others, with CPU 1 otherwise idle.)
         Assert.True(contended > 25, $"contended: {contended:F1} % of wall time waiting (alone: {alone:F1} %)");
         Assert.True(contended > alone + 15, $"contended {contended:F1} % against alone {alone:F1} %");
     }

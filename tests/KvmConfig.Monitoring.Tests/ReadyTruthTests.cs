@@ -16,6 +16,7 @@ public sealed class ReadyTruthTests : IDisposable
     private readonly LibvirtConnection _connection;
     private readonly SpinningDomain _spin;
     private readonly LocalSampler _sampler = new();
+    private readonly AwayFromCpu _away = new(cpu: 1);
 
     public ReadyTruthTests()
     {
@@ -76,6 +77,7 @@ public sealed class ReadyTruthTests : IDisposable
     {
         _spin.Dispose();
         _connection.Dispose();
+        _away.Dispose();
     }
 
     // A 2 s interval measured by the sampler, and the same interval from the vCPU thread's schedstat read directly.

@@ -167,8 +167,12 @@ public sealed class SpinningDomain : IDisposable
         File.WriteAllBytes(image, sector);
         File.SetUnixFileMode(image, (UnixFileMode)0b110_100_100);
 
+        // QEMU's other threads (main loop, I/O) go to the other CPUs, so that the vCPU competes only with what a test
+        // puts on its CPU.
+        int[] rest = [.. Enumerable.Range(0, Environment.ProcessorCount).Where(c => c != cpu)];
+        string others = rest.Length == 0 ? cpu.ToString(System.Globalization.CultureInfo.InvariantCulture) : string.Join(',', rest);
         var domain = TestDomain.Create(connection, "spin", vcpus: 1, start: true,
-            extra: $"<cputune><vcpupin vcpu='0' cpuset='{cpu}'/></cputune>",
+            extra: $"<cputune><vcpupin vcpu='0' cpuset='{cpu}'/><emulatorpin cpuset='{others}'/></cputune>",
             devices: $"<disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='{image}'/><target dev='hda' bus='ide'/><boot order='1'/></disk>");
         return new SpinningDomain(domain, directory);
     }
@@ -204,5 +208,29 @@ public sealed class BusyLoop : IDisposable
         _process.Kill(entireProcessTree: true);
         _process.WaitForExit();
         _process.Dispose();
+    }
+}
+
+/// <summary>
+/// Keeps the calling process off one CPU while it is held (restoring the old affinity on dispose), so that a truth
+/// test's own threads (the test host, the sampler) do not compete with the vCPU it measures there.
+/// </summary>
+public sealed class AwayFromCpu : IDisposable
+{
+    private readonly IntPtr _before;
+
+    /// <summary>Moves this process to every CPU but <paramref name="cpu"/>.</summary>
+    public AwayFromCpu(int cpu)
+    {
+        using Process self = Process.GetCurrentProcess();
+        _before = self.ProcessorAffinity;
+        self.ProcessorAffinity = (IntPtr)((long)_before & ~(1L << cpu));
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        using Process self = Process.GetCurrentProcess();
+        self.ProcessorAffinity = _before;
     }
 }

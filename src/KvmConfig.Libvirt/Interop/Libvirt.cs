@@ -254,6 +254,10 @@ internal static partial class Libvirt
     [LibraryImport(Library, EntryPoint = "virDomainUndefine")]
     internal static partial int DomainUndefine(SafeDomainHandle dom);
 
+    /// <summary>The domain's maximum memory in KiB (an <c>unsigned long</c>), 0 on failure.</summary>
+    [LibraryImport(Library, EntryPoint = "virDomainGetMaxMemory")]
+    internal static partial ulong DomainGetMaxMemory(SafeDomainHandle dom);
+
     [LibraryImport(Library, EntryPoint = "virDomainGetVcpusFlags")]
     internal static partial int DomainGetVcpusFlags(SafeDomainHandle dom, uint flags);
 

@@ -1,0 +1,134 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using KvmConfig.Core.Monitoring;
+using KvmConfig.Core.Specs;
+using KvmConfig.Monitoring;
+using Spectre.Console;
+using Spectre.Console.Rendering;
+
+namespace KvmConfig.Cli.Top;
+
+/// <summary>How <c>top</c> shows one interval: a plain table, a live Spectre table, or a JSON document.</summary>
+internal static class TopView
+{
+    /// <summary>The host line and one row per domain, sorted by ready % (highest first), then the alerts.</summary>
+    public static string Text(SweepFigures figures, AlertThresholds thresholds, bool color)
+    {
+        var text = new StringBuilder();
+        text.Append(HostLine(figures.Host)).Append('\n');
+        text.Append(CultureInfo.InvariantCulture, $"{"DOMAIN",-24} {"CPU%",7} {"READY%",7} {"MAX%",7} {"MEM+%",7}  VCPU READY%\n");
+        foreach (DomainFigures d in figures.Domains)
+        {
+            string vcpus = string.Join(" ", d.Vcpus.Select(v => $"{v.Vcpu}:{v.ReadyPercent:0.0}"));
+            text.Append(CultureInfo.InvariantCulture, $"{d.Domain,-24} {d.CpuPercent,7:0.0} {d.ReadyPercent,7:0.0} {d.ReadyPercentMax,7:0.0} {Percent(d.MemoryOverheadPercent),7}  {vcpus}\n");
+        }
+
+        if (figures.Domains.Count == 0)
+        {
+            text.Append("(no running domain)\n");
+        }
+
+        foreach (Alert alert in AlertsOf(figures, thresholds))
+        {
+            text.Append(color && alert.Severity == AlertSeverity.Critical ? $"\u001b[31m{alert}\u001b[0m" : alert.ToString()).Append('\n');
+        }
+
+        return text.Append('\n').ToString();
+    }
+
+    /// <summary>The live view: thresholds coloured (yellow warning, red critical).</summary>
+    public static IRenderable Table(SweepFigures figures, AlertThresholds thresholds, string uri, string interval)
+    {
+        var table = new Table().Border(TableBorder.Simple)
+            .Title($"kvmconfig top: {Markup.Escape(uri)}, every {Markup.Escape(interval)}; {Markup.Escape(HostLine(figures.Host))}")
+            .AddColumn("domain").AddColumn(new TableColumn("CPU %").RightAligned()).AddColumn(new TableColumn("ready %").RightAligned())
+            .AddColumn(new TableColumn("max %").RightAligned()).AddColumn(new TableColumn("mem overhead %").RightAligned()).AddColumn("ready % per vCPU");
+        foreach (DomainFigures d in figures.Domains)
+        {
+            table.AddRow(
+                Markup.Escape(d.Domain),
+                d.CpuPercent.ToString("0.0", CultureInfo.InvariantCulture),
+                Ready(d.ReadyPercent, thresholds),
+                Ready(d.ReadyPercentMax, thresholds),
+                d.MemoryOverheadPercent is { } m && m > thresholds.MemoryOverheadPercent ? $"[yellow]{m:0.0}[/]" : Percent(d.MemoryOverheadPercent),
+                string.Join(" ", d.Vcpus.Select(v => $"{v.Vcpu}:{Ready(v.ReadyPercent, thresholds)}")));
+        }
+
+        return table;
+    }
+
+    /// <summary>One JSON document (docs/top-json.md).</summary>
+    public static string Json(SweepFigures figures, AlertThresholds thresholds, string uri)
+    {
+        HostFigures? host = figures.Host;
+        var pressure = new JsonObject();
+        if (host is not null)
+        {
+            foreach ((PressureResource resource, double percent) in host.PressureSomePercent.OrderBy(p => p.Key))
+            {
+                pressure[resource.ToString().ToLowerInvariant()] = Round(percent);
+            }
+        }
+
+        var domains = new JsonArray();
+        foreach (DomainFigures d in figures.Domains)
+        {
+            domains.Add(new JsonObject
+            {
+                ["name"] = d.Domain,
+                ["cpuPercent"] = Round(d.CpuPercent),
+                ["readyPercent"] = Round(d.ReadyPercent),
+                ["readyPercentMax"] = Round(d.ReadyPercentMax),
+                ["vcpus"] = new JsonArray([.. d.Vcpus.Select(v => (JsonNode)new JsonObject { ["vcpu"] = v.Vcpu, ["readyPercent"] = Round(v.ReadyPercent), ["cpuPercent"] = Round(v.UsedPercent) })]),
+                ["memoryOverheadPercent"] = d.MemoryOverheadPercent is { } m ? Round(m) : null,
+                ["disks"] = new JsonArray(),
+                ["alerts"] = new JsonArray([.. AlertRules.Of(d, thresholds).Select(AlertJson)]),
+            });
+        }
+
+        var document = new JsonObject
+        {
+            ["uri"] = uri,
+            ["intervalSeconds"] = figures.Domains.Count > 0 ? Round(figures.Domains[0].IntervalNs / 1e9) : null,
+            ["host"] = new JsonObject
+            {
+                ["tcpRetransmitPercent"] = host?.TcpRetransmitPercent is { } r ? Round(r) : null,
+                ["reclaimEfficiencyPercent"] = host?.ReclaimEfficiencyPercent is { } e ? Round(e) : null,
+                ["pressure"] = pressure,
+                ["alerts"] = new JsonArray([.. (host is null ? [] : AlertRules.Of(host, thresholds)).Select(AlertJson)]),
+            },
+            ["domains"] = domains,
+        };
+        return document.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n";
+    }
+
+    private static IEnumerable<Alert> AlertsOf(SweepFigures figures, AlertThresholds thresholds) =>
+        (figures.Host is null ? [] : AlertRules.Of(figures.Host, thresholds)).Concat(figures.Domains.SelectMany(d => AlertRules.Of(d, thresholds)));
+
+    private static JsonNode AlertJson(Alert a) => new JsonObject
+    {
+        ["subject"] = a.Subject,
+        ["metric"] = a.Metric,
+        ["severity"] = a.Severity.ToString().ToLowerInvariant(),
+        ["value"] = Round(a.Value),
+        ["threshold"] = a.Threshold,
+    };
+
+    private static string HostLine(HostFigures? host) =>
+        host is null
+            ? "host: no interval yet"
+            : $"host: tcp retransmit {Percent(host.TcpRetransmitPercent)} %, reclaim efficiency {Percent(host.ReclaimEfficiencyPercent)} %, pressure "
+              + (host.PressureSomePercent.Count == 0 ? "n/a" : string.Join(", ", host.PressureSomePercent.OrderBy(p => p.Key).Select(p => $"{p.Key.ToString().ToLowerInvariant()} {p.Value:0.0} %")));
+
+    private static string Ready(double percent, AlertThresholds thresholds)
+    {
+        string value = percent.ToString("0.0", CultureInfo.InvariantCulture);
+        return percent >= thresholds.ReadyCriticalPercent ? $"[red]{value}[/]" : percent >= thresholds.ReadyWarningPercent ? $"[yellow]{value}[/]" : value;
+    }
+
+    private static string Percent(double? value) => value is { } v ? v.ToString("0.0", CultureInfo.InvariantCulture) : "-";
+
+    private static double Round(double value) => Math.Round(value, 2);
+}

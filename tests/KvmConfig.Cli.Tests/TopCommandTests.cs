@@ -1,0 +1,92 @@
+using System.Text.Json.Nodes;
+using KvmConfig.Libvirt;
+using KvmConfig.TestSupport;
+using static KvmConfig.Cli.Tests.CliRunner;
+
+namespace KvmConfig.Cli.Tests;
+
+/// <summary><c>kvmconfig top --once</c> on the real daemon, and its bad input.</summary>
+[Collection(ConsoleCollection.Name)]
+public sealed class TopCommandTests
+{
+    [Fact]
+    public void Once_as_json_lists_a_running_domain_with_the_contract_fields()
+    {
+        LibvirtDaemon.Ensure();
+        using LibvirtConnection connection = LibvirtDaemon.Connect();
+        using TestDomain vm = TestDomain.Create(connection, "top", vcpus: 2, start: true);
+        using var config = new ConfigDir(("00-cpu.conf", "[alerts]\nready_warning = 1%\nready_critical = 2%\n"));
+
+        CliResult r = Run("top", "--once", "--interval", "500ms", "--format", "json", "--config-dir", config.Dir);
+
+        Assert.True(r.Exit == 0, r.Err);
+        JsonNode document = JsonNode.Parse(r.Out)!;
+        JsonNode host = document["host"]!;
+        Assert.NotNull(host["pressure"]);
+        Assert.True(host.AsObject().ContainsKey("tcpRetransmitPercent"));
+        Assert.True(host.AsObject().ContainsKey("reclaimEfficiencyPercent"));
+        JsonNode mine = document["domains"]!.AsArray().Single(d => d!["name"]!.GetValue<string>() == vm.Name)!;
+        Assert.Equal([0, 1], mine["vcpus"]!.AsArray().Select(v => v!["vcpu"]!.GetValue<int>()));
+        foreach (string field in (string[])["cpuPercent", "readyPercent", "readyPercentMax", "memoryOverheadPercent", "disks", "alerts"])
+        {
+            Assert.True(mine.AsObject().ContainsKey(field), field);
+        }
+
+        double max = mine["readyPercentMax"]!.GetValue<double>();
+        Assert.InRange(max, 0, 100);
+        Assert.True(mine["vcpus"]!.AsArray().All(v => v!["readyPercent"]!.GetValue<double>() <= max));
+    }
+
+    [Theory]
+    [InlineData("0", "give a duration above zero")]
+    [InlineData("soon", "give a duration above zero")]
+    [InlineData("10ms", "at least 100ms")]
+    public void A_bad_interval_is_a_usage_error(string interval, string message)
+    {
+        CliResult r = Run("top", "--once", "--interval", interval);
+
+        Assert.Equal(2, r.Exit);
+        Assert.Contains(message, r.Err + r.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_remote_uri_is_refused_because_top_reads_this_hosts_proc()
+    {
+        CliResult r = Run("top", "--once", "--connect", "qemu+ssh://root@kvm1/system");
+
+        Assert.Equal(2, r.Exit);
+        Assert.Contains("names another host", r.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_daemon_that_is_not_there_is_KVC094()
+    {
+        CliResult r = Run("top", "--once", "--connect", "qemu:///system?socket=/nonexistent/sock");
+
+        Assert.Equal(2, r.Exit);
+        Assert.StartsWith("error[KVC094]: ", r.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    [Trait("Category", "Truth")]
+    public void A_vcpu_beside_a_busy_loop_on_its_cpu_is_reported_critical()
+    {
+        // Given a guest spinning on CPU 1 and a busy loop pinned there too (run alone, after the other tests)
+        LibvirtDaemon.Ensure();
+        using var away = new AwayFromCpu(cpu: 1);
+        using LibvirtConnection connection = LibvirtDaemon.Connect();
+        using SpinningDomain spin = SpinningDomain.Start(connection, cpu: 1);
+        using var loop = new BusyLoop(cpu: 1);
+
+        // When top takes one sample over 2 s
+        CliResult r = Run("top", "--once", "--interval", "2s", "--format", "json");
+
+        // Then its vCPU waits far above the 10 % critical default, and the alert says so
+        Assert.True(r.Exit == 0, r.Err);
+        JsonNode mine = JsonNode.Parse(r.Out)!["domains"]!.AsArray().Single(d => d!["name"]!.GetValue<string>() == spin.Name)!;
+        Assert.True(mine["readyPercentMax"]!.GetValue<double>() > 25, r.Out);
+        JsonNode alert = Assert.Single(mine["alerts"]!.AsArray())!;
+        Assert.Equal("critical", alert["severity"]!.GetValue<string>());
+        Assert.Equal("ready", alert["metric"]!.GetValue<string>());
+    }
+}
