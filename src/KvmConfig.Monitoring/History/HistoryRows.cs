@@ -1,0 +1,33 @@
+namespace KvmConfig.Monitoring.History;
+
+/// <summary>One domain's figures at one sweep, as the history keeps them (percentages to 0.01 point).</summary>
+/// <param name="At">When the sweep was taken, UTC, to the millisecond.</param>
+/// <param name="Domain">Domain name.</param>
+/// <param name="CpuPercent">The vCPUs' run time together, percent of one CPU.</param>
+/// <param name="ReadyPercent">Mean ready % over the vCPUs.</param>
+/// <param name="ReadyPercentMax">The highest vCPU's ready %.</param>
+/// <param name="MemoryOverheadPercent">(RSS - guest memory) / guest memory x 100, or null when unknown.</param>
+/// <param name="Vcpus">Each vCPU's ready %, by vCPU number.</param>
+public sealed record DomainHistoryRow(
+    DateTimeOffset At,
+    string Domain,
+    double CpuPercent,
+    double ReadyPercent,
+    double ReadyPercentMax,
+    double? MemoryOverheadPercent,
+    IReadOnlyList<VcpuReady> Vcpus);
+
+/// <summary>One vCPU's ready % at one sweep.</summary>
+/// <param name="Vcpu">vCPU number.</param>
+/// <param name="ReadyPercent">Share of the interval its thread was runnable but waited for a CPU.</param>
+public readonly record struct VcpuReady(int Vcpu, double ReadyPercent);
+
+/// <summary>The host's figures at one sweep.</summary>
+/// <param name="At">When the sweep was taken, UTC, to the millisecond.</param>
+/// <param name="Host">The figures (percentages to 0.01 point).</param>
+public sealed record HostHistoryRow(DateTimeOffset At, HostGauges Host);
+
+/// <summary>What the history holds for a time range, oldest first.</summary>
+/// <param name="Domains">Per domain per sweep, by time then domain name (ordinal).</param>
+/// <param name="Host">Per sweep that had host figures, by time.</param>
+public sealed record HistoryRows(IReadOnlyList<DomainHistoryRow> Domains, IReadOnlyList<HostHistoryRow> Host);

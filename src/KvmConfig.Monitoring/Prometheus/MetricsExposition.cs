@@ -1,0 +1,121 @@
+using System.Globalization;
+using KvmConfig.Core.Monitoring;
+
+namespace KvmConfig.Monitoring.Prometheus;
+
+/// <summary>
+/// kvmconfig's metrics for <c>/metrics</c>: the latest sample of each running domain and the host's gauges, as
+/// Prometheus families named <c>kvmconfig_*</c> with the unit in the name.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Counters come straight from the samples (schedstat's nanoseconds as seconds): Prometheus computes rates itself,
+/// so <c>rate(kvmconfig_vcpu_ready_seconds_total[1m]) * 100</c> is a vCPU's ready % over the last minute, and a
+/// restarted domain's counters starting again from zero are a counter reset that <c>rate()</c> already handles.
+/// Shares are ratios (0-1, Prometheus's convention), not percent: <c>kvmconfig_domain_memory_overhead_ratio</c> 0.25
+/// is 25 %. A figure with no value (memory size unknown, no TCP segment sent in the interval) has no series at all
+/// rather than NaN, and a family with no series is left out; <c>kvmconfig_scrape_domains</c> is always there.
+/// </para>
+/// <para>Labels: <c>domain</c> is the libvirt domain name, <c>vcpu</c> the guest's vCPU index, <c>resource</c> one of
+/// <c>cpu</c>, <c>memory</c>, <c>io</c>.</para>
+/// </remarks>
+public static class MetricsExposition
+{
+    /// <summary>
+    /// The text exposition (<see cref="PrometheusTextWriter"/>) of <paramref name="samples"/> and <paramref name="host"/>.
+    /// </summary>
+    /// <param name="samples">The latest sample of each running domain, one per domain.</param>
+    /// <param name="host">The host's figures over the last interval, or null before the second sweep.</param>
+    public static string Render(IReadOnlyList<DomainSample> samples, HostGauges? host = null) =>
+        PrometheusTextWriter.Write(Families(samples, host));
+
+    /// <summary>
+    /// The metric families of <paramref name="samples"/> and <paramref name="host"/>, before writing. Two samples of
+    /// one domain, or one vCPU twice in a sample, are an <see cref="ArgumentException"/> (duplicate series).
+    /// </summary>
+    public static IReadOnlyList<MetricFamily> Families(IReadOnlyList<DomainSample> samples, HostGauges? host = null)
+    {
+        var run = new List<MetricSample>();
+        var ready = new List<MetricSample>();
+        var timeslices = new List<MetricSample>();
+        var vcpus = new List<MetricSample>();
+        var resident = new List<MetricSample>();
+        var guest = new List<MetricSample>();
+        var overhead = new List<MetricSample>();
+        foreach (DomainSample sample in samples)
+        {
+            MetricLabel domain = new("domain", sample.Domain);
+            vcpus.Add(new MetricSample([domain], sample.Vcpus.Count));
+            foreach (VcpuThread thread in sample.Vcpus)
+            {
+                MetricLabel[] labels = [domain, new("vcpu", thread.Vcpu.ToString(CultureInfo.InvariantCulture))];
+                run.Add(new MetricSample(labels, thread.Schedstat.RunNs / 1e9));
+                ready.Add(new MetricSample(labels, thread.Schedstat.WaitNs / 1e9));
+                timeslices.Add(new MetricSample(labels, thread.Schedstat.Timeslices));
+            }
+
+            if (sample.RssKiB is { } rssKiB)
+            {
+                resident.Add(new MetricSample([domain], rssKiB * 1024.0));
+            }
+
+            if (sample.GuestMemoryKiB is { } guestKiB)
+            {
+                guest.Add(new MetricSample([domain], guestKiB * 1024.0));
+            }
+
+            if (sample.RssKiB is { } rss && sample.GuestMemoryKiB is { } size && Metrics.MemoryOverheadPercent(rss, size) is { } percent)
+            {
+                overhead.Add(new MetricSample([domain], percent / 100));
+            }
+        }
+
+        var families = new List<MetricFamily>
+        {
+            new("kvmconfig_scrape_domains", MetricType.Gauge, "Running domains sampled in the last sweep.", [new MetricSample(samples.Count)]),
+            new("kvmconfig_vcpu_run_seconds_total", MetricType.Counter,
+                "Time the vCPU thread ran on a host CPU (schedstat run time).", run),
+            new("kvmconfig_vcpu_ready_seconds_total", MetricType.Counter,
+                "Time the vCPU thread was runnable but waited for a host CPU (schedstat run-queue wait): CPU ready, steal to the guest. rate() x 100 is ready %.",
+                ready),
+            new("kvmconfig_vcpu_timeslices_total", MetricType.Counter, "Times the vCPU thread was put on a host CPU (schedstat timeslices).", timeslices),
+            new("kvmconfig_domain_vcpus", MetricType.Gauge, "vCPU threads found in the domain's QEMU process.", vcpus),
+            new("kvmconfig_domain_resident_memory_bytes", MetricType.Gauge, "Resident memory of the domain's QEMU process (VmRSS).", resident),
+            new("kvmconfig_domain_guest_memory_bytes", MetricType.Gauge, "Memory size of the guest, from libvirt.", guest),
+            new("kvmconfig_domain_memory_overhead_ratio", MetricType.Gauge,
+                "(QEMU resident memory - guest memory) / guest memory; negative while the guest has not touched all its memory.", overhead),
+        };
+
+        if (host is not null)
+        {
+            families.Add(Single("kvmconfig_host_tcp_retransmit_ratio",
+                "Retransmitted TCP segments / segments sent over the last interval (/proc/net/snmp).", host.TcpRetransmitPercent));
+            families.Add(Single("kvmconfig_host_reclaim_efficiency_ratio",
+                "Pages reclaimed / pages scanned over the last interval (/proc/vmstat pgsteal / pgscan); low means reclaim works hard for little.",
+                host.ReclaimEfficiencyPercent));
+            families.Add(Pressure("kvmconfig_host_pressure_some_ratio",
+                "Share of the last interval at least one task stalled on the resource (/proc/pressure some).", host, p => p.SomePercent));
+            families.Add(Pressure("kvmconfig_host_pressure_full_ratio",
+                "Share of the last interval all non-idle tasks stalled on the resource at once (/proc/pressure full).", host, p => p.FullPercent));
+        }
+
+        return families;
+    }
+
+    private static MetricFamily Single(string name, string help, double? percent) =>
+        new(name, MetricType.Gauge, help, percent is { } value ? [new MetricSample(value / 100)] : []);
+
+    private static MetricFamily Pressure(string name, string help, HostGauges host, Func<StallPercent, double?> line)
+    {
+        var samples = new List<MetricSample>();
+        foreach (PressureResource resource in Enum.GetValues<PressureResource>())
+        {
+            if (host.Pressure(resource) is { } stall && line(stall) is { } percent)
+            {
+                samples.Add(new MetricSample([new MetricLabel("resource", resource.ToString().ToLowerInvariant())], percent / 100));
+            }
+        }
+
+        return new MetricFamily(name, MetricType.Gauge, help, samples);
+    }
+}

@@ -1,0 +1,41 @@
+using KvmConfig.Monitoring.History;
+using Xunit.Abstractions;
+
+namespace KvmConfig.Monitoring.Tests;
+
+/// <summary>
+/// How big the history grows (issue 5 item 8: size per domain per day, for 200 domains kept 7 days): a day of 10 s
+/// sweeps appended to a real file, whose size is divided by the domains.
+/// </summary>
+public sealed class HistorySizeTests(ITestOutputHelper output) : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("kvmconfig-history-size-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Theory]
+    [InlineData(4)]
+    [InlineData(20)]
+    public void A_day_of_10_s_sweeps_costs_under_half_a_MiB_per_domain(int domains)
+    {
+        // Given a day of sweeps every 10 s (8640) of domains with 4 vCPUs each, with the host's figures
+        const int SweepsPerDay = 24 * 60 * 60 / 10;
+        string path = Path.Combine(_dir, $"day-{domains}.db");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        using (HistoryStore store = HistoryStore.Open(path))
+        {
+            HistoryStoreTests.AppendSweeps(store, new DateTimeOffset(2025, 3, 1, 0, 0, 0, TimeSpan.Zero), SweepsPerDay, domains);
+        }
+
+        // When the file is closed (the WAL checkpointed into it)
+        long bytes = new FileInfo(path).Length;
+        double perDomainPerDay = (double)bytes / domains;
+
+        // Then, divided by the domains
+        output.WriteLine(
+            $"{domains} domains x 4 vCPUs, {SweepsPerDay} sweeps: {bytes} bytes, {perDomainPerDay / 1024:F0} KiB per domain per day "
+            + $"({perDomainPerDay / SweepsPerDay:F1} bytes per domain per sweep), appended in {clock.Elapsed.TotalSeconds:F1} s");
+        Assert.False(File.Exists(path + "-wal"));
+        Assert.InRange(perDomainPerDay, 1, 512 * 1024);
+    }
+}
