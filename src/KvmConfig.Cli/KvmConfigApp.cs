@@ -53,6 +53,11 @@ internal static class KvmConfigApp
                 .WithExample("top")
                 .WithExample("top", "--interval", "5s")
                 .WithExample("top", "--once", "--format", "json");
+            config.AddCommand<Serve.ServeCommand>("serve")
+                .WithDescription("Export this host's contention figures to Prometheus: samples every running domain in the background (CPU ready per vCPU, CPU use, memory overhead; the host's retransmits, reclaim efficiency and pressure), serves /metrics and /healthz on a loopback address unless told otherwise, keeps each interval's figures in an SQLite history, and logs [alerts] crossings and clearings to stderr. Survives libvirtd restarts (/healthz says degraded meanwhile). Runs until Ctrl+C or SIGTERM. " + Serve.ServeCommand.ExitHelp)
+                .WithExample("serve")
+                .WithExample("serve", "--listen", "127.0.0.1:9477", "--interval", "10s", "--history", "/var/lib/kvmconfig/history.db", "--retention", "7d")
+                .WithExample("serve", "--listen", "0.0.0.0:9477", "--no-history");
             config.SetExceptionHandler((exception, _) => Fail(exception));
         });
         return app.Run(args);

@@ -89,7 +89,7 @@ internal sealed class TopCommand : Command<TopCommand.Settings>
             return ExitCodes.CouldNotRun;
         }
 
-        AlertThresholds thresholds = Thresholds(settings);
+        AlertThresholds thresholds = AlertSettings.Load(settings.ConfigDir);
         using LibvirtConnection connection = LibvirtConnection.Open(uri, readOnly: true);
         var procfs = new ProcfsReader();
         var sweeper = new LocalSweeper(connection, new LocalSampler(new QemuProcesses(), procfs), procfs);
@@ -131,28 +131,4 @@ internal sealed class TopCommand : Command<TopCommand.Settings>
 
     // A URI without a host part (qemu:///system, qemu+unix:///system) is this machine.
     private static bool IsLocal(string uri) => Uri.TryCreate(uri, UriKind.Absolute, out Uri? parsed) && string.IsNullOrEmpty(parsed.Host);
-
-    private static AlertThresholds Thresholds(Settings settings)
-    {
-        string directory = ConfigDirectoryReader.Resolve(settings.ConfigDir, Environment.GetEnvironmentVariable(ConfigDirectoryReader.EnvironmentVariable));
-        if (settings.ConfigDir is null && !Directory.Exists(directory))
-        {
-            return AlertThresholds.Default;
-        }
-
-        CheckReport report = DeclarationCheck.Run(directory, SysfsTopologyReader.ForHost().Read());
-        // Only [alerts] matters here: a refused threshold, or thresholds in the wrong order (KVC048). The rest of the
-        // declaration is check's business, not top's.
-        AlertThresholds alerts = report.Declaration.Alerts;
-        Diagnostic? order = report.Diagnostics.FirstOrDefault(d => d.Descriptor == Rules.ThresholdOrder);
-        IReadOnlySet<string> refused = alerts.Origins.Refused ?? new HashSet<string>();
-        if (refused.Count > 0 || order is not null)
-        {
-            string what = order?.Message ?? $"refused value for {string.Join(", ", refused)}";
-            throw new KvmConfigException(Rules.Unreadable, $"the [alerts] thresholds in {directory} have errors: {what}", directory,
-                $"kvmconfig check --config-dir {directory} shows them");
-        }
-
-        return alerts;
-    }
 }

@@ -172,6 +172,9 @@ public static class Rules
     /// <summary>Another apply or rollback holds the host's lock.</summary>
     public static readonly DiagnosticDescriptor ApplyBusy = new("KVC096", "apply-busy", Severity.Error, "another apply is running");
 
+    /// <summary><c>serve</c> cannot listen on its address: already in use, not an address of this host, or a privileged port.</summary>
+    public static readonly DiagnosticDescriptor ListenUnavailable = new("KVC097", "listen-unavailable", Severity.Error, "cannot listen on the address");
+
     /// <summary>All descriptors, in code order.</summary>
     public static IReadOnlyList<DiagnosticDescriptor> All { get; } =
         typeof(Rules).GetFields()

@@ -1,0 +1,165 @@
+using System.ComponentModel;
+using System.Globalization;
+using System.Net;
+using System.Runtime.InteropServices;
+using KvmConfig.Cli.Infrastructure;
+using KvmConfig.Cli.Top;
+using KvmConfig.Config;
+using KvmConfig.Core;
+using KvmConfig.Core.Diagnostics;
+using KvmConfig.Core.Specs;
+using KvmConfig.Linux;
+using KvmConfig.Monitoring.Exporter;
+using KvmConfig.Monitoring.History;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace KvmConfig.Cli.Serve;
+
+/// <summary>
+/// <c>kvmconfig serve</c>: the Prometheus exporter. Samples this host in the background, serves <c>/metrics</c> and
+/// <c>/healthz</c>, keeps the figures in the history and logs alert crossings to stderr, until Ctrl+C or SIGTERM.
+/// </summary>
+internal sealed class ServeCommand : AsyncCommand<ServeCommand.Settings>
+{
+    /// <summary>Exit codes of <c>serve</c>, for its help.</summary>
+    public const string ExitHelp = "Exit codes: 0 stopped by Ctrl+C or SIGTERM, 2 could not start (bad option, address in use, history file unwritable or not a kvmconfig history, [alerts] with errors).";
+
+    /// <summary>Where history is kept unless --history or --no-history says otherwise.</summary>
+    public const string DefaultHistory = "/var/lib/kvmconfig/history.db";
+
+    private const string Uri = "qemu:///system";
+
+    internal sealed class Settings : CommandSettings
+    {
+        [CommandOption("--listen <ADDRESS:PORT>")]
+        [Description("Where /metrics and /healthz are served: an IP address and a port, e.g. 127.0.0.1:9477 or [::1]:9477. Loopback by default; 0.0.0.0:9477 listens on every interface.")]
+        [DefaultValue("127.0.0.1:9477")]
+        public string Listen { get; init; } = "127.0.0.1:9477";
+
+        [CommandOption("--interval <DURATION>")]
+        [Description("Time between sweeps, at least 1s: 10s, 1m.")]
+        [DefaultValue("10s")]
+        public string Interval { get; init; } = "10s";
+
+        [CommandOption("--history <FILE>")]
+        [Description("The SQLite history each interval's figures are appended to (created when missing; a file that is not a kvmconfig history is refused, never overwritten). Default " + DefaultHistory + ".")]
+        public string? History { get; init; }
+
+        [CommandOption("--no-history")]
+        [Description("Keep no history.")]
+        public bool NoHistory { get; init; }
+
+        [CommandOption("--retention <DURATION>")]
+        [Description("How long history is kept: 7d, 48h, 90m. Older sweeps are pruned once an hour.")]
+        [DefaultValue("7d")]
+        public string Retention { get; init; } = "7d";
+
+        [CommandOption("--config-dir <DIR>")]
+        [Description("Where [alerts] thresholds are read (default: $KVMCONFIG_DIR or /etc/kvmconfig.d; the defaults of DESIGN.md when it does not exist).")]
+        public string? ConfigDir { get; init; }
+
+        public IPEndPoint ListenValue => ParseListen(Listen)!;
+
+        public TimeSpan IntervalValue => TopCommand.Settings.ParseDuration(Interval) ?? TimeSpan.Zero;
+
+        public TimeSpan RetentionValue => ParseLongDuration(Retention) ?? TimeSpan.Zero;
+
+        public override ValidationResult Validate()
+        {
+            if (ParseListen(Listen) is null)
+            {
+                return ValidationResult.Error($"--listen {Listen}: give an IP address and a port, e.g. 127.0.0.1:9477 or [::1]:9477");
+            }
+
+            if (TopCommand.Settings.ParseDuration(Interval) is not { } interval || interval <= TimeSpan.Zero)
+            {
+                return ValidationResult.Error($"--interval {Interval}: give a duration above zero, e.g. 10s or 1m");
+            }
+
+            if (interval < TimeSpan.FromSeconds(1))
+            {
+                return ValidationResult.Error($"--interval {Interval}: at least 1s (an exporter scraped every 15-60 s gains nothing from faster sweeps)");
+            }
+
+            if (ParseLongDuration(Retention) is not { } retention || retention <= TimeSpan.Zero)
+            {
+                return ValidationResult.Error($"--retention {Retention}: give a duration above zero, e.g. 7d, 48h or 90m");
+            }
+
+            return History is not null && NoHistory
+                ? ValidationResult.Error("--history and --no-history: give one or the other")
+                : ValidationResult.Success();
+        }
+
+        // ADDRESS:PORT with an IP literal ([..] around IPv6) and a port from 1 to 65535; "localhost" is 127.0.0.1.
+        internal static IPEndPoint? ParseListen(string text)
+        {
+            string t = text.Trim();
+            if (t.StartsWith("localhost:", StringComparison.OrdinalIgnoreCase))
+            {
+                t = "127.0.0.1" + t["localhost".Length..];
+            }
+
+            int colon = t.LastIndexOf(':');
+            bool hasPort = colon > 0 && colon > t.LastIndexOf(']') && (t.StartsWith('[') || t.IndexOf(':') == colon);
+            return hasPort && IPEndPoint.TryParse(t, out IPEndPoint? endpoint) && endpoint.Port is > 0 and <= 65535 ? endpoint : null;
+        }
+
+        // top's durations (500ms, 10s, 1m) and, for retention, hours and days (48h, 7d).
+        internal static TimeSpan? ParseLongDuration(string text)
+        {
+            string t = text.Trim();
+            double scale = t.EndsWith('d') ? 86400 : t.EndsWith('h') ? 3600 : 0;
+            if (scale == 0)
+            {
+                return TopCommand.Settings.ParseDuration(t);
+            }
+
+            return double.TryParse(t[..^1], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double value) && double.IsFinite(value)
+                ? TimeSpan.FromSeconds(value * scale)
+                : null;
+        }
+    }
+
+    public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        AlertThresholds thresholds = AlertSettings.Load(settings.ConfigDir);
+        using HistoryStore? history = settings.NoHistory ? null : HistoryStore.Open(settings.History ?? DefaultHistory);
+        var options = new ExporterOptions
+        {
+            Listen = settings.ListenValue,
+            Interval = settings.IntervalValue,
+            Thresholds = thresholds,
+            History = history,
+            Retention = settings.RetentionValue,
+        };
+
+        // Spectre's token follows Ctrl+C; SIGTERM (systemctl stop) is added here, and both stop the exporter cleanly
+        // so that the history's last sweep is committed.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        void Stop(PosixSignalContext signal)
+        {
+            signal.Cancel = true;
+            stop.Cancel();
+        }
+
+        using PosixSignalRegistration sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+        using PosixSignalRegistration sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+
+        await using MetricsExporter exporter = MetricsExporter.Start(options, () => LibvirtHostSweeper.Connect(Uri), Console.Error);
+        string historyText = history is null ? "no history" : $"history {history.Path} (retention {settings.Retention})";
+        await Console.Error.WriteLineAsync(
+            $"kvmconfig serve: http://{exporter.Endpoint}/metrics and /healthz, sampling {Uri} every {settings.Interval}, {historyText}");
+
+        try
+        {
+            await exporter.Completion.WaitAsync(stop.Token);
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+
+        return ExitCodes.Ok;
+    }
+}

@@ -1,0 +1,85 @@
+using KvmConfig.Core;
+using KvmConfig.Core.Diagnostics;
+using KvmConfig.Libvirt;
+using KvmConfig.Linux.Procfs;
+
+namespace KvmConfig.Monitoring.Exporter;
+
+/// <summary>
+/// What the exporter needs of a host: one sweep at a time, on a connection it can drop. A sweep that throws means the
+/// source is lost; the exporter disposes it and connects a new one after a backoff.
+/// </summary>
+public interface IHostSweeper : IDisposable
+{
+    /// <summary>Reads every running domain and the host once; throws when the source (libvirt) is unreachable.</summary>
+    SweepSample Sweep();
+}
+
+/// <summary>
+/// The local host through libvirt (domain list) and <c>/proc</c> (<see cref="LocalSweeper"/>), on a read-only connection
+/// watched by libvirt's close callback, so that a daemon restart fails the next sweep instead of leaving a dead
+/// connection in place.
+/// </summary>
+public sealed class LibvirtHostSweeper : IHostSweeper
+{
+    private readonly LibvirtConnection _connection;
+    private readonly IDisposable _closedRegistration;
+    private readonly LocalSweeper _sweeper;
+    private volatile string? _closed;
+
+    private LibvirtHostSweeper(LibvirtConnection connection, Func<LibvirtHostSweeper, IDisposable> watch)
+    {
+        _connection = connection;
+        var procfs = new ProcfsReader();
+        _sweeper = new LocalSweeper(connection, new LocalSampler(new QemuProcesses(), procfs), procfs);
+        _closedRegistration = watch(this);
+    }
+
+    /// <summary>
+    /// Opens <paramref name="uri"/> read-only and subscribes to its close callback. Throws <see cref="LibvirtException"/>
+    /// when the daemon does not answer.
+    /// </summary>
+    public static LibvirtHostSweeper Connect(string uri)
+    {
+        // The event loop must run before the connection that registers a close callback is opened.
+        LibvirtEvents.Start();
+        LibvirtConnection connection = LibvirtConnection.Open(uri, readOnly: true);
+        try
+        {
+            return new LibvirtHostSweeper(connection, self => LibvirtEvents.OnClosed(connection, reason => self._closed = CloseReason(reason)));
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    public SweepSample Sweep()
+    {
+        if (_closed is { } reason)
+        {
+            throw new KvmConfigException(Rules.LibvirtUnavailable, $"the connection to {_connection.Uri} was closed: {reason}");
+        }
+
+        return _sweeper.Sweep();
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _closedRegistration.Dispose();
+        _connection.Dispose();
+    }
+
+    // virConnectCloseReason: 0 error, 1 end of file (daemon exited), 2 keepalive timeout, 3 client closed.
+    private static string CloseReason(int reason) => reason switch
+    {
+        0 => "connection error",
+        1 => "the daemon closed it (stopped or restarted)",
+        2 => "keepalive timeout (the daemon stopped answering)",
+        3 => "closed by the client",
+        _ => $"reason {reason}",
+    };
+}

@@ -1,0 +1,155 @@
+using KvmConfig.Core;
+using KvmConfig.Core.Monitoring;
+
+namespace KvmConfig.Monitoring.Exporter;
+
+public sealed partial class MetricsExporter
+{
+    /// <summary>
+    /// The host's gauges between two sweeps: HostFigures' retransmit and reclaim percentages, and each resource's
+    /// pressure, both its <c>some</c> and its <c>full</c> line, as a share of the interval.
+    /// </summary>
+    internal static HostGauges? Gauges(HostSample before, HostSample after)
+    {
+        if (HostFigures.Between(before, after) is not { } figures)
+        {
+            return null;
+        }
+
+        long elapsedNs = after.AtNs - before.AtNs;
+        StallPercent? Stall(PressureResource resource)
+        {
+            if (!before.Pressure.TryGetValue(resource, out PressureStall? was) || !after.Pressure.TryGetValue(resource, out PressureStall? now))
+            {
+                return null;
+            }
+
+            double? Line(PressureLine? a, PressureLine? b) => a is { } x && b is { } y ? Metrics.PressurePercent(x, y, elapsedNs) : null;
+            return new StallPercent(Line(was.Some, now.Some), Line(was.Full, now.Full));
+        }
+
+        return new HostGauges(figures.TcpRetransmitPercent, figures.ReclaimEfficiencyPercent,
+            Stall(PressureResource.Cpu), Stall(PressureResource.Memory), Stall(PressureResource.Io));
+    }
+
+    private async Task SampleAsync(CancellationToken stop)
+    {
+        TimeProvider time = _options.Time;
+        IHostSweeper? sweeper = null;
+        SweepSample? previous = null;
+        TimeSpan backoff = _options.ReconnectInitial;
+        DateTimeOffset? lastPrune = null;
+        var alerts = new AlertTransitions();
+        try
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                long started = time.GetTimestamp();
+                SweepSample sample;
+                try
+                {
+                    sweeper ??= _connect();
+                    sample = sweeper.Sweep();
+                }
+                catch (Exception e) when (!stop.IsCancellationRequested)
+                {
+                    // Whatever failed (daemon gone, connection closed, a read that raced a domain's exit), the
+                    // connection is dropped and a new one made after the backoff; the figures restart with it.
+                    sweeper?.Dispose();
+                    sweeper = null;
+                    previous = null;
+                    string reason = e is KvmConfigException ? e.Message : $"{e.GetType().Name}: {e.Message}";
+                    if (_status.Degraded is null)
+                    {
+                        Log($"degraded: {reason}; reconnecting (first retry in {backoff.TotalSeconds:0.#} s, then doubling up to {_options.ReconnectMax.TotalSeconds:0.#} s)");
+                    }
+
+                    Publish(_status with { Degraded = reason }, succeeded: false);
+                    await Task.Delay(backoff, time, stop).ConfigureAwait(false);
+                    backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, _options.ReconnectMax.Ticks));
+                    continue;
+                }
+
+                if (_status.Degraded is not null)
+                {
+                    Log("recovered: libvirt reachable again");
+                }
+
+                backoff = _options.ReconnectInitial;
+                SweepFigures? figures = null;
+                HostGauges? host = null;
+                if (previous is not null)
+                {
+                    figures = SweepFigures.Between(previous, sample);
+                    host = Gauges(previous.Host, sample.Host);
+                    Record(figures, host, alerts, ref lastPrune);
+                }
+
+                previous = sample;
+                Publish(new ExporterStatus(sample, figures, host, _status.Sweeps + 1, null) { Metrics = Render(sample, host) }, succeeded: true);
+
+                TimeSpan wait = _options.Interval - time.GetElapsedTime(started);
+                if (wait > TimeSpan.Zero)
+                {
+                    await Task.Delay(wait, time, stop).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            sweeper?.Dispose();
+        }
+    }
+
+    // History and alerts of one interval. A history that cannot be written is logged and the sweep goes on: the
+    // exposition does not depend on it.
+    private void Record(SweepFigures figures, HostGauges? host, AlertTransitions alerts, ref DateTimeOffset? lastPrune)
+    {
+        DateTimeOffset now = _options.Time.GetUtcNow();
+        IEnumerable<Alert> raised = figures.Domains.SelectMany(d => AlertRules.Of(d, _options.Thresholds));
+        if (figures.Host is { } hostFigures)
+        {
+            raised = raised.Concat(AlertRules.Of(hostFigures, _options.Thresholds));
+        }
+
+        foreach (AlertTransition transition in alerts.Update(raised))
+        {
+            Log(transition.ToString());
+        }
+
+        if (_options.History is not { } history)
+        {
+            return;
+        }
+
+        try
+        {
+            history.Append(now, figures.Domains, host);
+            if (lastPrune is not { } last || now - last >= _options.PruneEvery)
+            {
+                history.Prune(now - _options.Retention);
+                lastPrune = now;
+            }
+        }
+        catch (Exception e) when (e is KvmConfigException or ArgumentException)
+        {
+            Log($"history: {e.Message}");
+        }
+    }
+
+    private void Publish(ExporterStatus status, bool succeeded)
+    {
+        _status = status;
+        try
+        {
+            SweepCompleted?.Invoke(new SweepOutcome(succeeded, status));
+        }
+        catch (Exception e)
+        {
+            Log($"a SweepCompleted handler failed: {e.Message}");
+        }
+    }
+}

@@ -1,0 +1,196 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using KvmConfig.Core;
+using KvmConfig.Core.Diagnostics;
+using KvmConfig.Monitoring.Prometheus;
+
+namespace KvmConfig.Monitoring.Exporter;
+
+/// <summary>The exporter's state after its last sweep, replaced as a whole (readers never see half of one).</summary>
+/// <param name="Latest">The last successful sweep, or null before the first.</param>
+/// <param name="Figures">The figures between the last two successful sweeps of one connection, or null.</param>
+/// <param name="Host">The host's gauges over that interval, or null.</param>
+/// <param name="Sweeps">Successful sweeps since start.</param>
+/// <param name="Degraded">Why the last sweep failed (libvirt unreachable), or null when it succeeded.</param>
+public sealed record ExporterStatus(SweepSample? Latest, SweepFigures? Figures, HostGauges? Host, int Sweeps, string? Degraded)
+{
+    /// <summary>True when the last sweep succeeded.</summary>
+    public bool Healthy => Sweeps > 0 && Degraded is null;
+
+    // The exposition of Latest, rendered once per sweep rather than once per scrape.
+    internal byte[] Metrics { get; init; } = [];
+}
+
+/// <summary>One sweep's outcome, as <see cref="MetricsExporter.SweepCompleted"/> reports it.</summary>
+/// <param name="Succeeded">False when the sweep (or the connection before it) failed.</param>
+/// <param name="Status">The status published after it.</param>
+public sealed record SweepOutcome(bool Succeeded, ExporterStatus Status);
+
+/// <summary>
+/// <c>kvmconfig serve</c>'s engine: a background loop that sweeps the host every interval, and an HTTP/1.1 endpoint on
+/// one address serving <c>GET /metrics</c> (the Prometheus exposition of the last sweep) and <c>GET /healthz</c>.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Sampling: one sweep per <see cref="ExporterOptions.Interval"/>. From the second sweep of a connection on, the
+/// interval's figures are appended to the history (when there is one), compared with the thresholds (crossings and
+/// clearings logged, one line each), and the history is pruned to its retention once per
+/// <see cref="ExporterOptions.PruneEvery"/>. A failed sweep or connection marks the exporter degraded, drops the
+/// connection, and retries after 1 s, 2 s, 4 s ... up to 30 s; the next success clears it. Nothing a sweep throws ends
+/// the loop.
+/// </para>
+/// <para>
+/// HTTP: a small HTTP/1.1 server on a <see cref="TcpListener"/>, one request per connection (<c>Connection:
+/// close</c>). <c>HttpListener</c> was not used: its managed Linux implementation matches the request's Host header
+/// against the prefix (so <c>0.0.0.0</c> and names do not work as expected), cannot bind port 0, and reports an address
+/// in use less plainly than the socket error.
+/// </para>
+/// </remarks>
+public sealed partial class MetricsExporter : IAsyncDisposable
+{
+    private readonly ExporterOptions _options;
+    private readonly Func<IHostSweeper> _connect;
+    private readonly TextWriter _log;
+    private readonly TcpListener _listener;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Lock _logGate = new();
+    private volatile ExporterStatus _status;
+    private Task _sampling = Task.CompletedTask;
+    private Task _accepting = Task.CompletedTask;
+
+    private MetricsExporter(ExporterOptions options, Func<IHostSweeper> connect, TextWriter log, TcpListener listener)
+    {
+        _options = options;
+        _connect = connect;
+        _log = log;
+        _listener = listener;
+        _status = new ExporterStatus(null, null, null, 0, null) { Metrics = Render(null, null) };
+        Endpoint = (IPEndPoint)listener.LocalEndpoint;
+    }
+
+    /// <summary>Raised after every sweep (successful or not), once its status is published; handlers must be quick.</summary>
+    public event Action<SweepOutcome>? SweepCompleted;
+
+    /// <summary>The address the HTTP endpoint listens on (with the actual port when port 0 was asked for).</summary>
+    public IPEndPoint Endpoint { get; }
+
+    /// <summary>The state after the last sweep.</summary>
+    public ExporterStatus Status => _status;
+
+    /// <summary>Both loops; faults only on a bug, never because libvirt or a client failed.</summary>
+    public Task Completion => Task.WhenAll(_sampling, _accepting);
+
+    /// <summary>
+    /// Binds <see cref="ExporterOptions.Listen"/>, then starts the HTTP endpoint and the sampling loop (whose first
+    /// connection is made by <paramref name="connect"/>, in the background: a daemon down at start means degraded, not
+    /// an error). Throws <see cref="KvmConfigException"/> (<see cref="Rules.ListenUnavailable"/>) when the address cannot
+    /// be bound; nothing is started then.
+    /// </summary>
+    /// <param name="options">Address, interval, thresholds, history.</param>
+    /// <param name="connect">Opens a sweeper of the host; called again after each failure.</param>
+    /// <param name="log">Where alert transitions and connection changes are written, one line each.</param>
+    public static MetricsExporter Start(ExporterOptions options, Func<IHostSweeper> connect, TextWriter log)
+    {
+        var exporter = new MetricsExporter(options, connect, log, Bind(options.Listen));
+        exporter._accepting = Task.Run(() => exporter.AcceptAsync(exporter._stop.Token));
+        exporter._sampling = Task.Run(() => exporter.SampleAsync(exporter._stop.Token));
+        return exporter;
+    }
+
+    /// <summary>
+    /// Waits until <paramref name="count"/> sweeps have succeeded since start; throws <see cref="TimeoutException"/>
+    /// after <paramref name="timeout"/>.
+    /// </summary>
+    public async Task WaitForSweepsAsync(int count, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void OnSweep(SweepOutcome outcome)
+        {
+            if (outcome.Status.Sweeps >= count)
+            {
+                reached.TrySetResult();
+            }
+        }
+
+        SweepCompleted += OnSweep;
+        try
+        {
+            if (_status.Sweeps >= count)
+            {
+                return;
+            }
+
+            await reached.Task.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            SweepCompleted -= OnSweep;
+        }
+    }
+
+    /// <summary>Stops listening and sampling and waits for both loops; the history is left to its owner.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (!_stop.IsCancellationRequested)
+        {
+            await _stop.CancelAsync().ConfigureAwait(false);
+        }
+
+        _listener.Stop();
+        try
+        {
+            await Completion.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        _listener.Dispose();
+        _stop.Dispose();
+    }
+
+    private static TcpListener Bind(IPEndPoint endpoint)
+    {
+        var listener = new TcpListener(endpoint);
+        try
+        {
+            listener.Start(backlog: 512);
+            return listener;
+        }
+        catch (SocketException e)
+        {
+            listener.Dispose();
+            (string message, string hint) = e.SocketErrorCode switch
+            {
+                SocketError.AddressAlreadyInUse => ($"address {endpoint} is already in use",
+                    $"another process listens there (ss -ltnp 'sport = :{endpoint.Port}' shows which); stop it or pass another --listen ADDRESS:PORT"),
+                SocketError.AddressNotAvailable => ($"address {endpoint} is not an address of this host",
+                    $"pass one of this host's addresses, e.g. --listen 127.0.0.1:{endpoint.Port}"),
+                SocketError.AccessDenied => ($"permission denied listening on {endpoint}",
+                    "ports below 1024 need root or CAP_NET_BIND_SERVICE; the default port is 9477"),
+                _ => ($"cannot listen on {endpoint}: {e.Message}", "pass another --listen ADDRESS:PORT"),
+            };
+            throw new KvmConfigException(Rules.ListenUnavailable, message, hint: hint, inner: e);
+        }
+    }
+
+    private static byte[] Render(SweepSample? sample, HostGauges? host) =>
+        Encoding.UTF8.GetBytes(MetricsExposition.Render(sample?.Domains ?? [], host));
+
+    private void Log(string line)
+    {
+        lock (_logGate)
+        {
+            try
+            {
+                _log.WriteLine($"{_options.Time.GetUtcNow():yyyy-MM-ddTHH:mm:ssZ} {line}");
+                _log.Flush();
+            }
+            catch (Exception e) when (e is IOException or ObjectDisposedException)
+            {
+                // A closed stderr must not stop the exporter.
+            }
+        }
+    }
+}

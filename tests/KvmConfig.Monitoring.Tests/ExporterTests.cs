@@ -1,0 +1,161 @@
+using System.Net;
+using System.Net.Sockets;
+using KvmConfig.Core;
+using KvmConfig.Core.Diagnostics;
+using KvmConfig.Monitoring.Exporter;
+using KvmConfig.Monitoring.History;
+using KvmConfig.Monitoring.Prometheus;
+using KvmConfig.TestSupport;
+
+namespace KvmConfig.Monitoring.Tests;
+
+/// <summary>
+/// <see cref="MetricsExporter"/> with its real HTTP listener on a free loopback port, sampling the real daemon every
+/// 200 ms. Synchronisation is on the exporter's sweep count (<see cref="MetricsExporter.WaitForSweepsAsync"/>), never
+/// on sleeps.
+/// </summary>
+public sealed class ExporterTests : IAsyncLifetime
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+
+    private readonly string _dir = Directory.CreateTempSubdirectory("kvmconfig-exporter-").FullName;
+    private readonly StringWriter _log = new();
+    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(30) };
+    private HistoryStore? _history;
+    private MetricsExporter _exporter = null!;
+
+    private Uri Base => new($"http://{_exporter.Endpoint}/");
+
+    public Task InitializeAsync()
+    {
+        LibvirtDaemon.Ensure();
+        _history = HistoryStore.Open(Path.Combine(_dir, "history.db"));
+        _exporter = MetricsExporter.Start(Options(_history), () => LibvirtHostSweeper.Connect(LibvirtDaemon.Uri), TextWriter.Synchronized(_log));
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _exporter.DisposeAsync();
+        _history?.Dispose();
+        _http.Dispose();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    [Fact]
+    public async Task Metrics_is_the_strict_text_exposition_of_the_last_sweep_with_its_content_type()
+    {
+        await _exporter.WaitForSweepsAsync(1, Timeout);
+
+        using HttpResponseMessage response = await _http.GetAsync(new Uri(Base, "metrics"));
+        string body = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(PrometheusTextWriter.ContentType, response.Content.Headers.ContentType!.ToString());
+        ParsedFamily domains = PrometheusTextParser.Family(body, "kvmconfig_scrape_domains");
+        Assert.Equal("gauge", domains.Type);
+        Assert.True(Assert.Single(domains.Samples).Value >= 0);
+    }
+
+    [Fact]
+    public async Task A_hundred_concurrent_scrapes_all_succeed_and_parse()
+    {
+        await _exporter.WaitForSweepsAsync(1, Timeout);
+
+        string[] bodies = await Task.WhenAll(Enumerable.Range(0, 100).Select(async _ =>
+        {
+            using HttpResponseMessage response = await _http.GetAsync(new Uri(Base, "metrics"));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            return await response.Content.ReadAsStringAsync();
+        }));
+
+        Assert.All(bodies, body => Assert.Single(PrometheusTextParser.Parse(body), f => f.Name == "kvmconfig_scrape_domains"));
+    }
+
+    public static TheoryData<string, string, string, HttpStatusCode> Routes => new()
+    {
+        { "an unknown path", "GET", "nope", HttpStatusCode.NotFound },
+        { "the root", "GET", "", HttpStatusCode.NotFound },
+        { "a path under /metrics", "GET", "metrics/x", HttpStatusCode.NotFound },
+        { "POST to /metrics", "POST", "metrics", HttpStatusCode.MethodNotAllowed },
+        { "DELETE to /healthz", "DELETE", "healthz", HttpStatusCode.MethodNotAllowed },
+        { "a query string on /metrics", "GET", "metrics?x=1", HttpStatusCode.OK },
+    };
+
+    [Theory]
+    [MemberData(nameof(Routes))]
+    public async Task Routes_answer_with_their_status(string description, string method, string path, HttpStatusCode expected)
+    {
+        _ = description;
+        using var request = new HttpRequestMessage(new HttpMethod(method), new Uri(Base, path));
+        if (method == "POST")
+        {
+            request.Content = new StringContent(new string('x', 20_000));
+        }
+
+        using HttpResponseMessage response = await _http.SendAsync(request);
+
+        Assert.Equal(expected, response.StatusCode);
+        if (expected == HttpStatusCode.MethodNotAllowed)
+        {
+            Assert.Equal("GET", string.Join(",", response.Content.Headers.Allow));
+        }
+    }
+
+    [Fact]
+    public async Task Healthz_is_ok_after_the_first_sweep()
+    {
+        await _exporter.WaitForSweepsAsync(1, Timeout);
+
+        using HttpResponseMessage response = await _http.GetAsync(new Uri(Base, "healthz"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("ok\n", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public void An_address_already_in_use_is_refused_with_the_address_and_a_hint()
+    {
+        // Given the exporter of this test listening; when a second one asks for the same address
+        KvmConfigException e = Assert.Throws<KvmConfigException>(() =>
+            MetricsExporter.Start(Options(null) with { Listen = _exporter.Endpoint }, () => throw new InvalidOperationException("never connected"), TextWriter.Null));
+
+        // then it is refused before it samples anything
+        Assert.Equal(Rules.ListenUnavailable, e.Descriptor);
+        Assert.Equal($"address 127.0.0.1:{_exporter.Endpoint.Port} is already in use", e.Message);
+        Assert.Contains("--listen", e.Hint, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_address_held_by_another_socket_is_refused_too()
+    {
+        using var other = new TcpListener(IPAddress.Loopback, 0);
+        other.Start();
+        var taken = (IPEndPoint)other.LocalEndpoint;
+
+        KvmConfigException e = Assert.Throws<KvmConfigException>(() =>
+            MetricsExporter.Start(Options(null) with { Listen = taken }, () => throw new InvalidOperationException("never connected"), TextWriter.Null));
+
+        Assert.Equal($"address {taken} is already in use", e.Message);
+    }
+
+    [Fact]
+    public async Task The_history_receives_a_row_per_interval_from_the_second_sweep_on()
+    {
+        // Given three sweeps: two intervals, each appended once its second sweep is in
+        await _exporter.WaitForSweepsAsync(3, Timeout);
+
+        HistoryRows rows = _history!.Read(DateTimeOffset.UnixEpoch);
+
+        Assert.True(rows.Host.Count >= 2, $"{rows.Host.Count} host rows after {_exporter.Status.Sweeps} sweeps");
+        int running = _exporter.Status.Latest!.Domains.Count;
+        Assert.True(running == 0 || rows.Domains.Count >= 1, $"{rows.Domains.Count} domain rows with {running} running domains");
+    }
+
+    private static ExporterOptions Options(HistoryStore? history) => new()
+    {
+        Listen = new IPEndPoint(IPAddress.Loopback, 0),
+        Interval = TimeSpan.FromMilliseconds(200),
+        History = history,
+    };
+}
