@@ -84,6 +84,9 @@ for file in "$demo"/[1-9]*.conf; do
   virsh -c "$uri" schedinfo "$name" --live | grep -E 'cpu_shares|global_quota'
 done
 
+step "kvmconfig top --once --interval 2s   # CPU ready per vCPU, memory overhead, host contention"
+"$kvmconfig" top --once --interval 2s
+
 echo
 echo "done: $declared VM(s) applied on $uri; run scripts/demo.sh again and apply finds nothing to change."
 echo "kvmconfig rollback --yes undoes the last apply (journal in /var/lib/kvmconfig/journal)."
