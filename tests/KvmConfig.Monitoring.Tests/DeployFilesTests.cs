@@ -17,10 +17,11 @@ public sealed partial class DeployFilesTests
     private static readonly string Rules = File.ReadAllText(Path.Combine(TestData.RepositoryRoot, "deploy", "prometheus", "kvmconfig-alerts.yml"));
     private static readonly string Dashboard = File.ReadAllText(Path.Combine(TestData.RepositoryRoot, "deploy", "grafana", "kvmconfig-dashboard.json"));
 
-    // Every family the exporter can serve: one domain with one vCPU, and every host gauge set.
+    // Every family the exporter can serve: one domain with one vCPU, every host gauge set, and the exporter's own
+    // kvmconfig_libvirt_up.
     private static readonly HashSet<string> Served = [.. MetricsExposition.Families(
         [new DomainSample("vm", 1, 0, [new VcpuThread(0, 2, new TaskSchedstat(1, 1, 1))], 1024, 2048)],
-        new HostGauges(1, 99, new StallPercent(1, 1), new StallPercent(1, 1), new StallPercent(1, 1))).Select(f => f.Name)];
+        new HostGauges(1, 99, new StallPercent(1, 1), new StallPercent(1, 1), new StallPercent(1, 1))).Select(f => f.Name), "kvmconfig_libvirt_up"];
 
     [Fact]
     public void The_rules_and_the_dashboard_name_only_metrics_the_exporter_serves()

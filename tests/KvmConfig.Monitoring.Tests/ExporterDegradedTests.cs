@@ -40,6 +40,7 @@ public sealed class ExporterDegradedTests
         Assert.Equal($"degraded: {FakeDaemon.Down}\n", await degraded.Content.ReadAsStringAsync());
         using HttpResponseMessage metrics = await http.GetAsync($"http://{exporter.Endpoint}/metrics");
         Assert.Equal(HttpStatusCode.OK, metrics.StatusCode);
+        Assert.Contains("\nkvmconfig_libvirt_up 0\n", await metrics.Content.ReadAsStringAsync(), StringComparison.Ordinal);
 
         // When the daemon is back, the exporter reconnects by itself
         daemon.Up = true;
@@ -47,6 +48,8 @@ public sealed class ExporterDegradedTests
         using HttpResponseMessage healthy = await http.GetAsync($"http://{exporter.Endpoint}/healthz");
 
         Assert.Equal(HttpStatusCode.OK, healthy.StatusCode);
+        using HttpResponseMessage back = await http.GetAsync($"http://{exporter.Endpoint}/metrics");
+        Assert.Contains("\nkvmconfig_libvirt_up 1\n", await back.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         string lines = log.ToString();
         Assert.Contains($"degraded: {FakeDaemon.Down}; reconnecting", lines, StringComparison.Ordinal);
         Assert.Contains("recovered: libvirt reachable again", lines, StringComparison.Ordinal);

@@ -64,7 +64,7 @@ public sealed partial class MetricsExporter
                         Log($"degraded: {reason}; reconnecting (first retry in {backoff.TotalSeconds:0.#} s, then doubling up to {_options.ReconnectMax.TotalSeconds:0.#} s)");
                     }
 
-                    Publish(_status with { Degraded = reason }, succeeded: false);
+                    Publish(_status with { Degraded = reason, Metrics = Render(_status.Latest, _status.Host, libvirtUp: false) }, succeeded: false);
                     await Task.Delay(backoff, time, stop).ConfigureAwait(false);
                     backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, _options.ReconnectMax.Ticks));
                     continue;

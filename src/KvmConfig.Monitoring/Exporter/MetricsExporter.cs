@@ -175,8 +175,17 @@ public sealed partial class MetricsExporter : IAsyncDisposable
         }
     }
 
-    private static byte[] Render(SweepSample? sample, HostGauges? host) =>
-        Encoding.UTF8.GetBytes(MetricsExposition.Render(sample?.Domains ?? [], host));
+    // The exposition of the latest sample plus kvmconfig_libvirt_up: 1 while sweeps succeed, 0 while the exporter is
+    // degraded, so that Prometheus sees the outage (the domain series then hold the last good sample).
+    private static byte[] Render(SweepSample? sample, HostGauges? host, bool libvirtUp = true)
+    {
+        var families = new List<MetricFamily>(MetricsExposition.Families(sample?.Domains ?? [], host))
+        {
+            new("kvmconfig_libvirt_up", MetricType.Gauge, "1 when the last sweep reached libvirt, 0 while the exporter is degraded (the other series are then the last good sample).",
+                [new MetricSample(libvirtUp ? 1 : 0)]),
+        };
+        return Encoding.UTF8.GetBytes(PrometheusTextWriter.Write(families.OrderBy(f => f.Name, StringComparer.Ordinal)));
+    }
 
     private void Log(string line)
     {
