@@ -39,10 +39,7 @@ internal sealed class ApplyCommand : Command<ApplyCommand.Settings>
         bool json = settings.Format == "json";
         if (!report.Ok)
         {
-            Console.Out.Write(json
-                ? CheckCommand.Json(report, host, settings)
-                : CheckCommand.Text(report, host, settings.HostLabel, settings.Verbose, Terminal.Color));
-            return ExitCodes.Errors;
+            return CheckCommand.RefuseWithFindings(report, host, settings);
         }
 
         Plan plan = report.Plan ?? throw new InvalidOperationException("a clean check holds a plan");

@@ -60,6 +60,18 @@ internal sealed class CheckCommand : Command<CheckCommand.Settings>
         return sb.ToString();
     }
 
+    /// <summary>
+    /// For the commands that need a clean declaration (<c>plan</c>, <c>apply</c>, <c>status</c>): prints the findings
+    /// exactly as <c>check</c> does (its JSON document, <c>"ok": false</c>, for scripts) and returns exit code 1.
+    /// </summary>
+    internal static int RefuseWithFindings(CheckReport report, HostTopology host, DeclarationSettings settings)
+    {
+        Console.Out.Write(settings.Format == "json"
+            ? Json(report, host, settings)
+            : Text(report, host, settings.HostLabel, settings.Verbose, Terminal.Color));
+        return ExitCodes.Errors;
+    }
+
     /// <summary>The JSON report (documented in docs/check-json.md).</summary>
     internal static string Json(CheckReport report, HostTopology host, DeclarationSettings settings)
     {

@@ -45,11 +45,7 @@ internal sealed class PlanCommand : Command<PlanCommand.Settings>
         bool json = settings.Format == "json";
         if (!report.Ok)
         {
-            // The findings exactly as check prints them; scripts asking for JSON get check's document ("ok": false).
-            Console.Out.Write(json
-                ? CheckCommand.Json(report, host, settings)
-                : CheckCommand.Text(report, host, settings.HostLabel, settings.Verbose, Terminal.Color));
-            return ExitCodes.Errors;
+            return CheckCommand.RefuseWithFindings(report, host, settings);
         }
 
         string output = json

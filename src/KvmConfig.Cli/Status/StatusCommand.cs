@@ -54,10 +54,7 @@ internal sealed class StatusCommand : Command<StatusCommand.Settings>
         bool json = settings.Format == "json";
         if (!report.Ok)
         {
-            Console.Out.Write(json
-                ? CheckCommand.Json(report, host, settings)
-                : CheckCommand.Text(report, host, settings.HostLabel, settings.Verbose, Terminal.Color));
-            return ExitCodes.Errors;
+            return CheckCommand.RefuseWithFindings(report, host, settings);
         }
 
         // Read-only: status never changes a domain, and a read-only connection needs no polkit rule.
