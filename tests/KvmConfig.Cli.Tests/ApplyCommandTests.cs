@@ -158,6 +158,25 @@ public sealed class ApplyCommandTests : IDisposable
         r.NoStackTrace();
     }
 
+    [Theory]
+    [InlineData("not json at all")]
+    [InlineData("{\"uri\": \"qemu:///system\"}")]
+    public void A_damaged_journal_is_refused_by_rollback_naming_it_and_nothing_changes(string manifest)
+    {
+        string before = Fingerprint(_declared.Name);
+        string journal = Path.Combine(Journal, "20261126T000000.000Z");
+        Directory.CreateDirectory(journal);
+        File.WriteAllText(Path.Combine(journal, "journal.json"), manifest);
+
+        CliResult r = Run("rollback", journal, "--yes", "--lock", Lock);
+
+        Assert.Equal(2, r.Exit);
+        Assert.StartsWith($"error[KVC093]: cannot read the journal {journal}", r.Err, StringComparison.Ordinal);
+        Assert.Contains("= hint: ", r.Err, StringComparison.Ordinal);
+        Assert.Equal(before, Fingerprint(_declared.Name));
+        r.NoStackTrace();
+    }
+
     [Fact]
     public void A_daemon_that_is_not_there_is_KVC094()
     {

@@ -61,9 +61,9 @@ internal sealed class ServeCommand : AsyncCommand<ServeCommand.Settings>
 
         public IPEndPoint ListenValue => ParseListen(Listen)!;
 
-        public TimeSpan IntervalValue => TopCommand.Settings.ParseDuration(Interval) ?? TimeSpan.Zero;
+        public TimeSpan IntervalValue => Durations.Parse(Interval) ?? TimeSpan.Zero;
 
-        public TimeSpan RetentionValue => ParseLongDuration(Retention) ?? TimeSpan.Zero;
+        public TimeSpan RetentionValue => Durations.Parse(Retention) ?? TimeSpan.Zero;
 
         public override ValidationResult Validate()
         {
@@ -72,7 +72,7 @@ internal sealed class ServeCommand : AsyncCommand<ServeCommand.Settings>
                 return ValidationResult.Error($"--listen {Listen}: give an IP address and a port, e.g. 127.0.0.1:9477 or [::1]:9477");
             }
 
-            if (TopCommand.Settings.ParseDuration(Interval) is not { } interval || interval <= TimeSpan.Zero)
+            if (Durations.Parse(Interval) is not { } interval || interval <= TimeSpan.Zero)
             {
                 return ValidationResult.Error($"--interval {Interval}: give a duration above zero, e.g. 10s or 1m");
             }
@@ -82,7 +82,7 @@ internal sealed class ServeCommand : AsyncCommand<ServeCommand.Settings>
                 return ValidationResult.Error($"--interval {Interval}: at least 1s (an exporter scraped every 15-60 s gains nothing from faster sweeps)");
             }
 
-            if (ParseLongDuration(Retention) is not { } retention || retention <= TimeSpan.Zero)
+            if (Durations.Parse(Retention) is not { } retention || retention <= TimeSpan.Zero)
             {
                 return ValidationResult.Error($"--retention {Retention}: give a duration above zero, e.g. 7d, 48h or 90m");
             }
@@ -104,21 +104,6 @@ internal sealed class ServeCommand : AsyncCommand<ServeCommand.Settings>
             int colon = t.LastIndexOf(':');
             bool hasPort = colon > 0 && colon > t.LastIndexOf(']') && (t.StartsWith('[') || t.IndexOf(':') == colon);
             return hasPort && IPEndPoint.TryParse(t, out IPEndPoint? endpoint) && endpoint.Port is > 0 and <= 65535 ? endpoint : null;
-        }
-
-        // top's durations (500ms, 10s, 1m) and, for retention, hours and days (48h, 7d).
-        internal static TimeSpan? ParseLongDuration(string text)
-        {
-            string t = text.Trim();
-            double scale = t.EndsWith('d') ? 86400 : t.EndsWith('h') ? 3600 : 0;
-            if (scale == 0)
-            {
-                return TopCommand.Settings.ParseDuration(t);
-            }
-
-            return double.TryParse(t[..^1], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double value) && double.IsFinite(value)
-                ? TimeSpan.FromSeconds(value * scale)
-                : null;
         }
     }
 

@@ -48,11 +48,11 @@ internal sealed class TopCommand : Command<TopCommand.Settings>
         [Description("Where [alerts] thresholds are read (default: $KVMCONFIG_DIR or /etc/kvmconfig.d; the defaults of DESIGN.md when it does not exist).")]
         public string? ConfigDir { get; init; }
 
-        public TimeSpan IntervalValue => ParseDuration(Interval) ?? TimeSpan.Zero;
+        public TimeSpan IntervalValue => Durations.Parse(Interval) ?? TimeSpan.Zero;
 
         public override ValidationResult Validate()
         {
-            if (ParseDuration(Interval) is not { } interval || interval <= TimeSpan.Zero)
+            if (Durations.Parse(Interval) is not { } interval || interval <= TimeSpan.Zero)
             {
                 return ValidationResult.Error($"--interval {Interval}: give a duration above zero, e.g. 2s, 500ms or 1m");
             }
@@ -63,19 +63,6 @@ internal sealed class TopCommand : Command<TopCommand.Settings>
             }
 
             return Format is "text" or "json" ? ValidationResult.Success() : ValidationResult.Error($"--format {Format}: use text or json");
-        }
-
-        // "2s", "500ms", "1m", or a bare number of seconds.
-        internal static TimeSpan? ParseDuration(string text)
-        {
-            string t = text.Trim();
-            (string number, double scale) = t.EndsWith("ms", StringComparison.Ordinal) ? (t[..^2], 0.001)
-                : t.EndsWith('s') ? (t[..^1], 1)
-                : t.EndsWith('m') ? (t[..^1], 60)
-                : (t, 1);
-            return double.TryParse(number, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double value) && double.IsFinite(value)
-                ? TimeSpan.FromSeconds(value * scale)
-                : null;
         }
     }
 

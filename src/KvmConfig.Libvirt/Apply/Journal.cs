@@ -88,26 +88,30 @@ public sealed class Journal
     {
         try
         {
-            JsonNode manifest = JsonNode.Parse(File.ReadAllText(Path.Combine(directory, Manifest)))!;
+            JsonNode manifest = JsonNode.Parse(File.ReadAllText(Path.Combine(directory, Manifest))) ?? throw new InvalidDataException("journal.json is empty");
             var domains = new List<DomainView>();
-            foreach (JsonNode? entry in manifest["domains"]!.AsArray())
+            foreach (JsonNode? entry in Required(manifest, "domains").AsArray())
             {
-                string name = entry!["name"]!.GetValue<string>();
-                bool active = entry["active"]!.GetValue<bool>();
+                string name = Required(entry, "name").GetValue<string>();
+                bool active = Required(entry, "active").GetValue<bool>();
                 string xml = File.ReadAllText(Path.Combine(directory, $"{name}.xml"));
                 LiveState? live = active ? LiveFromJson(JsonNode.Parse(File.ReadAllText(Path.Combine(directory, $"{name}.live.json")))!) : null;
                 domains.Add(new DomainView(name, active, xml, live));
             }
 
-            return new Journal(directory, manifest["uri"]!.GetValue<string>(),
-                DateTimeOffset.Parse(manifest["created"]!.GetValue<string>(), CultureInfo.InvariantCulture), domains, manifest["status"]!.GetValue<string>());
+            return new Journal(directory, Required(manifest, "uri").GetValue<string>(),
+                DateTimeOffset.Parse(Required(manifest, "created").GetValue<string>(), CultureInfo.InvariantCulture), domains, Required(manifest, "status").GetValue<string>());
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException or NullReferenceException or InvalidOperationException or FormatException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException or InvalidDataException or InvalidOperationException or FormatException)
         {
             throw new KvmConfigException(Rules.Unreadable, $"cannot read the journal {directory}: {e.Message}", directory,
                 "name a journal directory that apply wrote (ls /var/lib/kvmconfig/journal)", e);
         }
     }
+
+    // A member journal.json must have; its absence is a damaged journal, said by name.
+    private static JsonNode Required(JsonNode? node, string member) =>
+        node?[member] ?? throw new InvalidDataException($"journal.json has no '{member}'");
 
     /// <summary>The newest journal under <paramref name="root"/>, or null when there is none.</summary>
     public static string? Latest(string root) =>
