@@ -1,19 +1,21 @@
 using System.Diagnostics;
 using KvmConfig.Core.Monitoring;
+using KvmConfig.Linux;
 using KvmConfig.Linux.Procfs;
 
 namespace KvmConfig.Monitoring;
 
 /// <summary>
 /// Samples running domains of the local host from the kernel: the QEMU pid from libvirt's state directory, then each
-/// vCPU thread's <c>/proc/PID/task/TID/schedstat</c> and the process's RSS. A sweep costs microseconds per domain,
-/// where libvirt's bulk statistics cost about 15 ms per domain inside libvirtd.
+/// vCPU thread's <c>/proc/PID/task/TID/schedstat</c>, the process's RSS and, when a <see cref="CgroupReader"/> is
+/// given, the domain cgroup's CPU bandwidth counters. A sweep costs microseconds per domain, where libvirt's bulk
+/// statistics cost about 15 ms per domain inside libvirtd.
 /// </summary>
-public sealed class LocalSampler(QemuProcesses processes, ProcfsReader procfs)
+public sealed class LocalSampler(QemuProcesses processes, ProcfsReader procfs, CgroupReader? cgroups = null)
 {
-    /// <summary>A sampler of <c>qemu:///system</c> domains through <c>/proc</c>.</summary>
+    /// <summary>A sampler of <c>qemu:///system</c> domains through <c>/proc</c> and <c>/sys/fs/cgroup</c>.</summary>
     public LocalSampler()
-        : this(new QemuProcesses(), new ProcfsReader())
+        : this(new QemuProcesses(), new ProcfsReader(), new CgroupReader())
     {
     }
 
@@ -33,6 +35,7 @@ public sealed class LocalSampler(QemuProcesses processes, ProcfsReader procfs)
         // The clock is read after the counters, so that an interval never includes time the counters did not see.
         IReadOnlyList<VcpuThread> vcpus = procfs.ReadVcpuThreads(pid);
         long? rss = procfs.ReadVmRssKiB(pid);
-        return new DomainSample(domain, pid, NowNs(), vcpus, rss, guestMemoryKiB);
+        CgroupCpuStat? cpu = cgroups?.ReadCpuStat(procfs.ReadCgroup(pid));
+        return new DomainSample(domain, pid, NowNs(), vcpus, rss, guestMemoryKiB) { CgroupCpu = cpu };
     }
 }

@@ -28,26 +28,43 @@ public sealed record SweepFigures(IReadOnlyList<DomainFigures> Domains, HostFigu
 }
 
 /// <summary>
-/// One sweep of the local host: the running domains from libvirt (names and memory sizes only), their vCPU threads and
-/// RSS from <c>/proc</c> through <see cref="LocalSampler"/>, and the host's counters.
+/// One sweep of the local host. libvirt answers what the kernel cannot tell, in one bulk call: which domains run and
+/// their block and network device counters (QEMU's own accounting, the only per-guest-device latency there is for an
+/// image file). Everything else comes from the kernel through <see cref="LocalSampler"/>: vCPU threads, RSS, the
+/// domain's cgroup; and the host's counters through <see cref="ProcfsReader"/>. A domain's memory size is asked of
+/// libvirt once per QEMU process.
 /// </summary>
 public sealed class LocalSweeper(LibvirtConnection connection, LocalSampler sampler, ProcfsReader procfs)
 {
+    private const DomainStatsGroups Groups = DomainStatsGroups.State | DomainStatsGroups.Block | DomainStatsGroups.Interface;
+
+    private Dictionary<string, (int Pid, long? MemoryKiB)> _memory = new(StringComparer.Ordinal);
+
     /// <summary>Reads every running domain and the host once.</summary>
     public SweepSample Sweep()
     {
         var domains = new List<DomainSample>();
-        foreach (LibvirtDomain domain in connection.ListAllDomains())
+        var memory = new Dictionary<string, (int Pid, long? MemoryKiB)>(StringComparer.Ordinal);
+        foreach (DomainStats stats in connection.AllDomainStats(Groups, activeOnly: true))
         {
-            using (domain)
+            if (sampler.Sample(stats.Domain) is not { } sample)
             {
-                if (domain.IsActive && sampler.Sample(domain.Name, domain.MemoryKiB) is { } sample)
-                {
-                    domains.Add(sample);
-                }
+                continue;
             }
+
+            long? guest = _memory.TryGetValue(stats.Domain, out var known) && known.Pid == sample.Pid ? known.MemoryKiB : MemoryKiB(stats.Domain);
+            memory[stats.Domain] = (sample.Pid, guest);
+            var devices = new LibvirtStatistics(stats);
+            domains.Add(sample with { GuestMemoryKiB = guest, Disks = devices.Disks(), Interfaces = devices.Interfaces() });
         }
 
+        _memory = memory;
+        return new SweepSample(domains, ReadHost(procfs));
+    }
+
+    /// <summary>The host's counters: TCP segments, page reclaim, pressure where the kernel has it, block devices.</summary>
+    public static HostSample ReadHost(ProcfsReader procfs)
+    {
         var pressure = new Dictionary<PressureResource, PressureStall>();
         foreach (PressureResource resource in Enum.GetValues<PressureResource>())
         {
@@ -57,7 +74,14 @@ public sealed class LocalSweeper(LibvirtConnection connection, LocalSampler samp
             }
         }
 
-        var host = new HostSample(LocalSampler.NowNs(), procfs.ReadTcpSegments(), procfs.ReadPageReclaim(), pressure);
-        return new SweepSample(domains, host);
+        // Devices that never did any I/O (unused loop and ram devices) would only add idle series.
+        List<DiskStats> disks = [.. procfs.ReadDiskStats().Where(d => d.ReadsCompleted + d.WritesCompleted > 0 || d.InFlight > 0)];
+        return new HostSample(LocalSampler.NowNs(), procfs.ReadTcpSegments(), procfs.ReadPageReclaim(), pressure) { Disks = disks };
+    }
+
+    private long? MemoryKiB(string domain)
+    {
+        using LibvirtDomain? found = connection.TryLookup(domain);
+        return found?.MemoryKiB;
     }
 }

@@ -79,7 +79,7 @@ internal sealed class TopCommand : Command<TopCommand.Settings>
         AlertThresholds thresholds = AlertSettings.Load(settings.ConfigDir);
         using LibvirtConnection connection = LibvirtConnection.Open(uri, readOnly: true);
         var procfs = new ProcfsReader();
-        var sweeper = new LocalSweeper(connection, new LocalSampler(new QemuProcesses(), procfs), procfs);
+        var sweeper = new LocalSweeper(connection, new LocalSampler(new QemuProcesses(), procfs, new CgroupReader()), procfs);
         bool json = settings.Format == "json";
 
         SweepSample previous = sweeper.Sweep();

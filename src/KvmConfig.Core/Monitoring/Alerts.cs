@@ -14,15 +14,27 @@ public enum AlertSeverity
 
 /// <summary>One threshold crossed.</summary>
 /// <param name="Subject">The domain, <c>DOMAIN vcpu N</c>, or <c>host</c>.</param>
-/// <param name="Metric">Which figure: <c>ready</c>, <c>memory_overhead</c>, <c>tcp_retransmit</c>, <c>reclaim_efficiency</c>, <c>cpu_pressure</c>.</param>
-/// <param name="Value">The figure, in percent.</param>
-/// <param name="Threshold">The threshold it crossed, in percent.</param>
+/// <param name="Metric">Which figure: <c>ready</c>, <c>memory_overhead</c>, <c>tcp_retransmit</c>, <c>reclaim_efficiency</c>, <c>cpu_pressure</c>, <c>disk_queue</c>.</param>
+/// <param name="Value">The figure, in percent (requests for <c>disk_queue</c>).</param>
+/// <param name="Threshold">The threshold it crossed, in the figure's unit.</param>
 /// <param name="Severity">Warning or critical.</param>
 public sealed record Alert(string Subject, string Metric, double Value, double Threshold, AlertSeverity Severity)
 {
     /// <inheritdoc />
-    public override string ToString() =>
-        $"{Severity.ToString().ToLowerInvariant()}: {Subject} {Metric} {Value:0.#} % ({(Metric == "reclaim_efficiency" ? "below" : "at or above")} {Threshold:0.#} %)";
+    public override string ToString()
+    {
+        string unit = Metric == DiskQueue ? " requests" : " %";
+        string direction = Metric switch
+        {
+            "reclaim_efficiency" => "below",
+            "ready" => "at or above",
+            _ => "above",
+        };
+        return $"{Severity.ToString().ToLowerInvariant()}: {Subject} {Metric} {Value:0.#}{unit} ({direction} {Threshold:0.#}{unit})";
+    }
+
+    /// <summary>The metric name of a block device's average queue depth above the threshold.</summary>
+    public const string DiskQueue = "disk_queue";
 }
 
 /// <summary>
@@ -51,6 +63,14 @@ public static class AlertRules
         {
             yield return new Alert(domain.Domain, "memory_overhead", overhead, thresholds.MemoryOverheadPercent, AlertSeverity.Warning);
         }
+
+        foreach (DiskFigures disk in domain.Disks)
+        {
+            if (disk.QueueDepth > thresholds.DiskQueueDepthRequests)
+            {
+                yield return new Alert($"{domain.Domain} disk {disk.Device}", Alert.DiskQueue, disk.QueueDepth, thresholds.DiskQueueDepthRequests, AlertSeverity.Warning);
+            }
+        }
     }
 
     /// <summary>The host's alerts.</summary>
@@ -69,6 +89,16 @@ public static class AlertRules
         if (host.PressureSomePercent.TryGetValue(PressureResource.Cpu, out double cpu) && cpu > thresholds.CpuPressurePercent)
         {
             yield return new Alert("host", "cpu_pressure", cpu, thresholds.CpuPressurePercent, AlertSeverity.Warning);
+        }
+
+        foreach (HostDiskFigures disk in host.Disks)
+        {
+            // The average over the interval, or the queue right now when a burst has just built up.
+            double depth = Math.Max(disk.QueueDepth, disk.InFlight);
+            if (depth > thresholds.DiskQueueDepthRequests)
+            {
+                yield return new Alert($"host disk {disk.Device}", Alert.DiskQueue, depth, thresholds.DiskQueueDepthRequests, AlertSeverity.Warning);
+            }
         }
     }
 }

@@ -10,7 +10,31 @@ namespace KvmConfig.Core.Monitoring;
 /// <param name="Vcpus">Each vCPU thread with its schedstat, by vCPU number.</param>
 /// <param name="RssKiB">QEMU's resident memory, or null when unknown.</param>
 /// <param name="GuestMemoryKiB">The guest's memory size, or null when unknown.</param>
-public sealed record DomainSample(string Domain, int Pid, long AtNs, IReadOnlyList<VcpuThread> Vcpus, long? RssKiB, long? GuestMemoryKiB);
+public sealed record DomainSample(string Domain, int Pid, long AtNs, IReadOnlyList<VcpuThread> Vcpus, long? RssKiB, long? GuestMemoryKiB)
+{
+    /// <summary>Each guest block device's counters, by target name; empty when the domain has none or they were not read.</summary>
+    public IReadOnlyList<BlockDeviceCounters> Disks { get; init; } = [];
+
+    /// <summary>Each network interface's counters, guest's view; empty when it has none or they were not read.</summary>
+    public IReadOnlyList<InterfaceCounters> Interfaces { get; init; } = [];
+
+    /// <summary>The domain cgroup's CPU bandwidth counters, or null when not read (a remote host, no cgroup).</summary>
+    public CgroupCpuStat? CgroupCpu { get; init; }
+}
+
+/// <summary>One guest block device over an interval.</summary>
+/// <param name="Device">Target name, e.g. <c>vda</c>.</param>
+/// <param name="QueueDepth">Average requests in flight (Little's law: time the completed requests took / interval).</param>
+/// <param name="LatencyMs">Average time a read or write took, ms; null when none completed.</param>
+/// <param name="ReadBytesPerSecond">Bytes read per second.</param>
+/// <param name="WriteBytesPerSecond">Bytes written per second.</param>
+public sealed record DiskFigures(string Device, double QueueDepth, double? LatencyMs, double ReadBytesPerSecond, double WriteBytesPerSecond);
+
+/// <summary>One network interface over an interval, from the guest's point of view.</summary>
+/// <param name="Device">Host-side device name.</param>
+/// <param name="ReceivedBytesPerSecond">Bytes the guest received per second.</param>
+/// <param name="SentBytesPerSecond">Bytes the guest sent per second.</param>
+public sealed record InterfaceFigures(string Device, double ReceivedBytesPerSecond, double SentBytesPerSecond);
 
 /// <summary>One vCPU's share of an interval: running and waiting in the run queue (ready, steal to the guest).</summary>
 /// <param name="Vcpu">vCPU number.</param>
@@ -35,6 +59,18 @@ public sealed record DomainFigures(
     double ReadyPercentMax,
     double? MemoryOverheadPercent)
 {
+    /// <summary>Per guest block device present in both samples whose counters did not restart.</summary>
+    public IReadOnlyList<DiskFigures> Disks { get; init; } = [];
+
+    /// <summary>Per network interface present in both samples whose counters did not restart.</summary>
+    public IReadOnlyList<InterfaceFigures> Interfaces { get; init; } = [];
+
+    /// <summary>
+    /// Share of the cgroup's CPU enforcement periods in which its quota held it back (<c>cpu_limit</c> at work), or
+    /// null when unknown or no period elapsed (no quota set).
+    /// </summary>
+    public double? ThrottledPercent { get; init; }
+
     /// <summary>
     /// The figures between <paramref name="before"/> and <paramref name="after"/>, or null when they cannot be compared:
     /// another domain, a restarted domain (another QEMU process: its counters started again), or no time between them.
@@ -70,6 +106,39 @@ public sealed record DomainFigures(
             vcpus.Sum(v => v.UsedPercent),
             vcpus.Count == 0 ? 0 : vcpus.Average(v => v.ReadyPercent),
             vcpus.Count == 0 ? 0 : vcpus.Max(v => v.ReadyPercent),
-            overhead);
+            overhead)
+        {
+            Disks = Pairs(before.Disks, after.Disks, d => d.Device, (was, now) => Metrics.Disk(was, now, elapsed)),
+            Interfaces = Pairs(before.Interfaces, after.Interfaces, i => i.Device, (was, now) => Metrics.Interface(was, now, elapsed)),
+            ThrottledPercent = before.CgroupCpu is { } c0 && after.CgroupCpu is { } c1
+                ? Counter.PercentOf(c0.ThrottledPeriods, c1.ThrottledPeriods, c0.Periods, c1.Periods)
+                : null,
+        };
+    }
+
+    /// <summary>The figures of each device of <paramref name="after"/> that <paramref name="before"/> also has, in after's order.</summary>
+    private static List<TFigures> Pairs<TCounters, TFigures>(
+        IReadOnlyList<TCounters> before, IReadOnlyList<TCounters> after, Func<TCounters, string> device, Func<TCounters, TCounters, TFigures?> between)
+        where TFigures : class
+    {
+        var figures = new List<TFigures>(after.Count);
+        foreach (TCounters now in after)
+        {
+            string name = device(now);
+            foreach (TCounters was in before)
+            {
+                if (device(was) == name)
+                {
+                    if (between(was, now) is { } f)
+                    {
+                        figures.Add(f);
+                    }
+
+                    break;
+                }
+            }
+        }
+
+        return figures;
     }
 }

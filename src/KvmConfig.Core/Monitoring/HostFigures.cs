@@ -5,7 +5,18 @@ namespace KvmConfig.Core.Monitoring;
 /// <param name="Tcp">From <c>/proc/net/snmp</c>.</param>
 /// <param name="Reclaim">From <c>/proc/vmstat</c>.</param>
 /// <param name="Pressure">From <c>/proc/pressure/{cpu,memory,io}</c>; a resource is missing on kernels without PSI.</param>
-public sealed record HostSample(long AtNs, TcpSegmentCounters Tcp, PageReclaimCounters Reclaim, IReadOnlyDictionary<PressureResource, PressureStall> Pressure);
+public sealed record HostSample(long AtNs, TcpSegmentCounters Tcp, PageReclaimCounters Reclaim, IReadOnlyDictionary<PressureResource, PressureStall> Pressure)
+{
+    /// <summary>The host's block devices from <c>/proc/diskstats</c>; empty when not read.</summary>
+    public IReadOnlyList<DiskStats> Disks { get; init; } = [];
+}
+
+/// <summary>One host block device over an interval (<c>/proc/diskstats</c>).</summary>
+/// <param name="Device">Kernel name, e.g. <c>sda</c>, <c>nvme0n1</c>, <c>dm-2</c>.</param>
+/// <param name="InFlight">Requests in flight at the later reading (the instantaneous queue depth).</param>
+/// <param name="QueueDepth">Average requests in flight over the interval (iostat's aqu-sz).</param>
+/// <param name="LatencyMs">Average time a read or write took, ms; null when none completed.</param>
+public sealed record HostDiskFigures(string Device, ulong InFlight, double QueueDepth, double? LatencyMs);
 
 /// <summary>The host's figures over the interval between two samples; null where the interval gives no value.</summary>
 /// <param name="TcpRetransmitPercent">Retransmitted of sent segments, null when nothing was sent.</param>
@@ -32,9 +43,25 @@ public sealed record HostFigures(double? TcpRetransmitPercent, double? ReclaimEf
             }
         }
 
+        var disks = new List<HostDiskFigures>();
+        foreach (DiskStats now in after.Disks)
+        {
+            if (before.Disks.FirstOrDefault(d => d.Name == now.Name) is { } was
+                && Metrics.AverageQueueDepth(was, now, elapsed) is { } depth)
+            {
+                disks.Add(new HostDiskFigures(now.Name, now.InFlight, depth, Metrics.AverageIoLatencyMs(was, now)));
+            }
+        }
+
         return new HostFigures(
             Metrics.TcpRetransmitPercent(before.Tcp, after.Tcp),
             Metrics.ReclaimEfficiencyPercent(before.Reclaim, after.Reclaim),
-            pressure);
+            pressure)
+        {
+            Disks = disks,
+        };
     }
+
+    /// <summary>Per host block device present in both readings whose counters did not restart.</summary>
+    public IReadOnlyList<HostDiskFigures> Disks { get; init; } = [];
 }

@@ -74,4 +74,35 @@ public static class Metrics
 
         return (double)(readMs + writeMs) / (reads + writes);
     }
+
+    /// <summary>
+    /// A guest block device over the interval: average requests in flight by Little's law (the time the completed
+    /// reads, writes and flushes took, summed, over the interval; what iostat's aqu-sz is for a host device), average
+    /// read/write latency, and throughput. Null when a counter went backwards (domain restarted, disk re-attached).
+    /// </summary>
+    public static DiskFigures? Disk(BlockDeviceCounters before, BlockDeviceCounters after, long elapsedNs)
+    {
+        if (elapsedNs <= 0
+            || Counter.Delta(before.ReadTimeNs, after.ReadTimeNs) is not ulong readNs
+            || Counter.Delta(before.WriteTimeNs, after.WriteTimeNs) is not ulong writeNs
+            || Counter.Delta(before.FlushTimeNs, after.FlushTimeNs) is not ulong flushNs
+            || Counter.Delta(before.ReadRequests, after.ReadRequests) is not ulong reads
+            || Counter.Delta(before.WriteRequests, after.WriteRequests) is not ulong writes
+            || Counter.PerSecond(before.ReadBytes, after.ReadBytes, elapsedNs) is not double readRate
+            || Counter.PerSecond(before.WriteBytes, after.WriteBytes, elapsedNs) is not double writeRate)
+        {
+            return null;
+        }
+
+        double queue = (double)(readNs + writeNs + flushNs) / elapsedNs;
+        double? latency = reads + writes > 0 ? (readNs + writeNs) / 1e6 / (reads + writes) : null;
+        return new DiskFigures(after.Device, queue, latency, readRate, writeRate);
+    }
+
+    /// <summary>A network interface's throughput over the interval; null when a counter went backwards.</summary>
+    public static InterfaceFigures? Interface(InterfaceCounters before, InterfaceCounters after, long elapsedNs) =>
+        Counter.PerSecond(before.ReceivedBytes, after.ReceivedBytes, elapsedNs) is double received
+        && Counter.PerSecond(before.SentBytes, after.SentBytes, elapsedNs) is double sent
+            ? new InterfaceFigures(after.Device, received, sent)
+            : null;
 }

@@ -140,7 +140,21 @@ public sealed class ProcfsReader(string procRoot = "/proc")
         return Parse(path, ReadRequired(path), ProcessRss.ParseSmapsRollupRssKiB);
     }
 
+    /// <summary>The cgroups process <paramref name="pid"/> belongs to (<c>PID/cgroup</c>).</summary>
+    public ProcessCgroup ReadCgroup(int pid)
+    {
+        string path = PidPath(pid, "cgroup");
+        return Parse(path, ReadRequired(path), ProcessCgroup.Parse);
+    }
+
     // ---- Per host ------------------------------------------------------------------------------------------
+
+    /// <summary>Every network device's counters in the reader's namespace, as the host sees them (<c>net/dev</c>).</summary>
+    public IReadOnlyDictionary<string, InterfaceCounters> ReadNetDev()
+    {
+        string path = Path.Combine(ProcRoot, "net", "dev");
+        return Parse(path, ReadRequired(path), NetDev.Parse);
+    }
 
     /// <summary>TCP segments sent and retransmitted in the reader's network namespace (<c>net/snmp</c>).</summary>
     public TcpSegmentCounters ReadTcpSegments() => ReadTcpSegmentsFile(Path.Combine(ProcRoot, "net", "snmp"));

@@ -1,6 +1,7 @@
 using KvmConfig.Core;
 using KvmConfig.Core.Diagnostics;
 using KvmConfig.Libvirt;
+using KvmConfig.Linux;
 using KvmConfig.Linux.Procfs;
 
 namespace KvmConfig.Monitoring.Exporter;
@@ -31,7 +32,7 @@ public sealed class LibvirtHostSweeper : IHostSweeper
     {
         _connection = connection;
         var procfs = new ProcfsReader();
-        _sweeper = new LocalSweeper(connection, new LocalSampler(new QemuProcesses(), procfs), procfs);
+        _sweeper = new LocalSweeper(connection, new LocalSampler(new QemuProcesses(), procfs, new CgroupReader()), procfs);
         _closedRegistration = watch(this);
     }
 
