@@ -38,13 +38,13 @@ public sealed class LocalSweeper(LibvirtConnection connection, LocalSampler samp
 {
     private const DomainStatsGroups Groups = DomainStatsGroups.State | DomainStatsGroups.Block | DomainStatsGroups.Interface;
 
-    private Dictionary<string, (int Pid, long? MemoryKiB)> _memory = new(StringComparer.Ordinal);
+    private Dictionary<string, Known> _known = new(StringComparer.Ordinal);
 
     /// <summary>Reads every running domain and the host once.</summary>
     public SweepSample Sweep()
     {
         var domains = new List<DomainSample>();
-        var memory = new Dictionary<string, (int Pid, long? MemoryKiB)>(StringComparer.Ordinal);
+        var known = new Dictionary<string, Known>(StringComparer.Ordinal);
         foreach (DomainStats stats in connection.AllDomainStats(Groups, activeOnly: true))
         {
             if (sampler.Sample(stats.Domain) is not { } sample)
@@ -52,13 +52,13 @@ public sealed class LocalSweeper(LibvirtConnection connection, LocalSampler samp
                 continue;
             }
 
-            long? guest = _memory.TryGetValue(stats.Domain, out var known) && known.Pid == sample.Pid ? known.MemoryKiB : MemoryKiB(stats.Domain);
-            memory[stats.Domain] = (sample.Pid, guest);
+            Known domain = _known.TryGetValue(stats.Domain, out Known? was) && was.Pid == sample.Pid ? was : Learn(stats.Domain, sample.Pid);
+            known[stats.Domain] = domain;
             var devices = new LibvirtStatistics(stats);
-            domains.Add(sample with { GuestMemoryKiB = guest, Disks = devices.Disks(), Interfaces = devices.Interfaces() });
+            domains.Add(sample with { GuestMemoryKiB = domain.MemoryKiB, Disks = devices.Disks(), Interfaces = devices.Interfaces() });
         }
 
-        _memory = memory;
+        _known = known;
         return new SweepSample(domains, ReadHost(procfs));
     }
 
@@ -79,9 +79,12 @@ public sealed class LocalSweeper(LibvirtConnection connection, LocalSampler samp
         return new HostSample(LocalSampler.NowNs(), procfs.ReadTcpSegments(), procfs.ReadPageReclaim(), pressure) { Disks = disks };
     }
 
-    private long? MemoryKiB(string domain)
+    private Known Learn(string domain, int pid)
     {
         using LibvirtDomain? found = connection.TryLookup(domain);
-        return found?.MemoryKiB;
+        return new Known(pid, found?.MemoryKiB);
     }
+
+    /// <summary>What libvirt told of a domain's QEMU process, kept until the process changes.</summary>
+    private sealed record Known(int Pid, long? MemoryKiB);
 }

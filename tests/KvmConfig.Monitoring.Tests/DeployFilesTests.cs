@@ -20,8 +20,17 @@ public sealed partial class DeployFilesTests
     // Every family the exporter can serve: one domain with one vCPU, every host gauge set, and the exporter's own
     // kvmconfig_libvirt_up.
     private static readonly HashSet<string> Served = [.. MetricsExposition.Families(
-        [new DomainSample("vm", 1, 0, [new VcpuThread(0, 2, new TaskSchedstat(1, 1, 1))], 1024, 2048)],
-        new HostGauges(1, 99, new StallPercent(1, 1), new StallPercent(1, 1), new StallPercent(1, 1))).Select(f => f.Name), "kvmconfig_libvirt_up"];
+        [new DomainSample("vm", 1, 0, [new VcpuThread(0, 2, new TaskSchedstat(1, 1, 1))], 1024, 2048)
+        {
+            Disks = [new BlockDeviceCounters("vda", 1, 1, 1, 1, 1, 1, 1, 1)],
+            Interfaces = [new InterfaceCounters("vnet0", 1, 1, 0, 1, 1, 0)],
+            CgroupCpu = new CgroupCpuStat(10, 1, 1000, 5000),
+        }],
+        new HostGauges(1, 99, new StallPercent(1, 1), new StallPercent(1, 1), new StallPercent(1, 1)),
+        new HostSample(0, default, default, new Dictionary<PressureResource, PressureStall>())
+        {
+            Disks = DiskStats.ParseAll("   8       0 sda 1 0 8 1 1 0 8 1 0 1 2\n"),
+        }).Select(f => f.Name), "kvmconfig_libvirt_up"];
 
     [Fact]
     public void The_rules_and_the_dashboard_name_only_metrics_the_exporter_serves()
@@ -45,6 +54,8 @@ public sealed partial class DeployFilesTests
             ["KvmconfigTcpRetransmits"] = defaults.TcpRetransmitPercent,
             ["KvmconfigReclaimEfficiency"] = defaults.ReclaimEfficiencyPercent,
             ["KvmconfigCpuPressure"] = defaults.CpuPressurePercent,
+            ["KvmconfigDiskQueue"] = defaults.DiskQueueDepthRequests,
+            ["KvmconfigHostDiskQueue"] = defaults.DiskQueueDepthRequests,
         };
 
         // "- alert: NAME" followed by "expr: ... OP NUMBER": the threshold is the number the expression compares with.
@@ -72,6 +83,8 @@ public sealed partial class DeployFilesTests
         Assert.Contains(exprs, e => e.Contains("kvmconfig_vcpu_ready_seconds_total", StringComparison.Ordinal));
         Assert.Contains(exprs, e => e.Contains("kvmconfig_domain_memory_overhead_ratio", StringComparison.Ordinal));
         Assert.Contains(exprs, e => e.Contains("kvmconfig_host_tcp_retransmit_ratio", StringComparison.Ordinal));
+        Assert.Contains(exprs, e => e.Contains("kvmconfig_domain_disk_time_seconds_total", StringComparison.Ordinal));
+        Assert.Contains(exprs, e => e.Contains("kvmconfig_host_disk_io_time_weighted_seconds_total", StringComparison.Ordinal));
     }
 
     [GeneratedRegex(@"kvmconfig_[a-z_]+[a-z]")]

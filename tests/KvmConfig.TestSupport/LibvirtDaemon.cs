@@ -153,7 +153,10 @@ public sealed class SpinningDomain : IDisposable
     public string Name => _domain.Name;
 
     /// <summary>Defines and starts a 1-vCPU spinning guest with its vCPU pinned to host CPU <paramref name="cpu"/>.</summary>
-    public static SpinningDomain Start(LibvirtConnection connection, int cpu)
+    /// <param name="connection">The test daemon.</param>
+    /// <param name="cpu">The host CPU its vCPU is pinned to.</param>
+    /// <param name="cputune">More elements for <c>&lt;cputune&gt;</c>, e.g. a global quota.</param>
+    public static SpinningDomain Start(LibvirtConnection connection, int cpu, string cputune = "")
     {
         // QEMU runs as libvirt-qemu: the image and its directory must be readable by others.
         string directory = Directory.CreateTempSubdirectory("kvmconfig-spin-").FullName;
@@ -172,7 +175,7 @@ public sealed class SpinningDomain : IDisposable
         int[] rest = [.. Enumerable.Range(0, Environment.ProcessorCount).Where(c => c != cpu)];
         string others = rest.Length == 0 ? cpu.ToString(System.Globalization.CultureInfo.InvariantCulture) : string.Join(',', rest);
         var domain = TestDomain.Create(connection, "spin", vcpus: 1, start: true,
-            extra: $"<cputune><vcpupin vcpu='0' cpuset='{cpu}'/><emulatorpin cpuset='{others}'/></cputune>",
+            extra: $"<cputune><vcpupin vcpu='0' cpuset='{cpu}'/><emulatorpin cpuset='{others}'/>{cputune}</cputune>",
             devices: $"<disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='{image}'/><target dev='hda' bus='ide'/><boot order='1'/></disk>");
         return new SpinningDomain(domain, directory);
     }

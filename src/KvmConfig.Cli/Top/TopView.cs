@@ -18,11 +18,11 @@ internal static class TopView
     {
         var text = new StringBuilder();
         text.Append(HostLine(figures.Host)).Append('\n');
-        text.Append(CultureInfo.InvariantCulture, $"{"DOMAIN",-24} {"CPU%",7} {"READY%",7} {"MAX%",7} {"MEM+%",7}  VCPU READY%\n");
+        text.Append(CultureInfo.InvariantCulture, $"{"DOMAIN",-24} {"CPU%",7} {"READY%",7} {"MAX%",7} {"MEM+%",7} {"QUEUE",6}  VCPU READY%\n");
         foreach (DomainFigures d in figures.Domains)
         {
             string vcpus = string.Join(" ", d.Vcpus.Select(v => $"{v.Vcpu}:{v.ReadyPercent:0.0}"));
-            text.Append(CultureInfo.InvariantCulture, $"{d.Domain,-24} {d.CpuPercent,7:0.0} {d.ReadyPercent,7:0.0} {d.ReadyPercentMax,7:0.0} {Percent(d.MemoryOverheadPercent),7}  {vcpus}\n");
+            text.Append(CultureInfo.InvariantCulture, $"{d.Domain,-24} {d.CpuPercent,7:0.0} {d.ReadyPercent,7:0.0} {d.ReadyPercentMax,7:0.0} {Percent(d.MemoryOverheadPercent),7} {Queue(d),6}  {vcpus}\n");
         }
 
         if (figures.Domains.Count == 0)
@@ -44,7 +44,8 @@ internal static class TopView
         var table = new Table().Border(TableBorder.Simple)
             .Title($"kvmconfig top: {Markup.Escape(uri)}, every {Markup.Escape(interval)}; {Markup.Escape(HostLine(figures.Host))}")
             .AddColumn("domain").AddColumn(new TableColumn("CPU %").RightAligned()).AddColumn(new TableColumn("ready %").RightAligned())
-            .AddColumn(new TableColumn("max %").RightAligned()).AddColumn(new TableColumn("mem overhead %").RightAligned()).AddColumn("ready % per vCPU");
+            .AddColumn(new TableColumn("max %").RightAligned()).AddColumn(new TableColumn("mem overhead %").RightAligned())
+            .AddColumn(new TableColumn("disk queue").RightAligned()).AddColumn("ready % per vCPU");
         foreach (DomainFigures d in figures.Domains)
         {
             table.AddRow(
@@ -53,6 +54,7 @@ internal static class TopView
                 Ready(d.ReadyPercent, thresholds),
                 Ready(d.ReadyPercentMax, thresholds),
                 d.MemoryOverheadPercent is { } m && m > thresholds.MemoryOverheadPercent ? $"[yellow]{m:0.0}[/]" : Percent(d.MemoryOverheadPercent),
+                d.Disks.Count > 0 && d.Disks.Max(k => k.QueueDepth) > thresholds.DiskQueueDepthRequests ? $"[yellow]{Queue(d)}[/]" : Queue(d),
                 string.Join(" ", d.Vcpus.Select(v => $"{v.Vcpu}:{Ready(v.ReadyPercent, thresholds)}")));
         }
 
@@ -83,7 +85,14 @@ internal static class TopView
                 ["readyPercentMax"] = Round(d.ReadyPercentMax),
                 ["vcpus"] = new JsonArray([.. d.Vcpus.Select(v => (JsonNode)new JsonObject { ["vcpu"] = v.Vcpu, ["readyPercent"] = Round(v.ReadyPercent), ["cpuPercent"] = Round(v.UsedPercent) })]),
                 ["memoryOverheadPercent"] = d.MemoryOverheadPercent is { } m ? Round(m) : null,
-                ["disks"] = new JsonArray(),
+                ["disks"] = new JsonArray([.. d.Disks.Select(DiskJson)]),
+                ["network"] = new JsonArray([.. d.Interfaces.Select(n => (JsonNode)new JsonObject
+                {
+                    ["device"] = n.Device,
+                    ["receivedBytesPerSecond"] = Math.Round(n.ReceivedBytesPerSecond),
+                    ["sentBytesPerSecond"] = Math.Round(n.SentBytesPerSecond),
+                })]),
+                ["throttledPercent"] = d.ThrottledPercent is { } t ? Round(t) : null,
                 ["alerts"] = new JsonArray([.. AlertRules.Of(d, thresholds).Select(AlertJson)]),
             });
         }
@@ -97,6 +106,13 @@ internal static class TopView
                 ["tcpRetransmitPercent"] = host?.TcpRetransmitPercent is { } r ? Round(r) : null,
                 ["reclaimEfficiencyPercent"] = host?.ReclaimEfficiencyPercent is { } e ? Round(e) : null,
                 ["pressure"] = pressure,
+                ["disks"] = new JsonArray([.. (host?.Disks ?? []).Select(h => (JsonNode)new JsonObject
+                {
+                    ["device"] = h.Device,
+                    ["inFlight"] = h.InFlight,
+                    ["queueDepth"] = Round(h.QueueDepth),
+                    ["latencyMs"] = h.LatencyMs is { } l ? Round(l) : null,
+                })]),
                 ["alerts"] = new JsonArray([.. (host is null ? [] : AlertRules.Of(host, thresholds)).Select(AlertJson)]),
             },
             ["domains"] = domains,
@@ -106,6 +122,15 @@ internal static class TopView
 
     private static IEnumerable<Alert> AlertsOf(SweepFigures figures, AlertThresholds thresholds) =>
         (figures.Host is null ? [] : AlertRules.Of(figures.Host, thresholds)).Concat(figures.Domains.SelectMany(d => AlertRules.Of(d, thresholds)));
+
+    private static JsonNode DiskJson(DiskFigures disk) => new JsonObject
+    {
+        ["device"] = disk.Device,
+        ["queueDepth"] = Round(disk.QueueDepth),
+        ["latencyMs"] = disk.LatencyMs is { } l ? Round(l) : null,
+        ["readBytesPerSecond"] = Math.Round(disk.ReadBytesPerSecond),
+        ["writeBytesPerSecond"] = Math.Round(disk.WriteBytesPerSecond),
+    };
 
     private static JsonNode AlertJson(Alert a) => new JsonObject
     {
@@ -127,6 +152,10 @@ internal static class TopView
         string value = percent.ToString("0.0", CultureInfo.InvariantCulture);
         return percent >= thresholds.ReadyCriticalPercent ? $"[red]{value}[/]" : percent >= thresholds.ReadyWarningPercent ? $"[yellow]{value}[/]" : value;
     }
+
+    /// <summary>The deepest average queue over the domain's block devices, or "-" without any.</summary>
+    private static string Queue(DomainFigures d) =>
+        d.Disks.Count == 0 ? "-" : d.Disks.Max(k => k.QueueDepth).ToString("0.0", CultureInfo.InvariantCulture);
 
     private static string Percent(double? value) => value is { } v ? v.ToString("0.0", CultureInfo.InvariantCulture) : "-";
 

@@ -179,7 +179,7 @@ public sealed partial class MetricsExporter : IAsyncDisposable
     // degraded, so that Prometheus sees the outage (the domain series then hold the last good sample).
     private static byte[] Render(SweepSample? sample, HostGauges? host, bool libvirtUp = true)
     {
-        var families = new List<MetricFamily>(MetricsExposition.Families(sample?.Domains ?? [], host))
+        var families = new List<MetricFamily>(MetricsExposition.Families(sample?.Domains ?? [], host, sample?.Host))
         {
             new("kvmconfig_libvirt_up", MetricType.Gauge, "1 when the last sweep reached libvirt, 0 while the exporter is degraded (the other series are then the last good sample).",
                 [new MetricSample(libvirtUp ? 1 : 0)]),

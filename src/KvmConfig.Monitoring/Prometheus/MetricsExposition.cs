@@ -26,15 +26,17 @@ public static class MetricsExposition
     /// </summary>
     /// <param name="samples">The latest sample of each running domain, one per domain.</param>
     /// <param name="host">The host's figures over the last interval, or null before the second sweep.</param>
-    public static string Render(IReadOnlyList<DomainSample> samples, HostGauges? host = null) =>
-        PrometheusTextWriter.Write(Families(samples, host));
+    /// <param name="hostCounters">The host's latest counters (its block devices), or null.</param>
+    public static string Render(IReadOnlyList<DomainSample> samples, HostGauges? host = null, HostSample? hostCounters = null) =>
+        PrometheusTextWriter.Write(Families(samples, host, hostCounters));
 
     /// <summary>
     /// The metric families of <paramref name="samples"/> and <paramref name="host"/>, before writing. Two samples of
     /// one domain, or one vCPU twice in a sample, are an <see cref="ArgumentException"/> (duplicate series).
     /// </summary>
-    public static IReadOnlyList<MetricFamily> Families(IReadOnlyList<DomainSample> samples, HostGauges? host = null)
+    public static IReadOnlyList<MetricFamily> Families(IReadOnlyList<DomainSample> samples, HostGauges? host = null, HostSample? hostCounters = null)
     {
+        var devices = new DeviceFamilies();
         var run = new List<MetricSample>();
         var ready = new List<MetricSample>();
         var timeslices = new List<MetricSample>();
@@ -68,6 +70,8 @@ public static class MetricsExposition
             {
                 overhead.Add(new MetricSample([domain], percent / 100));
             }
+
+            devices.Add(domain, sample);
         }
 
         var families = new List<MetricFamily>
@@ -86,6 +90,12 @@ public static class MetricsExposition
                 "(QEMU resident memory - guest memory) / guest memory; negative while the guest has not touched all its memory.", overhead),
         };
 
+        families.AddRange(devices.Families());
+        if (hostCounters is not null)
+        {
+            families.AddRange(HostDisks(hostCounters.Disks));
+        }
+
         if (host is not null)
         {
             families.Add(Single("kvmconfig_host_tcp_retransmit_ratio",
@@ -100,6 +110,22 @@ public static class MetricsExposition
         }
 
         return families;
+    }
+
+    private static IEnumerable<MetricFamily> HostDisks(IReadOnlyList<DiskStats> disks)
+    {
+        MetricLabel[] Device(DiskStats d) => [new("device", d.Name)];
+        yield return new("kvmconfig_host_disk_in_flight_requests", MetricType.Gauge,
+            "Requests in flight on the host block device at the sweep (/proc/diskstats field 12); the seed warns above 200.",
+            [.. disks.Select(d => new MetricSample(Device(d), d.InFlight))]);
+        yield return new("kvmconfig_host_disk_io_time_weighted_seconds_total", MetricType.Counter,
+            "Time in queue weighted by requests in flight (/proc/diskstats field 14); rate() is the average queue depth (iostat aqu-sz).",
+            [.. disks.Select(d => new MetricSample(Device(d), d.WeightedIoTimeMs / 1e3))]);
+        yield return new("kvmconfig_host_disk_completed_total", MetricType.Counter, "Reads and writes completed on the host block device.",
+            [.. disks.Select(d => new MetricSample(Device(d), d.ReadsCompleted + d.WritesCompleted))]);
+        yield return new("kvmconfig_host_disk_io_time_seconds_total", MetricType.Counter,
+            "Time the completed reads and writes took, summed; divided by completed_total it is the average latency.",
+            [.. disks.Select(d => new MetricSample(Device(d), (d.ReadTimeMs + d.WriteTimeMs) / 1e3))]);
     }
 
     private static MetricFamily Single(string name, string help, double? percent) =>
@@ -117,5 +143,70 @@ public static class MetricsExposition
         }
 
         return new MetricFamily(name, MetricType.Gauge, help, samples);
+    }
+
+    /// <summary>The per-device and cgroup series of the domains, gathered while the domains are walked.</summary>
+    private sealed class DeviceFamilies
+    {
+        private readonly List<MetricSample> _diskRequests = [];
+        private readonly List<MetricSample> _diskBytes = [];
+        private readonly List<MetricSample> _diskTime = [];
+        private readonly List<MetricSample> _netBytes = [];
+        private readonly List<MetricSample> _netPackets = [];
+        private readonly List<MetricSample> _netDrops = [];
+        private readonly List<MetricSample> _periods = [];
+        private readonly List<MetricSample> _throttledPeriods = [];
+        private readonly List<MetricSample> _throttled = [];
+        private readonly List<MetricSample> _usage = [];
+
+        public void Add(MetricLabel domain, DomainSample sample)
+        {
+            foreach (BlockDeviceCounters d in sample.Disks)
+            {
+                MetricLabel device = new("device", d.Device);
+                MetricLabel[] Op(string op) => [domain, device, new("op", op)];
+                _diskRequests.AddRange([new(Op("read"), d.ReadRequests), new(Op("write"), d.WriteRequests), new(Op("flush"), d.FlushRequests)]);
+                _diskBytes.AddRange([new(Op("read"), d.ReadBytes), new(Op("write"), d.WriteBytes)]);
+                _diskTime.AddRange([new(Op("read"), d.ReadTimeNs / 1e9), new(Op("write"), d.WriteTimeNs / 1e9), new(Op("flush"), d.FlushTimeNs / 1e9)]);
+            }
+
+            foreach (InterfaceCounters n in sample.Interfaces)
+            {
+                MetricLabel device = new("device", n.Device);
+                MetricLabel[] Direction(string direction) => [domain, device, new("direction", direction)];
+                _netBytes.AddRange([new(Direction("receive"), n.ReceivedBytes), new(Direction("transmit"), n.SentBytes)]);
+                _netPackets.AddRange([new(Direction("receive"), n.ReceivedPackets), new(Direction("transmit"), n.SentPackets)]);
+                _netDrops.AddRange([new(Direction("receive"), n.ReceiveDrops), new(Direction("transmit"), n.SendDrops)]);
+            }
+
+            if (sample.CgroupCpu is { } cpu)
+            {
+                _periods.Add(new([domain], cpu.Periods));
+                _throttledPeriods.Add(new([domain], cpu.ThrottledPeriods));
+                _throttled.Add(new([domain], cpu.ThrottledNs / 1e9));
+                if (cpu.UsageNs is { } usage)
+                {
+                    _usage.Add(new([domain], usage / 1e9));
+                }
+            }
+        }
+
+        public IEnumerable<MetricFamily> Families() =>
+        [
+            new("kvmconfig_domain_disk_requests_total", MetricType.Counter, "Requests the guest block device completed, by op (QEMU's accounting, libvirt block.N.*.reqs).", _diskRequests),
+            new("kvmconfig_domain_disk_bytes_total", MetricType.Counter, "Bytes the guest block device read or wrote.", _diskBytes),
+            new("kvmconfig_domain_disk_time_seconds_total", MetricType.Counter,
+                "Time the completed requests took, summed, by op; rate() summed over ops is the average queue depth (Little's law), and / requests the latency.",
+                _diskTime),
+            new("kvmconfig_domain_network_bytes_total", MetricType.Counter, "Bytes through the guest's interface, from the guest's point of view (receive, transmit).", _netBytes),
+            new("kvmconfig_domain_network_packets_total", MetricType.Counter, "Packets through the guest's interface, guest's view.", _netPackets),
+            new("kvmconfig_domain_network_drops_total", MetricType.Counter, "Packets to or from the guest that were dropped.", _netDrops),
+            new("kvmconfig_domain_cpu_periods_total", MetricType.Counter, "CPU bandwidth periods of the domain's cgroup (cpu.stat nr_periods; only with a quota, kvmconfig's cpu_limit).", _periods),
+            new("kvmconfig_domain_cpu_throttled_periods_total", MetricType.Counter,
+                "Periods in which the domain's cgroup hit its CPU quota (nr_throttled); / periods_total is the throttled share.", _throttledPeriods),
+            new("kvmconfig_domain_cpu_throttled_seconds_total", MetricType.Counter, "Time the domain's threads were held back by the CPU quota.", _throttled),
+            new("kvmconfig_domain_cpu_usage_seconds_total", MetricType.Counter,
+                "CPU time of all the domain's threads (vCPUs, emulator, I/O) from its cgroup (cgroup v2 usage_usec; absent on cgroup v1).", _usage),
+        ];
     }
 }
