@@ -7,15 +7,17 @@ cd "$(dirname "$0")/.."
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
-# Phase 1: every test except the CPU-ready truth tests, test assemblies in parallel.
-dotnet test KvmConfig.slnx --nologo --filter "Category!=Truth" "$@" 2>&1 | tee "$log"
+# Phase 1: every test except the truth and serial ones, test assemblies in parallel.
+dotnet test KvmConfig.slnx --nologo --filter "Category!=Truth&Category!=Serial" "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 
-# Phase 2: the truth tests (a spinning guest against a busy loop on one CPU) need that CPU otherwise idle, so they
-# run alone, after everything else.
-dotnet test KvmConfig.slnx --nologo --no-build -m:1 --filter "Category=Truth" "$@" 2>&1 | tee -a "$log"
-truth=${PIPESTATUS[0]}
-[ "$status" -eq 0 ] && status=$truth
+# Phase 2, alone, after everything else, one test assembly at a time (-m:1); within an assembly each kind is an xunit
+# collection without parallelisation:
+# - Truth: the CPU-ready truth tests (a spinning guest against a busy loop on one CPU) need that CPU otherwise idle.
+# - Serial: the restart tests stop and start the real libvirtd, which every other daemon test needs up.
+dotnet test KvmConfig.slnx --nologo --no-build -m:1 --filter "Category=Truth|Category=Serial" "$@" 2>&1 | tee -a "$log"
+alone=${PIPESTATUS[0]}
+[ "$status" -eq 0 ] && status=$alone
 
 # Each test project prints: "Passed!  - Failed:     0, Passed:   140, Skipped:     0, Total:   140, ..."
 passed=$(grep -Eo 'Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
