@@ -39,8 +39,8 @@ if [ -c /dev/kvm ]; then
 fi
 
 # virtlogd first: without it, starting a domain fails on /run/libvirt/virtlogd-sock.
-pgrep -x virtlogd >/dev/null || virtlogd -d
-pgrep -x libvirtd >/dev/null || libvirtd -d
+pgrep -x -r R,S,D,T virtlogd >/dev/null || virtlogd -d
+pgrep -x -r R,S,D,T libvirtd >/dev/null || libvirtd -d
 
 # Wait (bounded) until the daemon answers, not just until the process exists.
 for _ in $(seq 1 100); do

@@ -65,7 +65,7 @@ public sealed partial class MetricsExporter : IAsyncDisposable
         _connect = connect;
         _log = log;
         _listener = listener;
-        _status = new ExporterStatus(null, null, null, 0, null) { Metrics = Render(null, null) };
+        _status = new ExporterStatus(null, null, null, 0, null) { Metrics = Render(null, null, libvirtUp: false) };
         Endpoint = (IPEndPoint)listener.LocalEndpoint;
     }
 
