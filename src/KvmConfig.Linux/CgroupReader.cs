@@ -7,50 +7,70 @@ namespace KvmConfig.Linux;
 /// <summary>
 /// Reads a domain's cgroup statistics under the cgroup mount (<c>/sys/fs/cgroup</c>, or a captured tree), on either
 /// cgroup version: libvirt puts a domain's QEMU process in the <c>emulator</c> child of the domain's group, whose
-/// <c>cpu.stat</c> sums the domain's vCPU, emulator and I/O threads.
+/// files sum the domain's vCPU, emulator and I/O threads.
 /// </summary>
 /// <remarks>
-/// Where the <c>cpu</c> controller is on a v1 hierarchy (a host booted with the legacy or hybrid layout, as Debian
-/// without systemd is), the path of <c>/proc/PID/cgroup</c>'s <c>cpu</c> line is under <c>ROOT/cpu</c> (usually a
-/// link to <c>cpu,cpuacct</c>); on a unified v2 host it is the <c>0::</c> line's under <c>ROOT</c>.
+/// Where a controller is on a v1 hierarchy (a host booted with the legacy or hybrid layout, as Debian without systemd
+/// is), the path of <c>/proc/PID/cgroup</c>'s line for it is under <c>ROOT/CONTROLLER</c> (<c>cpu</c> is usually a
+/// link to <c>cpu,cpuacct</c>); on a unified v2 host it is the <c>0::</c> line's under <c>ROOT</c>. Every method
+/// returns null when the controller is not enabled for the group or the group is gone (the domain stopped), and throws
+/// <see cref="KvmConfigException"/> (<see cref="Rules.Unreadable"/>) naming the file when it exists but cannot be
+/// read or parsed.
 /// </remarks>
 /// <param name="root">Where the cgroup file systems are mounted.</param>
 public sealed class CgroupReader(string root = "/sys/fs/cgroup")
 {
+    private const string MalformedHint = "the file does not hold what the kernel writes there; compare it with the same file on a running host";
+
     /// <summary>Where the cgroup file systems are mounted.</summary>
     public string Root { get; } = root;
 
-    /// <summary>
-    /// The CPU bandwidth counters of the domain <paramref name="process"/> belongs to, or null when the cpu
-    /// controller is not enabled for it (a v2 group without <c>cpu</c> in its parent's subtree_control has no
-    /// <c>nr_periods</c>) or the group is gone (the domain stopped). Throws <see cref="KvmConfigException"/>
-    /// (<see cref="Rules.Unreadable"/>) naming the file when it exists but cannot be read or parsed.
-    /// </summary>
+    /// <summary>The CPU bandwidth counters (<c>cpu.stat</c>) of the domain <paramref name="process"/> belongs to.</summary>
     public CgroupCpuStat? ReadCpuStat(ProcessCgroup process)
     {
-        string? path = null;
-        if (process.V1.TryGetValue("cpu", out string? v1))
+        string? path = process.V1.TryGetValue("cpu", out string? v1)
+            ? FirstExisting(Under("cpu", v1, "cpu.stat"), Under("cpu,cpuacct", v1, "cpu.stat"))
+            : process.Unified is { } unified ? Under(null, unified, "cpu.stat") : null;
+
+        // A v2 group whose cpu controller is off has a cpu.stat with only the usage lines.
+        return path is not null && Read(path) is { } text && text.Contains("nr_periods", StringComparison.Ordinal)
+            ? Parse(path, () => CgroupCpuStat.Parse(text))
+            : null;
+    }
+
+    /// <summary>
+    /// The I/O per host device of the domain <paramref name="process"/> belongs to: v2 <c>io.stat</c>, or v1
+    /// <c>blkio.throttle.io_service_bytes_recursive</c> and <c>io_serviced_recursive</c> (which count whatever the
+    /// I/O scheduler).
+    /// </summary>
+    public IReadOnlyList<CgroupIoDevice>? ReadIo(ProcessCgroup process)
+    {
+        if (process.V1.TryGetValue("blkio", out string? v1))
         {
-            path = Under(ProcessCgroup.DomainGroup(v1), "cpu");
-            if (!File.Exists(path))
-            {
-                path = Under(ProcessCgroup.DomainGroup(v1), "cpu,cpuacct");
-            }
-        }
-        else if (process.Unified is { } unified)
-        {
-            path = Under(ProcessCgroup.DomainGroup(unified), null);
+            string bytesPath = Under("blkio", v1, "blkio.throttle.io_service_bytes_recursive");
+            string opsPath = Under("blkio", v1, "blkio.throttle.io_serviced_recursive");
+            return Read(bytesPath) is { } bytes && Read(opsPath) is { } ops ? Parse(bytesPath, () => CgroupIoDevice.ParseV1(bytes, ops)) : null;
         }
 
-        string text;
+        if (process.Unified is { } unified)
+        {
+            string path = Under(null, unified, "io.stat");
+            return Read(path) is { } text ? Parse(path, () => CgroupIoDevice.ParseV2(text)) : null;
+        }
+
+        return null;
+    }
+
+    private string Under(string? hierarchy, string processGroup, string file) =>
+        Path.Combine(hierarchy is null ? Root : Path.Combine(Root, hierarchy), ProcessCgroup.DomainGroup(processGroup).TrimStart('/'), file);
+
+    private static string? FirstExisting(params string[] paths) => paths.FirstOrDefault(File.Exists) ?? paths[0];
+
+    private static string? Read(string path)
+    {
         try
         {
-            if (path is null)
-            {
-                return null;
-            }
-
-            text = File.ReadAllText(path);
+            return File.ReadAllText(path);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -60,24 +80,17 @@ public sealed class CgroupReader(string root = "/sys/fs/cgroup")
         {
             throw new KvmConfigException(Rules.Unreadable, $"cannot read {path}: {e.Message}", path, inner: e);
         }
+    }
 
-        // A v2 group whose cpu controller is off has a cpu.stat with only the usage lines.
-        if (!text.Contains("nr_periods", StringComparison.Ordinal))
-        {
-            return null;
-        }
-
+    private static T Parse<T>(string path, Func<T> parse)
+    {
         try
         {
-            return CgroupCpuStat.Parse(text);
+            return parse();
         }
         catch (FormatException e)
         {
-            throw new KvmConfigException(Rules.Unreadable, $"{path}: {e.Message}", path,
-                "the file does not hold what the kernel writes in cpu.stat; compare it with the same file on a running host", e);
+            throw new KvmConfigException(Rules.Unreadable, $"{path}: {e.Message}", path, MalformedHint, e);
         }
     }
-
-    private string Under(string group, string? hierarchy) =>
-        Path.Combine(hierarchy is null ? Root : Path.Combine(Root, hierarchy), group.TrimStart('/'), "cpu.stat");
 }

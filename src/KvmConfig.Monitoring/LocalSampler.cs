@@ -8,7 +8,7 @@ namespace KvmConfig.Monitoring;
 /// <summary>
 /// Samples running domains of the local host from the kernel: the QEMU pid from libvirt's state directory, then each
 /// vCPU thread's <c>/proc/PID/task/TID/schedstat</c>, the process's RSS and, when a <see cref="CgroupReader"/> is
-/// given, the domain cgroup's CPU bandwidth counters. A sweep costs microseconds per domain, where libvirt's bulk
+/// given, the domain cgroup's CPU bandwidth and per-host-device I/O counters. A sweep costs microseconds per domain, where libvirt's bulk
 /// statistics cost about 15 ms per domain inside libvirtd.
 /// </summary>
 public sealed class LocalSampler(QemuProcesses processes, ProcfsReader procfs, CgroupReader? cgroups = null)
@@ -35,7 +35,15 @@ public sealed class LocalSampler(QemuProcesses processes, ProcfsReader procfs, C
         // The clock is read after the counters, so that an interval never includes time the counters did not see.
         IReadOnlyList<VcpuThread> vcpus = procfs.ReadVcpuThreads(pid);
         long? rss = procfs.ReadVmRssKiB(pid);
-        CgroupCpuStat? cpu = cgroups?.ReadCpuStat(procfs.ReadCgroup(pid));
-        return new DomainSample(domain, pid, NowNs(), vcpus, rss, guestMemoryKiB) { CgroupCpu = cpu };
+        CgroupCpuStat? cpu = null;
+        IReadOnlyList<CgroupIoDevice> io = [];
+        if (cgroups is not null)
+        {
+            ProcessCgroup cgroup = procfs.ReadCgroup(pid);
+            cpu = cgroups.ReadCpuStat(cgroup);
+            io = cgroups.ReadIo(cgroup) ?? [];
+        }
+
+        return new DomainSample(domain, pid, NowNs(), vcpus, rss, guestMemoryKiB) { CgroupCpu = cpu, HostIo = io };
     }
 }

@@ -134,6 +134,55 @@ public sealed class MonitoringDeviceTests
         Assert.True(e.Message.Contains(expected, StringComparison.Ordinal), $"{description}: {e.Message}");
     }
 
+    [Fact]
+    public void Io_stat_of_cgroup_v2_gives_bytes_and_operations_per_device()
+    {
+        IReadOnlyList<CgroupIoDevice> devices = CgroupIoDevice.ParseV2(
+            "259:0 rbytes=1459200 wbytes=314773504 rios=192 wios=353 dbytes=0 dios=0\n8:16 rbytes=4096 wbytes=0 rios=1 wios=0 dbytes=0 dios=0\n");
+
+        Assert.Equal([new CgroupIoDevice(259, 0, 1459200, 314773504, 192, 353), new CgroupIoDevice(8, 16, 4096, 0, 1, 0)], devices);
+        Assert.Equal("259:0", devices[0].Device);
+    }
+
+    [Fact]
+    public void Blkio_of_cgroup_v1_joins_the_bytes_and_the_operations_files_per_device()
+    {
+        const string bytes = "8:0 Read 4096\n8:0 Write 1052672\n8:0 Sync 1056768\n8:0 Async 0\n8:0 Discard 0\n8:0 Total 1056768\nTotal 1056768\n";
+        const string ops = "8:0 Read 1\n8:0 Write 257\n8:0 Sync 258\n8:0 Async 0\n8:0 Discard 0\n8:0 Total 258\n253:1 Read 3\n253:1 Write 0\nTotal 261\n";
+
+        Assert.Equal([new CgroupIoDevice(8, 0, 4096, 1052672, 1, 257), new CgroupIoDevice(253, 1, 0, 0, 3, 0)], CgroupIoDevice.ParseV1(bytes, ops));
+        Assert.Empty(CgroupIoDevice.ParseV1("Total 0\n", "Total 0\n"));
+    }
+
+    public static TheoryData<string, Func<IReadOnlyList<CgroupIoDevice>>, string> MalformedIo => new()
+    {
+        { "v2 without a device number", () => CgroupIoDevice.ParseV2("sda rbytes=1 wbytes=1 rios=1 wios=1\n"), "expected a device MAJ:MIN, found 'sda'" },
+        { "v2 without wios", () => CgroupIoDevice.ParseV2("8:0 rbytes=1 wbytes=1 rios=1\n"), "line 1: no wios=" },
+        { "v2 pair without =", () => CgroupIoDevice.ParseV2("8:0 rbytes\n"), "is not key=value" },
+        { "v1 with a short line", () => CgroupIoDevice.ParseV1("8:0 Read\n", ""), "io_service_bytes line 1" },
+        { "v1 negative count", () => CgroupIoDevice.ParseV1("", "8:0 Read -4\n"), "io_serviced line 1 (Read)" },
+    };
+
+    [Theory]
+    [MemberData(nameof(MalformedIo))]
+    public void Malformed_cgroup_io_files_are_refused_with_the_line(string description, Func<IReadOnlyList<CgroupIoDevice>> parse, string expected)
+    {
+        FormatException e = Assert.Throws<FormatException>(() => parse());
+
+        Assert.True(e.Message.Contains(expected, StringComparison.Ordinal), $"{description}: {e.Message}");
+    }
+
+    [Fact]
+    public void Host_io_figures_are_per_second_and_restart_with_the_counters()
+    {
+        DomainSample before = Sample(0, []) with { HostIo = [new CgroupIoDevice(8, 0, 0, 1_000, 0, 10)] };
+        DomainSample after = Sample(2 * OneSecondNs, []) with { HostIo = [new CgroupIoDevice(8, 0, 4_096, 9_000, 1, 30)] };
+        DomainSample restarted = Sample(2 * OneSecondNs, []) with { HostIo = [new CgroupIoDevice(8, 0, 0, 0, 0, 0)] };
+
+        Assert.Equal([new HostIoFigures("8:0", 2_048, 4_000, 0.5, 10)], DomainFigures.Between(before, after)!.HostIo);
+        Assert.Empty(DomainFigures.Between(after with { AtNs = 0 }, restarted)!.HostIo);
+    }
+
     // ---- Guest block devices ------------------------------------------------------------------------------
 
     private static BlockDeviceCounters Block(ulong reads, ulong readNs, ulong writes, ulong writeNs, ulong flushNs = 0, ulong readBytes = 0, string device = "vda") =>

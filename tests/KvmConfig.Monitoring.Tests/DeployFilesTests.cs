@@ -25,6 +25,7 @@ public sealed partial class DeployFilesTests
             Disks = [new BlockDeviceCounters("vda", 1, 1, 1, 1, 1, 1, 1, 1)],
             Interfaces = [new InterfaceCounters("vnet0", 1, 1, 0, 1, 1, 0)],
             CgroupCpu = new CgroupCpuStat(10, 1, 1000, 5000),
+            HostIo = [new CgroupIoDevice(8, 0, 1, 1, 1, 1)],
         }],
         new HostGauges(1, 99, new StallPercent(1, 1), new StallPercent(1, 1), new StallPercent(1, 1)),
         new HostSample(0, default, default, new Dictionary<PressureResource, PressureStall>())

@@ -132,6 +132,15 @@ public sealed class LocalSweeperDevicesTests : IDisposable
         // Without a quota the counters exist and stay at zero periods; the throttling truth test sets one.
         Assert.NotNull(sample.CgroupCpu);
         Assert.Equal(0UL, sample.CgroupCpu.Value.ThrottledPeriods);
+
+        // The I/O counters are the cgroup's own file, read independently here (v1 on this machine, v2 elsewhere)
+        string[] lines = File.ReadAllLines($"/proc/{sample.Pid}/cgroup");
+        string? blkio = lines.Select(l => l.Split(':', 3)).Where(f => f[1] == "blkio").Select(f => f[2]).FirstOrDefault();
+        string expected = blkio is not null
+            ? $"/sys/fs/cgroup/blkio{ProcessCgroup.DomainGroup(blkio)}/blkio.throttle.io_serviced_recursive"
+            : $"/sys/fs/cgroup{ProcessCgroup.DomainGroup(lines.Single(l => l.StartsWith("0::", StringComparison.Ordinal))[3..])}/io.stat";
+        Assert.True(File.Exists(expected), $"{expected} does not exist");
+        Assert.All(sample.HostIo, io => Assert.Contains(io.Device, File.ReadAllText(expected), StringComparison.Ordinal));
     }
 
     public void Dispose()

@@ -93,6 +93,14 @@ internal static class TopView
                     ["sentBytesPerSecond"] = Math.Round(n.SentBytesPerSecond),
                 })]),
                 ["throttledPercent"] = d.ThrottledPercent is { } t ? Round(t) : null,
+                ["hostIo"] = new JsonArray([.. d.HostIo.Select(h => (JsonNode)new JsonObject
+                {
+                    ["device"] = h.Device,
+                    ["readBytesPerSecond"] = Math.Round(h.ReadBytesPerSecond),
+                    ["writeBytesPerSecond"] = Math.Round(h.WriteBytesPerSecond),
+                    ["readsPerSecond"] = Round(h.ReadOpsPerSecond),
+                    ["writesPerSecond"] = Round(h.WriteOpsPerSecond),
+                })]),
                 ["alerts"] = new JsonArray([.. AlertRules.Of(d, thresholds).Select(AlertJson)]),
             });
         }

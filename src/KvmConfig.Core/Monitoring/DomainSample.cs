@@ -20,7 +20,18 @@ public sealed record DomainSample(string Domain, int Pid, long AtNs, IReadOnlyLi
 
     /// <summary>The domain cgroup's CPU bandwidth counters, or null when not read (a remote host, no cgroup).</summary>
     public CgroupCpuStat? CgroupCpu { get; init; }
+
+    /// <summary>The I/O the domain's cgroup issued per host block device; empty when not read or none.</summary>
+    public IReadOnlyList<CgroupIoDevice> HostIo { get; init; } = [];
 }
+
+/// <summary>The I/O a domain issued to one host block device over an interval (its cgroup's I/O counters).</summary>
+/// <param name="Device">The host device as <c>MAJ:MIN</c>.</param>
+/// <param name="ReadBytesPerSecond">Bytes read per second.</param>
+/// <param name="WriteBytesPerSecond">Bytes written per second.</param>
+/// <param name="ReadOpsPerSecond">Reads per second.</param>
+/// <param name="WriteOpsPerSecond">Writes per second.</param>
+public sealed record HostIoFigures(string Device, double ReadBytesPerSecond, double WriteBytesPerSecond, double ReadOpsPerSecond, double WriteOpsPerSecond);
 
 /// <summary>One guest block device over an interval.</summary>
 /// <param name="Device">Target name, e.g. <c>vda</c>.</param>
@@ -71,6 +82,9 @@ public sealed record DomainFigures(
     /// </summary>
     public double? ThrottledPercent { get; init; }
 
+    /// <summary>Per host block device the domain's cgroup did I/O on, present in both samples.</summary>
+    public IReadOnlyList<HostIoFigures> HostIo { get; init; } = [];
+
     /// <summary>
     /// The figures between <paramref name="before"/> and <paramref name="after"/>, or null when they cannot be compared:
     /// another domain, a restarted domain (another QEMU process: its counters started again), or no time between them.
@@ -110,6 +124,7 @@ public sealed record DomainFigures(
         {
             Disks = Pairs(before.Disks, after.Disks, d => d.Device, (was, now) => Metrics.Disk(was, now, elapsed)),
             Interfaces = Pairs(before.Interfaces, after.Interfaces, i => i.Device, (was, now) => Metrics.Interface(was, now, elapsed)),
+            HostIo = Pairs(before.HostIo, after.HostIo, d => d.Device, (was, now) => Metrics.HostIo(was, now, elapsed)),
             ThrottledPercent = before.CgroupCpu is { } c0 && after.CgroupCpu is { } c1
                 ? Counter.PercentOf(c0.ThrottledPeriods, c1.ThrottledPeriods, c0.Periods, c1.Periods)
                 : null,

@@ -105,4 +105,13 @@ public static class Metrics
         && Counter.PerSecond(before.SentBytes, after.SentBytes, elapsedNs) is double sent
             ? new InterfaceFigures(after.Device, received, sent)
             : null;
+
+    /// <summary>A domain's I/O to one host device over the interval (cgroup counters); null when one went backwards.</summary>
+    public static HostIoFigures? HostIo(CgroupIoDevice before, CgroupIoDevice after, long elapsedNs) =>
+        Counter.PerSecond(before.ReadBytes, after.ReadBytes, elapsedNs) is double readBytes
+        && Counter.PerSecond(before.WriteBytes, after.WriteBytes, elapsedNs) is double writeBytes
+        && Counter.PerSecond(before.ReadOps, after.ReadOps, elapsedNs) is double reads
+        && Counter.PerSecond(before.WriteOps, after.WriteOps, elapsedNs) is double writes
+            ? new HostIoFigures(after.Device, readBytes, writeBytes, reads, writes)
+            : null;
 }

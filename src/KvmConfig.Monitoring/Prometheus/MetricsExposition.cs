@@ -158,6 +158,8 @@ public static class MetricsExposition
         private readonly List<MetricSample> _throttledPeriods = [];
         private readonly List<MetricSample> _throttled = [];
         private readonly List<MetricSample> _usage = [];
+        private readonly List<MetricSample> _hostIoBytes = [];
+        private readonly List<MetricSample> _hostIoOps = [];
 
         public void Add(MetricLabel domain, DomainSample sample)
         {
@@ -177,6 +179,14 @@ public static class MetricsExposition
                 _netBytes.AddRange([new(Direction("receive"), n.ReceivedBytes), new(Direction("transmit"), n.SentBytes)]);
                 _netPackets.AddRange([new(Direction("receive"), n.ReceivedPackets), new(Direction("transmit"), n.SentPackets)]);
                 _netDrops.AddRange([new(Direction("receive"), n.ReceiveDrops), new(Direction("transmit"), n.SendDrops)]);
+            }
+
+            foreach (CgroupIoDevice io in sample.HostIo)
+            {
+                MetricLabel device = new("device", io.Device);
+                MetricLabel[] Op(string op) => [domain, device, new("op", op)];
+                _hostIoBytes.AddRange([new(Op("read"), io.ReadBytes), new(Op("write"), io.WriteBytes)]);
+                _hostIoOps.AddRange([new(Op("read"), io.ReadOps), new(Op("write"), io.WriteOps)]);
             }
 
             if (sample.CgroupCpu is { } cpu)
@@ -207,6 +217,9 @@ public static class MetricsExposition
             new("kvmconfig_domain_cpu_throttled_seconds_total", MetricType.Counter, "Time the domain's threads were held back by the CPU quota.", _throttled),
             new("kvmconfig_domain_cpu_usage_seconds_total", MetricType.Counter,
                 "CPU time of all the domain's threads (vCPUs, emulator, I/O) from its cgroup (cgroup v2 usage_usec; absent on cgroup v1).", _usage),
+            new("kvmconfig_domain_host_io_bytes_total", MetricType.Counter,
+                "Bytes the domain's cgroup read or wrote on a host block device (device is MAJ:MIN; io.stat or blkio.throttle.*).", _hostIoBytes),
+            new("kvmconfig_domain_host_io_operations_total", MetricType.Counter, "Reads or writes the domain's cgroup issued to a host block device.", _hostIoOps),
         ];
     }
 }
