@@ -1,6 +1,7 @@
 using KvmConfig.Core;
 using KvmConfig.Core.Diagnostics;
 using KvmConfig.Core.Monitoring;
+using static KvmConfig.Linux.KernelFiles;
 
 namespace KvmConfig.Linux;
 
@@ -20,8 +21,6 @@ namespace KvmConfig.Linux;
 /// <param name="root">Where the cgroup file systems are mounted.</param>
 public sealed class CgroupReader(string root = "/sys/fs/cgroup")
 {
-    private const string MalformedHint = "the file does not hold what the kernel writes there; compare it with the same file on a running host";
-
     /// <summary>Where the cgroup file systems are mounted.</summary>
     public string Root { get; } = root;
 
@@ -33,8 +32,8 @@ public sealed class CgroupReader(string root = "/sys/fs/cgroup")
             : process.Unified is { } unified ? Under(null, unified, "cpu.stat") : null;
 
         // A v2 group whose cpu controller is off has a cpu.stat with only the usage lines.
-        return path is not null && Read(path) is { } text && text.Contains("nr_periods", StringComparison.Ordinal)
-            ? Parse(path, () => CgroupCpuStat.Parse(text))
+        return path is not null && ReadIfPresent(path) is { } text && text.Contains("nr_periods", StringComparison.Ordinal)
+            ? Parse(path, text, CgroupCpuStat.Parse)
             : null;
     }
 
@@ -49,13 +48,13 @@ public sealed class CgroupReader(string root = "/sys/fs/cgroup")
         {
             string bytesPath = Under("blkio", v1, "blkio.throttle.io_service_bytes_recursive");
             string opsPath = Under("blkio", v1, "blkio.throttle.io_serviced_recursive");
-            return Read(bytesPath) is { } bytes && Read(opsPath) is { } ops ? Parse(bytesPath, () => CgroupIoDevice.ParseV1(bytes, ops)) : null;
+            return ReadIfPresent(bytesPath) is { } bytes && ReadIfPresent(opsPath) is { } ops ? Parse(bytesPath, bytes, b => CgroupIoDevice.ParseV1(b, ops)) : null;
         }
 
         if (process.Unified is { } unified)
         {
             string path = Under(null, unified, "io.stat");
-            return Read(path) is { } text ? Parse(path, () => CgroupIoDevice.ParseV2(text)) : null;
+            return ReadIfPresent(path) is { } text ? Parse(path, text, CgroupIoDevice.ParseV2) : null;
         }
 
         return null;
@@ -66,31 +65,4 @@ public sealed class CgroupReader(string root = "/sys/fs/cgroup")
 
     private static string? FirstExisting(params string[] paths) => paths.FirstOrDefault(File.Exists) ?? paths[0];
 
-    private static string? Read(string path)
-    {
-        try
-        {
-            return File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            return null;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new KvmConfigException(Rules.Unreadable, $"cannot read {path}: {e.Message}", path, inner: e);
-        }
-    }
-
-    private static T Parse<T>(string path, Func<T> parse)
-    {
-        try
-        {
-            return parse();
-        }
-        catch (FormatException e)
-        {
-            throw new KvmConfigException(Rules.Unreadable, $"{path}: {e.Message}", path, MalformedHint, e);
-        }
-    }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using KvmConfig.Core;
 using KvmConfig.Core.Diagnostics;
+using static KvmConfig.Linux.KernelFiles;
 using KvmConfig.Core.Topology;
 
 namespace KvmConfig.Linux;
@@ -60,7 +61,6 @@ public sealed class SysfsTopologyReader(string sysRoot, string? procRoot = null)
 {
     private const string SysrootHint = "--sysroot expects a directory holding sys/devices/system/cpu, like lscpu --sysroot";
     private const string IncompleteHint = "the tree lacks a file every Linux kernel writes; if it is a capture, copy it again with its topology/ directories";
-    private const string MalformedHint = "the file does not hold what the kernel writes there; compare it with the same file on a running host";
     private const string PoolsHint = "the CPU pool files disagree with the cpuN directories; if it is a capture, copy cpu/ again in one go";
 
     private readonly string _cpuDir = Path.Combine(sysRoot, "devices", "system", "cpu");
@@ -266,7 +266,7 @@ public sealed class SysfsTopologyReader(string sysRoot, string? procRoot = null)
         foreach (int cpu in present)
         {
             string path = CpuPath($"cpu{cpu}", "online");
-            string? text = TryReadText(path);
+            string? text = ReadIfPresent(path);
             if (text is null || Parse(path, text, ParseNumber) != 0)
             {
                 builder.Add(cpu);
@@ -351,7 +351,7 @@ public sealed class SysfsTopologyReader(string sysRoot, string? procRoot = null)
                 continue;
             }
 
-            string? type = TryReadText(Path.Combine(dir, "type"))?.Trim();
+            string? type = ReadIfPresent(Path.Combine(dir, "type"))?.Trim();
             if (type is not ("Data" or "Unified"))
             {
                 continue;
@@ -546,7 +546,7 @@ public sealed class SysfsTopologyReader(string sysRoot, string? procRoot = null)
     private static Dictionary<int, int> ReadDistances(string path, IReadOnlyList<int> columns, string onlinePath)
     {
         var byNode = new Dictionary<int, int>();
-        string? text = TryReadText(path);
+        string? text = ReadIfPresent(path);
         if (text is null)
         {
             return byNode;
@@ -653,8 +653,8 @@ public sealed class SysfsTopologyReader(string sysRoot, string? procRoot = null)
             }
 
             return new CpuFreqPolicy(
-                TryReadText(Path.Combine(dir, "scaling_available_governors")) is string available ? ParseGovernors(available) : null,
-                TryReadText(Path.Combine(dir, "scaling_governor"))?.Trim(),
+                ReadIfPresent(Path.Combine(dir, "scaling_available_governors")) is string available ? ParseGovernors(available) : null,
+                ReadIfPresent(Path.Combine(dir, "scaling_governor"))?.Trim(),
                 ReadLongOrNull(Path.Combine(dir, "cpuinfo_min_freq")),
                 ReadLongOrNull(Path.Combine(dir, "cpuinfo_max_freq")));
         }
@@ -701,49 +701,20 @@ public sealed class SysfsTopologyReader(string sysRoot, string? procRoot = null)
         }
     }
 
-    /// <summary>The file's text, or null when it does not exist; any other failure is <see cref="Rules.Unreadable"/>.</summary>
-    private static string? TryReadText(string path)
-    {
-        try
-        {
-            return File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            return null;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new KvmConfigException(Rules.Unreadable, $"cannot read {path}: {e.Message}", path, inner: e);
-        }
-    }
-
-    private static T Parse<T>(string path, string text, Func<string, T> parse)
-    {
-        try
-        {
-            return parse(text);
-        }
-        catch (Exception e) when (e is FormatException or OverflowException or ArgumentOutOfRangeException)
-        {
-            throw new KvmConfigException(Rules.Unreadable, $"{path}: {e.Message}", path, MalformedHint, e);
-        }
-    }
-
     private static CpuSet? ReadCpuListOrNull(string path) =>
-        TryReadText(path) is string text ? Parse(path, text, ParseCpuList) : null;
+        ReadIfPresent(path) is string text ? Parse(path, text, ParseCpuList) : null;
 
     private static CpuSet? ReadHexMaskOrNull(string path) =>
-        TryReadText(path) is string text ? Parse(path, text, CpuSet.ParseHexMask) : null;
+        ReadIfPresent(path) is string text ? Parse(path, text, CpuSet.ParseHexMask) : null;
 
     private static IReadOnlyDictionary<string, long>? ReadMeminfoOrNull(string path) =>
-        TryReadText(path) is string text ? Parse(path, text, ParseMeminfo) : null;
+        ReadIfPresent(path) is string text ? Parse(path, text, ParseMeminfo) : null;
 
     private static long? ReadLongOrNull(string path) =>
-        TryReadText(path) is string text ? Parse(path, text, ParseNumber) : null;
+        ReadIfPresent(path) is string text ? Parse(path, text, ParseNumber) : null;
 
     private static int? ReadIntOrNull(string path) =>
-        TryReadText(path) is string text ? Parse(path, text, ParseInt) : null;
+        ReadIfPresent(path) is string text ? Parse(path, text, ParseInt) : null;
 
     private static int ReadInt(string path, string why) =>
         ReadIntOrNull(path) ?? throw Missing(path, why);

@@ -2,6 +2,7 @@ using System.Globalization;
 using KvmConfig.Core;
 using KvmConfig.Core.Diagnostics;
 using KvmConfig.Core.Monitoring;
+using static KvmConfig.Linux.KernelFiles;
 
 namespace KvmConfig.Linux.Procfs;
 
@@ -32,14 +33,6 @@ namespace KvmConfig.Linux.Procfs;
 /// <param name="procRoot">The directory procfs is mounted on: <c>/proc</c>, or a captured tree.</param>
 public sealed class ProcfsReader(string procRoot = "/proc")
 {
-    private const string MalformedHint = "the file does not hold what the kernel writes there; compare it with the same file on a running host";
-    /// <summary>
-    /// errno ESRCH: a <c>PID/...</c> file opened while its task is exiting (the path still resolves, the task is
-    /// gone). .NET reports an errno it has no exception type for as an <see cref="IOException"/> whose HResult is
-    /// the errno.
-    /// </summary>
-    private const int Esrch = 3;
-
     private const string ExitedHint = "the process or thread has exited; take its pid again from libvirt";
 
     /// <summary>The directory procfs is mounted on.</summary>
@@ -216,32 +209,4 @@ public sealed class ProcfsReader(string procRoot = "/proc")
             path,
             "a per-process file disappears when its process or thread exits; a host file is missing only from an incomplete capture");
 
-    /// <summary>The file's text, or null when it (or its process) does not exist.</summary>
-    private static string? ReadIfPresent(string path)
-    {
-        try
-        {
-            return File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException || e is IOException { HResult: Esrch })
-        {
-            return null;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new KvmConfigException(Rules.Unreadable, $"cannot read {path}: {e.Message}", path, inner: e);
-        }
-    }
-
-    private static T Parse<T>(string path, string text, Func<string, T> parse)
-    {
-        try
-        {
-            return parse(text);
-        }
-        catch (FormatException e)
-        {
-            throw new KvmConfigException(Rules.Unreadable, $"{path}: {e.Message}", path, MalformedHint, e);
-        }
-    }
 }

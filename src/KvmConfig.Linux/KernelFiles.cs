@@ -1,0 +1,54 @@
+using KvmConfig.Core;
+using KvmConfig.Core.Diagnostics;
+
+namespace KvmConfig.Linux;
+
+/// <summary>
+/// Reading the kernel's text files (sysfs, procfs, cgroupfs) the one way every reader here does: a missing file is
+/// null, any other failure and any content a parser rejects is <see cref="Rules.Unreadable"/> naming the path.
+/// </summary>
+internal static class KernelFiles
+{
+    /// <summary>The usual hint when a parser rejects a kernel file.</summary>
+    public const string MalformedHint = "the file does not hold what the kernel writes there; compare it with the same file on a running host";
+
+    /// <summary>
+    /// errno ESRCH: a <c>/proc/PID/...</c> file opened while its task is exiting (the path still resolves, the task is
+    /// gone). .NET reports an errno it has no exception type for as an <see cref="IOException"/> whose HResult is
+    /// the errno.
+    /// </summary>
+    private const int Esrch = 3;
+
+    /// <summary>The file's text, or null when it (or the process or cgroup it belongs to) does not exist.</summary>
+    public static string? ReadIfPresent(string path)
+    {
+        try
+        {
+            return File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException || e is IOException { HResult: Esrch })
+        {
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new KvmConfigException(Rules.Unreadable, $"cannot read {path}: {e.Message}", path, inner: e);
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="parse"/> applied to the text of <paramref name="path"/>; its <see cref="FormatException"/>
+    /// (or an overflow or range error) becomes <see cref="Rules.Unreadable"/> with the path before the parser's words.
+    /// </summary>
+    public static T Parse<T>(string path, string text, Func<string, T> parse, string hint = MalformedHint)
+    {
+        try
+        {
+            return parse(text);
+        }
+        catch (Exception e) when (e is FormatException or OverflowException or ArgumentOutOfRangeException)
+        {
+            throw new KvmConfigException(Rules.Unreadable, $"{path}: {e.Message}", path, hint, e);
+        }
+    }
+}
