@@ -3,6 +3,7 @@ using KvmConfig.Cli.Infrastructure;
 using KvmConfig.Cli.Planning;
 using KvmConfig.Cli.Verify;
 using KvmConfig.Core;
+using Spectre.Console;
 using Spectre.Console.Cli;
 
 namespace KvmConfig.Cli;
@@ -49,15 +50,20 @@ internal static class KvmConfigApp
                 .WithExample("rollback", "--yes")
                 .WithExample("rollback", "/var/lib/kvmconfig/journal/20261126T201500.123Z", "--yes");
             config.AddCommand<Top.TopCommand>("top")
-                .WithDescription("Watch contention on this host: CPU ready % per vCPU (run-queue wait, what guests see as steal), CPU use and memory overhead of every running domain, and the host's TCP retransmits, page-reclaim efficiency and pressure, with the [alerts] thresholds. Refreshes in place on a terminal; --once prints one sample after one interval. " + Top.TopCommand.ExitHelp)
+                .WithDescription(Markup.Escape("Watch contention on this host: CPU ready % per vCPU (run-queue wait, what guests see as steal), CPU use and memory overhead of every running domain, and the host's TCP retransmits, page-reclaim efficiency and pressure, with the [alerts] thresholds. Refreshes in place on a terminal; --once prints one sample after one interval. " + Top.TopCommand.ExitHelp))
                 .WithExample("top")
                 .WithExample("top", "--interval", "5s")
                 .WithExample("top", "--once", "--format", "json");
             config.AddCommand<Serve.ServeCommand>("serve")
-                .WithDescription("Export this host's contention figures to Prometheus: samples every running domain in the background (CPU ready per vCPU, CPU use, memory overhead; the host's retransmits, reclaim efficiency and pressure), serves /metrics and /healthz on a loopback address unless told otherwise, keeps each interval's figures in an SQLite history, and logs [alerts] crossings and clearings to stderr. Survives libvirtd restarts (/healthz says degraded meanwhile). Runs until Ctrl+C or SIGTERM. " + Serve.ServeCommand.ExitHelp)
+                .WithDescription(Markup.Escape("Export this host's contention figures to Prometheus: samples every running domain in the background (CPU ready per vCPU, CPU use, memory overhead; the host's retransmits, reclaim efficiency and pressure), serves /metrics and /healthz on a loopback address unless told otherwise, keeps each interval's figures in an SQLite history, and logs [alerts] crossings and clearings to stderr. Survives libvirtd restarts (/healthz says degraded meanwhile). Runs until Ctrl+C or SIGTERM. " + Serve.ServeCommand.ExitHelp))
                 .WithExample("serve")
                 .WithExample("serve", "--listen", "127.0.0.1:9477", "--interval", "10s", "--history", "/var/lib/kvmconfig/history.db", "--retention", "7d")
                 .WithExample("serve", "--listen", "0.0.0.0:9477", "--no-history");
+            config.AddCommand<Report.ReportCommand>("report")
+                .WithDescription(Markup.Escape("Summarise serve's history over a time range: the worst offenders by CPU ready (highest vCPU and mean), memory overhead and disk queue depth, the host's extremes and the alerts raised, as text or JSON; --html FILE writes one self-contained HTML file with inline SVG charts of ready %, memory overhead and disk queue per VM over time, the [alerts] thresholds drawn. Reads the history without writing to it. " + Report.ReportCommand.ExitHelp))
+                .WithExample("report")
+                .WithExample("report", "--since", "7d", "--html", "report.html")
+                .WithExample("report", "--history", "/var/lib/kvmconfig/history.db", "--since", "2025-03-01T00:00Z", "--until", "2025-03-02T00:00Z", "--format", "json");
             config.SetExceptionHandler((exception, _) => Fail(exception));
         });
         return app.Run(args);

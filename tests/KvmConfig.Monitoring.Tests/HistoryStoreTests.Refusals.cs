@@ -98,7 +98,7 @@ public sealed partial class HistoryStoreTests
         {
             connection.Open();
             using SqliteCommand command = connection.CreateCommand();
-            command.CommandText = "PRAGMA user_version = 2";
+            command.CommandText = $"PRAGMA user_version = {HistoryStore.SchemaVersion + 1}";
             command.ExecuteNonQuery();
         }
 
@@ -106,7 +106,9 @@ public sealed partial class HistoryStoreTests
 
         KvmConfigException e = Assert.Throws<KvmConfigException>(() => HistoryStore.Open(DbPath));
 
-        Assert.Contains("is a kvmconfig history of schema 2, written by a newer kvmconfig: this one reads schema 1", e.Message, StringComparison.Ordinal);
+        Assert.Contains("is a kvmconfig history of schema 3, written by a newer kvmconfig: this one reads schema 2", e.Message, StringComparison.Ordinal);
+        AssertUnchanged(before);
+        Assert.Contains("schema 3", Assert.Throws<KvmConfigException>(() => HistoryStore.OpenReadOnly(DbPath)).Message, StringComparison.Ordinal);
         AssertUnchanged(before);
     }
 

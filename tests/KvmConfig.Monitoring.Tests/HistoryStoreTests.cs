@@ -252,11 +252,17 @@ public sealed partial class HistoryStoreTests : IDisposable
         Assert.Throws<ArgumentException>(() => VcpuReadyCodec.Encode([(2, 1), (1, 1)]));
     }
 
-    /// <summary>Appends <paramref name="sweeps"/> sweeps 10 s apart of four domains with four vCPUs each, and the host.</summary>
-    internal static void AppendSweeps(HistoryStore store, DateTimeOffset start, int sweeps, int domains = 4, int seed = 42)
+    /// <summary>
+    /// Appends <paramref name="sweeps"/> sweeps 10 s apart of four domains with four vCPUs each, and the host; with
+    /// <paramref name="devices"/>, each domain also has a disk, a network interface and a CPU quota.
+    /// </summary>
+    internal static void AppendSweeps(HistoryStore store, DateTimeOffset start, int sweeps, int domains = 4, int seed = 42, bool devices = false)
     {
         // Figures shaped like a busy host's: ready mostly under 1 % with bursts to 15 %, CPU up to 4 CPUs, overhead
-        // 5-30 %. Rounding to basis points keeps two decimals, so the random tail does not flatter the encoding.
+        // 5-30 %. Rounding to basis points keeps two decimals, so the random tail does not flatter the encoding. The
+        // devices of a mostly quiet server: a disk with under one request in flight, 0.1-5 ms per request, reading
+        // up to 64 KiB/s and writing up to 1 MiB/s, with bursts to 50 MiB/s; an interface moving up to 1 MiB/s;
+        // throttled in 1 interval of 20.
         var random = new Random(seed);
         for (int i = 0; i < sweeps; i++)
         {
@@ -266,8 +272,21 @@ public sealed partial class HistoryStoreTests : IDisposable
                 VcpuFigures[] vcpus = Enumerable.Range(0, 4)
                     .Select(v => new VcpuFigures(v, random.NextDouble() * 100, random.Next(10) == 0 ? random.NextDouble() * 15 : random.NextDouble()))
                     .ToArray();
-                figures.Add(new DomainFigures($"vm-{d:D3}.example.com", 10_000_000_000, vcpus, vcpus.Sum(v => v.UsedPercent),
-                    vcpus.Average(v => v.ReadyPercent), vcpus.Max(v => v.ReadyPercent), 5 + random.NextDouble() * 25));
+                var domain = new DomainFigures($"vm-{d:D3}.example.com", 10_000_000_000, vcpus, vcpus.Sum(v => v.UsedPercent),
+                    vcpus.Average(v => v.ReadyPercent), vcpus.Max(v => v.ReadyPercent), 5 + random.NextDouble() * 25);
+                if (devices)
+                {
+                    bool burst = random.Next(20) == 0;
+                    domain = domain with
+                    {
+                        Disks = [new DiskFigures("vda", random.NextDouble() * (burst ? 30 : 0.8), 0.1 + random.NextDouble() * 5,
+                            random.NextDouble() * 64 * 1024, random.NextDouble() * (burst ? 50 : 1) * 1024 * 1024)],
+                        Interfaces = [new InterfaceFigures($"vnet{d}", random.NextDouble() * 1024 * 1024, random.NextDouble() * 256 * 1024)],
+                        ThrottledPercent = random.Next(20) == 0 ? random.NextDouble() * 40 : 0,
+                    };
+                }
+
+                figures.Add(domain);
             }
 
             store.Append(start.AddSeconds(10 * i), figures,

@@ -104,8 +104,8 @@ public sealed partial class MetricsExporter
         }
     }
 
-    // History and alerts of one interval. A history that cannot be written is logged and the sweep goes on: the
-    // exposition does not depend on it.
+    // History and alerts of one interval: the alert transitions are logged and kept in the history with the sweep. A
+    // history that cannot be written is logged and the sweep goes on: the exposition does not depend on it.
     private void Record(SweepFigures figures, HostGauges? host, AlertTransitions alerts, ref DateTimeOffset? lastPrune)
     {
         DateTimeOffset now = _options.Time.GetUtcNow();
@@ -115,7 +115,8 @@ public sealed partial class MetricsExporter
             raised = raised.Concat(AlertRules.Of(hostFigures, _options.Thresholds));
         }
 
-        foreach (AlertTransition transition in alerts.Update(raised))
+        IReadOnlyList<AlertTransition> transitions = alerts.Update(raised);
+        foreach (AlertTransition transition in transitions)
         {
             Log(transition.ToString());
         }
@@ -127,7 +128,7 @@ public sealed partial class MetricsExporter
 
         try
         {
-            history.Append(now, figures.Domains, host);
+            history.Append(now, figures.Domains, host, transitions);
             if (lastPrune is not { } last || now - last >= _options.PruneEvery)
             {
                 history.Prune(now - _options.Retention);

@@ -1,3 +1,6 @@
+using KvmConfig.Core.Monitoring;
+using KvmConfig.Monitoring.Exporter;
+
 namespace KvmConfig.Monitoring.History;
 
 /// <summary>One domain's figures at one sweep, as the history keeps them (percentages to 0.01 point).</summary>
@@ -15,7 +18,21 @@ public sealed record DomainHistoryRow(
     double ReadyPercent,
     double ReadyPercentMax,
     double? MemoryOverheadPercent,
-    IReadOnlyList<VcpuReady> Vcpus);
+    IReadOnlyList<VcpuReady> Vcpus)
+{
+    /// <summary>
+    /// Each guest block device, in the sampler's order: queue depth to 0.01 request, latency to the microsecond,
+    /// throughput to the KiB/s (<see cref="DeviceFiguresCodec"/>). Empty for a domain without disks and in rows
+    /// written before schema 2.
+    /// </summary>
+    public IReadOnlyList<DiskFigures> Disks { get; init; } = [];
+
+    /// <summary>Each network interface, throughput to the KiB/s; empty when none, and before schema 2.</summary>
+    public IReadOnlyList<InterfaceFigures> Interfaces { get; init; } = [];
+
+    /// <summary>Share of CPU enforcement periods the cgroup's quota held it back; null when unknown, and before schema 2.</summary>
+    public double? ThrottledPercent { get; init; }
+}
 
 /// <summary>One vCPU's ready % at one sweep.</summary>
 /// <param name="Vcpu">vCPU number.</param>
@@ -27,7 +44,17 @@ public readonly record struct VcpuReady(int Vcpu, double ReadyPercent);
 /// <param name="Host">The figures (percentages to 0.01 point).</param>
 public sealed record HostHistoryRow(DateTimeOffset At, HostGauges Host);
 
+/// <summary>One alert transition the exporter logged (schema 2).</summary>
+/// <param name="At">The sweep at which it happened, UTC, to the millisecond.</param>
+/// <param name="Change">Raised (a crossing, or a change of severity) or cleared.</param>
+/// <param name="Alert">The alert as raised, or, when cleared, as it was last raised.</param>
+public sealed record AlertHistoryRow(DateTimeOffset At, AlertChange Change, Alert Alert);
+
 /// <summary>What the history holds for a time range, oldest first.</summary>
 /// <param name="Domains">Per domain per sweep, by time then domain name (ordinal).</param>
 /// <param name="Host">Per sweep that had host figures, by time.</param>
-public sealed record HistoryRows(IReadOnlyList<DomainHistoryRow> Domains, IReadOnlyList<HostHistoryRow> Host);
+public sealed record HistoryRows(IReadOnlyList<DomainHistoryRow> Domains, IReadOnlyList<HostHistoryRow> Host)
+{
+    /// <summary>The alert transitions, by time then in the order they were logged; empty before schema 2.</summary>
+    public IReadOnlyList<AlertHistoryRow> Alerts { get; init; } = [];
+}

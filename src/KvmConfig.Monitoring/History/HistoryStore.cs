@@ -17,7 +17,9 @@ namespace KvmConfig.Monitoring.History;
 /// and otherwise opens only a file that carries both, passes SQLite's quick integrity check and has the tables;
 /// anything else, a damaged history included, is refused with <see cref="Rules.Unreadable"/> (KVC093) and left
 /// exactly as it was: the checks read the file without SQLite, then through a read-only connection, before any
-/// connection that can write is opened.
+/// connection that can write is opened. A history of an older schema is brought to this one in place, in one
+/// transaction, keeping its rows (see <c>HistoryStore.Schema.cs</c>). <see cref="OpenReadOnly"/>, for readers such
+/// as <c>report</c>, makes the same checks but never creates, migrates or writes a file.
 /// </para>
 /// <para>
 /// The journal is in WAL mode with <c>synchronous=NORMAL</c>: a sweep's append commits without an fsync, and a power
@@ -31,7 +33,7 @@ public sealed partial class HistoryStore : IDisposable
     public const int ApplicationId = 0x4B564D43;
 
     /// <summary>The schema version this kvmconfig writes and reads (<c>PRAGMA user_version</c>).</summary>
-    public const int SchemaVersion = 1;
+    public const int SchemaVersion = 2;
 
     private const string NotOverwritten = "kvmconfig will not overwrite it";
 
@@ -41,35 +43,40 @@ public sealed partial class HistoryStore : IDisposable
     // SQLite's file header starts with these 16 bytes (https://www.sqlite.org/fileformat.html, "Magic Header String").
     private static readonly byte[] SqliteMagic = Encoding.ASCII.GetBytes("SQLite format 3\0");
 
-    private static readonly string[] Tables = ["domain", "domain_figures", "host_figures", "sweep"];
-
     private readonly SqliteConnection _connection;
     private readonly Lock _gate = new();
 
-    private HistoryStore(string path, SqliteConnection connection)
+    private HistoryStore(string path, SqliteConnection connection, int schemaVersion, bool readOnly)
     {
         Path = path;
         _connection = connection;
+        FileSchemaVersion = schemaVersion;
+        IsReadOnly = readOnly;
     }
 
     /// <summary>The database file, as a full path.</summary>
     public string Path { get; }
 
     /// <summary>
+    /// The file's schema version: <see cref="SchemaVersion"/> for a store that can write (an older file was migrated
+    /// when opened), and the file's own for one opened with <see cref="OpenReadOnly"/>, whose reads then leave out
+    /// what that schema did not keep.
+    /// </summary>
+    public int FileSchemaVersion { get; }
+
+    /// <summary>True for a store opened with <see cref="OpenReadOnly"/>: it reads, and refuses to append or prune.</summary>
+    public bool IsReadOnly { get; }
+
+    /// <summary>
     /// Opens the history at <paramref name="path"/>, creating the file, its missing parent directories and the schema
-    /// when there is no file or an empty one. Throws <see cref="KvmConfigException"/> (<see cref="Rules.Unreadable"/>,
-    /// naming the path) for a location that cannot be created or written, and for an existing file that is not a
-    /// kvmconfig history, is damaged, or was written by a newer kvmconfig; such a file is never modified.
+    /// when there is no file or an empty one, and bringing a history of an older schema to <see cref="SchemaVersion"/>.
+    /// Throws <see cref="KvmConfigException"/> (<see cref="Rules.Unreadable"/>, naming the path) for a location that
+    /// cannot be created or written, and for an existing file that is not a kvmconfig history, is damaged, or was
+    /// written by a newer kvmconfig; such a file is never modified.
     /// </summary>
     public static HistoryStore Open(string path)
     {
-        string full = System.IO.Path.GetFullPath(path);
-        if (Directory.Exists(full))
-        {
-            throw new KvmConfigException(Rules.Unreadable, $"{full} is a directory, not a history database file", full,
-                $"pass a file name, e.g. --history {System.IO.Path.Combine(full, "history.db")}");
-        }
-
+        string full = FullPathOfFile(path);
         bool isNew = !File.Exists(full) || new FileInfo(full).Length == 0;
         if (isNew)
         {
@@ -83,13 +90,10 @@ public sealed partial class HistoryStore : IDisposable
         SqliteConnection connection = Connect(full, SqliteOpenMode.ReadWriteCreate);
         try
         {
-            // The schema is written before the switch to WAL, so that it commits into the file itself: a crash
-            // before the first checkpoint cannot leave a file whose header says SQLite but not kvmconfig.
-            if (isNew)
-            {
-                CreateSchema(connection);
-            }
-
+            // A new file's schema is written before the switch to WAL, so that it commits into the file itself: a
+            // crash before the first checkpoint cannot leave a file whose header says SQLite but not kvmconfig. An
+            // older history is migrated in the same transaction that checks its version.
+            Migrate(connection);
             Execute(connection, "PRAGMA journal_mode = WAL");
             Execute(connection, "PRAGMA synchronous = NORMAL");
         }
@@ -99,7 +103,39 @@ public sealed partial class HistoryStore : IDisposable
             throw new KvmConfigException(Rules.Unreadable, $"cannot write the history database {full}: {e.Message}", full, WritableHint(full), e);
         }
 
-        return new HistoryStore(full, connection);
+        return new HistoryStore(full, connection, SchemaVersion, readOnly: false);
+    }
+
+    /// <summary>
+    /// Opens an existing history for reading only, as it is: no file, directory, journal or schema change is made,
+    /// so a history of an older schema is read with what it holds (<see cref="FileSchemaVersion"/>). Throws
+    /// <see cref="KvmConfigException"/> (<see cref="Rules.Unreadable"/>, naming the path) when there is no file, and
+    /// for a file <see cref="Open"/> would refuse.
+    /// </summary>
+    /// <remarks>
+    /// While a writer has the history open (a <c>-wal</c> file beside it) the reader shares its WAL, and each
+    /// <see cref="Read"/> sees the sweeps committed when it starts. Otherwise the file is read in SQLite's immutable mode, which takes no
+    /// lock and creates no <c>-wal</c> or <c>-shm</c>; a writer that starts during the read can then make it fail,
+    /// never damage the file.
+    /// </remarks>
+    public static HistoryStore OpenReadOnly(string path)
+    {
+        string full = FullPathOfFile(path);
+        if (!File.Exists(full))
+        {
+            throw new KvmConfigException(Rules.Unreadable, $"there is no history database at {full}", full,
+                "kvmconfig serve writes the history (by default /var/lib/kvmconfig/history.db); pass the file it writes with --history FILE");
+        }
+
+        if (new FileInfo(full).Length == 0)
+        {
+            throw new KvmConfigException(Rules.Unreadable, $"{full} is empty: no history has been written to it yet", full,
+                "kvmconfig serve --history FILE writes one; pass the file it writes with --history FILE");
+        }
+
+        int version = Validate(full);
+        SqliteConnection connection = ReaderConnection(full);
+        return new HistoryStore(full, connection, version, readOnly: true);
     }
 
     /// <summary>Closes the database (the WAL is checkpointed into the file when this is the last connection).</summary>
@@ -110,6 +146,22 @@ public sealed partial class HistoryStore : IDisposable
             _connection.Dispose();
         }
     }
+
+    /// <summary>The full path of <paramref name="path"/>, refused when it names a directory.</summary>
+    private static string FullPathOfFile(string path)
+    {
+        string full = System.IO.Path.GetFullPath(path);
+        return Directory.Exists(full)
+            ? throw new KvmConfigException(Rules.Unreadable, $"{full} is a directory, not a history database file", full,
+                $"pass a file name, e.g. --history {System.IO.Path.Combine(full, "history.db")}")
+            : full;
+    }
+
+    // Without a -wal file beside it, the file alone is the database: SQLite's immutable mode reads it with no locks and
+    // creates no -wal or -shm, so a file read this way is left with nothing new beside it. With one (a writer is
+    // running, or one crashed), the committed state includes the WAL, which only a normal reader sees.
+    private static SqliteConnection ReaderConnection(string full) =>
+        File.Exists(full + "-wal") ? Connect(full, SqliteOpenMode.ReadOnly) : Connect(full, SqliteOpenMode.ReadOnly, immutable: true);
 
     private static void CreateParentDirectory(string full)
     {
@@ -127,9 +179,10 @@ public sealed partial class HistoryStore : IDisposable
 
     /// <summary>
     /// Refuses, without writing to it, a file that is not a kvmconfig history of a version this kvmconfig reads, or
-    /// that is damaged. First the file's own header, then SQLite's view through a read-only connection.
+    /// that is damaged; returns its schema version. First the file's own header, then SQLite's view through a
+    /// read-only connection.
     /// </summary>
-    private static void Validate(string full)
+    private static int Validate(string full)
     {
         byte[] header = new byte[SqliteMagic.Length];
         int read;
@@ -148,10 +201,7 @@ public sealed partial class HistoryStore : IDisposable
             throw Refuse(full, "is not a kvmconfig history database: it is not an SQLite database (its first bytes are not \"SQLite format 3\")");
         }
 
-        // Without a -wal file beside it, the file alone is the database: SQLite's immutable mode reads it with no
-        // locks and creates no -wal or -shm, so a refused file is left with nothing new beside it. With one (a writer
-        // is running, or one crashed), the committed state includes the WAL, which only a normal reader sees.
-        SqliteConnection connection = File.Exists(full + "-wal") ? Connect(full, SqliteOpenMode.ReadOnly) : Connect(full, SqliteOpenMode.ReadOnly, immutable: true);
+        SqliteConnection connection = ReaderConnection(full);
         try
         {
             long applicationId = Scalar(connection, "PRAGMA application_id");
@@ -181,10 +231,12 @@ public sealed partial class HistoryStore : IDisposable
             }
 
             List<string> tables = Strings(connection, "SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name");
-            if (Tables.Except(tables, StringComparer.Ordinal).ToList() is { Count: > 0 } missing)
+            if (TablesOf((int)version).Except(tables, StringComparer.Ordinal).ToList() is { Count: > 0 } missing)
             {
                 throw Refuse(full, $"is a damaged kvmconfig history database: table {string.Join(", ", missing)} missing", DamagedHint);
             }
+
+            return (int)version;
         }
         catch (SqliteException e)
         {
@@ -223,57 +275,6 @@ public sealed partial class HistoryStore : IDisposable
             string what = mode == SqliteOpenMode.ReadOnly ? "read" : "open for writing";
             throw new KvmConfigException(Rules.Unreadable, $"cannot {what} the history database {full}: {e.Message}", full, WritableHint(full), e);
         }
-    }
-
-    private static void CreateSchema(SqliteConnection connection)
-    {
-        using SqliteTransaction transaction = connection.BeginTransaction();
-        Execute(connection, $"""
-            -- One row per sweep of the sampler: when it was taken, Unix time in milliseconds (UTC).
-            CREATE TABLE sweep (
-                id INTEGER PRIMARY KEY,
-                at_unix_ms INTEGER NOT NULL
-            );
-            CREATE INDEX sweep_by_time ON sweep (at_unix_ms);
-
-            -- Domain names, each stored once and referred to by id.
-            CREATE TABLE domain (
-                id INTEGER PRIMARY KEY,
-                name TEXT NOT NULL UNIQUE
-            );
-
-            -- A domain's figures at a sweep. Percentages are integers in basis points (hundredths of a percent:
-            -- 1234 = 12.34 %), which SQLite stores in 1 to 3 bytes where a REAL takes 8. vcpu_ready: each vCPU's
-            -- ready %, see VcpuReadyCodec. The key starts with the sweep so that a sweep's rows are together and
-            -- pruning deletes from the start of the table.
-            CREATE TABLE domain_figures (
-                sweep_id INTEGER NOT NULL REFERENCES sweep (id),
-                domain_id INTEGER NOT NULL REFERENCES domain (id),
-                cpu_bp INTEGER NOT NULL,
-                ready_mean_bp INTEGER NOT NULL,
-                ready_max_bp INTEGER NOT NULL,
-                memory_overhead_bp INTEGER,
-                vcpu_ready BLOB NOT NULL,
-                PRIMARY KEY (sweep_id, domain_id)
-            ) WITHOUT ROWID;
-
-            -- The host's figures at a sweep, in basis points; NULL where the interval gave no value.
-            CREATE TABLE host_figures (
-                sweep_id INTEGER PRIMARY KEY REFERENCES sweep (id),
-                tcp_retransmit_bp INTEGER,
-                reclaim_efficiency_bp INTEGER,
-                cpu_some_bp INTEGER,
-                cpu_full_bp INTEGER,
-                memory_some_bp INTEGER,
-                memory_full_bp INTEGER,
-                io_some_bp INTEGER,
-                io_full_bp INTEGER
-            );
-
-            PRAGMA application_id = {ApplicationId};
-            PRAGMA user_version = {SchemaVersion};
-            """);
-        transaction.Commit();
     }
 
     private static void Execute(SqliteConnection connection, string sql)

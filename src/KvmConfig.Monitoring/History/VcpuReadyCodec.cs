@@ -14,6 +14,8 @@ namespace KvmConfig.Monitoring.History;
 /// </summary>
 internal static class VcpuReadyCodec
 {
+    private const string Column = "vcpu_ready";
+
     /// <summary>Encodes (vCPU, ready in basis points) pairs; vCPUs strictly ascending, both non-negative.</summary>
     public static byte[] Encode(IReadOnlyList<(int Vcpu, long ReadyBp)> vcpus)
     {
@@ -26,8 +28,8 @@ internal static class VcpuReadyCodec
                 throw new ArgumentException($"vCPU {vcpu} at {readyBp} bp: vCPUs must be ascending and ready non-negative", nameof(vcpus));
             }
 
-            WriteVarint(bytes, (ulong)(vcpu - next));
-            WriteVarint(bytes, (ulong)readyBp);
+            Varint.Write(bytes, (ulong)(vcpu - next));
+            Varint.Write(bytes, (ulong)readyBp);
             next = vcpu + 1;
         }
 
@@ -42,8 +44,8 @@ internal static class VcpuReadyCodec
         long next = 0;
         while (at < bytes.Length)
         {
-            long vcpu = next + (long)ReadVarint(bytes, ref at);
-            ulong readyBp = ReadVarint(bytes, ref at);
+            long vcpu = next + (long)Varint.Read(bytes, ref at, Column);
+            ulong readyBp = Varint.Read(bytes, ref at, Column);
             if (vcpu > int.MaxValue || readyBp > long.MaxValue)
             {
                 throw new FormatException($"vcpu_ready: vCPU {vcpu} at {readyBp} bp is out of range");
@@ -54,37 +56,5 @@ internal static class VcpuReadyCodec
         }
 
         return vcpus;
-    }
-
-    private static void WriteVarint(List<byte> bytes, ulong value)
-    {
-        while (value >= 0x80)
-        {
-            bytes.Add((byte)(value | 0x80));
-            value >>= 7;
-        }
-
-        bytes.Add((byte)value);
-    }
-
-    private static ulong ReadVarint(ReadOnlySpan<byte> bytes, ref int at)
-    {
-        ulong value = 0;
-        for (int shift = 0; shift < 64; shift += 7)
-        {
-            if (at >= bytes.Length)
-            {
-                throw new FormatException("vcpu_ready: truncated varint");
-            }
-
-            byte b = bytes[at++];
-            value |= (ulong)(b & 0x7f) << shift;
-            if (b < 0x80)
-            {
-                return value;
-            }
-        }
-
-        throw new FormatException("vcpu_ready: varint longer than 64 bits");
     }
 }

@@ -1,0 +1,116 @@
+using System.ComponentModel;
+using KvmConfig.Cli.Infrastructure;
+using KvmConfig.Cli.Serve;
+using KvmConfig.Core;
+using KvmConfig.Core.Diagnostics;
+using KvmConfig.Core.Specs;
+using KvmConfig.Monitoring.History;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace KvmConfig.Cli.Report;
+
+/// <summary>
+/// <c>kvmconfig report</c>: what <c>serve</c>'s history holds for a time range, as text, JSON, and a self-contained
+/// HTML file with charts. Reads the history without writing it: no file is created, migrated or locked.
+/// </summary>
+internal sealed class ReportCommand : Command<ReportCommand.Settings>
+{
+    /// <summary>Exit codes of <c>report</c>, for its help.</summary>
+    public const string ExitHelp = "Exit codes: 0 report printed (whatever the alerts; a range without samples says so), 2 could not run (no history file, a file that is not a kvmconfig history or is damaged, bad option, --html file not writable, [alerts] with errors).";
+
+    internal sealed class Settings : CommandSettings
+    {
+        [CommandOption("--history <FILE>")]
+        [Description("The history serve writes (default " + ServeCommand.DefaultHistory + "). Read only: a missing file is an error, never created.")]
+        public string? History { get; init; }
+
+        [CommandOption("--since <WHEN>")]
+        [Description("Start of the range: a duration back from now (24h, 90m, 7d) or a UTC time (2025-03-01T12:00Z).")]
+        [DefaultValue("24h")]
+        public string Since { get; init; } = "24h";
+
+        [CommandOption("--until <WHEN>")]
+        [Description("End of the range, as --since (1h: an hour ago); default now.")]
+        public string? Until { get; init; }
+
+        [CommandOption("--format <FORMAT>")]
+        [Description("text (the worst offenders, host extremes and alerts) or json (every domain; see docs/report.md).")]
+        [DefaultValue("text")]
+        public string Format { get; init; } = "text";
+
+        [CommandOption("--html <FILE>")]
+        [Description("Also write a self-contained HTML report to FILE: worst offenders, charts of ready %, memory overhead and disk queue per VM over time with the thresholds, the host, the alerts raised.")]
+        public string? Html { get; init; }
+
+        [CommandOption("--config-dir <DIR>")]
+        [Description("Where [[alerts]] thresholds are read (default: $KVMCONFIG_DIR or /etc/kvmconfig.d; the defaults of DESIGN.md when it does not exist).")]
+        public string? ConfigDir { get; init; }
+
+        public override ValidationResult Validate()
+        {
+            foreach ((string option, string? value, string example) in new[] { ("--history", History, "history.db"), ("--html", Html, "report.html"), ("--config-dir", ConfigDir, "/etc/kvmconfig.d") })
+            {
+                if (OptionValue.IsMissing(value))
+                {
+                    return ValidationResult.Error($"{option} needs a value, e.g. {option} {example}");
+                }
+            }
+
+            if (Format is not ("text" or "json"))
+            {
+                return ValidationResult.Error($"--format {Format}: use text or json");
+            }
+
+            return ReportRange.Parse(Since, Until, DateTimeOffset.UtcNow).Error is { } error ? ValidationResult.Error(error) : ValidationResult.Success();
+        }
+    }
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        ReportRange range = ReportRange.Parse(settings.Since, settings.Until, DateTimeOffset.UtcNow).Range
+            ?? throw new InvalidOperationException("the range was validated");
+        AlertThresholds thresholds = AlertSettings.Load(settings.ConfigDir);
+        HistoryReport report;
+        using (HistoryStore history = HistoryStore.OpenReadOnly(settings.History ?? ServeCommand.DefaultHistory))
+        {
+            // The rows one by one, up to the last sweep counted (a writer may append meanwhile), into running totals;
+            // the alert log from the start, so that an alert raised before the range and still raised in it shows.
+            (int Count, DateTimeOffset First, DateTimeOffset Last)? span = history.SweepSpan(range.Since, range.Until);
+            var builder = new HistoryReportBuilder(range, thresholds, span);
+            if (span is { } s)
+            {
+                history.ReadEach(range.Since, s.Last.AddMilliseconds(1), builder.Add, builder.Add);
+            }
+
+            report = builder.Build(history.Path, history.FileSchemaVersion, history.ReadAlerts(DateTimeOffset.UnixEpoch, range.Until));
+        }
+
+        // The file first: when it cannot be written, the command fails before printing anything.
+        if (settings.Html is { } file)
+        {
+            WriteHtml(file, ReportHtml.Render(report));
+        }
+
+        Console.Out.Write(settings.Format == "json" ? ReportJson.Render(report) : ReportText.Render(report));
+        if (settings.Html is not null)
+        {
+            Console.Error.WriteLine($"wrote {settings.Html}");
+        }
+
+        return ExitCodes.Ok;
+    }
+
+    private static void WriteHtml(string file, string html)
+    {
+        try
+        {
+            File.WriteAllText(file, html);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new KvmConfigException(Rules.Unreadable, $"cannot write the report {Path.GetFullPath(file)}: {e.Message}", file,
+                "give --html a file in a directory that exists and that you may write to");
+        }
+    }
+}

@@ -1,0 +1,112 @@
+using KvmConfig.Cli.Report;
+using KvmConfig.Core.Monitoring;
+using KvmConfig.Core.Specs;
+using KvmConfig.Monitoring;
+using KvmConfig.Monitoring.Exporter;
+using KvmConfig.Monitoring.History;
+using KvmConfig.TestSupport;
+
+namespace KvmConfig.Cli.Tests;
+
+/// <summary>The report's pure pieces: the range, downsampling, the chart's runs and scale, and a golden HTML page.</summary>
+public sealed class ReportRenderingTests
+{
+    private static readonly DateTimeOffset T0 = new(2025, 3, 1, 0, 0, 0, TimeSpan.Zero);
+    private static readonly DateTimeOffset Now = new(2025, 3, 8, 12, 0, 0, TimeSpan.Zero);
+
+    public static TheoryData<string, string, string?, string?, string?> Ranges => new()
+    {
+        { "the default: the last day", "24h", null, "2025-03-07T12:00:00Z", "2025-03-08T12:00:00Z" },
+        { "both durations back from now, as journalctl", "2h", "30m", "2025-03-08T10:00:00Z", "2025-03-08T11:30:00Z" },
+        { "times; one without an offset is UTC", "2025-03-01T00:00", "2025-03-01T06:00+02:00", "2025-03-01T00:00:00Z", "2025-03-01T04:00:00Z" },
+        { "a duration longer than history goes back to the Unix epoch", "999999d", null, "1970-01-01T00:00:00Z", "2025-03-08T12:00:00Z" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Ranges))]
+    public void Since_and_until_are_durations_back_from_now_or_times(string description, string since, string? until, string? from, string? to)
+    {
+        _ = description;
+        (ReportRange? range, string? error) = ReportRange.Parse(since, until, Now);
+
+        Assert.Null(error);
+        Assert.Equal((from, to), (ReportRange.Time(range!.Since), ReportRange.Time(range.Until)));
+    }
+
+    [Fact]
+    public void Downsampling_bounds_the_points_and_keeps_the_highest_of_each_bucket()
+    {
+        // Given a week of 10 s samples at 1 % with a single 10 s spike to 42 % in the middle
+        List<ChartPoint> week = [.. Enumerable.Range(0, 60480).Select(i => new ChartPoint(T0.AddSeconds(10 * i), i == 30000 ? 42 : 1))];
+
+        IReadOnlyList<ChartPoint> kept = Downsample.Max(week, week[0].At, week[^1].At, 500);
+
+        Assert.Equal(500, kept.Count);
+        Assert.Equal(new ChartPoint(T0.AddSeconds(300000), 42), kept.Single(p => p.Value > 1));
+        Assert.True(kept.Zip(kept.Skip(1)).All(p => p.First.At < p.Second.At), "oldest first");
+        Assert.Equal(week, Downsample.Max(week, week[0].At, week[^1].At, 60480));
+    }
+
+    [Fact]
+    public void A_gap_of_more_than_three_steps_breaks_a_line_into_runs()
+    {
+        // 10 s steps, then a 5 minute gap (the VM was stopped), then 10 s steps again, then a single sample
+        List<ChartPoint> points = [.. new[] { 0, 10, 20, 30, 330, 340, 350, 900 }.Select(s => new ChartPoint(T0.AddSeconds(s), 1))];
+
+        List<List<ChartPoint>> runs = ReportSvg.Runs(points);
+
+        Assert.Equal([4, 3, 1], runs.Select(r => r.Count));
+    }
+
+    [Theory]
+    [InlineData(0, 30, 0, 30, 10)]
+    [InlineData(0, 12.345, 0, 12.5, 2.5)]
+    [InlineData(-4, 40, -10, 40, 10)]
+    [InlineData(0, 0, 0, 1, 0.2)]
+    [InlineData(0, 250, 0, 250, 50)]
+    public void The_y_axis_ends_on_whole_steps_of_1_2_2_5_or_5(double min, double max, double low, double high, double step)
+    {
+        Assert.Equal((low, high, step), ReportSvg.Scale(min, max));
+    }
+
+    [Fact]
+    public void A_small_report_renders_to_the_golden_html()
+    {
+        // Given twelve sweeps a minute apart of two domains, with a critical alert raised and cleared on one
+        var rows = new List<DomainHistoryRow>();
+        var host = new List<HostHistoryRow>();
+        for (int i = 0; i < 12; i++)
+        {
+            DateTimeOffset at = T0.AddMinutes(i);
+            double spike = i is 5 or 6 ? 14.5 : 1.25;
+            rows.Add(new DomainHistoryRow(at, "db<1>", 50, spike / 2, spike, 12.5, [new VcpuReady(0, 0.5), new VcpuReady(1, spike)])
+            {
+                Disks = [new DiskFigures("vda", i == 8 ? 3.5 : 0.5, 1.2, 4096, 8192)],
+            });
+            rows.Add(new DomainHistoryRow(at, "web1", 20, 0.5, 0.75, 35, [new VcpuReady(0, 0.75)]));
+            host.Add(new HostHistoryRow(at, new HostGauges(0.5, 98, new StallPercent(2, null), new StallPercent(0, 0), new StallPercent(1, 0.25))));
+        }
+
+        Alert critical = new("db<1> vcpu 1", "ready", 14.5, 10, AlertSeverity.Critical);
+        Alert memory = new("web1", "memory_overhead", 35, 30, AlertSeverity.Warning);
+        var history = new HistoryRows(rows, host)
+        {
+            Alerts =
+            [
+                new AlertHistoryRow(T0, AlertChange.Raised, memory),
+                new AlertHistoryRow(T0.AddMinutes(5), AlertChange.Raised, critical),
+                new AlertHistoryRow(T0.AddMinutes(7), AlertChange.Cleared, critical),
+            ],
+        };
+        var range = new ReportRange(T0, T0.AddHours(1));
+
+        // When it is built and rendered
+        HistoryReport report = HistoryReport.Build("/var/lib/kvmconfig/history.db", 2, range, AlertThresholds.Default, history);
+        string html = ReportHtml.Render(report);
+
+        // Then the worst offender is db<1>, and the page is the golden one, byte for byte
+        Assert.Equal(["db<1>", "web1"], report.Domains.Select(d => d.Name));
+        Golden.Verify("Report.small.html", html);
+        Assert.Equal(html, ReportHtml.Render(HistoryReport.Build("/var/lib/kvmconfig/history.db", 2, range, AlertThresholds.Default, history)));
+    }
+}

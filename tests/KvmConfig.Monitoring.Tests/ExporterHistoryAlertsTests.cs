@@ -1,0 +1,66 @@
+using System.Net;
+using KvmConfig.Core.Monitoring;
+using KvmConfig.Monitoring.Exporter;
+using KvmConfig.Monitoring.History;
+
+namespace KvmConfig.Monitoring.Tests;
+
+/// <summary>
+/// The exporter keeps the alert transitions it logs in the history (schema 2), with the sweep they happened at, so
+/// that <c>report</c> can list the alerts raised. A fake sweeper scripts the figures.
+/// </summary>
+public sealed class ExporterHistoryAlertsTests : IDisposable
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+
+    private readonly string _dir = Directory.CreateTempSubdirectory("kvmconfig-exporter-alerts-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public async Task Raised_and_cleared_alerts_are_logged_and_kept_in_the_history()
+    {
+        // Given a domain whose vCPU waits 20 % of each interval for three intervals, then not at all, and whose QEMU
+        // uses twice its guest memory throughout
+        var log = new StringWriter();
+        using (HistoryStore history = HistoryStore.Open(Path.Combine(_dir, "history.db")))
+        {
+            var options = new ExporterOptions { Listen = new IPEndPoint(IPAddress.Loopback, 0), Interval = TimeSpan.FromMilliseconds(20), History = history };
+            await using (MetricsExporter exporter = MetricsExporter.Start(options, () => new ScriptedSweeper(), TextWriter.Synchronized(log)))
+            {
+                // When it has swept six times (five intervals)
+                await exporter.WaitForSweepsAsync(6, Timeout);
+            }
+
+            // Then the history holds the transitions the log shows, in its order
+            List<string> kept = [.. history.ReadAlerts(DateTimeOffset.UnixEpoch).Select(a => $"{a.Change} {a.Alert.Subject} {a.Alert.Metric} {a.Alert.Severity}")];
+            Assert.Equal(["Raised web1 vcpu 0 ready Critical", "Raised web1 memory_overhead Warning", "Cleared web1 vcpu 0 ready Critical"], kept.Take(3));
+            // (log lines are "TIME alert raised: ..." and "TIME alert cleared: ...")
+            Assert.Equal(kept.Count, log.ToString().Split('\n').Count(l => l.Contains(" alert raised: ", StringComparison.Ordinal) || l.Contains(" alert cleared: ", StringComparison.Ordinal)));
+
+            // and each transition at the time of a sweep that was appended
+            HistoryRows rows = history.Read(DateTimeOffset.UnixEpoch);
+            Assert.All(rows.Alerts, a => Assert.Contains(rows.Domains, d => d.At == a.At));
+        }
+    }
+
+    // Sweep n (from 0) is n seconds into the fake clock; the vCPU's run-queue wait grows 0.2 s a sweep until sweep 3.
+    private sealed class ScriptedSweeper : IHostSweeper
+    {
+        private int _sweep;
+
+        public SweepSample Sweep()
+        {
+            int n = _sweep++;
+            ulong waitNs = (ulong)Math.Min(n, 3) * 200_000_000;
+            var vcpu = new VcpuThread(0, 1001, new TaskSchedstat((ulong)n * 500_000_000, waitNs, (ulong)n));
+            var domain = new DomainSample("web1", 1000, n * 1_000_000_000L, [vcpu], RssKiB: 2_097_152, GuestMemoryKiB: 1_048_576);
+            var host = new HostSample(n * 1_000_000_000L, new TcpSegmentCounters(0, 0), new PageReclaimCounters(0, 0), new Dictionary<PressureResource, PressureStall>());
+            return new SweepSample([domain], host);
+        }
+
+        public void Dispose()
+        {
+        }
+    }
+}
