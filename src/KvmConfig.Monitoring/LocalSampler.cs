@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using KvmConfig.Core;
 using KvmConfig.Core.Monitoring;
 using KvmConfig.Linux;
 using KvmConfig.Linux.Procfs;
@@ -22,7 +23,10 @@ public sealed class LocalSampler(QemuProcesses processes, ProcfsReader procfs, C
     /// <summary>The monotonic clock samples are stamped with (<see cref="Stopwatch"/>, in nanoseconds).</summary>
     public static long NowNs() => (long)(Stopwatch.GetTimestamp() * (1e9 / Stopwatch.Frequency));
 
-    /// <summary>One sample of <paramref name="domain"/>, or null when it is not running here.</summary>
+    /// <summary>
+    /// One sample of <paramref name="domain"/>, or null when it is not running here, including when its process exits
+    /// while being read. Throws <see cref="KvmConfigException"/> when a file of a live process is unreadable or malformed.
+    /// </summary>
     /// <param name="domain">Domain name.</param>
     /// <param name="guestMemoryKiB">Its memory size (from libvirt), for the overhead figure; null when unknown.</param>
     public DomainSample? Sample(string domain, long? guestMemoryKiB = null)
@@ -32,18 +36,26 @@ public sealed class LocalSampler(QemuProcesses processes, ProcfsReader procfs, C
             return null;
         }
 
-        // The clock is read after the counters, so that an interval never includes time the counters did not see.
-        IReadOnlyList<VcpuThread> vcpus = procfs.ReadVcpuThreads(pid);
-        long? rss = procfs.ReadVmRssKiB(pid);
-        CgroupCpuStat? cpu = null;
-        IReadOnlyList<CgroupIoDevice> io = [];
-        if (cgroups is not null)
+        try
         {
-            ProcessCgroup cgroup = procfs.ReadCgroup(pid);
-            cpu = cgroups.ReadCpuStat(cgroup);
-            io = cgroups.ReadIo(cgroup) ?? [];
-        }
+            // The clock is read after the counters, so that an interval never includes time the counters did not see.
+            IReadOnlyList<VcpuThread> vcpus = procfs.ReadVcpuThreads(pid);
+            long? rss = procfs.ReadVmRssKiB(pid);
+            CgroupCpuStat? cpu = null;
+            IReadOnlyList<CgroupIoDevice> io = [];
+            if (cgroups is not null)
+            {
+                ProcessCgroup cgroup = procfs.ReadCgroup(pid);
+                cpu = cgroups.ReadCpuStat(cgroup);
+                io = cgroups.ReadIo(cgroup) ?? [];
+            }
 
-        return new DomainSample(domain, pid, NowNs(), vcpus, rss, guestMemoryKiB) { CgroupCpu = cpu, HostIo = io };
+            return new DomainSample(domain, pid, NowNs(), vcpus, rss, guestMemoryKiB) { CgroupCpu = cpu, HostIo = io };
+        }
+        catch (KvmConfigException) when (!procfs.ProcessExists(pid))
+        {
+            // The domain stopped while it was being read (or its pid file outlived a crash): it is not running here.
+            return null;
+        }
     }
 }

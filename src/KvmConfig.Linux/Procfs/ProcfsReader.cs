@@ -40,6 +40,9 @@ public sealed class ProcfsReader(string procRoot = "/proc")
 
     // ---- Per process and per thread ----------------------------------------------------------------------
 
+    /// <summary>Whether process <paramref name="pid"/> exists (<c>PID</c> is a directory).</summary>
+    public bool ProcessExists(int pid) => Directory.Exists(Path.Combine(ProcRoot, pid.ToString(CultureInfo.InvariantCulture)));
+
     /// <summary>The thread ids of process <paramref name="pid"/> (<c>PID/task/*</c>), ascending.</summary>
     public IReadOnlyList<int> ListTasks(int pid)
     {
