@@ -48,6 +48,12 @@ public sealed record DomainStats(string Domain, IReadOnlyList<TypedParameter> Pa
 {
     /// <summary>The parameter named <paramref name="name"/>, or null.</summary>
     public TypedParameter? this[string name] => Parameters.FirstOrDefault(p => p.Name == name);
+
+    /// <summary>
+    /// The domain's id (<c>virDomainGetID</c>) when it runs, null when it does not. The QEMU driver gives every start a
+    /// new id, so a different id means the domain restarted and its counters began again.
+    /// </summary>
+    public int? Id { get; init; }
 }
 
 /// <summary>
@@ -255,9 +261,14 @@ public sealed class LibvirtConnection : IDisposable
     /// </summary>
     /// <param name="groups">The groups; <see cref="DomainStatsGroups.All"/> asks for everything.</param>
     /// <param name="activeOnly">Only running domains (<c>VIR_CONNECT_GET_ALL_DOMAINS_STATS_ACTIVE</c>).</param>
-    public unsafe IReadOnlyList<DomainStats> AllDomainStats(DomainStatsGroups groups, bool activeOnly = false)
+    /// <param name="enforce">
+    /// Fail (<c>VIR_ERR_ARGUMENT_UNSUPPORTED</c>, "Stats types bits 0x.. are not supported") when the driver does not know
+    /// one of <paramref name="groups"/>, instead of leaving it out silently (<c>ENFORCE_STATS</c>).
+    /// </param>
+    public unsafe IReadOnlyList<DomainStats> AllDomainStats(DomainStatsGroups groups, bool activeOnly = false, bool enforce = false)
     {
-        int count = Native.ConnectGetAllDomainStats(_handle, (uint)groups, out IntPtr records, activeOnly ? Native.ListActive : 0);
+        uint flags = (activeOnly ? Native.ListActive : 0) | (enforce ? Native.StatsEnforce : 0);
+        int count = Native.ConnectGetAllDomainStats(_handle, (uint)groups, out IntPtr records, flags);
         if (count < 0)
         {
             throw Failure("virConnectGetAllDomainStats");
@@ -271,7 +282,11 @@ public sealed class LibvirtConnection : IDisposable
             {
                 var record = Marshal.PtrToStructure<Native.DomainStatsRecord>(Marshal.ReadIntPtr(records, i * IntPtr.Size));
                 string name = Marshal.PtrToStringUTF8(NativeName(record.Dom)) ?? "";
-                result.Add(new DomainStats(name, TypedParameters.Read((Native.TypedParameter*)record.Params, record.NParams)));
+                uint id = Native.DomainGetIdBorrowed(record.Dom);
+                result.Add(new DomainStats(name, TypedParameters.Read((Native.TypedParameter*)record.Params, record.NParams))
+                {
+                    Id = id == uint.MaxValue ? null : (int)id,
+                });
             }
 
             return result;

@@ -9,6 +9,7 @@ using KvmConfig.Core;
 using KvmConfig.Core.Diagnostics;
 using KvmConfig.Core.Specs;
 using KvmConfig.Linux;
+using KvmConfig.Monitoring;
 using KvmConfig.Monitoring.Exporter;
 using KvmConfig.Monitoring.History;
 using Spectre.Console;
@@ -17,7 +18,8 @@ using Spectre.Console.Cli;
 namespace KvmConfig.Cli.Serve;
 
 /// <summary>
-/// <c>kvmconfig serve</c>: the Prometheus exporter. Samples this host in the background, serves <c>/metrics</c> and
+/// <c>kvmconfig serve</c>: the Prometheus exporter. Samples a host in the background (this one through /proc, a remote
+/// one or any with <c>--source libvirt</c> through libvirt's bulk statistics), serves <c>/metrics</c> and
 /// <c>/healthz</c>, keeps the figures in the history and logs alert crossings to stderr, until Ctrl+C or SIGTERM.
 /// </summary>
 internal sealed class ServeCommand : AsyncCommand<ServeCommand.Settings>
@@ -28,10 +30,17 @@ internal sealed class ServeCommand : AsyncCommand<ServeCommand.Settings>
     /// <summary>Where history is kept unless --history or --no-history says otherwise.</summary>
     public const string DefaultHistory = "/var/lib/kvmconfig/history.db";
 
-    private const string Uri = "qemu:///system";
-
     internal sealed class Settings : CommandSettings
     {
+        [CommandOption("--connect <URI>")]
+        [Description("The libvirt URI whose running domains are sampled; default qemu:///system. A URI with a host part (qemu+ssh://root@kvm1/system, qemu+tls://kvm1/system) is read through libvirt's bulk statistics alone: see --source. E.g. serve --connect qemu+ssh://root@kvm1/system --listen 127.0.0.1:9478.")]
+        public string? Connect { get; init; }
+
+        [CommandOption("--source <SOURCE>")]
+        [Description("Where the figures come from: auto (this host's /proc for a URI without a host part, libvirt otherwise), proc, or libvirt (bulk statistics only, as for a remote host: vCPU, memory and device series per domain; no host TCP, reclaim, pressure or disk series; see docs/monitoring-remote.md).")]
+        [DefaultValue("auto")]
+        public string Source { get; init; } = "auto";
+
         [CommandOption("--listen <ADDRESS:PORT>")]
         [Description("Where /metrics and /healthz are served: an IP address and a port, e.g. 127.0.0.1:9477 or [::1]:9477. Loopback by default; 0.0.0.0:9477 listens on every interface.")]
         [DefaultValue("127.0.0.1:9477")]
@@ -87,10 +96,24 @@ internal sealed class ServeCommand : AsyncCommand<ServeCommand.Settings>
                 return ValidationResult.Error($"--retention {Retention}: give a duration above zero, e.g. 7d, 48h or 90m");
             }
 
+            if (SweepSources.Parse(Source) is not { } source)
+            {
+                return ValidationResult.Error($"--source {Source}: use {SweepSources.Choices}");
+            }
+
+            if (SweepSources.Resolve(Uri, source) is null)
+            {
+                return ValidationResult.Error($"--source proc reads this host's /proc, and {Uri} names another host: use --source libvirt (or auto), or run kvmconfig serve on that host");
+            }
+
             return History is not null && NoHistory
                 ? ValidationResult.Error("--history and --no-history: give one or the other")
                 : ValidationResult.Success();
         }
+
+        public string Uri => Connect ?? "qemu:///system";
+
+        public SweepSource SourceValue => SweepSources.Resolve(Uri, SweepSources.Parse(Source) ?? SweepSource.Auto) ?? SweepSource.Proc;
 
         // ADDRESS:PORT with an IP literal ([..] around IPv6) and a port from 1 to 65535; "localhost" is 127.0.0.1.
         internal static IPEndPoint? ParseListen(string text)
@@ -132,10 +155,13 @@ internal sealed class ServeCommand : AsyncCommand<ServeCommand.Settings>
         using PosixSignalRegistration sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
         using PosixSignalRegistration sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
 
-        await using MetricsExporter exporter = MetricsExporter.Start(options, () => LibvirtHostSweeper.Connect(Uri), Console.Error);
+        string uri = settings.Uri;
+        SweepSource source = settings.SourceValue;
+        await using MetricsExporter exporter = MetricsExporter.Start(options, () => LibvirtHostSweeper.Connect(uri, source), Console.Error);
         string historyText = history is null ? "no history" : $"history {history.Path} (retention {settings.Retention})";
+        string through = source == SweepSource.Libvirt ? "libvirt's bulk statistics" : "/proc";
         await Console.Error.WriteLineAsync(
-            $"kvmconfig serve: http://{exporter.Endpoint}/metrics and /healthz, sampling {Uri} every {settings.Interval}, {historyText}");
+            $"kvmconfig serve: http://{exporter.Endpoint}/metrics and /healthz, sampling {uri} through {through} every {settings.Interval}, {historyText}");
 
         try
         {

@@ -3,7 +3,6 @@ using System.Globalization;
 using KvmConfig.Cli.Infrastructure;
 using KvmConfig.Config;
 using KvmConfig.Core;
-using KvmConfig.Core.Diagnostics;
 using KvmConfig.Core.Monitoring;
 using KvmConfig.Core.Specs;
 using KvmConfig.Libvirt;
@@ -17,7 +16,9 @@ namespace KvmConfig.Cli.Top;
 
 /// <summary>
 /// <c>kvmconfig top</c>: CPU ready per vCPU, CPU use and memory overhead of every running domain, and the host's TCP
-/// retransmits, page-reclaim efficiency and pressure, refreshed every interval, thresholds from <c>[alerts]</c>.
+/// retransmits, page-reclaim efficiency and pressure, refreshed every interval, thresholds from <c>[alerts]</c>. The
+/// local host is read through /proc; a remote one (or any, with <c>--source libvirt</c>) through libvirt's bulk
+/// statistics, without the host's figures.
 /// </summary>
 internal sealed class TopCommand : Command<TopCommand.Settings>
 {
@@ -27,8 +28,13 @@ internal sealed class TopCommand : Command<TopCommand.Settings>
     internal sealed class Settings : CommandSettings
     {
         [CommandOption("--connect <URI>")]
-        [Description("The libvirt URI whose running domains are shown; default qemu:///system. Figures come from this host's /proc, so the URI must be local.")]
+        [Description("The libvirt URI whose running domains are shown; default qemu:///system. A URI with a host part (qemu+ssh://root@kvm1/system, qemu+tls://kvm1/system) is read through libvirt's bulk statistics alone: see --source.")]
         public string? Connect { get; init; }
+
+        [CommandOption("--source <SOURCE>")]
+        [Description("Where the figures come from: auto (this host's /proc for a URI without a host part, libvirt otherwise), proc, or libvirt (bulk statistics only, as for a remote host: CPU, ready, memory overhead and devices per domain; no host TCP, reclaim or pressure; see docs/monitoring-remote.md). E.g. top --connect qemu+ssh://root@kvm1/system, or top --source libvirt.")]
+        [DefaultValue("auto")]
+        public string Source { get; init; } = "auto";
 
         [CommandOption("--interval <DURATION>")]
         [Description("Time between samples: 2s, 500ms, 1m. The figures are averages over it.")]
@@ -62,27 +68,33 @@ internal sealed class TopCommand : Command<TopCommand.Settings>
                 return ValidationResult.Error($"--interval {Interval}: at least 100ms (shorter intervals measure the scheduler's tick, not contention)");
             }
 
+            if (SweepSources.Parse(Source) is not { } source)
+            {
+                return ValidationResult.Error($"--source {Source}: use {SweepSources.Choices}");
+            }
+
+            if (SweepSources.Resolve(Uri, source) is null)
+            {
+                return ValidationResult.Error($"--source proc reads this host's /proc, and {Uri} names another host: use --source libvirt (or auto), or run kvmconfig top on that host");
+            }
+
             return Format is "text" or "json" ? ValidationResult.Success() : ValidationResult.Error($"--format {Format}: use text or json");
         }
+
+        public string Uri => Connect ?? "qemu:///system";
+
+        public SweepSource SourceValue => SweepSources.Resolve(Uri, SweepSources.Parse(Source) ?? SweepSource.Auto) ?? SweepSource.Proc;
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        string uri = settings.Connect ?? "qemu:///system";
-        if (!IsLocal(uri))
-        {
-            Console.Error.WriteLine($"error[{Rules.LibvirtUnavailable.Code}]: top reads this host's /proc, and {uri} names another host");
-            Console.Error.WriteLine("  = hint: run kvmconfig top on that host (or use kvmconfig serve there and scrape it)");
-            return ExitCodes.CouldNotRun;
-        }
-
+        string uri = settings.Uri;
         AlertThresholds thresholds = AlertSettings.Load(settings.ConfigDir);
         using LibvirtConnection connection = LibvirtConnection.Open(uri, readOnly: true);
-        var procfs = new ProcfsReader();
-        var sweeper = new LocalSweeper(connection, new LocalSampler(new QemuProcesses(), procfs, new CgroupReader()), procfs);
+        Func<SweepSample> sweep = Sweeper(connection, settings.SourceValue);
         bool json = settings.Format == "json";
 
-        SweepSample previous = sweeper.Sweep();
+        SweepSample previous = sweep();
         if (settings.Once || json || Console.IsOutputRedirected)
         {
             // One document (or one table) per interval, printed in turn; --once stops after the first.
@@ -93,7 +105,7 @@ internal sealed class TopCommand : Command<TopCommand.Settings>
                     return ExitCodes.Ok;
                 }
 
-                SweepSample next = sweeper.Sweep();
+                SweepSample next = sweep();
                 SweepFigures figures = SweepFigures.Between(previous, next);
                 Console.Out.Write(json ? TopView.Json(figures, thresholds, uri) : TopView.Text(figures, thresholds, color: false));
                 previous = next;
@@ -108,7 +120,7 @@ internal sealed class TopCommand : Command<TopCommand.Settings>
         {
             while (!cancellationToken.WaitHandle.WaitOne(settings.IntervalValue))
             {
-                SweepSample next = sweeper.Sweep();
+                SweepSample next = sweep();
                 live.UpdateTarget(TopView.Table(SweepFigures.Between(previous, next), thresholds, uri, settings.Interval));
                 previous = next;
             }
@@ -116,6 +128,30 @@ internal sealed class TopCommand : Command<TopCommand.Settings>
         return ExitCodes.Ok;
     }
 
-    // A URI without a host part (qemu:///system, qemu+unix:///system) is this machine.
-    private static bool IsLocal(string uri) => Uri.TryCreate(uri, UriKind.Absolute, out Uri? parsed) && string.IsNullOrEmpty(parsed.Host);
+    // The local host through /proc (microseconds per domain), or any host through libvirt's bulk statistics; the latter
+    // says once on stderr when the daemon does not report CPU ready, whose vCPUs are then left out rather than shown at 0.
+    private static Func<SweepSample> Sweeper(LibvirtConnection connection, SweepSource source)
+    {
+        if (source == SweepSource.Proc)
+        {
+            var procfs = new ProcfsReader();
+            return new LocalSweeper(connection, new LocalSampler(new QemuProcesses(), procfs, new CgroupReader()), procfs).Sweep;
+        }
+
+        var remote = new RemoteSweeper(connection);
+        bool warned = false;
+        return () =>
+        {
+            SweepSample sample = remote.Sweep();
+            if (!warned && remote.DomainsWithoutDelay.Count > 0)
+            {
+                warned = true;
+                Console.Error.WriteLine(
+                    $"warning: {connection.Uri} does not report vcpu.N.delay (libvirt too old?) for {string.Join(", ", remote.DomainsWithoutDelay)}: "
+                    + "CPU ready cannot be measured there, and those vCPUs are left out");
+            }
+
+            return sample;
+        };
+    }
 }

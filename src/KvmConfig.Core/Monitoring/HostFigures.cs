@@ -1,11 +1,15 @@
 namespace KvmConfig.Core.Monitoring;
 
-/// <summary>The host-wide counters of one reading: TCP segments, page reclaim, and pressure stall (PSI) per resource.</summary>
+/// <summary>
+/// The host-wide counters of one reading: TCP segments, page reclaim, and pressure stall (PSI) per resource. A host
+/// sampled through libvirt alone (a remote host: its <c>/proc</c> is not ours to read) has none of them: null counters,
+/// no pressure, no block devices.
+/// </summary>
 /// <param name="AtNs">When it was taken, on the caller's monotonic clock.</param>
-/// <param name="Tcp">From <c>/proc/net/snmp</c>.</param>
-/// <param name="Reclaim">From <c>/proc/vmstat</c>.</param>
-/// <param name="Pressure">From <c>/proc/pressure/{cpu,memory,io}</c>; a resource is missing on kernels without PSI.</param>
-public sealed record HostSample(long AtNs, TcpSegmentCounters Tcp, PageReclaimCounters Reclaim, IReadOnlyDictionary<PressureResource, PressureStall> Pressure)
+/// <param name="Tcp">From <c>/proc/net/snmp</c>; null when not read (a remote host).</param>
+/// <param name="Reclaim">From <c>/proc/vmstat</c>; null when not read (a remote host).</param>
+/// <param name="Pressure">From <c>/proc/pressure/{cpu,memory,io}</c>; a resource is missing on kernels without PSI, all on a remote host.</param>
+public sealed record HostSample(long AtNs, TcpSegmentCounters? Tcp, PageReclaimCounters? Reclaim, IReadOnlyDictionary<PressureResource, PressureStall> Pressure)
 {
     /// <summary>The host's block devices from <c>/proc/diskstats</c>; empty when not read.</summary>
     public IReadOnlyList<DiskStats> Disks { get; init; } = [];
@@ -19,8 +23,8 @@ public sealed record HostSample(long AtNs, TcpSegmentCounters Tcp, PageReclaimCo
 public sealed record HostDiskFigures(string Device, ulong InFlight, double QueueDepth, double? LatencyMs);
 
 /// <summary>The host's figures over the interval between two samples; null where the interval gives no value.</summary>
-/// <param name="TcpRetransmitPercent">Retransmitted of sent segments, null when nothing was sent.</param>
-/// <param name="ReclaimEfficiencyPercent">Pages freed of pages scanned, null when nothing was scanned.</param>
+/// <param name="TcpRetransmitPercent">Retransmitted of sent segments, null when nothing was sent or the counters were not read.</param>
+/// <param name="ReclaimEfficiencyPercent">Pages freed of pages scanned, null when nothing was scanned or the counters were not read.</param>
 /// <param name="PressureSomePercent">Per resource, the share of the interval in which some task stalled on it.</param>
 public sealed record HostFigures(double? TcpRetransmitPercent, double? ReclaimEfficiencyPercent, IReadOnlyDictionary<PressureResource, double> PressureSomePercent)
 {
@@ -54,8 +58,8 @@ public sealed record HostFigures(double? TcpRetransmitPercent, double? ReclaimEf
         }
 
         return new HostFigures(
-            Metrics.TcpRetransmitPercent(before.Tcp, after.Tcp),
-            Metrics.ReclaimEfficiencyPercent(before.Reclaim, after.Reclaim),
+            before.Tcp is { } tcp0 && after.Tcp is { } tcp1 ? Metrics.TcpRetransmitPercent(tcp0, tcp1) : null,
+            before.Reclaim is { } reclaim0 && after.Reclaim is { } reclaim1 ? Metrics.ReclaimEfficiencyPercent(reclaim0, reclaim1) : null,
             pressure)
         {
             Disks = disks,

@@ -43,6 +43,10 @@ internal static partial class Libvirt
     internal const uint ListActive = 1 << 0;
     internal const uint ListInactive = 1 << 1;
 
+    // virConnectGetAllDomainStatsFlags beyond the list filters above (which it shares): ENFORCE_STATS fails the call
+    // when the driver does not know a requested group at all.
+    internal const uint StatsEnforce = 1u << 31;
+
     // virTypedParameterType.
     internal const int TypedInt = 1;
     internal const int TypedUInt = 2;
@@ -237,6 +241,10 @@ internal static partial class Libvirt
 
     [LibraryImport(Library, EntryPoint = "virDomainGetID")]
     internal static partial uint DomainGetId(SafeDomainHandle dom);
+
+    /// <summary>The same, on a pointer borrowed from a list libvirt owns (statistics records); UINT_MAX when inactive.</summary>
+    [LibraryImport(Library, EntryPoint = "virDomainGetID")]
+    internal static partial uint DomainGetIdBorrowed(IntPtr dom);
 
     [LibraryImport(Library, EntryPoint = "virDomainIsPersistent")]
     internal static partial int DomainIsPersistent(SafeDomainHandle dom);

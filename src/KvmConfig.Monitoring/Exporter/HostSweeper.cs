@@ -17,37 +17,57 @@ public interface IHostSweeper : IDisposable
 }
 
 /// <summary>
-/// The local host through libvirt (domain list) and <c>/proc</c> (<see cref="LocalSweeper"/>), on a read-only connection
-/// watched by libvirt's close callback, so that a daemon restart fails the next sweep instead of leaving a dead
-/// connection in place.
+/// A host through libvirt, on a read-only connection watched by libvirt's close callback, so that a daemon restart (or a
+/// lost SSH or TLS session) fails the next sweep instead of leaving a dead connection in place. The local host is swept
+/// through libvirt (domain list) and <c>/proc</c> (<see cref="LocalSweeper"/>); a URI with a host part, or
+/// <see cref="SweepSource.Libvirt"/>, through libvirt's bulk statistics alone (<see cref="RemoteSweeper"/>).
 /// </summary>
 public sealed class LibvirtHostSweeper : IHostSweeper
 {
     private readonly LibvirtConnection _connection;
     private readonly IDisposable _closedRegistration;
-    private readonly LocalSweeper _sweeper;
+    private readonly Func<SweepSample> _sweep;
     private volatile string? _closed;
 
-    private LibvirtHostSweeper(LibvirtConnection connection, Func<LibvirtHostSweeper, IDisposable> watch)
+    private LibvirtHostSweeper(LibvirtConnection connection, SweepSource source, Func<LibvirtHostSweeper, IDisposable> watch)
     {
         _connection = connection;
-        var procfs = new ProcfsReader();
-        _sweeper = new LocalSweeper(connection, new LocalSampler(new QemuProcesses(), procfs, new CgroupReader()), procfs);
+        Source = source;
+        if (source == SweepSource.Libvirt)
+        {
+            _sweep = new RemoteSweeper(connection).Sweep;
+        }
+        else
+        {
+            var procfs = new ProcfsReader();
+            _sweep = new LocalSweeper(connection, new LocalSampler(new QemuProcesses(), procfs, new CgroupReader()), procfs).Sweep;
+        }
+
         _closedRegistration = watch(this);
     }
 
+    /// <summary>Where the sweeps read: <see cref="SweepSource.Proc"/> or <see cref="SweepSource.Libvirt"/>.</summary>
+    public SweepSource Source { get; }
+
     /// <summary>
     /// Opens <paramref name="uri"/> read-only and subscribes to its close callback. Throws <see cref="LibvirtException"/>
-    /// when the daemon does not answer.
+    /// when the daemon does not answer, and <see cref="KvmConfigException"/> when <paramref name="source"/> is
+    /// <see cref="SweepSource.Proc"/> for a URI naming another host.
     /// </summary>
-    public static LibvirtHostSweeper Connect(string uri)
+    /// <param name="uri">The libvirt URI.</param>
+    /// <param name="source"><see cref="SweepSource.Auto"/>: /proc for a URI without a host part, libvirt otherwise.</param>
+    public static LibvirtHostSweeper Connect(string uri, SweepSource source = SweepSource.Auto)
     {
+        SweepSource resolved = SweepSources.Resolve(uri, source)
+            ?? throw new KvmConfigException(Rules.LibvirtUnavailable, $"the /proc source reads this host, and {uri} names another host",
+                hint: "use --source libvirt (or auto) for a remote host");
+
         // The event loop must run before the connection that registers a close callback is opened.
         LibvirtEvents.Start();
         LibvirtConnection connection = LibvirtConnection.Open(uri, readOnly: true);
         try
         {
-            return new LibvirtHostSweeper(connection, self => LibvirtEvents.OnClosed(connection, reason => self._closed = CloseReason(reason)));
+            return new LibvirtHostSweeper(connection, resolved, self => LibvirtEvents.OnClosed(connection, reason => self._closed = CloseReason(reason)));
         }
         catch
         {
@@ -64,7 +84,7 @@ public sealed class LibvirtHostSweeper : IHostSweeper
             throw new KvmConfigException(Rules.LibvirtUnavailable, $"the connection to {_connection.Uri} was closed: {reason}");
         }
 
-        return _sweeper.Sweep();
+        return _sweep();
     }
 
     /// <inheritdoc />
