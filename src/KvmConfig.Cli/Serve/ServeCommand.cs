@@ -42,7 +42,7 @@ internal sealed class ServeCommand : AsyncCommand<ServeCommand.Settings>
         public string Source { get; init; } = "auto";
 
         [CommandOption("--listen <ADDRESS:PORT>")]
-        [Description("Where /metrics and /healthz are served: an IP address and a port, e.g. 127.0.0.1:9477 or [::1]:9477. Loopback by default; 0.0.0.0:9477 listens on every interface.")]
+        [Description("Where /metrics and /healthz are served: an IP address and a port, e.g. 127.0.0.1:9477 or [[::1]]:9477. Loopback by default; 0.0.0.0:9477 listens on every interface.")]
         [DefaultValue("127.0.0.1:9477")]
         public string Listen { get; init; } = "127.0.0.1:9477";
 
@@ -65,7 +65,7 @@ internal sealed class ServeCommand : AsyncCommand<ServeCommand.Settings>
         public string Retention { get; init; } = "7d";
 
         [CommandOption("--config-dir <DIR>")]
-        [Description("Where [alerts] thresholds are read (default: $KVMCONFIG_DIR or /etc/kvmconfig.d; the defaults of DESIGN.md when it does not exist).")]
+        [Description("Where [[alerts]] thresholds are read (default: $KVMCONFIG_DIR or /etc/kvmconfig.d; the defaults of DESIGN.md when it does not exist).")]
         public string? ConfigDir { get; init; }
 
         public IPEndPoint ListenValue => ParseListen(Listen)!;

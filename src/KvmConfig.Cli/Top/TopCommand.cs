@@ -51,7 +51,7 @@ internal sealed class TopCommand : Command<TopCommand.Settings>
         public string Format { get; init; } = "text";
 
         [CommandOption("--config-dir <DIR>")]
-        [Description("Where [alerts] thresholds are read (default: $KVMCONFIG_DIR or /etc/kvmconfig.d; the defaults of DESIGN.md when it does not exist).")]
+        [Description("Where [[alerts]] thresholds are read (default: $KVMCONFIG_DIR or /etc/kvmconfig.d; the defaults of DESIGN.md when it does not exist).")]
         public string? ConfigDir { get; init; }
 
         public TimeSpan IntervalValue => Durations.Parse(Interval) ?? TimeSpan.Zero;
