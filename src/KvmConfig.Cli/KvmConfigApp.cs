@@ -50,15 +50,17 @@ internal static class KvmConfigApp
                 .WithExample("rollback", "--yes")
                 .WithExample("rollback", "/var/lib/kvmconfig/journal/20261126T201500.123Z", "--yes");
             config.AddCommand<Top.TopCommand>("top")
-                .WithDescription(Markup.Escape("Watch contention on this host: CPU ready % per vCPU (run-queue wait, what guests see as steal), CPU use and memory overhead of every running domain, and the host's TCP retransmits, page-reclaim efficiency and pressure, with the [alerts] thresholds. Refreshes in place on a terminal; --once prints one sample after one interval. " + Top.TopCommand.ExitHelp))
+                .WithDescription(Markup.Escape("Watch contention on a host: CPU ready % per vCPU (run-queue wait, what guests see as steal), CPU use, memory overhead, disk queue depth and latency, network throughput and CPU-quota throttling of every running domain, and the host's TCP retransmits, page-reclaim efficiency, pressure and disk queues, with the [alerts] thresholds. This host is read from /proc; a remote one (--connect qemu+ssh://...) through libvirt's bulk statistics. Refreshes in place on a terminal; --once prints one sample after one interval. " + Top.TopCommand.ExitHelp))
                 .WithExample("top")
                 .WithExample("top", "--interval", "5s")
-                .WithExample("top", "--once", "--format", "json");
+                .WithExample("top", "--once", "--format", "json")
+                .WithExample("top", "--connect", "qemu+ssh://root@kvm1/system");
             config.AddCommand<Serve.ServeCommand>("serve")
-                .WithDescription(Markup.Escape("Export this host's contention figures to Prometheus: samples every running domain in the background (CPU ready per vCPU, CPU use, memory overhead; the host's retransmits, reclaim efficiency and pressure), serves /metrics and /healthz on a loopback address unless told otherwise, keeps each interval's figures in an SQLite history, and logs [alerts] crossings and clearings to stderr. Survives libvirtd restarts (/healthz says degraded meanwhile). Runs until Ctrl+C or SIGTERM. " + Serve.ServeCommand.ExitHelp))
+                .WithDescription(Markup.Escape("Export a host's contention figures to Prometheus: samples every running domain in the background (CPU ready per vCPU, CPU use, memory overhead, disk and network counters, CPU-quota throttling; the host's retransmits, reclaim efficiency, pressure and disk queues; a remote host through libvirt's bulk statistics), serves /metrics and /healthz on a loopback address unless told otherwise, keeps each interval's figures in an SQLite history, and logs [alerts] crossings and clearings to stderr. Survives libvirtd restarts (/healthz says degraded meanwhile). Runs until Ctrl+C or SIGTERM. " + Serve.ServeCommand.ExitHelp))
                 .WithExample("serve")
                 .WithExample("serve", "--listen", "127.0.0.1:9477", "--interval", "10s", "--history", "/var/lib/kvmconfig/history.db", "--retention", "7d")
-                .WithExample("serve", "--listen", "0.0.0.0:9477", "--no-history");
+                .WithExample("serve", "--listen", "0.0.0.0:9477", "--no-history")
+                .WithExample("serve", "--connect", "qemu+tls://kvm1/system", "--listen", "127.0.0.1:9478");
             config.AddCommand<Report.ReportCommand>("report")
                 .WithDescription(Markup.Escape("Summarise serve's history over a time range: the worst offenders by CPU ready (highest vCPU and mean), memory overhead and disk queue depth, the host's extremes and the alerts raised, as text or JSON; --html FILE writes one self-contained HTML file with inline SVG charts of ready %, memory overhead and disk queue per VM over time, the [alerts] thresholds drawn. Reads the history without writing to it. " + Report.ReportCommand.ExitHelp))
                 .WithExample("report")

@@ -98,20 +98,26 @@ public sealed class LibvirtException : KvmConfigException
 
         DiagnosticDescriptor descriptor = connecting ? Rules.LibvirtUnavailable : Rules.LibvirtError;
         string where = target is null ? "" : $" ({target})";
-        return new LibvirtException(descriptor, $"{operation}{where}: {message}", code, domain, message, operation, target, HintFor(code, connecting));
+        return new LibvirtException(descriptor, $"{operation}{where}: {message}", code, domain, message, operation, target, HintFor(code, connecting, RemoteHost(target)));
     }
 
     /// <summary>A domain that was there a moment ago and is not any more (found missing before a change).</summary>
     internal static LibvirtException Vanished(string name, string operation) =>
-        new(Rules.LibvirtError, $"{operation} ({name}): domain '{name}' no longer exists", NoDomain, 0, $"domain '{name}' no longer exists", operation, name, HintFor(NoDomain, false));
+        new(Rules.LibvirtError, $"{operation} ({name}): domain '{name}' no longer exists", NoDomain, 0, $"domain '{name}' no longer exists", operation, name, HintFor(NoDomain, false, null));
 
     /// <summary>The library itself is missing or fails to load.</summary>
     internal static LibvirtException NotInstalled(Exception inner) =>
         new(Rules.LibvirtUnavailable, $"libvirt is not installed: {inner.Message}", 0, 0, inner.Message, "dlopen", Native.Library,
             "install the libvirt client library (Debian/Ubuntu: apt-get install libvirt0; RHEL: dnf install libvirt-libs)", inner);
 
-    private static string HintFor(int code, bool connecting) => code switch
+    // The host part of a URI such as qemu+ssh://root@kvm1/system; null for a local one (qemu:///system).
+    private static string? RemoteHost(string? uri) =>
+        uri is not null && System.Uri.TryCreate(uri, UriKind.Absolute, out Uri? parsed) && !string.IsNullOrEmpty(parsed.Host) ? parsed.Host : null;
+
+    private static string HintFor(int code, bool connecting, string? remoteHost) => code switch
     {
+        NoConnect or SystemError when connecting && remoteHost is not null =>
+            $"{remoteHost} did not answer: check that it is reachable (for qemu+ssh, ssh to it as that user with a key, without a password prompt) and that libvirtd runs there (virsh -c URI version)",
         NoConnect when connecting => "check the URI (qemu:///system, qemu+ssh://user@host/system) and that the driver's package is installed (libvirt-daemon-driver-qemu)",
         SystemError when connecting => "is libvirtd running? Start it (systemctl start libvirtd, or libvirtd -d), or name another host with --connect",
         AuthFailed or AccessDenied or OperationDenied => "run as root or as a member of the libvirt group, or open a read-write connection (polkit may refuse otherwise)",

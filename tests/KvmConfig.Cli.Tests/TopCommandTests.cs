@@ -50,9 +50,9 @@ public sealed class TopCommandTests
     }
 
     [Fact]
-    public void A_remote_uri_is_refused_because_top_reads_this_hosts_proc()
+    public void A_remote_uri_is_refused_when_proc_is_asked_for()
     {
-        CliResult r = Run("top", "--once", "--connect", "qemu+ssh://root@kvm1/system");
+        CliResult r = Run("top", "--once", "--source", "proc", "--connect", "qemu+ssh://root@kvm1/system");
 
         Assert.Equal(2, r.Exit);
         Assert.Contains("names another host", r.Err, StringComparison.Ordinal);

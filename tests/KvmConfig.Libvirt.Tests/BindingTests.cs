@@ -137,6 +137,17 @@ public sealed class BindingTests
     }
 
     [Fact]
+    public void A_remote_host_that_does_not_answer_is_unavailable_with_a_hint_about_that_host()
+    {
+        // The .invalid top-level domain never resolves (RFC 2606); the ssh client runs and fails, without a prompt.
+        LibvirtException error = Assert.Throws<LibvirtException>(() =>
+            LibvirtConnection.Open("qemu+ssh://root@kvm1.invalid/system?no_tty=1&no_verify=1", readOnly: true));
+
+        Assert.Equal(Rules.LibvirtUnavailable, error.Descriptor);
+        Assert.StartsWith("kvm1.invalid did not answer", error.Hint, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_uri_that_does_not_parse_is_unavailable()
     {
         LibvirtException error = Assert.Throws<LibvirtException>(() => LibvirtConnection.Open("::not a uri::"));

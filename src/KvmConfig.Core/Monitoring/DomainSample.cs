@@ -5,7 +5,7 @@ namespace KvmConfig.Core.Monitoring;
 /// taken at <see cref="AtNs"/> on a monotonic clock the caller owns (Core reads no clock).
 /// </summary>
 /// <param name="Domain">Domain name.</param>
-/// <param name="Pid">Its QEMU process: a different pid in the next sample means the domain restarted.</param>
+/// <param name="Pid">Its QEMU process (read remotely: libvirt's domain id): a different one in the next sample means the domain restarted.</param>
 /// <param name="AtNs">When the reading was taken, in nanoseconds of the caller's monotonic clock.</param>
 /// <param name="Vcpus">Each vCPU thread with its schedstat, by vCPU number.</param>
 /// <param name="RssKiB">QEMU's resident memory, or null when unknown.</param>
