@@ -12,9 +12,9 @@ namespace KvmConfig.Core.Specs;
 /// <i>at</i> <see cref="ReadyWarningPercent"/>, critical <i>at</i> <see cref="ReadyCriticalPercent"/>: 5 % and
 /// 10 % are VMware's per-vCPU guidance, and KubeVirt alerts at 5 %. Judged per vCPU, so one starved vCPU of a
 /// large VM is not averaged away.</item>
-/// <item><b>disk queue depth</b>: requests in flight on a VM block device or a host device (the "I/Os currently
-/// in progress" field of <c>/proc/diskstats</c>); warns <i>above</i> <see cref="DiskQueueDepthRequests"/> (the
-/// seed's 200).</item>
+/// <item><b>disk queue depth</b>: requests in flight on a VM block device (the interval's average by Little's law,
+/// from QEMU's request times) or a host device (the higher of <c>/proc/diskstats</c>' average queue and its "I/Os
+/// currently in progress"); warns <i>above</i> <see cref="DiskQueueDepthRequests"/> (the seed's 200).</item>
 /// <item><b>TCP retransmits</b>: delta(RetransSegs) / delta(OutSegs) x 100 from <c>/proc/net/snmp</c>, host-wide;
 /// warns <i>above</i> <see cref="TcpRetransmitPercent"/> (the seed's 5 %).</item>
 /// <item><b>page-reclaim efficiency</b>: delta(pgsteal) / delta(pgscan) x 100 from <c>/proc/vmstat</c>, host-wide:
