@@ -66,6 +66,17 @@ public sealed class LibvirtDomain : IDisposable
     /// <summary>The domain's name.</summary>
     public string Name { get; }
 
+    /// <summary>The native pointer, kept valid until <see cref="Release"/> (for calls that take arrays of domains).</summary>
+    internal IntPtr AddRef()
+    {
+        bool added = false;
+        _handle.DangerousAddRef(ref added);
+        return _handle.DangerousGetHandle();
+    }
+
+    /// <summary>Ends an <see cref="AddRef"/>.</summary>
+    internal void Release() => _handle.DangerousRelease();
+
     /// <summary>The current state.</summary>
     public DomainState State
     {

@@ -28,38 +28,61 @@ public sealed record SweepFigures(IReadOnlyList<DomainFigures> Domains, HostFigu
 }
 
 /// <summary>
-/// One sweep of the local host. libvirt answers what the kernel cannot tell, in one bulk call: which domains run and
-/// their block and network device counters (QEMU's own accounting, the only per-guest-device latency there is for an
-/// image file). Everything else comes from the kernel through <see cref="LocalSampler"/>: vCPU threads, RSS, the
-/// domain's cgroup; and the host's counters through <see cref="ProcfsReader"/>. A domain's memory size is asked of
-/// libvirt once per QEMU process.
+/// One sweep of the local host. The kernel answers whatever it can: through <see cref="LocalSampler"/> each domain's
+/// vCPU threads, RSS and cgroup, from <c>/proc/net/dev</c> its interfaces, and through <see cref="ProcfsReader"/> the
+/// host's counters. libvirt answers the rest: which domains run (one listing), each domain's memory size and devices
+/// (its live XML, once per QEMU process), and the block device counters only QEMU keeps (one bulk call for the domains
+/// that have disks).
 /// </summary>
 public sealed class LocalSweeper(LibvirtConnection connection, LocalSampler sampler, ProcfsReader procfs)
 {
-    private const DomainStatsGroups Groups = DomainStatsGroups.State | DomainStatsGroups.Block | DomainStatsGroups.Interface;
-
     private Dictionary<string, Known> _known = new(StringComparer.Ordinal);
 
     /// <summary>Reads every running domain and the host once.</summary>
     public SweepSample Sweep()
     {
-        var domains = new List<DomainSample>();
-        var known = new Dictionary<string, Known>(StringComparer.Ordinal);
-        foreach (DomainStats stats in connection.AllDomainStats(Groups, activeOnly: true))
+        IReadOnlyList<LibvirtDomain> running = connection.ListAllDomains(activeOnly: true);
+        try
         {
-            if (sampler.Sample(stats.Domain) is not { } sample)
+            var samples = new List<DomainSample>(running.Count);
+            var withDisks = new List<LibvirtDomain>();
+            var known = new Dictionary<string, Known>(StringComparer.Ordinal);
+            IReadOnlyDictionary<string, InterfaceCounters>? netDev = null;
+            foreach (LibvirtDomain domain in running)
             {
-                continue;
+                if (sampler.Sample(domain.Name) is not { } sample
+                    || (_known.TryGetValue(domain.Name, out Known? was) && was.Pid == sample.Pid ? was : Learn(domain, sample.Pid)) is not { } learned)
+                {
+                    continue;   // stopped meanwhile
+                }
+
+                known[domain.Name] = learned;
+                IReadOnlyList<InterfaceCounters> interfaces = [];
+                if (learned.Devices.Interfaces.Count > 0)
+                {
+                    netDev ??= procfs.ReadNetDev();
+                    interfaces = [.. learned.Devices.Interfaces
+                        .Where(i => netDev.ContainsKey(i.Device))
+                        .Select(i => i.SwapsWithGuest ? NetDev.GuestView(netDev[i.Device]) : netDev[i.Device])];
+                }
+
+                samples.Add(sample with { GuestMemoryKiB = learned.MemoryKiB, Interfaces = interfaces });
+                if (learned.Devices.Disks.Count > 0)
+                {
+                    withDisks.Add(domain);
+                }
             }
 
-            Known domain = _known.TryGetValue(stats.Domain, out Known? was) && was.Pid == sample.Pid ? was : Learn(stats.Domain, sample.Pid);
-            known[stats.Domain] = domain;
-            var devices = new LibvirtStatistics(stats);
-            domains.Add(sample with { GuestMemoryKiB = domain.MemoryKiB, Disks = devices.Disks(), Interfaces = devices.Interfaces() });
+            _known = known;
+            return new SweepSample(WithDisks(samples, withDisks), ReadHost(procfs));
         }
-
-        _known = known;
-        return new SweepSample(domains, ReadHost(procfs));
+        finally
+        {
+            foreach (LibvirtDomain domain in running)
+            {
+                domain.Dispose();
+            }
+        }
     }
 
     /// <summary>The host's counters: TCP segments, page reclaim, pressure where the kernel has it, block devices.</summary>
@@ -79,12 +102,32 @@ public sealed class LocalSweeper(LibvirtConnection connection, LocalSampler samp
         return new HostSample(LocalSampler.NowNs(), procfs.ReadTcpSegments(), procfs.ReadPageReclaim(), pressure) { Disks = disks };
     }
 
-    private Known Learn(string domain, int pid)
+    // One bulk call for the block counters of the domains that have disks (QEMU's accounting, asked through libvirt's
+    // monitor: the part of a sweep that costs milliseconds per domain).
+    private List<DomainSample> WithDisks(List<DomainSample> samples, List<LibvirtDomain> withDisks)
     {
-        using LibvirtDomain? found = connection.TryLookup(domain);
-        return new Known(pid, found?.MemoryKiB);
+        if (withDisks.Count == 0)
+        {
+            return samples;
+        }
+
+        Dictionary<string, IReadOnlyList<BlockDeviceCounters>> disks = connection.DomainStats(withDisks, DomainStatsGroups.Block)
+            .ToDictionary(s => s.Domain, s => new LibvirtStatistics(s).Disks(), StringComparer.Ordinal);
+        return [.. samples.Select(s => disks.TryGetValue(s.Domain, out IReadOnlyList<BlockDeviceCounters>? d) ? s with { Disks = d } : s)];
+    }
+
+    private static Known? Learn(LibvirtDomain domain, int pid)
+    {
+        try
+        {
+            return new Known(pid, domain.MemoryKiB, DomainDevices.FromXml(domain.Xml()));
+        }
+        catch (LibvirtException e) when (e.Code == LibvirtException.NoDomain)
+        {
+            return null;
+        }
     }
 
     /// <summary>What libvirt told of a domain's QEMU process, kept until the process changes.</summary>
-    private sealed record Known(int Pid, long? MemoryKiB);
+    private sealed record Known(int Pid, long? MemoryKiB, DomainDevices Devices);
 }

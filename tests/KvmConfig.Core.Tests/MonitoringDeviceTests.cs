@@ -183,6 +183,24 @@ public sealed class MonitoringDeviceTests
         Assert.Empty(DomainFigures.Between(after with { AtNs = 0 }, restarted)!.HostIo);
     }
 
+    [Fact]
+    public void Live_xml_names_the_disks_and_the_host_side_interfaces_with_their_direction()
+    {
+        DomainDevices devices = DomainDevices.FromXml("""
+            <domain type='kvm' id='3'><name>web1</name><devices>
+              <disk type='file' device='disk'><source file='/var/lib/libvirt/images/web1.qcow2'/><target dev='vda' bus='virtio'/></disk>
+              <disk type='file' device='cdrom'><target dev='sda' bus='sata'/></disk>
+              <interface type='bridge'><source bridge='br0'/><target dev='vnet3'/><model type='virtio'/></interface>
+              <interface type='direct'><source dev='eth1' mode='bridge'/><target dev='macvtap0'/></interface>
+              <interface type='user'><model type='virtio'/></interface>
+            </devices></domain>
+            """);
+
+        Assert.Equal(["vda", "sda"], devices.Disks);
+        Assert.Equal([new HostInterface("vnet3", SwapsWithGuest: true), new HostInterface("macvtap0", SwapsWithGuest: false)], devices.Interfaces);
+        Assert.Empty(DomainDevices.FromXml("<domain><name>bare</name></domain>").Disks);
+    }
+
     // ---- Guest block devices ------------------------------------------------------------------------------
 
     private static BlockDeviceCounters Block(ulong reads, ulong readNs, ulong writes, ulong writeNs, ulong flushNs = 0, ulong readBytes = 0, string device = "vda") =>

@@ -204,6 +204,35 @@ public sealed class BindingTests
     }
 
     [Fact]
+    public void Listing_running_domains_and_their_statistics_names_only_what_was_asked_for()
+    {
+        using LibvirtConnection connection = LibvirtDaemon.Connect();
+        using TestDomain running = TestDomain.Create(connection, "list-on", vcpus: 1, start: true);
+        using TestDomain stopped = TestDomain.Create(connection, "list-off", vcpus: 1);
+
+        IReadOnlyList<LibvirtDomain> active = connection.ListAllDomains(activeOnly: true);
+        try
+        {
+            Assert.Contains(active, d => d.Name == running.Name);
+            Assert.DoesNotContain(active, d => d.Name == stopped.Name);
+
+            // The statistics of one domain of the list, not of every domain
+            LibvirtDomain mine = active.Single(d => d.Name == running.Name);
+            DomainStats stats = Assert.Single(connection.DomainStats([mine], DomainStatsGroups.State));
+            Assert.Equal(running.Name, stats.Domain);
+            Assert.Equal((long)DomainState.Running, stats["state.state"]!.AsInt64());
+            Assert.Empty(connection.DomainStats([], DomainStatsGroups.State));
+        }
+        finally
+        {
+            foreach (LibvirtDomain domain in active)
+            {
+                domain.Dispose();
+            }
+        }
+    }
+
+    [Fact]
     public void Memory_and_blkio_parameters_read_on_a_running_domain()
     {
         using LibvirtConnection connection = LibvirtDaemon.Connect();

@@ -210,6 +210,10 @@ internal static partial class Libvirt
     [LibraryImport(Library, EntryPoint = "virConnectGetAllDomainStats")]
     internal static partial int ConnectGetAllDomainStats(SafeConnectHandle conn, uint stats, out IntPtr records, uint flags);
 
+    /// <summary>The statistics of the domains in <paramref name="doms"/>, a NULL-terminated array of borrowed domain pointers.</summary>
+    [LibraryImport(Library, EntryPoint = "virDomainListGetStats")]
+    internal static unsafe partial int DomainListGetStats(IntPtr* doms, uint stats, out IntPtr records, uint flags);
+
     [LibraryImport(Library, EntryPoint = "virDomainStatsRecordListFree")]
     internal static partial void DomainStatsRecordListFree(IntPtr records);
 
