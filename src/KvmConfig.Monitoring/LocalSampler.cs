@@ -12,8 +12,16 @@ namespace KvmConfig.Monitoring;
 /// given, the domain cgroup's CPU bandwidth and per-host-device I/O counters. A sweep costs microseconds per domain, where libvirt's bulk
 /// statistics cost about 15 ms per domain inside libvirtd.
 /// </summary>
-public sealed class LocalSampler(QemuProcesses processes, ProcfsReader procfs, CgroupReader? cgroups = null)
+/// <remarks>
+/// The per-process files are read through <see cref="ProcessHandles"/>, which keeps them open from sweep to sweep: a
+/// sampler holds file handles, closed for a process within two sweeps of its last sample (a domain sampled a second
+/// time starts a new sweep) and all at once by <see cref="Dispose"/>. The pid file is read at every sample, so a
+/// restarted domain is read under its new pid at once.
+/// </remarks>
+public sealed class LocalSampler(QemuProcesses processes, ProcfsReader procfs, CgroupReader? cgroups = null) : IDisposable
 {
+    private readonly ProcessHandles _handles = new(procfs, cgroups);
+
     /// <summary>A sampler of <c>qemu:///system</c> domains through <c>/proc</c> and <c>/sys/fs/cgroup</c>.</summary>
     public LocalSampler()
         : this(new QemuProcesses(), new ProcfsReader(), new CgroupReader())
@@ -39,18 +47,12 @@ public sealed class LocalSampler(QemuProcesses processes, ProcfsReader procfs, C
         try
         {
             // The clock is read after the counters, so that an interval never includes time the counters did not see.
-            IReadOnlyList<VcpuThread> vcpus = procfs.ReadVcpuThreads(pid);
-            long? rss = procfs.ReadVmRssKiB(pid);
-            CgroupCpuStat? cpu = null;
-            IReadOnlyList<CgroupIoDevice> io = [];
-            if (cgroups is not null)
+            ProcessReading reading = _handles.Read(pid);
+            return new DomainSample(domain, pid, NowNs(), reading.Vcpus, reading.RssKiB, guestMemoryKiB)
             {
-                ProcessCgroup cgroup = procfs.ReadCgroup(pid);
-                cpu = cgroups.ReadCpuStat(cgroup);
-                io = cgroups.ReadIo(cgroup) ?? [];
-            }
-
-            return new DomainSample(domain, pid, NowNs(), vcpus, rss, guestMemoryKiB) { CgroupCpu = cpu, HostIo = io };
+                CgroupCpu = reading.CgroupCpu,
+                HostIo = reading.Io ?? [],
+            };
         }
         catch (KvmConfigException) when (!procfs.ProcessExists(pid))
         {
@@ -58,4 +60,7 @@ public sealed class LocalSampler(QemuProcesses processes, ProcfsReader procfs, C
             return null;
         }
     }
+
+    /// <summary>Closes the file handles the sampler keeps open; samples after this throw <see cref="ObjectDisposedException"/>.</summary>
+    public void Dispose() => _handles.Dispose();
 }

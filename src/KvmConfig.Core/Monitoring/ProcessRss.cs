@@ -1,3 +1,6 @@
+using System.Globalization;
+using System.Text;
+
 namespace KvmConfig.Core.Monitoring;
 
 /// <summary>
@@ -13,6 +16,35 @@ public static class ProcessRss
     /// when the line is there but is not <c>VmRSS: N kB</c>.
     /// </summary>
     public static long? ParseStatusVmRssKiB(string text) => FindKiB(text, "VmRSS:");
+
+    /// <summary>
+    /// <c>VmRSS</c> from the bytes of <c>/proc/PID/status</c> as read from it, in KiB, without decoding the file: the
+    /// form for a sampler that re-reads one handle every sweep. A <c>VmRSS</c> line other than <c>VmRSS:</c>, blanks,
+    /// digits, blanks, <c>kB</c> is handed with the whole file to <see cref="ParseStatusVmRssKiB(string)"/>, so that
+    /// both accept and refuse the same files with the same words.
+    /// </summary>
+    public static long? ParseStatusVmRssKiB(ReadOnlySpan<byte> utf8)
+    {
+        ReadOnlySpan<byte> key = "VmRSS:"u8;
+        int at = utf8.StartsWith(key) ? 0 : utf8.IndexOf("\nVmRSS:"u8) is int newline and >= 0 ? newline + 1 : -1;
+        if (at < 0)
+        {
+            return null;
+        }
+
+        ReadOnlySpan<byte> line = utf8[(at + key.Length)..];
+        line = line[..(line.IndexOf((byte)'\n') is int end and >= 0 ? end : line.Length)];
+        ReadOnlySpan<byte> size = line.TrimStart(" \t"u8);
+        int digits = size.IndexOfAnyExcept("0123456789"u8);
+        if (digits > 0 && size.Length > digits && size[digits] is (byte)' ' or (byte)'\t'
+            && size[digits..].TrimStart(" \t"u8).SequenceEqual("kB"u8)
+            && long.TryParse(size[..digits], NumberStyles.None, CultureInfo.InvariantCulture, out long kib))
+        {
+            return kib;
+        }
+
+        return ParseStatusVmRssKiB(Encoding.UTF8.GetString(utf8));
+    }
 
     /// <summary>
     /// <c>Rss</c> from the text of <c>/proc/PID/smaps_rollup</c>, in KiB; null when the file has no such line (it is

@@ -1,3 +1,6 @@
+using System.Globalization;
+using System.Text;
+
 namespace KvmConfig.Core.Monitoring;
 
 /// <summary>
@@ -48,5 +51,38 @@ public readonly record struct TaskSchedstat(ulong RunNs, ulong WaitNs, ulong Tim
             ProcText.Counter(fields[0], "field 1 (run time, ns)"),
             ProcText.Counter(fields[1], "field 2 (run-queue wait, ns)"),
             ProcText.Counter(fields[2], "field 3 (timeslices)"));
+    }
+
+    /// <summary>
+    /// Parses the bytes of a schedstat file as read from it (ASCII), without making a string of a well-formed line: the
+    /// form for a sampler that re-reads one handle every sweep. Anything but <c>N N N</c> with an optional newline is
+    /// handed to <see cref="Parse(ReadOnlySpan{char})"/>, so that it accepts and refuses the same files with the same
+    /// words.
+    /// </summary>
+    public static TaskSchedstat Parse(ReadOnlySpan<byte> utf8)
+    {
+        ReadOnlySpan<byte> rest = utf8.TrimEnd("\n"u8);
+        return NextCounter(ref rest, out ulong run)
+            && NextCounter(ref rest, out ulong wait)
+            && NextCounter(ref rest, out ulong timeslices)
+            && rest.IsEmpty
+            ? new TaskSchedstat(run, wait, timeslices)
+            : Parse(Encoding.UTF8.GetString(utf8));
+
+        // One field of digits after at most one space, as the kernel's "%llu %llu %lu" writes them.
+        static bool NextCounter(ref ReadOnlySpan<byte> text, out ulong value)
+        {
+            if (text.Length > 0 && text[0] == (byte)' ')
+            {
+                text = text[1..];
+            }
+
+            int end = text.IndexOf((byte)' ');
+            end = end < 0 ? text.Length : end;
+            value = 0;
+            bool parsed = end > 0 && ulong.TryParse(text[..end], NumberStyles.None, CultureInfo.InvariantCulture, out value);
+            text = text[end..];
+            return parsed;
+        }
     }
 }
