@@ -33,32 +33,57 @@ internal static class Fleet
 
     /// <summary>
     /// The smallest domain (the integration tests' <c>LibvirtDaemon.DomainXml</c>, with 32 MiB and 1 vCPU): QEMU under
-    /// TCG (<c>type='qemu'</c>), no disk, no NIC, no <c>&lt;cputune&gt;</c>.
+    /// TCG (<c>type='qemu'</c>), no <c>&lt;cputune&gt;</c>; no disk and no NIC, or with <paramref name="devices"/> a
+    /// read-only virtio disk (the shared blank image <see cref="BlankImage"/>) and a tap NIC named after the domain, so
+    /// that a sweep also reads block counters through libvirt and interface counters from /proc/net/dev.
     /// </summary>
-    public static string Xml(string name) =>
+    public static string Xml(string name, bool devices = false) =>
         $"""
         <domain type='qemu'>
           <name>{name}</name>
           <memory unit='MiB'>{MemoryMiB}</memory>
           <vcpu placement='static'>1</vcpu>
           <os><type arch='x86_64' machine='pc'>hvm</type></os>
-          <devices><emulator>/usr/bin/qemu-system-x86_64</emulator></devices>
+          <devices><emulator>/usr/bin/qemu-system-x86_64</emulator>{(devices ? Devices(name) : "")}</devices>
         </domain>
         """;
+
+    /// <summary>A 1 MiB blank raw image every domain of a <c>--devices</c> run reads (read-only, so they may share it).</summary>
+    public const string BlankImage = "/var/tmp/kvmmb-blank.img";
+
+    private static string Devices(string name) =>
+        $"<disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='{BlankImage}'/><target dev='vda' bus='virtio'/><readonly/></disk>"
+        + $"<interface type='ethernet'><target dev='{name}' managed='yes'/><model type='e1000'/></interface>";
+
+    /// <summary>Writes <see cref="BlankImage"/> readable by QEMU's user.</summary>
+    public static void WriteBlankImage()
+    {
+        using (FileStream file = File.Create(BlankImage))
+        {
+            file.SetLength(1 << 20);
+        }
+
+        File.SetUnixFileMode(BlankImage, (UnixFileMode)0b110_100_100);
+    }
 
     /// <summary>
     /// Defines and starts every domain, <see cref="StartParallelism"/> at a time, each worker on a connection of its own
     /// (a connection serves one thread at a time).
     /// </summary>
-    public static void Start(IReadOnlyList<string> names, CancellationToken cancel)
+    public static void Start(IReadOnlyList<string> names, bool devices, CancellationToken cancel)
     {
+        if (devices)
+        {
+            WriteBlankImage();
+        }
+
         var options = new ParallelOptions { MaxDegreeOfParallelism = StartParallelism, CancellationToken = cancel };
         var connections = new ConcurrentBag<LibvirtConnection>();
         try
         {
             Parallel.ForEach(names, options, () => LibvirtConnection.Open(Daemon.Uri), (name, _, connection) =>
             {
-                using LibvirtDomain defined = connection.Define(Xml(name));
+                using LibvirtDomain defined = connection.Define(Xml(name, devices));
                 defined.Start();
                 return connection;
             }, connections.Add);

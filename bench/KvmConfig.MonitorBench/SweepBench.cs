@@ -45,9 +45,9 @@ internal static class SweepBench
 
     public static int Run(string[] args)
     {
-        if (Options.Parse(args, [("--domains", 20, 1, 99), ("--rounds", 15, 1, 1000), ("--warmup", 2, 0, 100)], ["--keep"]) is not { } options)
+        if (Options.Parse(args, [("--domains", 20, 1, 99), ("--rounds", 15, 1, 1000), ("--warmup", 2, 0, 100)], ["--keep", "--devices"]) is not { } options)
         {
-            Console.Error.WriteLine("usage: KvmConfig.MonitorBench sweep [--domains N (1..99, 20)] [--rounds N (15)] [--warmup N (2)] [--keep]");
+            Console.Error.WriteLine("usage: KvmConfig.MonitorBench sweep [--domains N (1..99, 20)] [--rounds N (15)] [--warmup N (2)] [--devices] [--keep]");
             return 2;
         }
 
@@ -66,10 +66,12 @@ internal static class SweepBench
             }
 
             Console.WriteLine($"daemon      {Daemon.Uri}, libvirt {Daemon.Version(admin.LibraryVersion())}; {leftovers} leftover {Fleet.Prefix}* domains removed");
-            Console.WriteLine($"domains     {names.Count} x {Fleet.Prefix}NN: type qemu (TCG), 32 MiB, 1 vCPU, no disk, no NIC");
+            bool devices = options.Has("--devices");
+            Console.WriteLine($"domains     {names.Count} x {Fleet.Prefix}NN: type qemu (TCG), 32 MiB, 1 vCPU, " +
+                (devices ? "a read-only virtio disk and a tap NIC each" : "no disk, no NIC"));
 
             long setup = Stopwatch.GetTimestamp();
-            Fleet.Start(names, cancel.Token);
+            Fleet.Start(names, devices, cancel.Token);
             TimeSpan started = Stopwatch.GetElapsedTime(setup);
             (TimeSpan running, TimeSpan settled, bool idle) = Fleet.WaitRunning(admin, names, TimeSpan.FromSeconds(120), cancel.Token);
             Console.WriteLine($"set-up      defined and started in {started.TotalSeconds:F1} s, all running {running.TotalSeconds:F1} s later, " +

@@ -27,6 +27,7 @@ public sealed class LibvirtHostSweeper : IHostSweeper
     private readonly LibvirtConnection _connection;
     private readonly IDisposable _closedRegistration;
     private readonly Func<SweepSample> _sweep;
+    private readonly LocalSampler? _sampler;
     private volatile string? _closed;
 
     private LibvirtHostSweeper(LibvirtConnection connection, SweepSource source, Func<LibvirtHostSweeper, IDisposable> watch)
@@ -39,8 +40,10 @@ public sealed class LibvirtHostSweeper : IHostSweeper
         }
         else
         {
+            // The sampler keeps the QEMU processes' files open across sweeps; they close with this sweeper.
             var procfs = new ProcfsReader();
-            _sweep = new LocalSweeper(connection, new LocalSampler(new QemuProcesses(), procfs, new CgroupReader()), procfs).Sweep;
+            _sampler = new LocalSampler(new QemuProcesses(), procfs, new CgroupReader());
+            _sweep = new LocalSweeper(connection, _sampler, procfs).Sweep;
         }
 
         _closedRegistration = watch(this);
@@ -91,6 +94,7 @@ public sealed class LibvirtHostSweeper : IHostSweeper
     public void Dispose()
     {
         _closedRegistration.Dispose();
+        _sampler?.Dispose();
         _connection.Dispose();
     }
 
