@@ -234,18 +234,6 @@ public sealed class LibvirtDomain : IDisposable
         Check(TypedParameters.Set(parameters, (p, n) => Native.DomainSetMemoryParameters(_handle, (Native.TypedParameter*)p, n, (uint)impact)),
             "virDomainSetMemoryParameters", string.Join(", ", parameters));
 
-    /// <summary>
-    /// One disk's I/O counters as QEMU accounts them (<c>virDomainBlockStatsFlags</c>, <c>virsh domblkstat</c>):
-    /// <c>rd_operations</c>, <c>rd_bytes</c>, <c>rd_total_times</c> (ns), the same for <c>wr_</c>, and
-    /// <c>flush_operations</c>, <c>flush_total_times</c>. <paramref name="disk"/> is the target name (<c>vda</c>).
-    /// </summary>
-    /// <remarks>
-    /// Asked with room for 16 counters at once (QEMU gives 9): asking for the count first would query QEMU twice.
-    /// </remarks>
-    public unsafe IReadOnlyList<TypedParameter> BlockStats(string disk) =>
-        TypedParameters.Get((Native.TypedParameter* p, ref int n) => Native.DomainBlockStatsFlags(_handle, disk, p, ref n, 0), knownCount: 16)
-        ?? throw Failure("virDomainBlockStatsFlags", $"{Name} {disk}");
-
     /// <summary>An interface's bandwidth parameters: <c>inbound.average</c>, <c>outbound.average</c>, ... (KB/s)
     /// (<c>virsh domiftune</c>); <paramref name="device"/> is the target name (vnet0) or the MAC address.</summary>
     public unsafe IReadOnlyList<TypedParameter> InterfaceParameters(string device, DomainImpact impact) =>

@@ -320,10 +320,6 @@ internal static partial class Libvirt
     [LibraryImport(Library, EntryPoint = "virDomainSetMemoryParameters")]
     internal static unsafe partial int DomainSetMemoryParameters(SafeDomainHandle dom, TypedParameter* parameters, int nparams, uint flags);
 
-    /// <summary>One disk's I/O counters (<c>rd_operations</c>, <c>rd_total_times</c>, ...) with one query-blockstats.</summary>
-    [LibraryImport(Library, EntryPoint = "virDomainBlockStatsFlags", StringMarshalling = StringMarshalling.Utf8)]
-    internal static unsafe partial int DomainBlockStatsFlags(SafeDomainHandle dom, string disk, TypedParameter* parameters, ref int nparams, uint flags);
-
     [LibraryImport(Library, EntryPoint = "virDomainGetInterfaceParameters", StringMarshalling = StringMarshalling.Utf8)]
     internal static unsafe partial int DomainGetInterfaceParameters(SafeDomainHandle dom, string device, TypedParameter* parameters, ref int nparams, uint flags);
 
