@@ -31,11 +31,13 @@ public sealed record SweepFigures(IReadOnlyList<DomainFigures> Domains, HostFigu
 /// One sweep of the local host. The kernel answers whatever it can: through <see cref="LocalSampler"/> each domain's
 /// vCPU threads, RSS and cgroup, from <c>/proc/net/dev</c> its interfaces, and through <see cref="ProcfsReader"/> the
 /// host's counters. libvirt answers the rest: which domains run (one listing), each domain's memory size and devices
-/// (its live XML, once per QEMU process), and the block device counters only QEMU keeps (one bulk call for the domains
-/// that have disks).
+/// (its live XML, once per QEMU process), and the block device counters only QEMU keeps for the domains that have disks,
+/// read apart on a thread and a connection of their own (<see cref="GuestBlockCounters"/>) so that a sweep never waits
+/// for a QEMU monitor.
 /// </summary>
-public sealed class LocalSweeper(LibvirtConnection connection, LocalSampler sampler, ProcfsReader procfs)
+public sealed class LocalSweeper(LibvirtConnection connection, LocalSampler sampler, ProcfsReader procfs) : IDisposable
 {
+    private readonly GuestBlockCounters _blocks = new(connection.Uri);
     private Dictionary<string, Known> _known = new(StringComparer.Ordinal);
 
     /// <summary>Reads every running domain and the host once.</summary>
@@ -102,8 +104,10 @@ public sealed class LocalSweeper(LibvirtConnection connection, LocalSampler samp
         return new HostSample(LocalSampler.NowNs(), procfs.ReadTcpSegments(), procfs.ReadPageReclaim(), pressure) { Disks = disks };
     }
 
-    // One bulk call for the block counters of the domains that have disks (QEMU's accounting, asked through libvirt's
-    // monitor: the part of a sweep that costs milliseconds per domain).
+    /// <summary>Stops the block counter reader.</summary>
+    public void Dispose() => _blocks.Dispose();
+
+    // The latest block counters of the domains that have disks (see GuestBlockCounters), stamped with their own time.
     private List<DomainSample> WithDisks(List<DomainSample> samples, List<LibvirtDomain> withDisks)
     {
         if (withDisks.Count == 0)
@@ -111,9 +115,10 @@ public sealed class LocalSweeper(LibvirtConnection connection, LocalSampler samp
             return samples;
         }
 
-        Dictionary<string, IReadOnlyList<BlockDeviceCounters>> disks = connection.DomainStats(withDisks, DomainStatsGroups.Block)
-            .ToDictionary(s => s.Domain, s => new LibvirtStatistics(s).Disks(), StringComparer.Ordinal);
-        return [.. samples.Select(s => disks.TryGetValue(s.Domain, out IReadOnlyList<BlockDeviceCounters>? d) ? s with { Disks = d } : s)];
+        GuestBlockCounters.Reading reading = _blocks.Next([.. withDisks.Select(d => d.Name)]);
+        return [.. samples.Select(s => reading.Disks.TryGetValue(s.Domain, out IReadOnlyList<BlockDeviceCounters>? d)
+            ? s with { Disks = d, DisksAtNs = reading.AtNs }
+            : s)];
     }
 
     private static Known? Learn(LibvirtDomain domain, int pid)

@@ -253,6 +253,21 @@ public sealed class MonitoringDeviceTests
     }
 
     [Fact]
+    public void Disks_read_apart_are_rated_over_their_own_interval_and_not_at_all_without_a_new_reading()
+    {
+        // Two sweeps 2 s apart; the disk readings they carry were taken 0.5 s apart (the reader lagged).
+        DomainSample before = Sample(0, [Block(0, 0, 0, 0, readBytes: 0)]) with { DisksAtNs = -100_000_000 };
+        DomainSample after = Sample(2 * OneSecondNs, [Block(10, 50_000_000, 0, 0, readBytes: 4_096)]) with { DisksAtNs = 400_000_000 };
+        DomainSample stale = Sample(2 * OneSecondNs, before.Disks) with { DisksAtNs = before.DisksAtNs };
+
+        DiskFigures disk = Assert.Single(DomainFigures.Between(before, after)!.Disks);
+
+        Assert.Equal(4_096 / 0.5, disk.ReadBytesPerSecond, 9);
+        Assert.Equal(0.05 / 0.5, disk.QueueDepth, 9);
+        Assert.Empty(DomainFigures.Between(before, stale)!.Disks);
+    }
+
+    [Fact]
     public void Interface_throughput_is_per_second_of_the_interval()
     {
         DomainSample before = Sample(0, [], interfaces: [new InterfaceCounters("vnet0", 1_000, 1, 0, 500, 1, 0)]);

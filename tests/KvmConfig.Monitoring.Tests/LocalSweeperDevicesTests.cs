@@ -145,6 +145,7 @@ public sealed class LocalSweeperDevicesTests : IDisposable
 
     public void Dispose()
     {
+        _sweeper.Dispose();
         _domain?.Dispose();
         _connection.Dispose();
         Directory.Delete(_directory, recursive: true);

@@ -24,7 +24,7 @@ public sealed class ThrottleTruthTests
         using var away = new AwayFromCpu(cpu: 1);
         using var spin = SpinningDomain.Start(connection, cpu: 1, cputune: "<global_period>10000</global_period><global_quota>2000</global_quota>");
         var procfs = new ProcfsReader();
-        var sweeper = new LocalSweeper(connection, new LocalSampler(new QemuProcesses(), procfs, new CgroupReader()), procfs);
+        using var sweeper = new LocalSweeper(connection, new LocalSampler(new QemuProcesses(), procfs, new CgroupReader()), procfs);
 
         // When two sweeps two seconds apart are compared (the wait is the measured interval itself)
         SweepSample first = sweeper.Sweep();

@@ -15,6 +15,12 @@ public sealed record DomainSample(string Domain, int Pid, long AtNs, IReadOnlyLi
     /// <summary>Each guest block device's counters, by target name; empty when the domain has none or they were not read.</summary>
     public IReadOnlyList<BlockDeviceCounters> Disks { get; init; } = [];
 
+    /// <summary>
+    /// When <see cref="Disks"/> were read, on the same clock as <see cref="AtNs"/>, when they were read apart from the
+    /// rest (libvirt's block counters come on a thread of their own); null when read with the rest, at <see cref="AtNs"/>.
+    /// </summary>
+    public long? DisksAtNs { get; init; }
+
     /// <summary>Each network interface's counters, guest's view; empty when it has none or they were not read.</summary>
     public IReadOnlyList<InterfaceCounters> Interfaces { get; init; } = [];
 
@@ -122,7 +128,9 @@ public sealed record DomainFigures(
             vcpus.Count == 0 ? 0 : vcpus.Max(v => v.ReadyPercent),
             overhead)
         {
-            Disks = Pairs(before.Disks, after.Disks, d => d.Device, (was, now) => Metrics.Disk(was, now, elapsed)),
+            // Over the interval between the two disk readings: the same as the rest, or none when no new one came.
+            Disks = Pairs(before.Disks, after.Disks, d => d.Device,
+                (was, now) => Metrics.Disk(was, now, (after.DisksAtNs ?? after.AtNs) - (before.DisksAtNs ?? before.AtNs))),
             Interfaces = Pairs(before.Interfaces, after.Interfaces, i => i.Device, (was, now) => Metrics.Interface(was, now, elapsed)),
             HostIo = Pairs(before.HostIo, after.HostIo, d => d.Device, (was, now) => Metrics.HostIo(was, now, elapsed)),
             ThrottledPercent = before.CgroupCpu is { } c0 && after.CgroupCpu is { } c1

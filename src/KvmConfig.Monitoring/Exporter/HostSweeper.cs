@@ -28,6 +28,7 @@ public sealed class LibvirtHostSweeper : IHostSweeper
     private readonly IDisposable _closedRegistration;
     private readonly Func<SweepSample> _sweep;
     private readonly LocalSampler? _sampler;
+    private readonly LocalSweeper? _local;
     private volatile string? _closed;
 
     private LibvirtHostSweeper(LibvirtConnection connection, SweepSource source, Func<LibvirtHostSweeper, IDisposable> watch)
@@ -43,7 +44,8 @@ public sealed class LibvirtHostSweeper : IHostSweeper
             // The sampler keeps the QEMU processes' files open across sweeps; they close with this sweeper.
             var procfs = new ProcfsReader();
             _sampler = new LocalSampler(new QemuProcesses(), procfs, new CgroupReader());
-            _sweep = new LocalSweeper(connection, _sampler, procfs).Sweep;
+            _local = new LocalSweeper(connection, _sampler, procfs);
+            _sweep = _local.Sweep;
         }
 
         _closedRegistration = watch(this);
@@ -94,6 +96,7 @@ public sealed class LibvirtHostSweeper : IHostSweeper
     public void Dispose()
     {
         _closedRegistration.Dispose();
+        _local?.Dispose();
         _sampler?.Dispose();
         _connection.Dispose();
     }

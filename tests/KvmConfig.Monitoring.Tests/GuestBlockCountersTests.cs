@@ -1,0 +1,59 @@
+using KvmConfig.Libvirt;
+using KvmConfig.TestSupport;
+
+namespace KvmConfig.Monitoring.Tests;
+
+/// <summary>
+/// The block counter reader on its own thread: the first reading is waited for, later calls get the previous request's
+/// reading stamped with its own time, a failure reaches the caller, and disposing stops it.
+/// </summary>
+public sealed class GuestBlockCountersTests
+{
+    [Fact]
+    public void The_first_reading_is_waited_for_and_later_ones_are_newer()
+    {
+        LibvirtDaemon.Ensure();
+        using var reader = new GuestBlockCounters(LibvirtDaemon.Uri);
+
+        GuestBlockCounters.Reading first = reader.Next(["kvmct-no-such-domain"]);
+        GuestBlockCounters.Reading later = WaitForNewer(reader, first);
+
+        Assert.Empty(first.Disks);
+        Assert.True(later.AtNs > first.AtNs, $"{later.AtNs} after {first.AtNs}");
+    }
+
+    [Fact]
+    public void A_daemon_that_cannot_be_reached_fails_the_call_with_libvirts_error()
+    {
+        using var reader = new GuestBlockCounters("qemu:///system?socket=/nonexistent/libvirt-sock");
+
+        LibvirtException e = Assert.Throws<LibvirtException>(() => reader.Next(["vm"]));
+
+        Assert.Equal(LibvirtException.SystemError, e.Code);
+    }
+
+    [Fact]
+    public void A_disposed_reader_refuses_requests()
+    {
+        var reader = new GuestBlockCounters("qemu:///system?socket=/nonexistent/libvirt-sock");
+        reader.Dispose();
+        reader.Dispose();
+
+        Assert.Throws<ObjectDisposedException>(() => reader.Next(["vm"]));
+    }
+
+    private static GuestBlockCounters.Reading WaitForNewer(GuestBlockCounters reader, GuestBlockCounters.Reading than)
+    {
+        var deadline = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            GuestBlockCounters.Reading reading = reader.Next(["kvmct-no-such-domain"]);
+            if (reading.AtNs > than.AtNs || deadline.Elapsed > TimeSpan.FromSeconds(30))
+            {
+                return reading;
+            }
+
+            Thread.Sleep(20);   // the reader answers the request on its thread; the deadline bounds the wait
+        }
+    }
+}
