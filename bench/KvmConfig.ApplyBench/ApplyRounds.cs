@@ -4,6 +4,7 @@ using KvmConfig.Core.Apply;
 using KvmConfig.Core.Domains;
 using KvmConfig.Libvirt;
 using KvmConfig.Libvirt.Apply;
+using KvmConfig.Bench.Shared;
 
 namespace KvmConfig.ApplyBench;
 
@@ -393,6 +394,3 @@ internal sealed class ApplyRounds
         public const string SetNuma = "virDomainSetNumaParameters";
     }
 }
-
-/// <summary>The harness could not measure what it claims to (a domain vanished, a check failed): exit code 2.</summary>
-internal sealed class BenchFailure(string message) : Exception(message);

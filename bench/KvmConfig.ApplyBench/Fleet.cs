@@ -95,44 +95,6 @@ internal static class Fleet
         </domain>
         """;
 
-    /// <summary>Destroys and undefines every domain whose name starts with <see cref="Prefix"/>.</summary>
-    /// <returns>How many there were, and one line per domain that could not be removed.</returns>
-    public static (int Found, IReadOnlyList<string> Errors) RemoveAll(LibvirtConnection connection)
-    {
-        var errors = new List<string>();
-        int found = 0;
-        foreach (LibvirtDomain domain in connection.ListAllDomains())
-        {
-            using (domain)
-            {
-                if (!domain.Name.StartsWith(Prefix, StringComparison.Ordinal))
-                {
-                    continue;
-                }
-
-                found++;
-                try
-                {
-                    if (domain.IsActive)
-                    {
-                        domain.Destroy();
-                    }
-
-                    if (domain.IsPersistent)
-                    {
-                        domain.Undefine();
-                    }
-                }
-                catch (LibvirtException e)
-                {
-                    errors.Add($"{domain.Name}: {e.Message}");
-                }
-            }
-        }
-
-        return (found, errors);
-    }
-
     /// <summary>
     /// Brings every domain to "just started from <paramref name="xml"/>": destroys it when it runs, defines the XML as
     /// its persistent definition and starts it, <see cref="StartParallelism"/> domains at a time, each worker on a

@@ -50,15 +50,15 @@ internal static class Harness
         IReadOnlyList<BenchDomain> domains = Fleet.Build(options.Domains, options.Seed);
         try
         {
-            StartDaemon();
+            BenchLibvirt.StartDaemon();
             connection = LibvirtConnection.Open(Uri);
-            (int leftovers, IReadOnlyList<string> stuck) = Fleet.RemoveAll(connection);
+            (int leftovers, IReadOnlyList<string> stuck) = BenchLibvirt.RemoveAll(connection, Fleet.Prefix);
             if (stuck.Count > 0)
             {
                 throw new BenchFailure($"cannot remove leftover {Fleet.Prefix}* domains: {string.Join("; ", stuck)}");
             }
 
-            Console.WriteLine($"daemon      {Uri}, libvirt {Version(connection.LibraryVersion())}, {connection.HostCpuCount()} host CPUs; {leftovers} leftover {Fleet.Prefix}* domains removed");
+            Console.WriteLine($"daemon      {Uri}, libvirt {BenchLibvirt.Version(connection.LibraryVersion())}, {connection.HostCpuCount()} host CPUs; {leftovers} leftover {Fleet.Prefix}* domains removed");
             int oneVcpu = domains.Count(d => d.Vcpus == 1);
             Console.WriteLine($"domains     {domains.Count} x {Fleet.Prefix}NN, type qemu (TCG), {oneVcpu} with 1 vCPU and {domains.Count - oneVcpu} with 2, no disk, seed {options.Seed}");
 
@@ -69,7 +69,7 @@ internal static class Harness
             var apply = new ApplyRounds(Uri, connection, domains, journalRoot, cancel.Token);
             string bareCalls = string.Join(", ", apply.Changes.Select(c => $"{c.Count} x {c.Call}"));
             Console.WriteLine($"declaration built in code (check allows one VM on 2 CPUs); the first apply makes {bareCalls}");
-            Console.WriteLine($"journal     {journalRoot} ({FileSystem(journalRoot)})");
+            Console.WriteLine($"journal     {journalRoot} ({BenchLibvirt.FileSystem(journalRoot)})");
             Console.WriteLine();
 
             (ApplyRound warmup, IReadOnlyList<ApplyRound> rounds) = apply.Run(options.Runs, Console.WriteLine);
@@ -160,7 +160,7 @@ internal static class Harness
             LibvirtConnection live = connection ?? LibvirtConnection.Open(Uri);
             try
             {
-                (int removed, IReadOnlyList<string> errors) = Fleet.RemoveAll(live);
+                (int removed, IReadOnlyList<string> errors) = BenchLibvirt.RemoveAll(live, Fleet.Prefix);
                 Console.WriteLine($"teardown    {removed} {Fleet.Prefix}* domains destroyed and undefined{(errors.Count > 0 ? $"; FAILED: {string.Join("; ", errors)}" : "")}");
             }
             finally
@@ -188,40 +188,6 @@ internal static class Harness
             Console.WriteLine($"| {kind} | {calls} | {ms:F1} ms | {ms / calls:F2} ms | {100 * ms / total:F0} % |");
         }
     }
-
-    // scripts/libvirt-up.sh installs nothing present and starts nothing running, so calling it is cheap when the
-    // daemon is up; the integration tests do the same.
-    private static void StartDaemon()
-    {
-        string script = Path.Combine(RepositoryRoot(), "scripts", "libvirt-up.sh");
-        var start = new ProcessStartInfo(script) { RedirectStandardOutput = true, RedirectStandardError = true };
-        using Process process = Process.Start(start) ?? throw new BenchFailure($"cannot run {script}");
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        string stderr = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-        {
-            throw new BenchFailure($"{script} exited {process.ExitCode}: {stderr}{stdout.Result}");
-        }
-    }
-
-    private static string FileSystem(string path)
-    {
-        // The longest mount point that contains the path, from /proc/self/mounts (device, mount point, type, ...).
-        (string Mount, string Type) best = ("", "unknown");
-        foreach (string line in File.ReadLines("/proc/self/mounts"))
-        {
-            string[] f = line.Split(' ');
-            if (f.Length > 2 && (path == f[1] || path.StartsWith(f[1].TrimEnd('/') + "/", StringComparison.Ordinal)) && f[1].Length >= best.Mount.Length)
-            {
-                best = (f[1], f[2]);
-            }
-        }
-
-        return $"{best.Type} on {best.Mount}";
-    }
-
-    private static string Version(ulong v) => $"{v / 1_000_000}.{v / 1000 % 1000}.{v % 1000}";
 
     private static Options? Parse(string[] args)
     {
@@ -267,19 +233,4 @@ internal static class Harness
         return sorted.Length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
     }
 
-    private static string RepositoryRoot()
-    {
-        foreach (string start in new[] { AppContext.BaseDirectory, Directory.GetCurrentDirectory() })
-        {
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-            {
-                if (File.Exists(Path.Combine(dir.FullName, "KvmConfig.slnx")))
-                {
-                    return dir.FullName;
-                }
-            }
-        }
-
-        throw new BenchFailure("KvmConfig.slnx not found above the bench's directory or the current one");
-    }
 }

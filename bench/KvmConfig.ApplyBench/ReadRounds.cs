@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using KvmConfig.Core;
 using KvmConfig.Libvirt;
+using KvmConfig.Bench.Shared;
 
 namespace KvmConfig.ApplyBench;
 

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using KvmConfig.MonitorBench.Interop;
+using KvmConfig.Bench.Shared;
 
 namespace KvmConfig.MonitorBench;
 

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using KvmConfig.Libvirt;
+using KvmConfig.Bench.Shared;
 
 namespace KvmConfig.MonitorBench;
 
@@ -175,41 +176,4 @@ internal static class Fleet
         return ticks / UserHz;
     }
 
-    /// <summary>Destroys and undefines every domain whose name starts with <see cref="Prefix"/>.</summary>
-    /// <returns>How many there were, and one line per domain that could not be removed.</returns>
-    public static (int Found, IReadOnlyList<string> Errors) RemoveAll(LibvirtConnection connection)
-    {
-        var errors = new List<string>();
-        int found = 0;
-        foreach (LibvirtDomain domain in connection.ListAllDomains())
-        {
-            using (domain)
-            {
-                if (!domain.Name.StartsWith(Prefix, StringComparison.Ordinal))
-                {
-                    continue;
-                }
-
-                found++;
-                try
-                {
-                    if (domain.IsActive)
-                    {
-                        domain.Destroy();
-                    }
-
-                    if (domain.IsPersistent)
-                    {
-                        domain.Undefine();
-                    }
-                }
-                catch (LibvirtException e)
-                {
-                    errors.Add($"{domain.Name}: {e.Message}");
-                }
-            }
-        }
-
-        return (found, errors);
-    }
 }

@@ -49,7 +49,7 @@ internal static class ServeMemoryBench
         try
         {
             SyntheticProcfs tree = SyntheticProcfs.Create(Path.Combine(root, "tree"), options["--domains"], options["--vcpus"], options["--seed"]);
-            Console.WriteLine($"tree        {tree.Root}: {tree.Domains.Count} QEMU processes x {options["--vcpus"]} vCPUs, seed {options["--seed"]} ({SyntheticBench.FileSystem(root)})");
+            Console.WriteLine($"tree        {tree.Root}: {tree.Domains.Count} QEMU processes x {options["--vcpus"]} vCPUs, seed {options["--seed"]} ({BenchLibvirt.FileSystem(root)})");
 
             // 1. The history: filled now, or reused from an earlier run's --history FILE.
             string history = options.Text("--history") is { } given ? Path.GetFullPath(given) : Path.Combine(root, "history.db");

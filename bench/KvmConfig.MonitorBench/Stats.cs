@@ -2,9 +2,6 @@ using System.Globalization;
 
 namespace KvmConfig.MonitorBench;
 
-/// <summary>A failure of the harness itself (not a missed target): exit code 2.</summary>
-internal sealed class BenchFailure(string message) : Exception(message);
-
 /// <summary>Median, 90th percentile and maximum of a series of measurements.</summary>
 /// <remarks>
 /// The percentile is the nearest-rank one: the smallest value with at least 90 % of the values at or below it

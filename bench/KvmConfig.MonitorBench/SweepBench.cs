@@ -57,15 +57,15 @@ internal static class SweepBench
         LibvirtConnection? admin = null;
         try
         {
-            Daemon.Start();
+            BenchLibvirt.StartDaemon();
             admin = LibvirtConnection.Open(Daemon.Uri);
-            (int leftovers, IReadOnlyList<string> stuck) = Fleet.RemoveAll(admin);
+            (int leftovers, IReadOnlyList<string> stuck) = BenchLibvirt.RemoveAll(admin, Fleet.Prefix);
             if (stuck.Count > 0)
             {
                 throw new BenchFailure($"cannot remove leftover {Fleet.Prefix}* domains: {string.Join("; ", stuck)}");
             }
 
-            Console.WriteLine($"daemon      {Daemon.Uri}, libvirt {Daemon.Version(admin.LibraryVersion())}; {leftovers} leftover {Fleet.Prefix}* domains removed");
+            Console.WriteLine($"daemon      {Daemon.Uri}, libvirt {BenchLibvirt.Version(admin.LibraryVersion())}; {leftovers} leftover {Fleet.Prefix}* domains removed");
             bool devices = options.Has("--devices");
             Console.WriteLine($"domains     {names.Count} x {Fleet.Prefix}NN: type qemu (TCG), 32 MiB, 1 vCPU, " +
                 (devices ? "a read-only virtio disk and a tap NIC each" : "no disk, no NIC"));
@@ -276,7 +276,7 @@ internal static class SweepBench
             LibvirtConnection live = connection ?? LibvirtConnection.Open(Daemon.Uri);
             try
             {
-                (int removed, IReadOnlyList<string> errors) = Fleet.RemoveAll(live);
+                (int removed, IReadOnlyList<string> errors) = BenchLibvirt.RemoveAll(live, Fleet.Prefix);
                 Console.WriteLine($"teardown    {removed} {Fleet.Prefix}* domains destroyed and undefined{(errors.Count > 0 ? $"; FAILED: {string.Join("; ", errors)}" : "")}");
             }
             finally

@@ -55,7 +55,7 @@ internal static class SyntheticBench
             SyntheticProcfs tree = SyntheticProcfs.Create(root, options["--domains"], options["--vcpus"], options["--seed"]);
             int threads = tree.Domains.Sum(d => d.Threads);
             Console.WriteLine($"tree        {root}: {tree.Domains.Count} QEMU processes x {options["--vcpus"]} vCPU threads, {threads} threads in all, seed {options["--seed"]}, " +
-                $"made in {Stopwatch.GetElapsedTime(made).TotalSeconds:F1} s ({FileSystem(root)})");
+                $"made in {Stopwatch.GetElapsedTime(made).TotalSeconds:F1} s ({BenchLibvirt.FileSystem(root)})");
 
             var sweeper = SyntheticSweeper.Of(tree);
             var clock = Stopwatch.StartNew();
@@ -342,19 +342,4 @@ internal static class SyntheticBench
         }
     }
 
-    /// <summary>The file system type holding <paramref name="path"/> (longest mount point containing it, /proc/self/mounts).</summary>
-    public static string FileSystem(string path)
-    {
-        (string Mount, string Type) best = ("", "unknown");
-        foreach (string line in File.ReadLines("/proc/self/mounts"))
-        {
-            string[] f = line.Split(' ');
-            if (f.Length > 2 && (path == f[1] || path.StartsWith(f[1].TrimEnd('/') + "/", StringComparison.Ordinal)) && f[1].Length >= best.Mount.Length)
-            {
-                best = (f[1], f[2]);
-            }
-        }
-
-        return $"{best.Type} on {best.Mount}";
-    }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using KvmConfig.Bench.Shared;
 
 namespace KvmConfig.MonitorBench;
 
@@ -210,7 +211,7 @@ internal sealed class SyntheticProcfs
     // The host files the sweep reads (and diskstats, which it may read soon), from this machine when it has them.
     private static void CopyHostFiles(string proc)
     {
-        string fallback = Path.Combine(Daemon.RepositoryRoot(), "tests", "data", "procfs", "node-exporter");
+        string fallback = Path.Combine(BenchLibvirt.RepositoryRoot(), "tests", "data", "procfs", "node-exporter");
         foreach (string file in (string[])["net/snmp", "vmstat", "pressure/cpu", "pressure/memory", "pressure/io", "diskstats"])
         {
             string target = Path.Combine(proc, file);
