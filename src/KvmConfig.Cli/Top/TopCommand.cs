@@ -5,10 +5,8 @@ using KvmConfig.Config;
 using KvmConfig.Core;
 using KvmConfig.Core.Monitoring;
 using KvmConfig.Core.Specs;
-using KvmConfig.Libvirt;
-using KvmConfig.Linux;
-using KvmConfig.Linux.Procfs;
 using KvmConfig.Monitoring;
+using KvmConfig.Monitoring.Exporter;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -90,8 +88,8 @@ internal sealed class TopCommand : Command<TopCommand.Settings>
     {
         string uri = settings.Uri;
         AlertThresholds thresholds = AlertSettings.Load(settings.ConfigDir);
-        using LibvirtConnection connection = LibvirtConnection.Open(uri, readOnly: true);
-        Func<SweepSample> sweep = Sweeper(connection, settings.SourceValue);
+        using LibvirtHostSweeper sweeper = LibvirtHostSweeper.Connect(uri, settings.SourceValue);
+        Func<SweepSample> sweep = WarnWithoutReady(sweeper);
         bool json = settings.Format == "json";
 
         SweepSample previous = sweep();
@@ -128,26 +126,19 @@ internal sealed class TopCommand : Command<TopCommand.Settings>
         return ExitCodes.Ok;
     }
 
-    // The local host through /proc (microseconds per domain), or any host through libvirt's bulk statistics; the latter
-    // says once on stderr when the daemon does not report CPU ready, whose vCPUs are then left out rather than shown at 0.
-    private static Func<SweepSample> Sweeper(LibvirtConnection connection, SweepSource source)
+    // Through libvirt, says once on stderr when the daemon does not report CPU ready: those vCPUs are left out rather
+    // than shown at 0.
+    private static Func<SweepSample> WarnWithoutReady(LibvirtHostSweeper sweeper)
     {
-        if (source == SweepSource.Proc)
-        {
-            var procfs = new ProcfsReader();
-            return new LocalSweeper(connection, new LocalSampler(new QemuProcesses(), procfs, new CgroupReader()), procfs).Sweep;
-        }
-
-        var remote = new RemoteSweeper(connection);
         bool warned = false;
         return () =>
         {
-            SweepSample sample = remote.Sweep();
-            if (!warned && remote.DomainsWithoutDelay.Count > 0)
+            SweepSample sample = sweeper.Sweep();
+            if (!warned && sweeper.DomainsWithoutDelay.Count > 0)
             {
                 warned = true;
                 Console.Error.WriteLine(
-                    $"warning: {connection.Uri} does not report vcpu.N.delay (libvirt too old?) for {string.Join(", ", remote.DomainsWithoutDelay)}: "
+                    $"warning: {sweeper.Uri} does not report vcpu.N.delay (libvirt too old?) for {string.Join(", ", sweeper.DomainsWithoutDelay)}: "
                     + "CPU ready cannot be measured there, and those vCPUs are left out");
             }
 

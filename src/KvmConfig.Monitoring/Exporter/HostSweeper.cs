@@ -29,6 +29,7 @@ public sealed class LibvirtHostSweeper : IHostSweeper
     private readonly Func<SweepSample> _sweep;
     private readonly LocalSampler? _sampler;
     private readonly LocalSweeper? _local;
+    private readonly RemoteSweeper? _remote;
     private volatile string? _closed;
 
     private LibvirtHostSweeper(LibvirtConnection connection, SweepSource source, Func<LibvirtHostSweeper, IDisposable> watch)
@@ -37,7 +38,8 @@ public sealed class LibvirtHostSweeper : IHostSweeper
         Source = source;
         if (source == SweepSource.Libvirt)
         {
-            _sweep = new RemoteSweeper(connection).Sweep;
+            _remote = new RemoteSweeper(connection);
+            _sweep = _remote.Sweep;
         }
         else
         {
@@ -53,6 +55,15 @@ public sealed class LibvirtHostSweeper : IHostSweeper
 
     /// <summary>Where the sweeps read: <see cref="SweepSource.Proc"/> or <see cref="SweepSource.Libvirt"/>.</summary>
     public SweepSource Source { get; }
+
+    /// <summary>The libvirt URI it reads.</summary>
+    public string Uri => _connection.Uri;
+
+    /// <summary>
+    /// Through libvirt: the domains of the last sweep for which the daemon gave no <c>vcpu.N.delay</c> (libvirt too old),
+    /// whose vCPUs have no CPU-ready figure. Always empty through /proc.
+    /// </summary>
+    public IReadOnlyList<string> DomainsWithoutDelay => _remote?.DomainsWithoutDelay ?? [];
 
     /// <summary>
     /// Opens <paramref name="uri"/> read-only and subscribes to its close callback. Throws <see cref="LibvirtException"/>
