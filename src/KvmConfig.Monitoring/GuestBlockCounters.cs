@@ -1,3 +1,5 @@
+using KvmConfig.Core;
+using KvmConfig.Core.Diagnostics;
 using KvmConfig.Core.Monitoring;
 using KvmConfig.Libvirt;
 
@@ -16,15 +18,15 @@ namespace KvmConfig.Monitoring;
 /// between two readings (<see cref="DomainSample.DisksAtNs"/>), and a slow monitor delays only them.
 /// </para>
 /// <para>
-/// The first reading is waited for, so that a sampler's first two sweeps (<c>top --once</c>) already have disks. A
+/// The first reading is waited for (a <see cref="KvmConfigException"/> when it does not come in time), so that a
+/// sampler's first two sweeps (<c>top --once</c>) already have disks. A
 /// reading that fails is thrown by the next <see cref="Next"/>, as a failed sweep: the owner connects again.
 /// </para>
 /// </remarks>
 public sealed class GuestBlockCounters : IDisposable
 {
-    private static readonly TimeSpan FirstReadingTimeout = TimeSpan.FromSeconds(60);
-
     private readonly Func<LibvirtConnection> _connect;
+    private readonly TimeSpan _firstReadingTimeout;
     private readonly Thread _thread;
     private readonly AutoResetEvent _wanted = new(false);
     private readonly ManualResetEventSlim _firstReading = new(false);
@@ -40,9 +42,12 @@ public sealed class GuestBlockCounters : IDisposable
     }
 
     /// <summary>Reads through the connection <paramref name="connect"/> opens (on the reader's thread).</summary>
-    public GuestBlockCounters(Func<LibvirtConnection> connect)
+    /// <param name="connect">Opens the reader's connection.</param>
+    /// <param name="firstReadingTimeout">How long the first call waits for a reading; 60 s by default, twice libvirt's job timeout.</param>
+    public GuestBlockCounters(Func<LibvirtConnection> connect, TimeSpan? firstReadingTimeout = null)
     {
         _connect = connect;
+        _firstReadingTimeout = firstReadingTimeout ?? TimeSpan.FromSeconds(60);
         _thread = new Thread(Run) { IsBackground = true, Name = "kvmconfig guest block counters" };
         _thread.Start();
     }
@@ -56,9 +61,11 @@ public sealed class GuestBlockCounters : IDisposable
         ObjectDisposedException.ThrowIf(_stop.IsCancellationRequested, this);
         _domains = domains;
         _wanted.Set();
-        if (_latest is null && !_firstReading.Wait(FirstReadingTimeout))
+        if (_latest is null && !_firstReading.Wait(_firstReadingTimeout))
         {
-            throw new TimeoutException($"libvirt gave no block statistics within {FirstReadingTimeout.TotalSeconds:0} s");
+            throw new KvmConfigException(Rules.LibvirtError,
+                $"libvirt gave no block statistics within {_firstReadingTimeout.TotalSeconds:0.#} s",
+                hint: "a domain's QEMU monitor may be stuck: virsh domstats --block DOMAIN shows which one does not answer");
         }
 
         return _failure is { } failure ? throw failure : _latest!;

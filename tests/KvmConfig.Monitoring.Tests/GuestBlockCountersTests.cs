@@ -1,3 +1,5 @@
+using KvmConfig.Core;
+using KvmConfig.Core.Diagnostics;
 using KvmConfig.Libvirt;
 using KvmConfig.TestSupport;
 
@@ -30,6 +32,25 @@ public sealed class GuestBlockCountersTests
         LibvirtException e = Assert.Throws<LibvirtException>(() => reader.Next(["vm"]));
 
         Assert.Equal(LibvirtException.SystemError, e.Code);
+    }
+
+    [Fact]
+    public void A_first_reading_that_does_not_come_in_time_is_KVC095_with_a_hint()
+    {
+        // Given a connection that hangs, as one to a daemon whose QEMU monitors do not answer would
+        using var release = new ManualResetEventSlim(false);
+        using var reader = new GuestBlockCounters(() =>
+        {
+            release.Wait();
+            throw new InvalidOperationException("released");
+        }, TimeSpan.FromMilliseconds(200));
+
+        KvmConfigException e = Assert.Throws<KvmConfigException>(() => reader.Next(["vm"]));
+        release.Set();
+
+        Assert.Equal(Rules.LibvirtError, e.Descriptor);
+        Assert.Equal("libvirt gave no block statistics within 0.2 s", e.Message);
+        Assert.Contains("virsh domstats --block", e.Hint, StringComparison.Ordinal);
     }
 
     [Fact]
