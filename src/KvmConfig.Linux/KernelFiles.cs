@@ -19,6 +19,12 @@ internal static class KernelFiles
     /// </summary>
     private const int Esrch = 3;
 
+    /// <summary>
+    /// The content of a one-value kernel file without what surrounds it: blanks, newlines and NUL bytes, which the
+    /// kernel's own parsers skip (<c>"0-3\n"</c>, <c>"0-3 \n"</c> and <c>"0-3\0"</c> are the same list).
+    /// </summary>
+    public static string Clean(string text) => text.Trim(' ', '\t', '\n', '\r', '\v', '\f', '\0');
+
     /// <summary>The file's text, or null when it (or the process or cgroup it belongs to) does not exist.</summary>
     public static string? ReadIfPresent(string path)
     {

@@ -113,7 +113,7 @@ internal static class TopologyRenderer
         }
         else
         {
-            yield return ("Scaling governor:", f.Unknown ? "unknown (not visible through libvirt)" : "none (no cpufreq policy)");
+            yield return ("Scaling governor:", f.UnknownBecause is { } why ? $"unknown ({why})" : "none (no cpufreq policy)");
         }
     }
 

@@ -1,3 +1,5 @@
+using KvmConfig.Core.Diagnostics;
+
 namespace KvmConfig.Core.Topology;
 
 /// <summary>
@@ -66,10 +68,19 @@ public sealed record CpuFreqInfo(
     /// A host whose frequency scaling cannot be seen from here: one read through a libvirt connection, whose
     /// capabilities say nothing about cpufreq. The cpufreq rules stay silent rather than guess.
     /// </summary>
-    public static CpuFreqInfo NotVisible { get; } = new([], [], null, null) { Unknown = true };
+    public static CpuFreqInfo NotVisible { get; } = new([], [], null, null) { UnknownBecause = "not visible through libvirt" };
 
-    /// <summary>True when the reader could not see the host's cpufreq at all (<see cref="NotVisible"/>).</summary>
-    public bool Unknown { get; init; }
+    /// <summary>
+    /// A host whose cpufreq tree exists but could not be read (its directory cannot be listed, or no policy could be
+    /// read): the governor is unknown and the cpufreq rules stay silent; the topology's notes say why.
+    /// </summary>
+    public static CpuFreqInfo Unreadable { get; } = new([], [], null, null) { UnknownBecause = "cpufreq could not be read" };
+
+    /// <summary>Why the governor is unknown (<see cref="NotVisible"/>, <see cref="Unreadable"/>); null when it is known.</summary>
+    public string? UnknownBecause { get; init; }
+
+    /// <summary>True when the reader could not see the host's cpufreq at all.</summary>
+    public bool Unknown => UnknownBecause is not null;
 
     /// <summary>The governors of the Linux kernel (drivers/cpufreq), whether or not a given host offers them.</summary>
     public static IReadOnlyList<string> KnownGovernors { get; } = ["performance", "powersave", "schedutil", "ondemand", "conservative", "userspace"];
@@ -77,6 +88,17 @@ public sealed record CpuFreqInfo(
     /// <summary>True when the host exposes any frequency policy.</summary>
     public bool Available => Governors.Count > 0;
 }
+
+/// <summary>
+/// Something the reader could not see on this host, and what it assumed instead: a file the kernel did not write
+/// (no <c>topology/</c> on sparc, no package id on a POWER partition), or one it could not read (cpufreq).
+/// </summary>
+/// <param name="Severity"><see cref="Severity.Info"/> when the kernel reports the host this way on purpose and the
+/// stand-in is exact (sockets grouped by <c>package_cpus</c> when the package id is -1);
+/// <see cref="Severity.Warning"/> when something is unknown and the plan may be worse for it (no SMT siblings, no
+/// governor).</param>
+/// <param name="Message">What was missing, where, and what was assumed, in one sentence.</param>
+public sealed record TopologyNote(Severity Severity, string Message);
 
 /// <summary>
 /// The host as the kernel describes it. Built by a reader (sysfs, libvirt capabilities); consumed by the
@@ -129,6 +151,9 @@ public sealed partial record HostTopology
 
     /// <summary>Frequency scaling policies.</summary>
     public required CpuFreqInfo CpuFreq { get; init; }
+
+    /// <summary>What the reader could not see and what it assumed instead, in the order found; empty on a complete tree.</summary>
+    public IReadOnlyList<TopologyNote> Notes { get; init; } = [];
 
     /// <summary>CPUs present but not online.</summary>
     public CpuSet Offline => Present.Except(Online);

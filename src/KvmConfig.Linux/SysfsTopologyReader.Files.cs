@@ -1,0 +1,80 @@
+using System.Globalization;
+using KvmConfig.Core;
+using KvmConfig.Core.Diagnostics;
+using static KvmConfig.Linux.KernelFiles;
+
+namespace KvmConfig.Linux;
+
+// File access: every read goes through here (and KernelFiles), so every failure names its path.
+public sealed partial class SysfsTopologyReader
+{
+    /// <summary>Entries <c>{prefix}N</c> of a directory, N ascending; other names are skipped.</summary>
+    private static List<int> NumberedEntries(string dir, string prefix, bool directoriesOnly)
+    {
+        try
+        {
+            IEnumerable<string> entries = directoriesOnly
+                ? Directory.EnumerateDirectories(dir, prefix + "*")
+                : Directory.EnumerateFileSystemEntries(dir, prefix + "*");
+            var ids = new List<int>();
+            foreach (string entry in entries)
+            {
+                ReadOnlySpan<char> name = Path.GetFileName(entry.AsSpan());
+                if (name.StartsWith(prefix, StringComparison.Ordinal)
+                    && name.Length - prefix.Length is > 0 and <= 5
+                    && int.TryParse(name[prefix.Length..], NumberStyles.None, CultureInfo.InvariantCulture, out int id)
+                    && id <= CpuSet.MaxCpuId)
+                {
+                    ids.Add(id);
+                }
+            }
+
+            ids.Sort();
+            return ids;
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return [];
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new KvmConfigException(Rules.Unreadable, $"cannot list {dir}: {e.Message}", dir, inner: e);
+        }
+    }
+
+    private static CpuSet? ReadCpuListOrNull(string path) =>
+        ReadIfPresent(path) is string text ? Parse(path, text, ParseCpuList) : null;
+
+    private static CpuSet? ReadHexMaskOrNull(string path) =>
+        ReadIfPresent(path) is string text ? Parse(path, text, ParseMask) : null;
+
+    private static IReadOnlyDictionary<string, long>? ReadMeminfoOrNull(string path) =>
+        ReadIfPresent(path) is string text ? Parse(path, text, ParseMeminfo) : null;
+
+    private static long? ReadLongOrNull(string path) =>
+        ReadIfPresent(path) is string text ? Parse(path, text, ParseNumber) : null;
+
+    private static int? ReadIntOrNull(string path) =>
+        ReadIfPresent(path) is string text ? Parse(path, text, t => checked((int)ParseNumber(t))) : null;
+
+    /// <summary>A kernel id (<c>core_id</c>, <c>physical_package_id</c>), or null when missing or -1 ("not known").</summary>
+    private static int? ReadIdOrNull(string path) => ReadIntOrNull(path) is int id && id >= 0 ? id : null;
+
+    /// <summary>The first of <paramref name="paths"/> that exists, read as a cpulist (<c>*_list</c>) or a hex mask.</summary>
+    private static CpuSet? ReadFirstCpuSet(params string[] paths)
+    {
+        foreach (string path in paths)
+        {
+            CpuSet? set = path.EndsWith("_list", StringComparison.Ordinal) ? ReadCpuListOrNull(path) : ReadHexMaskOrNull(path);
+            if (set is not null)
+            {
+                return set;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>"CPU 3" or "CPUs 0-7,9": a CPU set in a note.</summary>
+    private static string Cpus(CpuSet cpus) => cpus.Count == 1 ? $"CPU {cpus}" : $"CPUs {cpus}";
+}
