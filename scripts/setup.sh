@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs what kvmconfig and its tests need, idempotently: the .NET 10 SDK (present on these machines)
-# and libvirt + QEMU from Debian (scripts/libvirt-up.sh; libvirt-clients brings virt-xml-validate).
+# Installs what kvmconfig and its tests need, idempotently: the .NET 10 SDK (present on these machines),
+# libvirt + QEMU from Debian (scripts/libvirt-up.sh; libvirt-clients brings virt-xml-validate), and the
+# reference topology tools the reader is compared with (lscpu from util-linux, hwloc's lstopo-no-graphics).
 set -euo pipefail
 
 if ! command -v dotnet >/dev/null 2>&1; then
@@ -12,6 +13,21 @@ major=$(dotnet --version | cut -d. -f1)
 if [ "$major" -lt 10 ]; then
   echo "setup: .NET SDK 10 or later is required, found $(dotnet --version)" >&2
   exit 2
+fi
+
+# lscpu and lstopo-no-graphics: tests compare 'kvmconfig topology --format parse' with them on every sysfs tree.
+reference=()
+command -v lscpu >/dev/null 2>&1 || reference+=(util-linux)
+command -v lstopo-no-graphics >/dev/null 2>&1 || reference+=(hwloc-nox)
+if [ ${#reference[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "setup: missing ${reference[*]} and not root to install them" >&2
+    exit 2
+  fi
+  echo "setup: installing ${reference[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq --no-install-recommends "${reference[@]}" >/dev/null
 fi
 
 # A real libvirt daemon with the QEMU driver: the binding, apply, status and rollback tests run against it.

@@ -4,6 +4,9 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
+# What the tests need (libvirt + QEMU, lscpu and hwloc), installed if missing: quick when everything is there.
+scripts/setup.sh || exit $?
+
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 

@@ -22,7 +22,18 @@ internal sealed class TopologyCommand : Command<TopologyCommand.Settings>
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         HostTopology host = settings.ReadHost();
-        Console.Out.Write(TopologyRenderer.Render(host, Enum.Parse<TopologyFormat>(settings.Format, ignoreCase: true)));
+        var format = Enum.Parse<TopologyFormat>(settings.Format, ignoreCase: true);
+        Console.Out.Write(TopologyRenderer.Render(host, format));
+
+        // The text and JSON carry the notes; the lscpu-style CSV has no place for them, so they go to stderr.
+        if (format == TopologyFormat.Parse)
+        {
+            foreach (string line in TopologyRenderer.NoteLines(host))
+            {
+                Console.Error.WriteLine($"kvmconfig: {line}");
+            }
+        }
+
         return ExitCodes.Ok;
     }
 }

@@ -43,14 +43,27 @@ public static class TestData
     private static void CopyDirectory(string root, string source, string target, Func<string, bool> skip)
     {
         Directory.CreateDirectory(target);
-        foreach (string file in Directory.EnumerateFiles(source))
+
+        // Links stay links with the same (relative) target, as sysfs has them: following cpuN/node0 into node0/cpuN
+        // would copy the tree into itself.
+        var links = new HashSet<string>(StringComparer.Ordinal);
+        foreach (FileSystemInfo entry in new DirectoryInfo(source).EnumerateFileSystemInfos())
+        {
+            if (entry.LinkTarget is string linkTarget)
+            {
+                links.Add(entry.FullName);
+                File.CreateSymbolicLink(System.IO.Path.Combine(target, entry.Name), linkTarget);
+            }
+        }
+
+        foreach (string file in Directory.EnumerateFiles(source).Where(f => !links.Contains(f)))
         {
             string copy = System.IO.Path.Combine(target, System.IO.Path.GetFileName(file));
             File.Copy(file, copy);
             File.SetUnixFileMode(copy, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
         }
 
-        foreach (string dir in Directory.EnumerateDirectories(source))
+        foreach (string dir in Directory.EnumerateDirectories(source).Where(d => !links.Contains(d)))
         {
             if (!skip(System.IO.Path.GetRelativePath(root, dir)))
             {

@@ -88,6 +88,7 @@ internal static class TopologyRenderer
         }
 
         sb.Append('\n');
+        AppendNotes(sb, t);
         AppendMemory(sb, t);
         AppendDistances(sb, t);
         AppendTree(sb, t);
@@ -116,6 +117,30 @@ internal static class TopologyRenderer
             yield return ("Scaling governor:", f.UnknownBecause is { } why ? $"unknown ({why})" : "none (no cpufreq policy)");
         }
     }
+
+    /// <summary>
+    /// What the reader had to assume, one line each (<c>warning:</c> when the plan may suffer for it, <c>note:</c>
+    /// when the kernel reports the host that way on purpose); nothing on a complete tree.
+    /// </summary>
+    private static void AppendNotes(StringBuilder sb, HostTopology t)
+    {
+        if (t.Notes.Count == 0)
+        {
+            return;
+        }
+
+        sb.Append("Read with gaps:\n");
+        foreach (string line in NoteLines(t))
+        {
+            sb.Append("  ").Append(line).Append('\n');
+        }
+
+        sb.Append('\n');
+    }
+
+    /// <summary>Each note as <c>warning: ...</c> or <c>note: ...</c>, in the order the reader found them.</summary>
+    public static IEnumerable<string> NoteLines(HostTopology t) =>
+        t.Notes.Select(n => $"{(n.Severity == Core.Diagnostics.Severity.Warning ? "warning" : "note")}: {n.Message}");
 
     private static void AppendMemory(StringBuilder sb, HostTopology t)
     {
@@ -327,7 +352,8 @@ internal static class TopologyRenderer
                 c.L2?.ToString(),
                 c.L3?.ToString(),
                 c.ThreadSiblings.ToString())).ToList(),
-            new CpuFreqDocument(t.CpuFreq.Governors, t.CpuFreq.CurrentGovernors, t.CpuFreq.MinKHz, t.CpuFreq.MaxKHz));
+            new CpuFreqDocument(t.CpuFreq.Governors, t.CpuFreq.CurrentGovernors, t.CpuFreq.MinKHz, t.CpuFreq.MaxKHz),
+            t.Notes.Select(n => new NoteDocument(n.Severity.ToString().ToLowerInvariant(), n.Message)).ToList());
         return JsonSerializer.Serialize(document, TopologyJsonContext.Default.TopologyDocument) + "\n";
     }
 
@@ -370,7 +396,10 @@ internal sealed record TopologyDocument(
     IReadOnlyList<string> L3Groups,
     IReadOnlyList<NodeDocument> Nodes,
     IReadOnlyList<CpuDocument> CpuList,
-    CpuFreqDocument Cpufreq);
+    CpuFreqDocument Cpufreq,
+    IReadOnlyList<NoteDocument> Notes);
+
+internal sealed record NoteDocument(string Severity, string Message);
 
 internal sealed record CpuPoolsDocument(string Possible, string Present, string Online, string Offline, string Isolated, string NohzFull);
 
