@@ -22,7 +22,7 @@ public sealed partial class CheckGoldenTests
 
 
     /// <summary>
-    /// The cases, one or more per code of KVC001..KVC048. A case's name starts with the code it exists for;
+    /// The cases, one or more per code of KVC001..KVC049. A case's name starts with the code it exists for;
     /// <see cref="CheckCase.Also"/> lists the other codes the declaration cannot avoid, so a golden file can never
     /// lock a declaration that trips something else by accident.
     /// </summary>
@@ -337,6 +337,17 @@ public sealed partial class CheckGoldenTests
                 ("90-local.conf", "[alerts]\nready_critical = 4%\n"),
             ],
             also: ["KVC015"]),
+
+        new("KVC049-host-read-with-gaps",
+            "a sparc-like machine whose kernel writes no topology/: every CPU counts as its own core and socket, "
+            + "so smt rules cannot see siblings; the declaration itself is fine",
+            "no-topology-dir",
+            [("00-cpu.conf", "reserved = 0\n"), ("20-web1.conf", "vcpus = 2\ncpus = 2-3\nmemory = 1G\n")]),
+
+        new("KVC049-package-id-minus-one",
+            "a POWER partition reports package id -1: sockets come from core_siblings, exact, so only a note",
+            "package-id-minus-one",
+            [("00-cpu.conf", "reserved = 0-3\n"), ("20-db1.conf", "vcpus = 4\ncpus = 8-11\nmemory = 2G\n")]),
     ];
 
     /// <summary>The cases as xunit rows.</summary>

@@ -35,5 +35,27 @@ public sealed class TopologyCommandTests
         Assert.StartsWith("{", r.Out.TrimStart());
     }
 
+    [Fact]
+    public void Parse_keeps_stdout_lscpu_shaped_and_puts_the_notes_on_stderr()
+    {
+        CliResult r = Run("topology", "--sysroot", TestData.Path("sysfs", "no-topology-dir"), "--format", "parse");
+
+        Assert.True(r.Exit == 0, $"exit {r.Exit}\n{r.Err}");
+        Assert.All(r.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries), line => Assert.Matches(@"^(#.*|\d+,\d+,\d+,\d+,)$", line));
+        Assert.StartsWith("kvmconfig: warning: the kernel gives no topology/ directory", r.Err);
+    }
+
+    [Theory]
+    [InlineData("acpi-cpufreq-shared-policy", "Scaling governor:      schedutil (offered: conservative, ondemand, performance, powersave, schedutil, userspace)", "related_cpus \"0 1 2 3 4 5 6 7 \" was KVC093")]
+    [InlineData("s390-books-drawers", "Socket(s):             4", "books are not sockets")]
+    [InlineData("list-trailing-nul", "Thread(s) per core:    2", "a NUL after every list")]
+    public void Shapes_that_used_to_stop_topology_are_shown(string tree, string line, string description)
+    {
+        CliResult r = Run("topology", "--sysroot", TestData.Path("sysfs", tree));
+
+        Assert.True(r.Exit == 0, $"{description}: exit {r.Exit}\n{r.Err}");
+        Assert.True(r.Out.Contains(line, StringComparison.Ordinal), $"{description}:\n{r.Out}");
+    }
+
     private static CliResult Run(params string[] args) => CliRunner.Run(args);
 }

@@ -186,7 +186,38 @@ public sealed class TopologyRendererTests
         Assert.Equal(t.Packages.Count, root.GetProperty("sockets").GetInt32());
     }
 
+    [Fact]
+    public void Json_lists_the_readers_notes_with_their_severity()
+    {
+        using JsonDocument doc = JsonDocument.Parse(TopologyRenderer.Json(Read("package-id-minus-one")));
+
+        JsonElement note = Assert.Single(doc.RootElement.GetProperty("notes").EnumerateArray());
+        Assert.Equal("info", note.GetProperty("severity").GetString());
+        Assert.Contains("grouped by package_cpus (core_siblings)", note.GetProperty("message").GetString());
+        Assert.Equal(2, doc.RootElement.GetProperty("sockets").GetInt32());
+    }
+
+    [Fact]
+    public void Json_of_a_complete_tree_has_no_notes()
+    {
+        using JsonDocument doc = JsonDocument.Parse(TopologyRenderer.Json(Read(XeonSnc)));
+
+        Assert.Equal(0, doc.RootElement.GetProperty("notes").GetArrayLength());
+    }
+
     // ---- text ---------------------------------------------------------------------------------------------
+
+    [Fact]
+    public void Text_says_what_was_read_with_gaps_before_the_memory_table()
+    {
+        string text = TopologyRenderer.Text(Read("no-topology-dir"));
+
+        int gaps = text.IndexOf("Read with gaps:\n  warning: the kernel gives no topology/ directory for any CPU", StringComparison.Ordinal);
+        Assert.True(gaps > 0, text);
+        Assert.True(gaps < text.IndexOf("NUMA node   Memory total", StringComparison.Ordinal), text);
+        Assert.Contains("Socket(s):             8\n", text);
+        Assert.DoesNotContain("Read with gaps", TopologyRenderer.Text(Read(XeonSnc)));
+    }
 
     [Theory]
     [InlineData(XeonSnc, "NUMA node0 CPU(s):     0-2,5-6,10-12,15-16,40-42,45-46,50-52,55-56\n", "interleaved node list")]

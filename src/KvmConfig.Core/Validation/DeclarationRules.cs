@@ -26,6 +26,7 @@ public static partial class DeclarationRules
     public static IReadOnlyList<Diagnostic> Check(Declaration declaration, HostTopology host)
     {
         var context = new RuleContext(declaration, host);
+        HostReadWithGaps(context);
         HostCpuLists(context);
         MoreCpusThanVms(context);
         foreach (VmSpec vm in declaration.Vms)
