@@ -51,22 +51,32 @@ public sealed partial class SysfsTopologyReader
     private static IReadOnlyDictionary<string, long>? ReadMeminfoOrNull(string path) =>
         ReadIfPresent(path) is string text ? Parse(path, text, ParseMeminfo) : null;
 
+    // A one-value file that is empty says nothing, as lscpu reads it: captures made with cp leave a file empty
+    // when the kernel refused the read (-EBUSY from an inactive cpufreq policy, -EIO from a driver).
     private static long? ReadLongOrNull(string path) =>
-        ReadIfPresent(path) is string text ? Parse(path, text, ParseNumber) : null;
+        ReadIfPresent(path) is string text && Clean(text).Length > 0 ? Parse(path, text, ParseNumber) : null;
 
     private static int? ReadIntOrNull(string path) =>
-        ReadIfPresent(path) is string text ? Parse(path, text, t => checked((int)ParseNumber(t))) : null;
+        ReadIfPresent(path) is string text && Clean(text).Length > 0 ? Parse(path, text, t => checked((int)ParseNumber(t))) : null;
+
+    /// <summary>A CPU pool (<c>possible</c>, <c>present</c>, <c>online</c>), or null when missing or empty: no kernel
+    /// writes an empty one (CPU 0 is always there), so an empty file is a read that failed when the tree was copied.</summary>
+    private static CpuSet? ReadPoolOrNull(string path) =>
+        ReadCpuListOrNull(path) is { IsEmpty: false } pool ? pool : null;
 
     /// <summary>A kernel id (<c>core_id</c>, <c>physical_package_id</c>), or null when missing or -1 ("not known").</summary>
     private static int? ReadIdOrNull(string path) => ReadIntOrNull(path) is int id && id >= 0 ? id : null;
 
-    /// <summary>The first of <paramref name="paths"/> that exists, read as a cpulist (<c>*_list</c>) or a hex mask.</summary>
+    /// <summary>
+    /// The first of <paramref name="paths"/> that exists and names a CPU, read as a cpulist (<c>*_list</c>) or a hex
+    /// mask. The sets read this way (siblings, caches) always hold the CPU itself, so an empty one is a failed read.
+    /// </summary>
     private static CpuSet? ReadFirstCpuSet(params string[] paths)
     {
         foreach (string path in paths)
         {
             CpuSet? set = path.EndsWith("_list", StringComparison.Ordinal) ? ReadCpuListOrNull(path) : ReadHexMaskOrNull(path);
-            if (set is not null)
+            if (set is { IsEmpty: false })
             {
                 return set;
             }

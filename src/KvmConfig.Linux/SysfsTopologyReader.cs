@@ -23,9 +23,9 @@ namespace KvmConfig.Linux;
 /// degrades as shown:
 /// </para>
 /// <list type="bullet">
-/// <item><c>possible</c>: every CPU id the kernel could ever bring up (<c>NR_CPUS</c>-bounded). Missing: the
-/// <c>cpuN</c> directories.</item>
-/// <item><c>present</c>: CPUs physically there; a subset of possible. Missing: the <c>cpuN</c> directories.</item>
+/// <item><c>possible</c>: every CPU id the kernel could ever bring up (<c>NR_CPUS</c>-bounded). Missing (or empty,
+/// which no kernel writes): the <c>cpuN</c> directories.</item>
+/// <item><c>present</c>: CPUs physically there; a subset of possible. Missing or empty: the <c>cpuN</c> directories.</item>
 /// <item><c>online</c>: present CPUs the scheduler runs on, each with a <c>cpuN</c> directory. Missing: the present
 /// CPUs whose <c>cpuN/online</c> does not say <c>0</c> (cpu0 usually has no such file and is always online; an
 /// empty file says nothing, so the CPU counts as online).</item>
@@ -103,10 +103,10 @@ public sealed partial class SysfsTopologyReader(string sysRoot, string? procRoot
         // 1. The CPU pools. The cpuN directories stand in for possible/present when those files are missing
         //    (the cadvisor captures hold no such files).
         CpuSet cpuDirs = CpuSet.Of(NumberedEntries(_cpuDir, "cpu", directoriesOnly: true));
-        CpuSet possible = ReadCpuListOrNull(CpuPath("possible")) ?? cpuDirs;
-        CpuSet? presentFile = ReadCpuListOrNull(CpuPath("present"));
+        CpuSet possible = ReadPoolOrNull(CpuPath("possible")) ?? cpuDirs;
+        CpuSet? presentFile = ReadPoolOrNull(CpuPath("present"));
         CpuSet present = presentFile ?? cpuDirs;
-        CpuSet? onlineFile = ReadCpuListOrNull(CpuPath("online"));
+        CpuSet? onlineFile = ReadPoolOrNull(CpuPath("online"));
         CpuSet online = onlineFile ?? OnlineFromPerCpuFiles(present);
         CpuSet isolated = ReadCpuListOrNull(CpuPath("isolated")) ?? CpuSet.Empty;
         CpuSet nohzFull = ReadCpuListOrNull(CpuPath("nohz_full")) ?? CpuSet.Empty;

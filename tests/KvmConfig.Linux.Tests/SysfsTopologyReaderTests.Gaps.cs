@@ -208,6 +208,41 @@ public sealed partial class SysfsTopologyReaderTests
         Assert.Equal(SysfsMachines.Desktop.Cores, t.Cores.Count);
     }
 
+    [Theory]
+    [InlineData("cpu/online", "the online pool: the per-CPU files decide")]
+    [InlineData("cpu/possible", "the possible pool: the cpuN directories")]
+    [InlineData("cpu/cpu5/topology/core_id", "a core id")]
+    [InlineData("cpu/cpu5/topology/physical_package_id", "a package id")]
+    [InlineData("cpu/cpu5/topology/thread_siblings_list", "a sibling list, with the hex mask beside it")]
+    [InlineData("node/node0/cpulist", "a node's cpulist")]
+    public void An_empty_file_from_a_failed_copy_says_nothing(string file, string description)
+    {
+        // Given a tree copied with cp, which leaves a file empty when the kernel refused the read
+        using TempTree tree = CopyMachineTopologyOnly(SysfsMachines.Desktop.Name);
+        File.WriteAllText(SystemPath(tree, file.Split('/')), "");
+
+        HostTopology t = ReadCopy(tree);
+
+        // (An empty node cpulist is what a memory-only node has, so it is believed; its CPUs, in no other node, then
+        // go to the first node with a warning, which here is the same node.)
+        Assert.True(t.Online.ToString() == "0-19", description);
+        Assert.Equal("0-19", t.Node(0)!.Cpus.ToString());
+        Assert.Equal("5,15", t.CoreOf(5).ToString());
+        Assert.Single(t.Packages);
+    }
+
+    [Fact]
+    public void An_empty_cpufreq_value_is_unknown_without_a_note()
+    {
+        using TempTree tree = CopyMachine(SysfsMachines.Desktop.Name);
+        File.WriteAllText(SystemPath(tree, "cpu", "cpufreq", "policy0", "cpuinfo_max_freq"), "");
+
+        HostTopology t = ReadCopy(tree);
+
+        Assert.Empty(t.Notes);
+        Assert.Equal(SysfsMachines.Desktop.MaxKHz, t.CpuFreq.MaxKHz);
+    }
+
     [Fact]
     public void A_malformed_cpulist_names_the_column()
     {
