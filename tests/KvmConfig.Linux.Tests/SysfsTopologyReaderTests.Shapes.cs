@@ -50,6 +50,11 @@ public sealed partial class SysfsTopologyReaderTests
         new("list-trailing-space", "every cpulist ends in a blank and a newline, node/online too", "0-3", ["0-3"], ["0,2", "1,3"], ["0-3"], [], []),
         new("cpu-online-file-empty", "no cpu/online: cpu1/online empty (online), cpu3/online 0 (offline)",
             "0-2", ["0-2"], ["0", "1", "2"], ["0-2"], [], []),
+        new("masks-only-no-pools", "what early capture scripts kept: no CPU pools, only hex thread_siblings and core_siblings, node cpumap",
+            "0-7", ["0,2,4,6", "1,3,5,7"], ["0", "1", "2", "3", "4", "5", "6", "7"], ["0,4", "1,5", "2,6", "3,7"], [], ["physical_package_id is -1 or missing for CPUs 0-7"])
+        {
+            NoteSeverity = Severity.Info,
+        },
         new("arm64-clusters-no-smt", "one package, two clusters of four cores, a cpufreq policy per cluster",
             "0-7", ["0-7"], ["0", "1", "2", "3", "4", "5", "6", "7"], ["0-7"], ["performance", "schedutil"], []),
         new("armv7-big-little", "two clusters reported as packages 0 and 1, core_id 0-3 in each, no NUMA",

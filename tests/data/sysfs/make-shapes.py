@@ -63,6 +63,7 @@ class Cpu:
     drawer_cpus: list[int] | None = None
     topology: bool = True        # False: no topology/ directory at all
     new_names: bool = True       # core_cpus/package_cpus/die_cpus (5.4+) beside the old names
+    lists: bool = True           # the *_list files (2.6.26+) beside the hex masks
     l2: list[int] | None = None
     l3: list[int] | None = None
     online_file: str | None = None  # cpuN/online content; None: no file
@@ -80,6 +81,7 @@ class Machine:
     percpu_cpufreq: bool = False                   # old kernels: cpuN/cpufreq/ directories, no cpu/cpufreq/policyN
     cpufreq_links: bool = True                     # cpuN/cpufreq -> ../cpufreq/policyM, as on a live /sys
     list_suffix: str = "\n"                        # what follows each cpulist (a NUL byte, spaces)
+    node_cpumap_only: bool = False                 # node/nodeN/cpumap alone, as early capture scripts copied it
 
 
 def write(path, text):
@@ -127,7 +129,8 @@ def build(m: Machine):
             for name, cpus in sets:
                 if cpus is not None:
                     write(os.path.join(t, name), mask(cpus))
-                    write(os.path.join(t, name + "_list"), lst(cpus))
+                    if c.lists:
+                        write(os.path.join(t, name + "_list"), lst(cpus))
         for index, (level, kind, cpus) in enumerate(((2, "Unified", c.l2), (3, "Unified", c.l3))):
             if cpus is not None:
                 i = os.path.join(d, "cache", f"index{index + 2}")
@@ -152,7 +155,10 @@ def build(m: Machine):
                 for cpu in cpus:
                     os.symlink(f"../cpufreq/{pname}", os.path.join(cpu_dir, f"cpu{cpu}", "cpufreq"))
 
-    if m.nodes:
+    if m.nodes and m.node_cpumap_only:
+        for n, cpus in m.nodes.items():
+            write(os.path.join(node_dir, f"node{n}", "cpumap"), mask(cpus))
+    elif m.nodes:
         ids = sorted(m.nodes)
         write(os.path.join(node_dir, "possible"), lst(ids))
         write(os.path.join(node_dir, "online"), lst(ids))
@@ -230,6 +236,13 @@ SHAPES = [
             [Cpu(0, 0, 0, [0], [0, 1, 2, 3], die=0)] +
             [Cpu(i, 0, i, [i], [0, 1, 2, 3], die=0, online_file=text) for i, text in ((1, ""), (2, "1\n"), (3, "0\n"))], 4,
             pools={"online": None}, nodes={0: [0, 1, 2, 3]}),
+    # What early capture scripts kept of a 2-socket, 4-node Opteron-style server: no CPU pools, the hex
+    # thread_siblings and core_siblings of each CPU (no ids, no lists), node/nodeN/cpumap alone. Sockets and nodes
+    # interleave (CPU n on socket n % 2).
+    Machine("masks-only-no-pools",
+            [Cpu(i, None, None, [i], [c for c in range(8) if c % 2 == i % 2], new_names=False, lists=False) for i in range(8)], 8,
+            pools={"possible": None, "present": None, "online": None, "offline": None, "kernel_max": None},
+            nodes={0: [0, 4], 1: [1, 5], 2: [2, 6], 3: [3, 7]}, node_cpumap_only=True),
     # An arm64 server: one package of 8 cores in two clusters of 4 (cluster_cpus), no SMT, no die, one cpufreq
     # policy per cluster (related_cpus "0 1 2 3 ").
     Machine("arm64-clusters-no-smt",
