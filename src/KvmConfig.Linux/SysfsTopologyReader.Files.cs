@@ -64,8 +64,11 @@ public sealed partial class SysfsTopologyReader
     private static CpuSet? ReadPoolOrNull(string path) =>
         ReadCpuListOrNull(path) is { IsEmpty: false } pool ? pool : null;
 
-    /// <summary>A kernel id (<c>core_id</c>, <c>physical_package_id</c>), or null when missing or -1 ("not known").</summary>
-    private static int? ReadIdOrNull(string path) => ReadIntOrNull(path) is int id && id >= 0 ? id : null;
+    /// <summary>
+    /// A kernel id (<c>core_id</c>, <c>physical_package_id</c>), or null when missing, empty or -1 ("not known"). Some
+    /// kernels print the unknown id unsigned (4294967295); an id beyond an int is unknown too, not an error.
+    /// </summary>
+    private static int? ReadIdOrNull(string path) => ReadLongOrNull(path) is long id and >= 0 and <= int.MaxValue ? (int)id : null;
 
     /// <summary>
     /// The first of <paramref name="paths"/> that exists and names a CPU, read as a cpulist (<c>*_list</c>) or a hex

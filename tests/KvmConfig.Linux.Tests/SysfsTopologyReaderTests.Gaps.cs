@@ -31,6 +31,7 @@ public sealed partial class SysfsTopologyReaderTests
     [Theory]
     [InlineData(null, "a missing file")]
     [InlineData("-1\n", "the kernel's -1")]
+    [InlineData("4294967295\n", "-1 printed unsigned")]
     public void A_cpu_without_a_package_id_joins_its_socket_by_core_siblings(string? content, string description)
     {
         using TempTree tree = CopyMachineTopologyOnly(SysfsMachines.Xeon4214.Name);
