@@ -1,3 +1,4 @@
+using System.Text.Json;
 using KvmConfig.Core;
 using KvmConfig.TestSupport;
 
@@ -49,6 +50,26 @@ public sealed class TopologyAgreementTests
         Assert.Equal((tree, tool, "cores", Partition(reference, cpus, r => r.Core)), (tree, tool, "cores", Partition(rows, cpus, r => r.Core)));
         Assert.Equal((tree, tool, "sockets", Partition(reference, cpus, r => r.Socket)), (tree, tool, "sockets", Partition(rows, cpus, r => r.Socket)));
         Assert.Equal((tree, tool, "nodes", Partition(reference, cpus, r => r.Node, emptyIsAlone: false)), (tree, tool, "nodes", Partition(rows, cpus, r => r.Node)));
+    }
+
+    [Theory]
+    [MemberData(nameof(Trees))]
+    public void Check_and_plan_work_on_every_tree_and_own_no_cpu_twice(string tree)
+    {
+        // Given two small VMs on auto, which every tree (3 to 112 CPUs) has room for
+        using var dir = new ConfigDir(("20-web1.conf", "vcpus = 1\nmemory = 256M\n"), ("20-web2.conf", "vcpus = 1\nmemory = 256M\n"));
+        string sysroot = TestData.Path("sysfs", tree);
+
+        CliResult check = CliRunner.Run("check", "--config-dir", dir.Dir, "--sysroot", sysroot);
+        CliResult plan = CliRunner.Run("plan", "--config-dir", dir.Dir, "--sysroot", sysroot, "--format", "json");
+
+        Assert.True(check.Exit == 0, $"{tree}: check exit {check.Exit}\n{check.Out}{check.Err}");
+        Assert.True(plan.Exit == 0, $"{tree}: plan exit {plan.Exit}\n{plan.Out}{plan.Err}");
+        using JsonDocument doc = JsonDocument.Parse(plan.Out);
+        CpuSet[] owned = doc.RootElement.GetProperty("vms").EnumerateArray().Select(vm => CpuSet.Parse(vm.GetProperty("cpus").GetString()!)).ToArray();
+        Assert.Equal(2, owned.Length);
+        Assert.False(owned[0].Overlaps(owned[1]), $"{tree}: both VMs own {owned[0] & owned[1]}");
+        Assert.False(owned.Any(o => o.Overlaps(CpuSet.Parse(doc.RootElement.GetProperty("reserved").GetString()!))), $"{tree}: a VM on reserved CPUs");
     }
 
     [Fact]
