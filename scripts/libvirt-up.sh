@@ -8,20 +8,7 @@ set -euo pipefail
 # libxml2-utils: virt-xml-validate (libvirt-clients) runs xmllint and exits 127 without it.
 packages=(libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 libvirt0 libxml2-utils)
 
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  if [ "$(id -u)" -ne 0 ]; then
-    echo "libvirt-up: missing packages ${missing[*]} and not root to install them" >&2
-    exit 2
-  fi
-  echo "libvirt-up: installing ${missing[*]}" >&2
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >/dev/null
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+"$(dirname "$0")/install-packages.sh" libvirt-up "${packages[@]}"
 
 # The QEMU driver refuses to load without the libvirt-qemu user (see the shared notes).
 for g in kvm libvirt-qemu libvirt; do

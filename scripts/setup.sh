@@ -16,19 +16,7 @@ if [ "$major" -lt 10 ]; then
 fi
 
 # lscpu and lstopo-no-graphics: tests compare 'kvmconfig topology --format parse' with them on every sysfs tree.
-reference=()
-command -v lscpu >/dev/null 2>&1 || reference+=(util-linux)
-command -v lstopo-no-graphics >/dev/null 2>&1 || reference+=(hwloc-nox)
-if [ ${#reference[@]} -gt 0 ]; then
-  if [ "$(id -u)" -ne 0 ]; then
-    echo "setup: missing ${reference[*]} and not root to install them" >&2
-    exit 2
-  fi
-  echo "setup: installing ${reference[*]}" >&2
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >/dev/null
-  apt-get install -y -qq --no-install-recommends "${reference[@]}" >/dev/null
-fi
+"$(dirname "$0")/install-packages.sh" setup util-linux hwloc-nox
 
 # A real libvirt daemon with the QEMU driver: the binding, apply, status and rollback tests run against it.
 "$(dirname "$0")/libvirt-up.sh"

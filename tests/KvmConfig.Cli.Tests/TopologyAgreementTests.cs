@@ -13,19 +13,7 @@ namespace KvmConfig.Cli.Tests;
 public sealed class TopologyAgreementTests
 {
     /// <summary>Every tree: the captures and the shapes made by make-shapes.py.</summary>
-    public static TheoryData<string> Trees()
-    {
-        var trees = new TheoryData<string>();
-        foreach (string dir in Directory.EnumerateDirectories(TestData.Path("sysfs")).Order(StringComparer.Ordinal))
-        {
-            if (Directory.Exists(Path.Combine(dir, "sys")))
-            {
-                trees.Add(Path.GetFileName(dir));
-            }
-        }
-
-        return trees;
-    }
+    public static TheoryData<string> Trees() => new(TestData.SysfsTrees());
 
     [Fact]
     public void Every_shape_of_tree_is_in_the_table()

@@ -19,7 +19,7 @@ public sealed class TopologyRendererTests
 
 
     public static TheoryData<string> Machines =>
-        new(Directory.EnumerateDirectories(TestData.Path("sysfs")).Select(d => Path.GetFileName(d)).Order(StringComparer.Ordinal));
+        new(TestData.SysfsTrees());
 
     private static HostTopology Read(string machine) => Captures.Host(machine);
 

@@ -15,19 +15,7 @@ public sealed partial class PlannerTests
 {
     private const int CasesPerTree = 60;
 
-    public static TheoryData<string> SysfsTrees()
-    {
-        var trees = new TheoryData<string>();
-        foreach (string dir in Directory.EnumerateDirectories(TestData.Path("sysfs")).Order(StringComparer.Ordinal))
-        {
-            if (Directory.Exists(Path.Combine(dir, "sys")))
-            {
-                trees.Add(Path.GetFileName(dir));
-            }
-        }
-
-        return trees;
-    }
+    public static TheoryData<string> SysfsTrees() => new(TestData.SysfsTrees());
 
     [Theory]
     [MemberData(nameof(SysfsTrees))]

@@ -27,6 +27,14 @@ public static class TestData
             : throw new DirectoryNotFoundException($"no sysfs capture named '{machine}' in {Path("sysfs")}");
     }
 
+    /// <summary>Every tree of <c>tests/data/sysfs/</c> (captures and made shapes), by folder name, in ordinal order.</summary>
+    public static IReadOnlyList<string> SysfsTrees() =>
+        Directory.EnumerateDirectories(Path("sysfs"))
+            .Where(dir => Directory.Exists(System.IO.Path.Combine(dir, "sys")))
+            .Select(dir => System.IO.Path.GetFileName(dir))
+            .Order(StringComparer.Ordinal)
+            .ToList();
+
     /// <summary>
     /// Copies a directory tree into a fresh temporary directory and makes the copy writable (captures are read-only,
     /// as sysfs is), so a test can delete or damage files. The caller deletes <see cref="TempTree.Dir"/> by
