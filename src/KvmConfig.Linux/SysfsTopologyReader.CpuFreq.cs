@@ -108,12 +108,14 @@ public sealed partial class SysfsTopologyReader
     /// </summary>
     private static CpuFreqPolicy? ReadPolicy(string dir, CpuSet online)
     {
-        //   related_cpus                 "4 5 6 7 "  CPUs of the policy, offline ones included, space-separated
-        //   affected_cpus                "4 5 "      its online CPUs only (older kernels may lack related_cpus)
+        //   related_cpus                 "4 5 6 7"   CPUs of the policy, offline ones included, space-separated
+        //   affected_cpus                "4 5"       its online CPUs only (older kernels may lack related_cpus)
         //   scaling_available_governors  "performance powersave"
         //   scaling_governor             "powersave"
         //   cpuinfo_min_freq             "400000"    kHz, the hardware's range
         //   cpuinfo_max_freq             "4800000"
+        // Empty (a capture of a policy the kernel refused to read) is missing, so affected_cpus is tried next; with
+        // neither, the policy counts as active, and its other files decide.
         CpuSet? cpus = ReadCpuNumbersOrNull(Path.Combine(dir, "related_cpus")) ?? ReadCpuNumbersOrNull(Path.Combine(dir, "affected_cpus"));
         if (cpus is not null && !cpus.Overlaps(online))
         {
@@ -121,12 +123,12 @@ public sealed partial class SysfsTopologyReader
         }
 
         return new CpuFreqPolicy(
-            ReadIfPresent(Path.Combine(dir, "scaling_available_governors")) is string available ? ParseGovernors(available) : null,
-            ReadIfPresent(Path.Combine(dir, "scaling_governor")) is string governor ? Clean(governor) : null,
+            ReadTextOrNull(Path.Combine(dir, "scaling_available_governors")) is string available ? ParseGovernors(available) : null,
+            ReadTextOrNull(Path.Combine(dir, "scaling_governor")) is string governor ? Clean(governor) : null,
             ReadLongOrNull(Path.Combine(dir, "cpuinfo_min_freq")),
             ReadLongOrNull(Path.Combine(dir, "cpuinfo_max_freq")));
     }
 
     private static CpuSet? ReadCpuNumbersOrNull(string path) =>
-        ReadIfPresent(path) is string text ? Parse(path, text, ParseCpuNumbers) : null;
+        ReadTextOrNull(path) is string text ? Parse(path, text, ParseCpuNumbers) : null;
 }

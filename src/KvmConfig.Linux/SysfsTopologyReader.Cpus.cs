@@ -74,44 +74,55 @@ public sealed partial class SysfsTopologyReader
     /// </remarks>
     private IReadOnlyList<LogicalCpu> PlaceCpus(List<CpuFacts> facts, CpuSet online, Dictionary<int, int> nodeOfCpu, List<TopologyNote> notes)
     {
-        int[] core = Group(facts, f => f.ThreadSiblings, _ => null);
-        int[] socket = Group(facts, f => f.PackageSiblings, f => f.PackageId is int p ? (f.DrawerId, f.BookId, p) : null);
-        NoteMissingTopology(facts, online, notes);
-
+        Grouping core = Group(facts, f => f.ThreadSiblings, _ => null);
+        Grouping socket = Group(facts, f => f.PackageSiblings, f => f.PackageId is int p ? (f.DrawerId, f.BookId, p) : null);
+        NoteMissingTopology(facts, core, socket, notes);
         int[] packageOf = SocketNumbers(facts, socket, notes);
-        var coreMembers = new Dictionary<int, CpuSet.Builder>();
-        var firstCoreId = new Dictionary<int, int?>();
-        for (int i = 0; i < facts.Count; i++)
+
+        // Each core's online CPUs, and the kernel core_id of its first CPU that has one.
+        var coreSets = new Dictionary<int, CpuSet>();
+        var firstCoreId = new Dictionary<int, int>();
+        foreach (IGrouping<int, int> members in Enumerable.Range(0, facts.Count).GroupBy(i => core.Of[i]))
         {
-            (coreMembers.TryGetValue(core[i], out CpuSet.Builder? members) ? members : coreMembers[core[i]] = new CpuSet.Builder()).Add(facts[i].Id);
-            if (facts[i].CoreId is not null)
+            coreSets[members.Key] = CpuSet.Of(members.Select(i => facts[i].Id));
+            if (members.Select(i => facts[i].CoreId).FirstOrDefault(id => id is not null) is int coreId)
             {
-                firstCoreId.TryAdd(core[i], facts[i].CoreId);
+                firstCoreId[members.Key] = coreId;
             }
         }
 
-        var coreSets = coreMembers.ToDictionary(kv => kv.Key, kv => kv.Value.ToCpuSet());
         var cpus = new List<LogicalCpu>(facts.Count);
         for (int i = 0; i < facts.Count; i++)
         {
             CpuFacts f = facts[i];
-            CpuSet siblings = coreSets[core[i]] | ((f.ThreadSiblings ?? CpuSet.Empty) - online);
+            CpuSet siblings = coreSets[core.Of[i]] | ((f.ThreadSiblings ?? CpuSet.Empty) - online);
 
-            // The core number shown: the kernel's core_id, else its core's, else the core's first CPU (unique on
-            // the whole host). The grouping never looks at it.
-            int coreId = f.CoreId ?? firstCoreId.GetValueOrDefault(core[i]) ?? coreSets[core[i]].First;
+            // The core number shown: the kernel's core_id, else that of a sibling, else the core's first CPU. Only
+            // shown, never grouped by: cores are the sibling sets.
+            int coreId = f.CoreId ?? (firstCoreId.TryGetValue(core.Of[i], out int sibling) ? sibling : coreSets[core.Of[i]].First);
             cpus.Add(new LogicalCpu(f.Id, packageOf[i], f.DieId ?? 0, f.ClusterId, coreId, siblings, nodeOfCpu[f.Id], f.L2, f.L3));
         }
 
         return cpus;
     }
 
+    /// <summary>A group number per CPU (in the order of the facts), and whether a kernel set put it there.</summary>
+    private sealed record Grouping(int[] Of, bool[] BySet)
+    {
+        /// <summary>The CPUs of <paramref name="facts"/> that no set holds and that are alone in their group.</summary>
+        public CpuSet Alone(List<CpuFacts> facts)
+        {
+            Dictionary<int, int> sizes = Of.GroupBy(g => g).ToDictionary(g => g.Key, g => g.Count());
+            return CpuSet.Of(Enumerable.Range(0, facts.Count).Where(i => !BySet[i] && sizes[Of[i]] == 1).Select(i => facts[i].Id));
+        }
+    }
+
     /// <summary>
     /// lscpu's grouping: the distinct sets <paramref name="mask"/> gives, in CPU order; each CPU in the first set
     /// that holds it. A CPU that no set holds goes by <paramref name="fallback"/> (equal keys together), and is
-    /// alone when that is null too. Returns a group number per CPU, in the order of <paramref name="cpus"/>.
+    /// alone when that is null too.
     /// </summary>
-    private static int[] Group(List<CpuFacts> cpus, Func<CpuFacts, CpuSet?> mask, Func<CpuFacts, object?> fallback)
+    private static Grouping Group(List<CpuFacts> cpus, Func<CpuFacts, CpuSet?> mask, Func<CpuFacts, object?> fallback)
     {
         var sets = new List<CpuSet>();
         var seen = new HashSet<CpuSet>();
@@ -135,11 +146,12 @@ public sealed partial class SysfsTopologyReader
         var byKey = new Dictionary<object, int>();
         int next = sets.Count;
         var group = new int[cpus.Count];
+        var bySet = new bool[cpus.Count];
         for (int i = 0; i < cpus.Count; i++)
         {
             if (firstSetHolding.TryGetValue(cpus[i].Id, out int s))
             {
-                group[i] = s;
+                (group[i], bySet[i]) = (s, true);
             }
             else if (fallback(cpus[i]) is { } key)
             {
@@ -151,21 +163,21 @@ public sealed partial class SysfsTopologyReader
             }
         }
 
-        return group;
+        return new Grouping(group, bySet);
     }
 
     /// <summary>The package id of each CPU: the kernel's when it names the sockets one to one, else logical.</summary>
-    private static int[] SocketNumbers(List<CpuFacts> facts, int[] socket, List<TopologyNote> notes)
+    private static int[] SocketNumbers(List<CpuFacts> facts, Grouping socket, List<TopologyNote> notes)
     {
         // Kernel ids of each socket group, and the groups in the order of their first CPU.
         var idsOf = new Dictionary<int, HashSet<int?>>();
         var order = new List<int>();
         for (int i = 0; i < facts.Count; i++)
         {
-            if (!idsOf.TryGetValue(socket[i], out HashSet<int?>? ids))
+            if (!idsOf.TryGetValue(socket.Of[i], out HashSet<int?>? ids))
             {
-                idsOf[socket[i]] = ids = [];
-                order.Add(socket[i]);
+                idsOf[socket.Of[i]] = ids = [];
+                order.Add(socket.Of[i]);
             }
 
             ids.Add(facts[i].PackageId);
@@ -178,15 +190,15 @@ public sealed partial class SysfsTopologyReader
             : order.Select((group, index) => (group, index)).ToDictionary(x => x.group, x => x.index);
 
         CpuSet withoutId = CpuSet.Of(facts.Where(f => f.HasTopology && f.PackageId is null).Select(f => f.Id));
-        CpuSet byMask = CpuSet.Of(facts.Where(f => f.PackageSiblings is not null).Select(f => f.Id));
-        if (!(withoutId & byMask).IsEmpty)
+        CpuSet bySet = CpuSet.Of(Enumerable.Range(0, facts.Count).Where(i => socket.BySet[i]).Select(i => facts[i].Id));
+        if (!(withoutId & bySet).IsEmpty)
         {
-            notes.Add(new(Severity.Info, $"topology/physical_package_id is -1 or missing for {Cpus(withoutId & byMask)}: their sockets are grouped by package_cpus (core_siblings), as lscpu does"));
+            notes.Add(new(Severity.Info, $"topology/physical_package_id is -1 or missing for {Cpus(withoutId & bySet)}: their sockets are grouped by package_cpus (core_siblings), as lscpu does"));
         }
 
-        if (!(withoutId - byMask).IsEmpty)
+        if (!(withoutId - bySet).IsEmpty)
         {
-            notes.Add(new(Severity.Warning, $"topology/ gives no physical_package_id, package_cpus or core_siblings for {Cpus(withoutId - byMask)}: each is counted as a socket of its own"));
+            notes.Add(new(Severity.Warning, $"topology/ gives no physical_package_id for {Cpus(withoutId - bySet)}, and no CPU's package_cpus or core_siblings names them: each is counted as a socket of its own"));
         }
 
         if (!oneToOne && withoutId.IsEmpty && facts.All(f => f.HasTopology))
@@ -194,28 +206,45 @@ public sealed partial class SysfsTopologyReader
             notes.Add(new(Severity.Info, "topology/physical_package_id does not name the package_cpus (core_siblings) groups one to one: sockets follow the groups, as lscpu's do, numbered from 0 in CPU order"));
         }
 
-        return socket.Select(group => number[group]).ToArray();
+        return socket.Of.Select(group => number[group]).ToArray();
     }
 
-    private void NoteMissingTopology(List<CpuFacts> facts, CpuSet online, List<TopologyNote> notes)
+    private void NoteMissingTopology(List<CpuFacts> facts, Grouping core, Grouping socket, List<TopologyNote> notes)
     {
+        // What lscpu does with such CPUs, and so kvmconfig: each joins the first core and socket another CPU's
+        // sibling sets name it in, and is a core or socket of its own where none does. The notes say which.
+        CpuSet aloneInCore = core.Alone(facts), aloneInSocket = socket.Alone(facts);
+        string Placed(CpuSet cpus)
+        {
+            CpuSet joined = cpus - (aloneInCore & aloneInSocket);
+            return joined.IsEmpty
+                ? "each is counted as a core and a socket of its own, as lscpu counts it, so SMT siblings are unknown"
+                : $"{Cpus(joined)} {(joined.Count == 1 ? "joins the core and socket that other CPUs' sibling sets name it" : "join the cores and sockets that other CPUs' sibling sets name them")} in, as lscpu places them{(joined == cpus ? "" : ", and the rest are each a core and a socket of their own")}";
+        }
+
         CpuSet noDirectory = CpuSet.Of(facts.Where(f => !Directory.Exists(CpuPath($"cpu{f.Id}"))).Select(f => f.Id));
         CpuSet noTopology = CpuSet.Of(facts.Where(f => !f.HasTopology).Select(f => f.Id)) - noDirectory;
         CpuSet noSiblings = CpuSet.Of(facts.Where(f => f.HasTopology && f.ThreadSiblings is null).Select(f => f.Id));
         if (!noDirectory.IsEmpty)
         {
-            notes.Add(new(Severity.Warning, $"{_cpuDir} has no cpuN directory for online {Cpus(noDirectory)}: each is counted as a core and a socket of its own"));
+            notes.Add(new(Severity.Warning, $"{_cpuDir} has no cpuN directory for online {Cpus(noDirectory)}: {Placed(noDirectory)}"));
         }
 
         if (!noTopology.IsEmpty)
         {
-            string which = noTopology == online ? "any CPU" : Cpus(noTopology);
-            notes.Add(new(Severity.Warning, $"the kernel gives no topology/ directory for {which} (sparc, very old kernels): each is counted as a core and a socket of its own, as lscpu does, so SMT siblings are unknown"));
+            string which = noTopology.Count == facts.Count ? "any CPU" : Cpus(noTopology);
+            notes.Add(new(Severity.Warning, $"the kernel gives no topology/ directory for {which} (kernels without SMP support, some old kernels and captures): {Placed(noTopology)}"));
         }
 
         if (!noSiblings.IsEmpty)
         {
-            notes.Add(new(Severity.Warning, $"topology/ has no thread_siblings or core_cpus for {Cpus(noSiblings)}: their cores come from the other CPUs' sibling lists, and one that no list names is a core of its own"));
+            CpuSet alone = noSiblings & aloneInCore;
+            string placed = alone == noSiblings
+                ? "each is counted as a core of its own, so SMT siblings are unknown"
+                : alone.IsEmpty
+                    ? "their cores come from other CPUs' sibling lists"
+                    : $"{Cpus(noSiblings - alone)} join the cores that other CPUs' sibling lists name them in, and {Cpus(alone)} are each a core of their own";
+            notes.Add(new(Severity.Warning, $"topology/ has no thread_siblings or core_cpus for {Cpus(noSiblings)}: {placed}"));
         }
     }
 

@@ -51,18 +51,24 @@ public sealed partial class SysfsTopologyReader
     private static IReadOnlyDictionary<string, long>? ReadMeminfoOrNull(string path) =>
         ReadIfPresent(path) is string text ? Parse(path, text, ParseMeminfo) : null;
 
-    // A one-value file that is empty says nothing, as lscpu reads it: captures made with cp leave a file empty
-    // when the kernel refused the read (-EBUSY from an inactive cpufreq policy, -EIO from a driver).
+    /// <summary>
+    /// A file's text, or null when it is missing or blank. A value file that is empty says nothing, as lscpu reads it:
+    /// captures made with cp leave a file empty when the kernel refused the read (-EBUSY from an inactive cpufreq
+    /// policy, -EIO from a driver). Lists whose empty value means something (a node's CPUs) do not read through here.
+    /// </summary>
+    private static string? ReadTextOrNull(string path) =>
+        ReadIfPresent(path) is string text && Clean(text).Length > 0 ? text : null;
+
     private static long? ReadLongOrNull(string path) =>
-        ReadIfPresent(path) is string text && Clean(text).Length > 0 ? Parse(path, text, ParseNumber) : null;
+        ReadTextOrNull(path) is string text ? Parse(path, text, ParseNumber) : null;
 
     private static int? ReadIntOrNull(string path) =>
-        ReadIfPresent(path) is string text && Clean(text).Length > 0 ? Parse(path, text, t => checked((int)ParseNumber(t))) : null;
+        ReadTextOrNull(path) is string text ? Parse(path, text, t => checked((int)ParseNumber(t))) : null;
 
     /// <summary>A CPU pool (<c>possible</c>, <c>present</c>, <c>online</c>), or null when missing or empty: no kernel
     /// writes an empty one (CPU 0 is always there), so an empty file is a read that failed when the tree was copied.</summary>
     private static CpuSet? ReadPoolOrNull(string path) =>
-        ReadCpuListOrNull(path) is { IsEmpty: false } pool ? pool : null;
+        ReadTextOrNull(path) is string text && Parse(path, text, ParseCpuList) is { IsEmpty: false } pool ? pool : null;
 
     /// <summary>
     /// A kernel id (<c>core_id</c>, <c>physical_package_id</c>), or null when missing, empty or -1 ("not known"). Some

@@ -21,12 +21,15 @@ public sealed partial class SysfsTopologyReader
         }
 
         // CPUs of a node: cpulist, else the hex cpumap, else (collected below for all such nodes at once) the
-        // nodeN/cpuX entries and the cpu/cpuX/nodeN entries. Membership is filtered to online CPUs.
+        // nodeN/cpuX entries and the cpu/cpuX/nodeN entries. Membership is filtered to online CPUs. An empty
+        // cpulist is a memory-only node when cpumap agrees, and a failed copy when cpumap names CPUs.
         var cpusOf = new Dictionary<int, CpuSet>();
         foreach (int id in ids)
         {
             string dir = NodePath(id);
-            if ((ReadCpuListOrNull(Path.Combine(dir, "cpulist")) ?? ReadHexMaskOrNull(Path.Combine(dir, "cpumap"))) is { } cpus)
+            CpuSet? list = ReadCpuListOrNull(Path.Combine(dir, "cpulist"));
+            CpuSet? map = list is null or { IsEmpty: true } ? ReadHexMaskOrNull(Path.Combine(dir, "cpumap")) : null;
+            if ((map is { IsEmpty: false } ? map : list ?? map) is { } cpus)
             {
                 cpusOf[id] = cpus & online;
             }
@@ -45,7 +48,10 @@ public sealed partial class SysfsTopologyReader
 
         // The columns of nodeN/distance are the online nodes in order (the kernel loops for_each_online_node).
         string onlinePath = Path.Combine(_nodeDir, "online");
-        IReadOnlyList<int> columns = ReadCpuListOrNull(onlinePath)?.ToList() ?? ids;
+        IReadOnlyList<int>? onlineNodes = ReadTextOrNull(onlinePath) is string text ? Parse(onlinePath, text, ParseCpuList).ToList() : null;
+        (IReadOnlyList<int> columns, string columnsFrom) = onlineNodes is { Count: > 0 }
+            ? (onlineNodes, onlinePath)
+            : ((IReadOnlyList<int>)ids, $"the node directories of {_nodeDir}");
         var nodes = new List<NumaNode>(ids.Count);
         foreach (int id in ids)
         {
@@ -57,7 +63,7 @@ public sealed partial class SysfsTopologyReader
                 meminfo is not null && meminfo.TryGetValue("MemTotal", out long total) ? total : null,
                 meminfo is not null && meminfo.TryGetValue("MemFree", out long free) ? free : null,
                 ReadHugePages(Path.Combine(dir, "hugepages")),
-                ReadDistances(Path.Combine(dir, "distance"), columns, ids, onlinePath, notes)));
+                ReadDistances(Path.Combine(dir, "distance"), columns, ids, columnsFrom, notes)));
         }
 
         return (nodes, nodeOfCpu);
@@ -174,14 +180,14 @@ public sealed partial class SysfsTopologyReader
     }
 
     /// <summary>
-    /// One node's row of the distance matrix: a column per online node (<paramref name="columns"/>), or per node
-    /// directory when <c>node/online</c> disagrees with the row's length. A row that fits neither is unknown, with a
+    /// One node's row of the distance matrix: a column per online node (<paramref name="columns"/>, from
+    /// <paramref name="columnsFrom"/>), or per node directory when that list disagrees with the row's length. A row that fits neither is unknown, with a
     /// note; a word that is not a distance is still <see cref="Rules.Unreadable"/>.
     /// </summary>
-    private static Dictionary<int, int> ReadDistances(string path, IReadOnlyList<int> columns, List<int> nodeDirs, string onlinePath, List<TopologyNote> notes)
+    private static Dictionary<int, int> ReadDistances(string path, IReadOnlyList<int> columns, List<int> nodeDirs, string columnsFrom, List<TopologyNote> notes)
     {
         var byNode = new Dictionary<int, int>();
-        if (ReadIfPresent(path) is not string text)
+        if (ReadTextOrNull(path) is not string text)
         {
             return byNode;
         }
@@ -190,7 +196,7 @@ public sealed partial class SysfsTopologyReader
         IReadOnlyList<int>? nodes = distances.Count == columns.Count ? columns : distances.Count == nodeDirs.Count ? nodeDirs : null;
         if (nodes is null)
         {
-            notes.Add(new(Severity.Warning, $"{path} holds {distances.Count} distances for {columns.Count} online nodes ({CpuSet.Of(columns)} in {onlinePath}): this node's distances are unknown"));
+            notes.Add(new(Severity.Warning, $"{path} holds {distances.Count} distances for {columns.Count} nodes ({CpuSet.Of(columns)} from {columnsFrom}): this node's distances are unknown"));
             return byNode;
         }
 

@@ -7,7 +7,7 @@ namespace KvmConfig.Linux;
 // Parsers: text in, values out; no file access. Each shows the kernel's line above the code.
 public sealed partial class SysfsTopologyReader
 {
-    private static readonly char[] Blanks = [' ', '\t', '\n', '\r', '\0'];
+    private static readonly char[] Blanks = [' ', '\t', '\n', '\r', '\v', '\f', '\0'];
 
     /// <summary>
     /// Parses a kernel cpulist file (<c>cpu/online</c>, <c>nodeN/cpulist</c>, <c>shared_cpu_list</c>). An empty
@@ -29,8 +29,8 @@ public sealed partial class SysfsTopologyReader
     /// </summary>
     public static CpuSet ParseCpuNumbers(string text)
     {
-        // "0 1 2 3 \n"    acpi-cpufreq: one policy for the whole package, every CPU listed, a space after each
-        // "4 \n"          intel_pstate: one policy per CPU
+        // "0 1 2 3\n"     acpi-cpufreq: one policy for the whole package, every CPU listed
+        // "4\n"           intel_pstate: one policy per CPU
         var builder = new CpuSet.Builder();
         foreach (string word in text.Split(Blanks, StringSplitOptions.RemoveEmptyEntries))
         {

@@ -338,8 +338,8 @@ public sealed partial class CheckGoldenTests
             ],
             also: ["KVC015"]),
 
-        new("KVC049-host-read-with-gaps",
-            "a sparc-like machine whose kernel writes no topology/: every CPU counts as its own core and socket, "
+        new("KVC049-host-topology-assumed",
+            "a machine whose kernel writes no topology/ (no SMP support, some sparc kernels): every CPU counts as its own core and socket, "
             + "so smt rules cannot see siblings; the declaration itself is fine",
             "no-topology-dir",
             [("00-cpu.conf", "reserved = 0\n"), ("20-web1.conf", "vcpus = 2\ncpus = 2-3\nmemory = 1G\n")]),

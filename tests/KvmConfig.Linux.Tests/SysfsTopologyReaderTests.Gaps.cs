@@ -158,7 +158,7 @@ public sealed partial class SysfsTopologyReaderTests
         HostTopology t = ReadCopy(tree);
 
         Assert.Empty(t.Node(0)!.Distances);
-        NoteContaining(t, "holds 2 distances for 1 online nodes");
+        NoteContaining(t, "holds 2 distances for 1 nodes");
     }
 
     [Fact]
@@ -242,6 +242,59 @@ public sealed partial class SysfsTopologyReaderTests
 
         Assert.Empty(t.Notes);
         Assert.Equal(SysfsMachines.Desktop.MaxKHz, t.CpuFreq.MaxKHz);
+    }
+
+    [Fact]
+    public void An_empty_node_cpulist_beside_a_cpumap_naming_cpus_takes_the_cpumap()
+    {
+        // Given node1's cpulist emptied by a failed copy while its cpumap still says f0 (CPUs 4-7)
+        using TempTree tree = TestData.CopyToTemp(TestData.Path("sysfs", "old-kernel-percpu-cpufreq"));
+        File.WriteAllText(SystemPath(tree, "node", "node1", "cpulist"), "");
+
+        HostTopology t = ReadCopy(tree);
+
+        Assert.Equal("4-7", t.Node(1)!.Cpus.ToString());
+        Assert.Empty(t.Notes);
+    }
+
+    [Fact]
+    public void An_empty_governor_list_of_one_policy_does_not_empty_the_hosts()
+    {
+        using TempTree tree = TestData.CopyToTemp(TestData.Path("sysfs", "arm64-clusters-no-smt"));
+        File.WriteAllText(SystemPath(tree, "cpu", "cpufreq", "policy4", "scaling_available_governors"), "");
+
+        HostTopology t = ReadCopy(tree);
+
+        Assert.Equal(["performance", "schedutil"], t.CpuFreq.Governors);
+    }
+
+    [Fact]
+    public void An_empty_related_cpus_falls_back_to_affected_cpus()
+    {
+        // Given the big cluster's policy with related_cpus emptied: affected_cpus "4 5 6 7" still says it is active
+        using TempTree tree = TestData.CopyToTemp(TestData.Path("sysfs", "armv7-big-little"));
+        File.WriteAllText(SystemPath(tree, "cpu", "cpufreq", "policy4", "related_cpus"), "");
+
+        HostTopology t = ReadCopy(tree);
+
+        Assert.Equal(2000000, t.CpuFreq.MaxKHz);
+    }
+
+    [Fact]
+    public void A_cpu_without_topology_that_a_siblings_list_names_joins_that_core_and_the_note_says_so()
+    {
+        // Given the laptop's CPU 1 without topology/: CPU 5's thread_siblings still name it, and the package's
+        // core_siblings too
+        using TempTree tree = TestData.CopyToTemp(TestData.Path("sysfs", "acpi-cpufreq-shared-policy"));
+        Directory.Delete(SystemPath(tree, "cpu", "cpu1", "topology"), recursive: true);
+
+        HostTopology t = ReadCopy(tree);
+
+        Assert.Equal("1,5", t.CoreOf(1).ToString());
+        Assert.Single(t.Packages);
+        string note = NoteContaining(t, "no topology/ directory for CPU 1").Message;
+        Assert.Contains("CPU 1 joins the core and socket that other CPUs' sibling sets name it in", note);
+        Assert.DoesNotContain("of its own", note);
     }
 
     [Fact]

@@ -31,7 +31,7 @@ public sealed partial class SysfsTopologyReaderTests
 
     public static readonly TheoryData<SysfsShape> Shapes =
     [
-        new("acpi-cpufreq-shared-policy", "one acpi-cpufreq policy for all eight CPUs, related_cpus \"0 1 2 3 4 5 6 7 \"",
+        new("acpi-cpufreq-shared-policy", "one acpi-cpufreq policy for all eight CPUs, related_cpus \"0 1 2 3 4 5 6 7\"",
             "0-7", ["0-7"], ["0,4", "1,5", "2,6", "3,7"], ["0-7"], AcpiGovernors, []),
         new("old-kernel-percpu-cpufreq", "cpufreq in each cpuN/ (no policyN), only thread_siblings and core_siblings",
             "0-7", ["0-3", "4-7"], ["0", "1", "2", "3", "4", "5", "6", "7"], ["0-3", "4-7"], ["ondemand", "performance"], []),
@@ -41,10 +41,10 @@ public sealed partial class SysfsTopologyReaderTests
             NoteSeverity = Severity.Info,
         },
         new("package-id-and-siblings-missing", "only core_id and thread_siblings: one socket per CPU",
-            "0-3", ["0", "1", "2", "3"], ["0", "1", "2", "3"], ["0-3"], [], ["no physical_package_id, package_cpus or core_siblings for CPUs 0-3", "a socket of its own"]),
+            "0-3", ["0", "1", "2", "3"], ["0", "1", "2", "3"], ["0-3"], [], ["no physical_package_id for CPUs 0-3, and no CPU's package_cpus or core_siblings names them", "a socket of its own"]),
         new("s390-books-drawers", "books and drawers above four sockets of two SMT2 cores; no NUMA",
             "0-15", ["0-3", "4-7", "8-11", "12-15"], ["0-1", "2-3", "4-5", "6-7", "8-9", "10-11", "12-13", "14-15"], ["0-15"], [], []),
-        new("no-topology-dir", "sparc: no topology/ at all; each CPU its own core and socket, with a warning",
+        new("no-topology-dir", "no topology/ at all (uniprocessor and some sparc kernels); each CPU its own core and socket, with a warning",
             "0-7", ["0", "1", "2", "3", "4", "5", "6", "7"], ["0", "1", "2", "3", "4", "5", "6", "7"], ["0-7"], [], ["no topology/ directory for any CPU", "SMT siblings are unknown"]),
         new("list-trailing-nul", "every cpulist ends in a NUL byte", "0-3", ["0-3"], ["0,2", "1,3"], ["0-3"], [], []),
         new("list-trailing-space", "every cpulist ends in a blank and a newline, node/online too", "0-3", ["0-3"], ["0,2", "1,3"], ["0-3"], [], []),

@@ -129,7 +129,7 @@ internal static class TopologyRenderer
             return;
         }
 
-        sb.Append("Read with gaps:\n");
+        sb.Append("Read with assumptions:\n");
         foreach (string line in NoteLines(t))
         {
             sb.Append("  ").Append(line).Append('\n');

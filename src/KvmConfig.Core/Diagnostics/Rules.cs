@@ -149,8 +149,8 @@ public static class Rules
     /// <summary><c>[alerts]</c> ready_warning at or above ready_critical: the warning level could never come first.</summary>
     public static readonly DiagnosticDescriptor ThresholdOrder = new("KVC048", "threshold-order", Severity.Error, "warning threshold not below the critical one");
 
-    /// <summary>The host's topology was read with gaps: a file the kernel did not write or that could not be read, and what was assumed instead.</summary>
-    public static readonly DiagnosticDescriptor HostReadWithGaps = new("KVC049", "host-read-with-gaps", Severity.Warning, "host topology read with gaps");
+    /// <summary>Reading the host, kvmconfig had to assume something: a file the kernel did not write, or one that could not be read, and what stands in for it.</summary>
+    public static readonly DiagnosticDescriptor HostTopologyAssumed = new("KVC049", "host-topology-assumed", Severity.Warning, "something about the host was assumed");
 
     // ---- Could not run (exit 2) ------------------------------------------------------------------
 

@@ -91,7 +91,7 @@ public sealed record CpuFreqInfo(
 
 /// <summary>
 /// Something the reader could not see on this host, and what it assumed instead: a file the kernel did not write
-/// (no <c>topology/</c> on sparc, no package id on a POWER partition), or one it could not read (cpufreq).
+/// (no <c>topology/</c> on some sparc or uniprocessor kernels, no package id on a POWER partition), or one it could not read (cpufreq).
 /// </summary>
 /// <param name="Severity"><see cref="Severity.Info"/> when the kernel reports the host this way on purpose and the
 /// stand-in is exact (sockets grouped by <c>package_cpus</c> when the package id is -1);

@@ -26,7 +26,7 @@ public static partial class DeclarationRules
     public static IReadOnlyList<Diagnostic> Check(Declaration declaration, HostTopology host)
     {
         var context = new RuleContext(declaration, host);
-        HostReadWithGaps(context);
+        HostTopologyAssumed(context);
         HostCpuLists(context);
         MoreCpusThanVms(context);
         foreach (VmSpec vm in declaration.Vms)

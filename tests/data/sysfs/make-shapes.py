@@ -5,7 +5,8 @@ Each tree is built from the formats the kernel documents for these files (Docume
 sysfs-devices-system-cpu, Documentation/ABI/stable/sysfs-devices-node, Documentation/admin-guide/cputopology.rst,
 Documentation/admin-guide/pm/cpufreq.rst) and what drivers/base/topology.c, drivers/base/cpu.c, drivers/base/node.c and
 drivers/cpufreq/cpufreq.c print: cpulists as "%*pbl\n", masks as "%*pb\n" (32-bit groups of hex digits, the first group
-only as wide as nr_cpu_ids needs), cpufreq's related_cpus/affected_cpus as "%u " per CPU then "\n", ids as "%d\n".
+only as wide as nr_cpu_ids needs), cpufreq's related_cpus/affected_cpus as the CPU numbers separated by spaces then "\n"
+(cpufreq_show_cpus prints "%u " per CPU and takes the last space back), ids as "%d\n".
 No file was copied from a real machine or another project. Run from anywhere: python3 make-shapes.py
 (it rewrites every tree it knows and leaves the captured ones alone). tests/data/sysfs/README.md says what each holds.
 """
@@ -43,8 +44,8 @@ def cpumask(cpus, nbits):
 
 
 def numbers(cpus):
-    """cpufreq_show_cpus: each CPU as "%u ", then a newline."""
-    return "".join(f"{c} " for c in sorted(cpus)) + "\n"
+    """cpufreq_show_cpus: the CPU numbers separated by spaces, then a newline ("0 1 2 3\n")."""
+    return " ".join(str(c) for c in sorted(cpus)) + "\n"
 
 
 @dataclass
@@ -101,7 +102,7 @@ def build(m: Machine):
     mask = lambda cpus: cpumask(cpus, m.nr_cpu_ids) + "\n"
     every = [c.id for c in m.cpus]
     pools = {"possible": lst(every), "present": lst(every), "online": lst(every), "offline": "\n",
-             "kernel_max": f"{max(m.nr_cpu_ids, 8) - 1}\n"}
+             "kernel_max": "8191\n"}  # NR_CPUS - 1 of a distribution kernel
     pools.update(m.pools)
     for name, text in pools.items():
         if text is not None:
@@ -181,25 +182,27 @@ def build(m: Machine):
                 os.symlink(f"../../node/node{n}", os.path.join(cpu_dir, f"cpu{cpu}", f"node{n}"))
 
 
-def smt_x86(n_cores, threads, package=0, first=0, stride=None, **extra):
-    """CPUs of one x86 package: core k has threads first+k, first+k+stride, ... (Linux enumerates threads last)."""
+def smt_x86(n_cores, threads, package=0, first=0, stride=None, modern=True, **extra):
+    """CPUs of one x86 package: core k has threads first+k, first+k+stride, ... (Linux enumerates threads last).
+    modern: die_id (5.2+) and cluster_id (5.16+) are written; an older kernel has neither."""
     stride = stride or n_cores
     ids = [[first + k + t * stride for t in range(threads)] for k in range(n_cores)]
     every = sorted(i for core in ids for i in core)
-    return [Cpu(i, package, k, core, every, die=0, cluster=k, l2=core, l3=every, **extra)
+    return [Cpu(i, package, k, core, every, die=0 if modern else None, cluster=k if modern else None,
+                l2=core, l3=every, new_names=modern, **extra)
             for k, core in enumerate(ids) for i in core]
 
 
 ACPI_GOVERNORS = ["conservative", "ondemand", "userspace", "powersave", "performance", "schedutil"]
 SHAPES = [
-    # A laptop on acpi-cpufreq: one policy for the whole package, related_cpus "0 1 2 3 4 5 6 7 ".
+    # A laptop on acpi-cpufreq: one policy for the whole package, related_cpus "0 1 2 3 4 5 6 7".
     Machine("acpi-cpufreq-shared-policy", sorted(smt_x86(4, 2), key=lambda c: c.id), 8,
             nodes={0: list(range(8))},
             policies={"policy0": (list(range(8)), ACPI_GOVERNORS, "schedutil", 800000, 2600000)}),
     # A kernel before 4.6 on a 2-socket server: cpufreq/ in each cpuN (no cpu/cpufreq/policyN), only the old
     # topology names (thread_siblings, core_siblings), each socket one frequency domain.
     Machine("old-kernel-percpu-cpufreq",
-            sorted(smt_x86(4, 1, package=0, first=0, new_names=False) + smt_x86(4, 1, package=1, first=4, new_names=False),
+            sorted(smt_x86(4, 1, package=0, first=0, modern=False) + smt_x86(4, 1, package=1, first=4, modern=False),
                    key=lambda c: c.id), 8,
             nodes={0: [0, 1, 2, 3], 1: [4, 5, 6, 7]},
             policies={"cpu0": ([0, 1, 2, 3], ["ondemand", "performance"], "ondemand", 1200000, 2400000),
@@ -221,7 +224,7 @@ SHAPES = [
             [Cpu(i, i // 4, i // 2, [i - i % 2, i - i % 2 + 1], list(range(i - i % 4, i - i % 4 + 4)),
                  book=i // 8, drawer=0, book_cpus=list(range(i - i % 8, i - i % 8 + 8)),
                  drawer_cpus=list(range(16)), new_names=False) for i in range(16)], 16),
-    # sparc64 and very old kernels: cpuN/ without topology/ at all.
+    # Kernels without SMP support, some sparc and very old ones: cpuN/ without topology/ at all.
     Machine("no-topology-dir", [Cpu(i, None, None, None, None, topology=False) for i in range(8)], 8,
             nodes={0: list(range(8))}),
     # Every cpulist ends in a NUL byte instead of a newline (a buffer copied whole by a capture tool), SMT2.
@@ -231,11 +234,13 @@ SHAPES = [
     # cpu/possible, the kernel's own bitmap_parselist and hwloc do not.
     Machine("list-trailing-space", sorted(smt_x86(2, 2), key=lambda c: c.id), 4,
             nodes={0: list(range(4))}, list_suffix=" \n"),
-    # No cpu/online file: each CPU's own online file decides; cpu1's is empty (say nothing: online), cpu3's "0".
+    # A capture without cpu/online: each CPU's own online file decides; cpu1's is empty (says nothing: online),
+    # cpu3's "0". As the kernel does for an offline CPU, cpu3 has no topology/ and no node or sibling list names it.
     Machine("cpu-online-file-empty",
-            [Cpu(0, 0, 0, [0], [0, 1, 2, 3], die=0)] +
-            [Cpu(i, 0, i, [i], [0, 1, 2, 3], die=0, online_file=text) for i, text in ((1, ""), (2, "1\n"), (3, "0\n"))], 4,
-            pools={"online": None}, nodes={0: [0, 1, 2, 3]}),
+            [Cpu(0, 0, 0, [0], [0, 1, 2], die=0)] +
+            [Cpu(i, 0, i, [i], [0, 1, 2], die=0, online_file=text) for i, text in ((1, ""), (2, "1\n"))] +
+            [Cpu(3, None, None, None, None, topology=False, online_file="0\n")], 4,
+            pools={"online": None, "offline": "3\n"}, nodes={0: [0, 1, 2]}),
     # What early capture scripts kept of a 2-socket, 4-node Opteron-style server: no CPU pools, the hex
     # thread_siblings and core_siblings of each CPU (no ids, no lists), node/nodeN/cpumap alone. Sockets and nodes
     # interleave (CPU n on socket n % 2).
@@ -244,7 +249,7 @@ SHAPES = [
             pools={"possible": None, "present": None, "online": None, "offline": None, "kernel_max": None},
             nodes={0: [0, 4], 1: [1, 5], 2: [2, 6], 3: [3, 7]}, node_cpumap_only=True),
     # An arm64 server: one package of 8 cores in two clusters of 4 (cluster_cpus), no SMT, no die, one cpufreq
-    # policy per cluster (related_cpus "0 1 2 3 ").
+    # policy per cluster (related_cpus "0 1 2 3").
     Machine("arm64-clusters-no-smt",
             [Cpu(i, 0, i, [i], list(range(8)), cluster=i // 4, cluster_cpus=list(range(i - i % 4, i - i % 4 + 4)),
                  l2=list(range(i - i % 4, i - i % 4 + 4)), l3=list(range(8))) for i in range(8)], 8,
