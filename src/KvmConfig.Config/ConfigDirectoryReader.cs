@@ -3,6 +3,7 @@ using System.Text.Unicode;
 using KvmConfig.Config.Syntax;
 using KvmConfig.Core;
 using KvmConfig.Core.Diagnostics;
+using KvmConfig.Linux;
 
 namespace KvmConfig.Config;
 
@@ -36,8 +37,6 @@ public sealed class ConfigDirectoryReader(string directory)
         : !string.IsNullOrWhiteSpace(environmentValue) ? environmentValue
         : DefaultDirectory;
 
-    private const UnixFileMode GroupOrOtherWrite = UnixFileMode.GroupWrite | UnixFileMode.OtherWrite;
-
     /// <summary>Reads and parses the directory.</summary>
     public ConfigSource Read()
     {
@@ -54,6 +53,7 @@ public sealed class ConfigDirectoryReader(string directory)
         }
 
         RefuseUnsafe(directory, "directory");
+        FileTrust.RefuseUnsafeParents(directory, "configuration directory");
         string[] files;
         try
         {
@@ -113,10 +113,9 @@ public sealed class ConfigDirectoryReader(string directory)
 
     private static void RefuseUnsafe(string path, string what)
     {
-        UnixFileMode mode;
         try
         {
-            mode = File.GetUnixFileMode(path);
+            _ = File.GetUnixFileMode(path);
         }
         catch (Exception e) when (e is UnauthorizedAccessException or IOException)
         {
@@ -126,11 +125,9 @@ public sealed class ConfigDirectoryReader(string directory)
                 $"check that {path} exists and is readable (ls -lL {path})", e);
         }
 
-        // One statx(2) for type and owner, symlinks followed as for the mode above. The type comes first: a FIFO
-        // named *.conf would block the read forever, and a chmod hint for a device would change the device.
-        (uint uid, bool regular) = Interop.FileOwner.Stat(path);
-        uint euid = Interop.FileOwner.EffectiveUid();
-        if (what == "file" && !regular)
+        // The type comes first: a FIFO named *.conf would block the read forever, and a chmod hint for a device would
+        // change the device. Then sshd's StrictModes: writable by nobody else, owned by root or the caller.
+        if (what == "file" && FileTrust.Stat(path).Kind != FileKind.Regular)
         {
             throw new KvmConfigException(Rules.Unreadable,
                 $"{path} is not a regular file (a FIFO, socket or device); kvmconfig reads only regular *.conf files",
@@ -138,27 +135,8 @@ public sealed class ConfigDirectoryReader(string directory)
                 $"remove it or rename it so it does not end in .conf (ls -lL {path})");
         }
 
-        if ((mode & GroupOrOtherWrite) != 0)
-        {
-            string who = (mode & GroupOrOtherWrite) == GroupOrOtherWrite ? "group and others" : (mode & UnixFileMode.GroupWrite) != 0 ? "its group" : "others";
-            throw new KvmConfigException(Rules.UnsafePermissions,
-                $"{what} {path} is writable by {who} (mode {Octal(mode)}); kvmconfig refuses it, as sshd's StrictModes does",
-                path,
-                $"chmod go-w {path}");
-        }
-
-        // sshd's StrictModes also wants root or the invoking user as owner: whoever owns a file may chmod it back to
-        // writable, so a 0644 file owned by an ordinary user is that user's to rewrite.
-        if (uid != 0 && uid != euid)
-        {
-            throw new KvmConfigException(Rules.UnsafePermissions,
-                $"{what} {path} is owned by uid {uid}, neither root nor you (uid {euid}); kvmconfig refuses it, as sshd's StrictModes does",
-                path,
-                $"chown root {path}");
-        }
+        FileTrust.RefuseUnsafe(path, what);
     }
-
-    private static string Octal(UnixFileMode mode) => Convert.ToString((int)mode, 8).PadLeft(4, '0');
 
     // Decodes strictly: a Latin-1 file saved by an editor must not silently turn 'µ' into U+FFFD.
     private static string? Decode(string file, byte[] bytes, List<Diagnostic> diagnostics)

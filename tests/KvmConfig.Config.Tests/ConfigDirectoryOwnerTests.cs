@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using KvmConfig.Config.Interop;
+using KvmConfig.Linux;
 using KvmConfig.Core;
 using KvmConfig.Core.Diagnostics;
 using KvmConfig.TestSupport;
@@ -41,8 +41,33 @@ public sealed class ConfigDirectoryOwnerTests(ITestOutputHelper output)
         Assert.Equal(file, e.Path);
         Assert.Equal($"chown root {file}", e.Hint);
         Assert.Equal(
-            $"file {file} is owned by uid 65534, neither root nor you (uid {FileOwner.EffectiveUid()}); kvmconfig refuses it, as sshd's StrictModes does",
+            $"file {file} is owned by uid 65534, neither root nor you (uid {FileTrust.EffectiveUid}); kvmconfig refuses it, as sshd's StrictModes does",
             e.Message);
+    }
+
+    [Fact]
+    public void A_directory_under_a_parent_others_can_write_is_KVC091_naming_the_parent()
+    {
+        // Given a safe configuration directory moved under a 0777 directory (no sticky bit): anyone could rename it
+        // away and put their own in its place
+        string open = Directory.CreateTempSubdirectory("kvmconfig-open-").FullName;
+        try
+        {
+            File.SetUnixFileMode(open, (UnixFileMode)0b111_111_111);
+            string conf = Path.Combine(open, "kvmconfig.d");
+            Directory.CreateDirectory(conf);
+            File.WriteAllText(Path.Combine(conf, "00-cpu.conf"), "smt = isolate\n");
+
+            KvmConfigException e = Assert.Throws<KvmConfigException>(() => new ConfigDirectoryReader(conf).Read());
+
+            Assert.Equal(Rules.UnsafePermissions, e.Descriptor);
+            Assert.Equal(open, e.Path);
+            Assert.StartsWith($"configuration directory {conf} is reached through a directory others can change: {open} is writable", e.Message);
+        }
+        finally
+        {
+            Directory.Delete(open, recursive: true);
+        }
     }
 
     [Fact]
@@ -68,7 +93,7 @@ public sealed class ConfigDirectoryOwnerTests(ITestOutputHelper output)
         // Given files as the test runner creates them: root's when it is root, its own otherwise; both pass
         using var dir = new ConfigDir(("00-cpu.conf", "smt = isolate\n"));
         string file = Path.Combine(dir.Dir, "00-cpu.conf");
-        Assert.Equal(FileOwner.EffectiveUid(), FileOwner.Of(file));
+        Assert.Equal(FileTrust.EffectiveUid, FileTrust.Stat(file).Uid);
 
         ConfigSource source = new ConfigDirectoryReader(dir.Dir).Read();
 
@@ -87,7 +112,7 @@ public sealed class ConfigDirectoryOwnerTests(ITestOutputHelper output)
             return;
         }
 
-        Assert.Equal(0u, FileOwner.Of(file));
+        Assert.Equal(0u, FileTrust.Stat(file).Uid);
         Assert.Single(new ConfigDirectoryReader(dir.Dir).Read().Documents);
     }
 
@@ -137,7 +162,7 @@ public sealed class ConfigDirectoryOwnerTests(ITestOutputHelper output)
         using var dir = new ConfigDir();
         string missing = Path.Combine(dir.Dir, "gone.conf");
 
-        KvmConfigException e = Assert.Throws<KvmConfigException>(() => FileOwner.Of(missing));
+        KvmConfigException e = Assert.Throws<KvmConfigException>(() => FileTrust.Stat(missing).Uid);
 
         Assert.Equal(Rules.Unreadable, e.Descriptor);
         Assert.Equal("KVC093", e.Descriptor.Code);
@@ -149,8 +174,8 @@ public sealed class ConfigDirectoryOwnerTests(ITestOutputHelper output)
     public void The_owner_is_read_from_the_kernel_not_guessed()
     {
         // /proc/1 belongs to init, which is root on any host and in any container's own pid namespace.
-        Assert.Equal(0u, FileOwner.Of("/"));
-        Assert.Equal(0u, FileOwner.Of("/proc/1"));
+        Assert.Equal(0u, FileTrust.Stat("/").Uid);
+        Assert.Equal(0u, FileTrust.Stat("/proc/1").Uid);
     }
 
     /// <summary>
@@ -159,9 +184,9 @@ public sealed class ConfigDirectoryOwnerTests(ITestOutputHelper output)
     /// </summary>
     private bool Chown(uint uid, string path, bool noDereference = false)
     {
-        if (FileOwner.EffectiveUid() != 0)
+        if (FileTrust.EffectiveUid != 0)
         {
-            output.WriteLine($"not run: handing {path} to uid {uid} needs root (CAP_CHOWN), and these tests run as uid {FileOwner.EffectiveUid()}");
+            output.WriteLine($"not run: handing {path} to uid {uid} needs root (CAP_CHOWN), and these tests run as uid {FileTrust.EffectiveUid}");
             return false;
         }
 

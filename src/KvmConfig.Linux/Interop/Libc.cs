@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace KvmConfig.Config.Interop;
+namespace KvmConfig.Linux.Interop;
 
 /// <summary>
 /// The few glibc calls that .NET does not expose. Nothing here allocates native memory, so nothing needs freeing:
@@ -27,6 +27,18 @@ internal static partial class Libc
     /// <summary>Ask for <c>stx_uid</c> (<c>STATX_UID</c>).</summary>
     internal const uint StatxUid = 0x8;
 
+    /// <summary>Ask for <c>stx_ino</c> (<c>STATX_INO</c>).</summary>
+    internal const uint StatxIno = 0x100;
+
+    /// <summary>S_IFDIR.</summary>
+    internal const ushort DirectoryFile = 0x4000;
+
+    /// <summary>S_IFLNK.</summary>
+    internal const ushort SymbolicLink = 0xA000;
+
+    /// <summary>Do not follow a symlink named by the last component (<c>AT_SYMLINK_NOFOLLOW</c>): stat the link itself.</summary>
+    internal const int AtSymlinkNoFollow = 0x100;
+
     /// <summary>
     /// statx(2), glibc 2.28 and later. With <paramref name="flags"/> 0 a symlink is followed, as stat(2) does.
     /// Returns 0, or -1 with errno set (read it with <see cref="Marshal.GetLastPInvokeError"/> right after the call).
@@ -41,7 +53,7 @@ internal static partial class Libc
     /// <summary>
     /// <c>struct statx</c> from the kernel's include/uapi/linux/stat.h. Unlike <c>struct stat</c> it has one
     /// layout on every architecture: fixed-width fields, 256 bytes, the tail reserved for future fields.
-    /// Only the fields up to the mode are declared; the rest is padding the kernel may fill.
+    /// Only the fields read here are declared; the rest is padding the kernel may fill.
     /// <code>
     ///   offset  size  field
     ///  1  0x00   u32  stx_mask             which fields the kernel filled (STATX_* bits)
@@ -73,5 +85,14 @@ internal static partial class Libc
 
         /// <summary>Field 7: file type (S_IFMT bits) and permission bits.</summary>
         [FieldOffset(0x1c)] public ushort Mode;
+
+        /// <summary>Field 9, first: the inode number.</summary>
+        [FieldOffset(0x20)] public ulong Ino;
+
+        /// <summary>Field 11: major number of the device holding the file (<c>stx_dev_major</c>).</summary>
+        [FieldOffset(0x88)] public uint DevMajor;
+
+        /// <summary>Field 11: minor number of that device (<c>stx_dev_minor</c>).</summary>
+        [FieldOffset(0x8c)] public uint DevMinor;
     }
 }
