@@ -3,6 +3,7 @@ using KvmConfig.Cli.Infrastructure;
 using KvmConfig.Core;
 using KvmConfig.Core.Apply;
 using KvmConfig.Core.Diagnostics;
+using KvmConfig.Core.Domains;
 using KvmConfig.Libvirt;
 using KvmConfig.Libvirt.Apply;
 using Spectre.Console;
@@ -67,15 +68,27 @@ internal sealed class RollbackCommand : Command<RollbackCommand.Settings>
         using ApplyLock? hold = settings.DryRun ? null : Change.Lock(settings);
         using var port = new LibvirtApplyPort(connection);
 
-        // What a restore would do, VM by VM: the definition back to the journal's, and the live values back.
+        // What a restore would do, VM by VM: the definition back to the journal's, and the live values back. Only a
+        // domain that is still the one the journal saved (same name, same uuid) is touched: a new domain that took the
+        // name meanwhile is another machine.
         var pending = new List<DomainChange>();
-        foreach (DomainView before in journal.Domains)
+        for (int i = 0; i < journal.Domains.Count; i++)
         {
+            DomainView before = journal.Domains[i];
             DomainView? now = port.Find(before.Name);
             if (now is null)
             {
                 Console.Out.WriteLine($"VM {before.Name}: libvirt no longer knows it; its XML stays in {directory}");
                 continue;
+            }
+
+            string? uuid = DomainXml.ReadIdentity(now.PersistentXml).Uuid;
+            if (uuid != journal.Uuids[i])
+            {
+                throw new KvmConfigException(Rules.Unreadable,
+                    $"the journal {directory} saved VM '{before.Name}' with uuid {journal.Uuids[i] ?? "none"}, but libvirt's '{before.Name}' is uuid {uuid ?? "none"}: another domain took the name, and rollback does not touch it",
+                    directory,
+                    $"nothing was changed; restore '{before.Name}' by hand from {Path.Combine(directory, before.Name + ".xml")} if it is really the same machine");
             }
 
             IReadOnlyList<LiveOperation> live = now.Live is { } l && before.Live is { } b ? LiveChanges.Back(l, b) : [];

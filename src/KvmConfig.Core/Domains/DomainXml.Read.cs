@@ -31,6 +31,15 @@ public static partial class DomainXml
     /// <exception cref="ArgumentException">The root element is not <c>&lt;domain&gt;</c>.</exception>
     public static DomainTuning ReadTuning(string domainXml) => Read(Load(domainXml).Root!);
 
+    /// <summary>The domain's <c>&lt;name&gt;</c> and <c>&lt;uuid&gt;</c> (lower case), each null when absent.</summary>
+    /// <exception cref="System.Xml.XmlException">The text is not XML.</exception>
+    /// <exception cref="ArgumentException">The root element is not <c>&lt;domain&gt;</c>.</exception>
+    public static (string? Name, string? Uuid) ReadIdentity(string domainXml)
+    {
+        XElement domain = Load(domainXml).Root!;
+        return (domain.Element("name")?.Value.Trim(), domain.Element("uuid")?.Value.Trim().ToLowerInvariant());
+    }
+
     internal static DomainTuning Read(XElement domain)
     {
         XElement? cputune = domain.Element("cputune");
