@@ -34,13 +34,13 @@ internal static class Change
     /// <summary>Validation of the shared options.</summary>
     public static ValidationResult Validate(IChangeOptions options) =>
         OptionValue.IsMissing(options.JournalRoot) ? ValidationResult.Error("--journal needs a directory, e.g. --journal /var/lib/kvmconfig/journal")
-        : OptionValue.IsMissing(options.LockFile) ? ValidationResult.Error("--lock needs a file, e.g. --lock /run/kvmconfig.lock")
+        : OptionValue.IsMissing(options.LockFile) ? ValidationResult.Error("--lock needs a file, e.g. --lock /run/kvmconfig/apply.lock")
         : options.LockTimeoutSeconds < 0 ? ValidationResult.Error($"--lock-timeout {options.LockTimeoutSeconds}: give seconds, 0 or more")
         : ValidationResult.Success();
 
     /// <summary>Takes the host's apply lock.</summary>
     public static ApplyLock Lock(IChangeOptions options) =>
-        ApplyLock.Acquire(options.LockFile, TimeSpan.FromSeconds(options.LockTimeoutSeconds));
+        ApplyLock.Acquire(options.LockFile, TimeSpan.FromSeconds(options.LockTimeoutSeconds), message => Console.Error.WriteLine($"kvmconfig: {message}"));
 
     /// <summary>
     /// True when the change may go ahead: <c>--yes</c>, or a yes typed on a terminal. Without a terminal and without

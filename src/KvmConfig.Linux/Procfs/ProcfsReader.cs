@@ -1,5 +1,6 @@
 using System.Globalization;
 using KvmConfig.Core;
+using KvmConfig.Core.Apply;
 using KvmConfig.Core.Diagnostics;
 using KvmConfig.Core.Monitoring;
 using static KvmConfig.Linux.KernelFiles;
@@ -188,6 +189,23 @@ public sealed class ProcfsReader(string procRoot = "/proc")
         string path = Path.Combine(ProcRoot, "pressure", name);
         return ReadIfPresent(path) is string text ? Parse(path, text, PressureStall.Parse) : null;
     }
+
+    // ---- Locks ---------------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// The processes holding a lock on the file with this device and inode (<c>locks</c>), waiters left out; empty when
+    /// none holds one or the kernel has no <c>locks</c> file.
+    /// </summary>
+    public IReadOnlyList<int> LockHolders(uint devMajor, uint devMinor, ulong inode)
+    {
+        string path = Path.Combine(ProcRoot, "locks");
+        return ReadIfPresent(path) is string text
+            ? FileLockEntry.Parse(text).Where(l => !l.Waiting && l.DevMajor == devMajor && l.DevMinor == devMinor && l.Inode == inode).Select(l => l.Pid).Distinct().ToList()
+            : [];
+    }
+
+    /// <summary>The command name of process <paramref name="pid"/> (<c>PID/comm</c>), or null when it has exited.</summary>
+    public string? CommandName(int pid) => ReadIfPresent(PidPath(pid, "comm"))?.Trim();
 
     // ---- File access ---------------------------------------------------------------------------------------
 
