@@ -178,6 +178,22 @@ public sealed class ApplyCommandTests : IDisposable
     }
 
     [Fact]
+    public void A_plan_made_from_a_capture_is_not_applied_to_this_host()
+    {
+        // Given a plan for the captured 20-CPU desktop, applied to this 2-CPU machine's daemon
+        string before = Fingerprint(_declared.Name);
+
+        CliResult r = Apply("--yes", "--sysroot", TestData.Path("sysfs", "desktop-1s-20cpu"));
+
+        Assert.Equal(2, r.Exit);
+        Assert.StartsWith("error[KVC098]: the plan was made for sysroot ", r.Err, StringComparison.Ordinal);
+        Assert.Contains("online CPUs 0-19 against 0-1; nothing was changed", r.Err, StringComparison.Ordinal);
+        Assert.Equal(before, Fingerprint(_declared.Name));
+        Assert.False(Directory.Exists(Journal));
+        r.NoStackTrace();
+    }
+
+    [Fact]
     public void A_daemon_that_is_not_there_is_KVC094()
     {
         CliResult r = Run("apply", "--config-dir", _config.Dir, "--connect", "qemu:///system?socket=/nonexistent/sock", "--yes", "--journal", Journal, "--lock", Lock);

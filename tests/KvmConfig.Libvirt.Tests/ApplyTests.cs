@@ -7,14 +7,21 @@ using KvmConfig.TestSupport;
 
 namespace KvmConfig.Libvirt.Tests;
 
-/// <summary>Three real domains (two running, one shut off) shared by the apply tests of one class instance.</summary>
-public sealed class ThreeDomains : IDisposable
+/// <summary>Five real domains (three running, two shut off) shared by the apply tests of one class instance.</summary>
+public sealed class FiveDomains : IDisposable
 {
-    public ThreeDomains()
+    public FiveDomains()
     {
         LibvirtDaemon.Ensure();
         using LibvirtConnection connection = LibvirtDaemon.Connect();
-        Domains = [TestDomain.Create(connection, "apply-a", start: true), TestDomain.Create(connection, "apply-b", start: true), TestDomain.Create(connection, "apply-c")];
+        Domains =
+        [
+            TestDomain.Create(connection, "apply-a", start: true),
+            TestDomain.Create(connection, "apply-b", start: true),
+            TestDomain.Create(connection, "apply-c"),
+            TestDomain.Create(connection, "apply-d", start: true),
+            TestDomain.Create(connection, "apply-e"),
+        ];
     }
 
     public IReadOnlyList<TestDomain> Domains { get; }
@@ -35,7 +42,7 @@ public sealed class ThreeDomains : IDisposable
 /// of a multi-domain apply. Each test leaves the domains as it found them.
 /// </summary>
 [Collection("apply")]
-public sealed class ApplyTests(ThreeDomains vms) : IClassFixture<ThreeDomains>, IDisposable
+public sealed class ApplyTests(FiveDomains vms) : IClassFixture<FiveDomains>, IDisposable
 {
     private readonly LibvirtConnection _connection = LibvirtDaemon.Connect();
     private readonly string _journalRoot = Directory.CreateTempSubdirectory("kvmconfig-journal-").FullName;
@@ -104,10 +111,12 @@ public sealed class ApplyTests(ThreeDomains vms) : IClassFixture<ThreeDomains>, 
         Assert.Equal(before, Snapshot(port));
     }
 
-    [Fact]
-    public void A_failure_at_any_step_leaves_every_domain_as_it_was()
+    [Theory]
+    [InlineData(false, "libvirt refuses the call")]
+    [InlineData(true, "kvmconfig itself throws (an ArgumentException, as a plan for another host once did)")]
+    public void A_failure_at_any_step_leaves_every_domain_as_it_was(bool notLibvirt, string description)
     {
-        // Given the number of libvirt changes a full apply of the three domains makes
+        // Given the number of libvirt changes a full apply of the five domains makes
         using var real = new LibvirtApplyPort(_connection);
         Dictionary<string, string> before = Snapshot(real);
         var counting = new FaultyPort(real, failAt: int.MaxValue);
@@ -115,16 +124,17 @@ public sealed class ApplyTests(ThreeDomains vms) : IClassFixture<ThreeDomains>, 
         Assert.True(complete.Succeeded, complete.Error?.Message);
         Assert.Empty(Applier.Restore(real, journal.Domains));
         int steps = counting.Changes;
-        Assert.True(steps >= 9, $"a full apply made {steps} changes");
+        Assert.True(steps >= 15, $"a full apply made {steps} changes");
 
         for (int n = 1; n <= steps; n++)
         {
             // When the n-th change fails
-            var faulty = new FaultyPort(real, failAt: n);
+            var faulty = new FaultyPort(real, failAt: n, notLibvirt);
             (ApplyOutcome outcome, Journal failed) = ApplyAll(faulty);
 
             // Then the apply reports it, rolls back, and every domain is as it was, persistent and live
-            Assert.False(outcome.Succeeded);
+            Assert.False(outcome.Succeeded, description);
+            Assert.Contains(notLibvirt ? "failed unexpectedly: ArgumentException: injected" : "injected failure", outcome.Error!.Message, StringComparison.Ordinal);
             Assert.Equal(faulty.FailedDomain, outcome.FailedDomain);
             Assert.Empty(outcome.RollbackErrors);
             Assert.Equal("rolled-back", Journal.Open(failed.Directory).Status);
@@ -149,7 +159,30 @@ public sealed class ApplyTests(ThreeDomains vms) : IClassFixture<ThreeDomains>, 
         Assert.False(outcome.Succeeded);
         Assert.Equal(doomed.Name, outcome.FailedDomain);
         Assert.Equal(LibvirtException.NoDomain, Assert.IsType<LibvirtException>(outcome.Error).Code);
-        Assert.Contains(outcome.RollbackErrors, e => e.StartsWith(doomed.Name, StringComparison.Ordinal));
+
+        // The vanished domain was never touched, so nothing of it needs restoring: the rollback is complete (exit 4)
+        Assert.Empty(outcome.RollbackErrors);
+        Assert.Equal("rolled-back", Journal.Open(journal.Directory).Status);
+        Assert.Equal(before, Snapshot(real));
+    }
+
+    [Fact]
+    public void A_restore_whose_define_fails_still_restores_the_live_values()
+    {
+        // Given every domain applied, then a restore through a port on which every define fails
+        using var real = new LibvirtApplyPort(_connection);
+        Dictionary<string, string> before = Snapshot(real);
+        (ApplyOutcome applied, Journal journal) = ApplyAll(real);
+        Assert.True(applied.Succeeded, applied.Error?.Message);
+
+        IReadOnlyList<string> errors = Applier.Restore(new DefineRefusingPort(real), journal.Domains);
+
+        // Then each define failure is reported, and the running domains' live values are back all the same
+        Assert.Equal(vms.Names.Order(), errors.Select(e => e[..e.IndexOf(':', StringComparison.Ordinal)]).Order());
+        Assert.All(errors, e => Assert.Contains("define refused", e, StringComparison.Ordinal));
+        Dictionary<string, string> after = Snapshot(real);
+        Assert.All(vms.Names, n => Assert.Equal(before[n].Split('\n')[^1], after[n].Split('\n')[^1]));
+        Assert.Empty(Applier.Restore(real, journal.Domains));
         Assert.Equal(before, Snapshot(real));
     }
 
@@ -250,8 +283,23 @@ public sealed class ApplyTests(ThreeDomains vms) : IClassFixture<ThreeDomains>, 
             return $"{view.PersistentXml}\n{live}";
         });
 
-    /// <summary>Fails the <c>failAt</c>-th change (define or live), once; counts every change.</summary>
-    private sealed class FaultyPort(IApplyPort inner, int failAt) : IApplyPort
+    /// <summary>Refuses every define, as libvirt would a definition it cannot store; everything else goes through.</summary>
+    private sealed class DefineRefusingPort(IApplyPort inner) : IApplyPort
+    {
+        public DomainView? Find(string name) => inner.Find(name);
+
+        public bool Exists(string name) => inner.Exists(name);
+
+        public void Define(string name, string xml) => throw new KvmConfigException(Rules.LibvirtError, $"define refused for {name}");
+
+        public void Apply(string name, LiveOperation operation) => inner.Apply(name, operation);
+    }
+
+    /// <summary>
+    /// Fails the <c>failAt</c>-th change (define or live), once, as libvirt would or, with <c>notLibvirt</c>, with an
+    /// exception of kvmconfig's own; counts every change.
+    /// </summary>
+    private sealed class FaultyPort(IApplyPort inner, int failAt, bool notLibvirt = false) : IApplyPort
     {
         public int Changes { get; private set; }
 
@@ -278,7 +326,9 @@ public sealed class ApplyTests(ThreeDomains vms) : IClassFixture<ThreeDomains>, 
             if (++Changes == failAt)
             {
                 FailedDomain = name;
-                throw new KvmConfigException(Rules.LibvirtError, $"injected failure at change {failAt} on {name}");
+                throw notLibvirt
+                    ? new ArgumentException($"injected at change {failAt} on {name}")
+                    : new KvmConfigException(Rules.LibvirtError, $"injected failure at change {failAt} on {name}");
             }
         }
     }

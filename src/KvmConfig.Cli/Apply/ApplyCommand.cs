@@ -10,6 +10,7 @@ using KvmConfig.Core.Domains;
 using KvmConfig.Core.Planning;
 using KvmConfig.Core.Topology;
 using KvmConfig.Libvirt;
+using KvmConfig.Libvirt.Capabilities;
 using KvmConfig.Libvirt.Apply;
 using Spectre.Console.Cli;
 
@@ -45,6 +46,16 @@ internal sealed class ApplyCommand : Command<ApplyCommand.Settings>
         Plan plan = report.Plan ?? throw new InvalidOperationException("a clean check holds a plan");
         string uri = settings.Connect ?? Change.DefaultUri;
         using LibvirtConnection connection = LibvirtConnection.Open(uri, readOnly: settings.DryRun);
+
+        // A plan is for the CPUs and nodes it was made on: one made from a --sysroot capture, or from this machine for a
+        // remote URI, would pin onto CPUs the connected host may not have. Refused before anything is read or changed.
+        if (settings.Connect is null && !settings.DryRun && host.PlacementDifference(LibvirtHost.Read(connection)) is { } difference)
+        {
+            throw new KvmConfigException(Rules.PlanForAnotherHost,
+                $"the plan was made for {settings.HostLabel}, but libvirt at {uri} reaches another host: {difference}; nothing was changed",
+                settings.SysRoot,
+                $"plan against the host you apply to: drop --sysroot, or pass --connect {uri} so that the host is read through libvirt");
+        }
 
         // The lock is taken before the domains are read, so that what is shown is what gets changed.
         using ApplyLock? hold = settings.DryRun ? null : Change.Lock(settings);

@@ -178,6 +178,9 @@ public static class Rules
     /// <summary><c>serve</c> cannot listen on its address: already in use, not an address of this host, or a privileged port.</summary>
     public static readonly DiagnosticDescriptor ListenUnavailable = new("KVC097", "listen-unavailable", Severity.Error, "cannot listen on the address");
 
+    /// <summary><c>apply</c> with a plan made for other CPUs or NUMA nodes than those of the host libvirt reaches (a <c>--sysroot</c> capture, another machine).</summary>
+    public static readonly DiagnosticDescriptor PlanForAnotherHost = new("KVC098", "plan-for-another-host", Severity.Error, "the plan was made for another host");
+
     /// <summary>All descriptors, in code order.</summary>
     public static IReadOnlyList<DiagnosticDescriptor> All { get; } =
         typeof(Rules).GetFields()

@@ -66,6 +66,22 @@ public sealed partial record HostTopology
     public long? MemTotalKiB =>
         Nodes.Any(n => n.MemTotalKiB is not null) ? Nodes.Sum(n => n.MemTotalKiB ?? 0) : null;
 
+    /// <summary>
+    /// What makes a plan for this host wrong for <paramref name="other"/>: different online CPUs, or NUMA nodes holding
+    /// different CPUs. Null when a plan for one is a plan for the other (memory and cpufreq may differ: they are
+    /// checked against the host at each apply).
+    /// </summary>
+    public string? PlacementDifference(HostTopology other)
+    {
+        if (Online != other.Online)
+        {
+            return $"online CPUs {Online} against {other.Online}";
+        }
+
+        string Nodes(HostTopology t) => string.Join("; ", t.Nodes.Where(n => !n.Cpus.IsEmpty).Select(n => $"node{n.Id} {n.Cpus}"));
+        return Nodes(this) == Nodes(other) ? null : $"NUMA nodes {Nodes(this)} against {Nodes(other)}";
+    }
+
     /// <summary>Huge page sizes present on any node, ascending, in KiB.</summary>
     public IReadOnlyList<long> HugePageSizesKiB =>
         Nodes.SelectMany(n => n.HugePages).Select(p => p.SizeKiB).Distinct().Order().ToList();

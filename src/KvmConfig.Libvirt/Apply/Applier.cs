@@ -1,5 +1,6 @@
 using KvmConfig.Core;
 using KvmConfig.Core.Apply;
+using KvmConfig.Core.Diagnostics;
 
 namespace KvmConfig.Libvirt.Apply;
 
@@ -30,13 +31,17 @@ public static class Applier
 {
     /// <summary>Makes <paramref name="changes"/> through <paramref name="port"/>; the journal must already hold their
     /// domains' state.</summary>
+    /// <remarks>
+    /// Every failure restores, not only libvirt's: an exception of any kind halfway (a bug, a plan that names a CPU
+    /// the host lacks) would otherwise leave the domains already changed as they are. A domain found gone before
+    /// anything was done to it needs no restore.
+    /// </remarks>
     public static ApplyOutcome Apply(IApplyPort port, IReadOnlyList<DomainChange> changes, Journal journal)
     {
         var touched = new List<DomainChange>();
         foreach (DomainChange change in changes.Where(c => !c.IsEmpty))
         {
-            touched.Add(change);
-            string step = "define";
+            string step = "lookup";
             try
             {
                 // Defining the XML of a domain someone undefined meanwhile would bring it back: look first.
@@ -45,6 +50,8 @@ public static class Applier
                     throw LibvirtException.Vanished(change.Name, "virDomainLookupByName");
                 }
 
+                touched.Add(change);
+                step = "define";
                 if (change.DefinitionChanges)
                 {
                     port.Define(change.Name, change.After);
@@ -56,12 +63,12 @@ public static class Applier
                     port.Apply(change.Name, operation);
                 }
             }
-            catch (KvmConfigException error)
+            catch (Exception error) when (error is not OutOfMemoryException)
             {
                 // Newest first, so that a domain's restore never races a later change of its own.
                 IReadOnlyList<string> rollbackErrors = Restore(port, journal.Domains.Where(d => touched.Any(t => t.Name == d.Name)).Reverse().ToList());
                 journal.Mark(rollbackErrors.Count == 0 ? "rolled-back" : "rollback-failed");
-                return new ApplyOutcome([], change.Name, step, error, rollbackErrors);
+                return new ApplyOutcome([], change.Name, step, AsFailure(error, step), rollbackErrors);
             }
         }
 
@@ -71,7 +78,8 @@ public static class Applier
 
     /// <summary>
     /// Puts each domain back to <paramref name="before"/>: its persistent definition when it differs, and for a running
-    /// domain every live value the journal recorded. A failure on one domain does not stop the others.
+    /// domain every live value the journal recorded. A failure on one domain does not stop the others, and a definition
+    /// that fails does not keep that domain's live values from being restored.
     /// </summary>
     /// <returns>One line per failure; empty when everything was restored.</returns>
     public static IReadOnlyList<string> Restore(IApplyPort port, IReadOnlyList<DomainView> before)
@@ -79,34 +87,55 @@ public static class Applier
         var errors = new List<string>();
         foreach (DomainView view in before)
         {
+            DomainView? now;
             try
             {
-                DomainView? now = port.Find(view.Name);
-                if (now is null)
-                {
-                    errors.Add($"{view.Name}: libvirt no longer knows this domain; its XML is in the journal");
-                    continue;
-                }
-
-                if (now.PersistentXml != view.PersistentXml)
-                {
-                    port.Define(view.Name, view.PersistentXml);
-                }
-
-                if (now.Live is { } live && view.Live is { } was)
-                {
-                    foreach (LiveOperation operation in LiveChanges.Back(live, was))
-                    {
-                        port.Apply(view.Name, operation);
-                    }
-                }
+                now = port.Find(view.Name);
             }
-            catch (KvmConfigException error)
+            catch (Exception error) when (error is not OutOfMemoryException)
             {
-                errors.Add($"{view.Name}: {error.Message}");
+                errors.Add($"{view.Name}: {AsFailure(error, "lookup").Message}");
+                continue;
+            }
+
+            if (now is null)
+            {
+                errors.Add($"{view.Name}: libvirt no longer knows this domain; its XML is in the journal");
+                continue;
+            }
+
+            if (now.PersistentXml != view.PersistentXml)
+            {
+                Attempt(errors, view.Name, "define", () => port.Define(view.Name, view.PersistentXml));
+            }
+
+            if (now.Live is { } live && view.Live is { } was)
+            {
+                foreach (LiveOperation operation in LiveChanges.Back(live, was))
+                {
+                    Attempt(errors, view.Name, operation.Describe(view.Name), () => port.Apply(view.Name, operation));
+                }
             }
         }
 
         return errors;
     }
+
+    private static void Attempt(List<string> errors, string domain, string step, Action action)
+    {
+        try
+        {
+            action();
+        }
+        catch (Exception error) when (error is not OutOfMemoryException)
+        {
+            errors.Add($"{domain}: {AsFailure(error, step).Message}");
+        }
+    }
+
+    // libvirt's failures are KvmConfigExceptions already; anything else is said for what it is, at the step it hit.
+    private static KvmConfigException AsFailure(Exception error, string step) =>
+        error as KvmConfigException
+        ?? new KvmConfigException(Rules.LibvirtError, $"{step} failed unexpectedly: {error.GetType().Name}: {error.Message}", null,
+            "this is a kvmconfig bug, not a libvirt refusal: please report it with the message", error);
 }
