@@ -167,6 +167,27 @@ public sealed class ApplyTests(FiveDomains vms) : IClassFixture<FiveDomains>, ID
     }
 
     [Fact]
+    public void Domains_edited_or_undefined_after_they_were_read_are_named()
+    {
+        // Given the domains as apply read them before asking, then an operator's edit and an undefine meanwhile
+        using LibvirtConnection connection = LibvirtDaemon.Connect();
+        using TestDomain edited = TestDomain.Create(connection, "edited", start: true);
+        using TestDomain undefined = TestDomain.Create(connection, "undefined", start: true);
+        using var real = new LibvirtApplyPort(_connection);
+        IReadOnlyList<DomainView> read = [.. vms.Names.Append(edited.Name).Append(undefined.Name).Select(n => real.Find(n)!)];
+        Assert.Empty(Applier.ChangedSince(real, read));
+        Assert.Equal(0, LibvirtDaemon.Virsh("desc", edited.Name, "--config", "--new-desc", "changed by hand").Exit);
+        Assert.Equal(0, LibvirtDaemon.Virsh("undefine", undefined.Name).Exit);
+
+        IReadOnlyList<string> changed = Applier.ChangedSince(real, read);
+
+        // Then both are named, and only they: defining either now would undo the other change
+        Assert.Equal(2, changed.Count);
+        Assert.Contains($"VM '{edited.Name}' has another persistent definition now", changed);
+        Assert.Contains($"VM '{undefined.Name}' was undefined meanwhile (it still runs, as a transient domain)", changed);
+    }
+
+    [Fact]
     public void A_restore_whose_define_fails_still_restores_the_live_values()
     {
         // Given every domain applied, then a restore through a port on which every define fails

@@ -121,12 +121,14 @@ public sealed class TestDomain : IDisposable
             return;
         }
 
+        // A transient domain (undefined while running) is gone once destroyed: ask about persistence first.
+        bool persistent = domain.IsPersistent;
         if (domain.IsActive)
         {
             domain.Destroy();
         }
 
-        if (domain.IsPersistent)
+        if (persistent)
         {
             domain.Undefine();
         }

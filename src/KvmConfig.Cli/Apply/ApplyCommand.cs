@@ -97,7 +97,20 @@ internal sealed class ApplyCommand : Command<ApplyCommand.Settings>
             return ExitCodes.CouldNotRun;
         }
 
-        Journal journal = Journal.Create(settings.JournalRoot, uri, DateTimeOffset.UtcNow, [.. views.Where(v => real.Any(c => c.Name == v.Placement.Name)).Select(v => v.View!)]);
+        // Someone may have changed a domain while the question waited: the approved diff no longer holds for it.
+        List<DomainView> approved = [.. views.Where(v => real.Any(c => c.Name == v.Placement.Name)).Select(v => v.View!)];
+        if (Applier.ChangedSince(port, approved) is { Count: > 0 } changedMeanwhile)
+        {
+            foreach (string change in changedMeanwhile)
+            {
+                Console.Error.WriteLine($"error[{Rules.LibvirtError.Code}]: {change} while apply waited for confirmation; nothing was changed");
+            }
+
+            Console.Error.WriteLine("  = hint: run apply again to see the diff against the domains as they are now");
+            return ExitCodes.CouldNotRun;
+        }
+
+        Journal journal = Journal.Create(settings.JournalRoot, uri, DateTimeOffset.UtcNow, approved);
         ApplyOutcome outcome = Applier.Apply(port, changes, journal);
         if (json)
         {

@@ -77,6 +77,32 @@ public static class Applier
     }
 
     /// <summary>
+    /// The domains of <paramref name="read"/> that are no longer as they were read: gone, or with another persistent
+    /// definition (an operator's <c>virsh desc --config</c>, an undefine that left the domain transient). Apply calls it
+    /// after the confirmation: the diff the administrator approved was made from <paramref name="read"/>, and defining
+    /// it now would silently undo the other change.
+    /// </summary>
+    /// <returns>One line per domain that changed, naming it; empty when all are as read.</returns>
+    public static IReadOnlyList<string> ChangedSince(IApplyPort port, IReadOnlyList<DomainView> read)
+    {
+        var changed = new List<string>();
+        foreach (DomainView view in read)
+        {
+            DomainView? now = port.Find(view.Name);
+            if (now is null || !port.IsPersistent(view.Name))
+            {
+                changed.Add($"VM '{view.Name}' was undefined meanwhile{(now is null ? "" : " (it still runs, as a transient domain)")}");
+            }
+            else if (now.PersistentXml != view.PersistentXml)
+            {
+                changed.Add($"VM '{view.Name}' has another persistent definition now");
+            }
+        }
+
+        return changed;
+    }
+
+    /// <summary>
     /// Puts each domain back to <paramref name="before"/>: its persistent definition when it differs, and for a running
     /// domain every live value the journal recorded. A failure on one domain does not stop the others, and a definition
     /// that fails does not keep that domain's live values from being restored.

@@ -15,6 +15,12 @@ public interface IApplyPort
     /// <summary>True when libvirt knows a domain of that name: one lookup, nothing read.</summary>
     bool Exists(string name);
 
+    /// <summary>
+    /// True when the domain has a persistent definition; false for a transient one (undefined while running) or
+    /// one libvirt does not know. Ports that only decorate another may keep this default.
+    /// </summary>
+    bool IsPersistent(string name) => Exists(name);
+
     /// <summary>Defines <paramref name="xml"/> as the persistent definition of <paramref name="name"/>.</summary>
     void Define(string name, string xml);
 

@@ -36,6 +36,13 @@ public sealed class LibvirtApplyPort(LibvirtConnection connection) : IApplyPort,
     }
 
     /// <inheritdoc />
+    public bool IsPersistent(string name)
+    {
+        using LibvirtDomain? domain = connection.TryLookup(name);
+        return domain is not null && domain.IsPersistent;
+    }
+
+    /// <inheritdoc />
     public void Define(string name, string xml)
     {
         using LibvirtDomain domain = connection.Define(xml);
