@@ -358,3 +358,35 @@ public sealed class ValueSyntaxTests
         Assert.DoesNotContain("CPU", error.Message + error.Hint, StringComparison.Ordinal);
     }
 }
+
+/// <summary>
+/// "Not a number" and the infinities, in every spelling .NET's parsers accept, refused by every key: NaN passes any
+/// range comparison, so one that slipped through would reach libvirt as a quota of nothing.
+/// </summary>
+public sealed class NotANumberTests
+{
+    // Keys whose value is a name (a governor, a profile, a group, a host), where "nan" is a word like any other.
+    private static readonly string[] NameKeys = ["cpufreq", "group", "host", "profile"];
+
+    public static TheoryData<string> Keys() =>
+        new(KvmConfig.Config.Semantics.KeyValues.Validators.Keys.Except(NameKeys).Order(StringComparer.Ordinal));
+
+    [Theory]
+    [MemberData(nameof(Keys))]
+    public void Every_key_refuses_nan_and_the_infinities(string key)
+    {
+        foreach (string text in (string[])["NaN", "nan", "-NaN", "Infinity", "-Infinity", "infinity", "\u221E", "1e309"])
+        {
+            Assert.True(KvmConfig.Config.Semantics.KeyValues.Validators[key](text) is not null, $"{key} = {text} was accepted");
+        }
+    }
+
+    [Fact]
+    public void Cpu_limit_nan_names_the_value()
+    {
+        var error = KvmConfig.Config.Semantics.KeyValues.CpuLimit("NaN").Error;
+
+        Assert.NotNull(error);
+        Assert.Contains("cpu_limit 'NaN' is not a number", error.Message, StringComparison.Ordinal);
+    }
+}

@@ -82,7 +82,9 @@ public static class ValueSyntax
     /// <summary>A decimal number in (<paramref name="exclusiveMin"/>, <paramref name="max"/>].</summary>
     public static Parsed<double> Number(string text, double exclusiveMin, double max, string what)
     {
-        if (!double.TryParse(text, NumberStyles.AllowDecimalPoint, Invariant, out double value))
+        // IsDecimal first: double.TryParse takes "NaN" and "Infinity", and NaN passes every range check (a cap of
+        // NaN CPUs became a quota of 1 % of a CPU).
+        if (!IsDecimal(text) || !double.TryParse(text, NumberStyles.AllowDecimalPoint, Invariant, out double value))
         {
             return Bad($"{what} '{text}' is not a number", $"write a decimal number such as 1.5");
         }
