@@ -78,7 +78,8 @@ public sealed partial class ReportCommandTests
     [Theory]
     [InlineData("0", "--since 0: give a duration above zero")]
     [InlineData("-1h", "--since -1h: give a duration above zero")]
-    [InlineData("yesterday", "--since yesterday: give a duration above zero (24h, 90m, 7d) or a time (2025-03-01T12:00Z)")]
+    [InlineData("yesterday", "--since yesterday: give a duration above zero and at most 36525d (24h, 90m, 7d) or a time (2025-03-01T12:00Z)")]
+    [InlineData("99999999999d", "--since 99999999999d: give a duration above zero and at most 36525d")]
     [InlineData("12:00", "--since 12:00: give a duration above zero")]
     public void A_bad_since_is_a_usage_error(string since, string message)
     {

@@ -23,6 +23,21 @@ public sealed class ServeCommandTests : IDisposable
         Assert.Contains("--interval", r.Err + r.Out, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("--retention", "99999999999d", "--retention 99999999999d: give a duration from 1m to 3650d")]
+    [InlineData("--retention", "20000d", "--retention 20000d: at most 3650d")]
+    [InlineData("--retention", "30s", "--retention 30s: at least 1m")]
+    [InlineData("--interval", "10000000d", "--interval 10000000d: give a duration from 1s to 1h")]
+    [InlineData("--interval", "2h", "--interval 2h: at most 1h")]
+    public void A_duration_out_of_bounds_is_a_usage_error_that_names_the_bounds(string option, string value, string message)
+    {
+        CliResult r = Run("serve", option, value, "--no-history", "--listen", Listen);
+
+        Assert.Equal(2, r.Exit);
+        Assert.Contains(message, r.Err + r.Out, StringComparison.Ordinal);
+        r.NoStackTrace();
+    }
+
     [Fact]
     public void An_address_already_in_use_is_KVC097()
     {

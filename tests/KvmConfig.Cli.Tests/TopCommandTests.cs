@@ -38,9 +38,12 @@ public sealed class TopCommandTests
     }
 
     [Theory]
-    [InlineData("0", "give a duration above zero")]
-    [InlineData("soon", "give a duration above zero")]
+    [InlineData("0", "--interval 0: at least 100ms")]
+    [InlineData("soon", "--interval soon: give a duration from 100ms to 1h, e.g. 2s")]
     [InlineData("10ms", "at least 100ms")]
+    [InlineData("2h", "--interval 2h: at most 1h")]
+    [InlineData("10000000d", "--interval 10000000d: give a duration from 100ms to 1h")]
+    [InlineData("1e9", "--interval 1e9: give a duration from 100ms to 1h")]
     public void A_bad_interval_is_a_usage_error(string interval, string message)
     {
         CliResult r = Run("top", "--once", "--interval", interval);

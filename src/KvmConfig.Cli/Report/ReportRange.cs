@@ -18,7 +18,7 @@ internal sealed record ReportRange(DateTimeOffset Since, DateTimeOffset Until)
     {
         if (Point(since, now) is not { } start)
         {
-            return (null, $"--since {since}: give a duration above zero (24h, 90m, 7d) or a time (2025-03-01T12:00Z)");
+            return (null, $"--since {since}: give a duration above zero and at most 36525d (24h, 90m, 7d) or a time (2025-03-01T12:00Z)");
         }
 
         DateTimeOffset end = now;
@@ -26,7 +26,7 @@ internal sealed record ReportRange(DateTimeOffset Since, DateTimeOffset Until)
         {
             if (Point(until, now) is not { } parsed)
             {
-                return (null, $"--until {until}: give a duration above zero (1h: an hour ago) or a time (2025-03-01T12:00Z)");
+                return (null, $"--until {until}: give a duration above zero and at most 36525d (1h: an hour ago) or a time (2025-03-01T12:00Z)");
             }
 
             end = parsed;
@@ -47,17 +47,7 @@ internal sealed record ReportRange(DateTimeOffset Since, DateTimeOffset Until)
     // date-and-time is UTC, like every time kvmconfig prints.
     private static DateTimeOffset? Point(string text, DateTimeOffset now)
     {
-        TimeSpan? duration;
-        try
-        {
-            duration = Durations.Parse(text);
-        }
-        catch (OverflowException)
-        {
-            duration = TimeSpan.MaxValue;
-        }
-
-        if (duration is { } ago)
+        if (Durations.Parse(text) is { } ago)
         {
             return ago <= TimeSpan.Zero ? null : ago >= now - DateTimeOffset.UnixEpoch ? DateTimeOffset.UnixEpoch : now - ago;
         }

@@ -47,7 +47,7 @@ internal sealed class ServeCommand : AsyncCommand<ServeCommand.Settings>
         public string Listen { get; init; } = "127.0.0.1:9477";
 
         [CommandOption("--interval <DURATION>")]
-        [Description("Time between sweeps, at least 1s: 10s, 1m.")]
+        [Description("Time between sweeps, 1s to 1h: 10s, 1m.")]
         [DefaultValue("10s")]
         public string Interval { get; init; } = "10s";
 
@@ -60,7 +60,7 @@ internal sealed class ServeCommand : AsyncCommand<ServeCommand.Settings>
         public bool NoHistory { get; init; }
 
         [CommandOption("--retention <DURATION>")]
-        [Description("How long history is kept: 7d, 48h, 90m. Older sweeps are pruned once an hour.")]
+        [Description("How long history is kept, 1m to 3650d: 7d, 48h, 90m. Older sweeps are pruned once an hour.")]
         [DefaultValue("7d")]
         public string Retention { get; init; } = "7d";
 
@@ -81,19 +81,15 @@ internal sealed class ServeCommand : AsyncCommand<ServeCommand.Settings>
                 return ValidationResult.Error($"--listen {Listen}: give an IP address and a port, e.g. 127.0.0.1:9477 or [::1]:9477");
             }
 
-            if (Durations.Parse(Interval) is not { } interval || interval <= TimeSpan.Zero)
+            if (Durations.Check("--interval", Interval, TimeSpan.FromSeconds(1), TimeSpan.FromHours(1), "10s or 1m",
+                    "an exporter scraped every 15-60 s gains nothing from faster sweeps") is { } interval)
             {
-                return ValidationResult.Error($"--interval {Interval}: give a duration above zero, e.g. 10s or 1m");
+                return ValidationResult.Error(interval);
             }
 
-            if (interval < TimeSpan.FromSeconds(1))
+            if (Durations.Check("--retention", Retention, TimeSpan.FromMinutes(1), TimeSpan.FromDays(3650), "7d, 48h or 90m") is { } retention)
             {
-                return ValidationResult.Error($"--interval {Interval}: at least 1s (an exporter scraped every 15-60 s gains nothing from faster sweeps)");
-            }
-
-            if (Durations.Parse(Retention) is not { } retention || retention <= TimeSpan.Zero)
-            {
-                return ValidationResult.Error($"--retention {Retention}: give a duration above zero, e.g. 7d, 48h or 90m");
+                return ValidationResult.Error(retention);
             }
 
             if (SweepSources.Parse(Source) is not { } source)

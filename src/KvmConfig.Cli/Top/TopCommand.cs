@@ -35,7 +35,7 @@ internal sealed class TopCommand : Command<TopCommand.Settings>
         public string Source { get; init; } = "auto";
 
         [CommandOption("--interval <DURATION>")]
-        [Description("Time between samples: 2s, 500ms, 1m. The figures are averages over it.")]
+        [Description("Time between samples, 100ms to 1h: 2s, 500ms, 1m. The figures are averages over it.")]
         [DefaultValue("2s")]
         public string Interval { get; init; } = "2s";
 
@@ -56,14 +56,10 @@ internal sealed class TopCommand : Command<TopCommand.Settings>
 
         public override ValidationResult Validate()
         {
-            if (Durations.Parse(Interval) is not { } interval || interval <= TimeSpan.Zero)
+            if (Durations.Check("--interval", Interval, TimeSpan.FromMilliseconds(100), TimeSpan.FromHours(1), "2s, 500ms or 1m",
+                    "shorter intervals measure the scheduler's tick, not contention") is { } interval)
             {
-                return ValidationResult.Error($"--interval {Interval}: give a duration above zero, e.g. 2s, 500ms or 1m");
-            }
-
-            if (interval < TimeSpan.FromMilliseconds(100))
-            {
-                return ValidationResult.Error($"--interval {Interval}: at least 100ms (shorter intervals measure the scheduler's tick, not contention)");
+                return ValidationResult.Error(interval);
             }
 
             if (SweepSources.Parse(Source) is not { } source)
