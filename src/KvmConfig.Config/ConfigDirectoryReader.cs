@@ -40,6 +40,13 @@ public sealed class ConfigDirectoryReader(string directory)
     /// <summary>Reads and parses the directory.</summary>
     public ConfigSource Read()
     {
+        // A link that leads nowhere (a loop, or a target that is gone) is said as such, not as "a file".
+        if (new FileInfo(directory).LinkTarget is not null && LinkProblem(directory) is { } problem)
+        {
+            throw new KvmConfigException(Rules.NoDirectory, $"{directory} is a symbolic link {problem}, not a configuration directory", directory,
+                $"point it at the directory that holds the *.conf files (ls -l {directory}), or pass that directory with --config-dir");
+        }
+
         if (File.Exists(directory))
         {
             throw new KvmConfigException(Rules.NoDirectory, $"{directory} is a file, not a configuration directory", directory,
@@ -65,6 +72,13 @@ public sealed class ConfigDirectoryReader(string directory)
         catch (Exception e) when (e is UnauthorizedAccessException or IOException)
         {
             throw new KvmConfigException(Rules.Unreadable, $"cannot list {directory}: {e.Message}", directory, "check the directory's permissions", e);
+        }
+
+        // sysctl.d and systemd skip a directory named like a drop-in; here its VM would vanish without a word.
+        if (Directory.EnumerateDirectories(directory, "*.conf").FirstOrDefault(d => d.EndsWith(".conf", StringComparison.Ordinal)) is { } misnamed)
+        {
+            throw new KvmConfigException(Rules.Unreadable, $"{misnamed} is a directory, not a *.conf file: whatever it was meant to declare would be skipped", misnamed,
+                $"rename it so it does not end in .conf, or move the file it holds into {directory}");
         }
 
         var diagnostics = new List<Diagnostic>();
@@ -110,6 +124,20 @@ public sealed class ConfigDirectoryReader(string directory)
     // The final target decides, so a relative link (../../dev/null) masks too.
     private static bool IsMasked(string file) =>
         new FileInfo(file).LinkTarget is not null && File.ResolveLinkTarget(file, returnFinalTarget: true)?.FullName == "/dev/null";
+
+    // "in a loop" or "to DIR, which does not exist", or null when the link leads to something.
+    private static string? LinkProblem(string link)
+    {
+        try
+        {
+            FileSystemInfo? target = File.ResolveLinkTarget(link, returnFinalTarget: true);
+            return target is null || target.Exists ? null : $"to {target.FullName}, which does not exist";
+        }
+        catch (IOException)
+        {
+            return "in a loop (too many levels of symbolic links)";
+        }
+    }
 
     private static void RefuseUnsafe(string path, string what)
     {

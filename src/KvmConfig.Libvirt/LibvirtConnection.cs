@@ -1,4 +1,6 @@
 using System.Runtime.InteropServices;
+using KvmConfig.Core;
+using KvmConfig.Core.Diagnostics;
 using KvmConfig.Libvirt.Interop;
 using Native = KvmConfig.Libvirt.Interop.Libvirt;
 
@@ -87,6 +89,14 @@ public sealed class LibvirtConnection : IDisposable
     /// or access is denied (<see cref="Core.Diagnostics.Rules.LibvirtUnavailable"/>).</exception>
     public static LibvirtConnection Open(string uri, bool readOnly = false)
     {
+        // libvirt's test driver reads a host description from a file: one that is not there comes back as "failed to
+        // parse xml document" (and libxml2 writes an I/O warning on stderr). Said here, by name, before libvirt runs.
+        if (TestDriverFile(uri) is { } file && !File.Exists(file))
+        {
+            throw new KvmConfigException(Rules.LibvirtUnavailable, $"{uri}: the test driver's file {file} does not exist", file,
+                "give the path of an XML host description (test:///absolute/path.xml), or test:///default for libvirt's built-in one");
+        }
+
         LibvirtLibrary.Ensure();
         SafeConnectHandle handle = readOnly ? Native.ConnectOpenReadOnly(uri) : Native.ConnectOpen(uri);
         if (handle.IsInvalid)
@@ -97,6 +107,21 @@ public sealed class LibvirtConnection : IDisposable
         }
 
         return new LibvirtConnection(handle, uri, readOnly);
+    }
+
+    // test:///PATH names a file; test:///default is libvirt's built-in host.
+    private static string? TestDriverFile(string uri)
+    {
+        const string scheme = "test://";
+        if (!uri.StartsWith(scheme, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        string path = uri[scheme.Length..];
+        int query = path.IndexOf('?', StringComparison.Ordinal);
+        path = query < 0 ? path : path[..query];
+        return path.StartsWith('/') && path != "/default" ? System.Uri.UnescapeDataString(path) : null;
     }
 
     /// <summary>libvirt's version on the other side of the connection, as major * 1,000,000 + minor * 1,000 + micro.</summary>

@@ -27,6 +27,16 @@ public sealed class ConnectTests
     }
 
     [Fact]
+    public void A_test_driver_file_that_is_not_there_is_named()
+    {
+        CliResult r = Run("topology", "--connect", "test:///nonexistent-kvmconfig.xml");
+
+        r.CouldNotRun("KVC094");
+        Assert.Contains("test:///nonexistent-kvmconfig.xml: the test driver's file /nonexistent-kvmconfig.xml does not exist", r.Err, StringComparison.Ordinal);
+        Assert.DoesNotContain("parse", r.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Plan_and_check_through_the_test_driver_place_vms_on_its_cells()
     {
         using var config = new ConfigDir(

@@ -70,15 +70,50 @@ public sealed class ConfigDirectoryReaderTests
     }
 
     [Fact]
-    public void Ignores_a_subdirectory_named_like_a_conf_file()
+    public void A_subdirectory_named_like_a_conf_file_is_KVC093_rather_than_a_vm_that_silently_vanishes()
     {
+        // Given 10-x.conf made a directory (an editor's backup dir, a misplaced mkdir) holding the VM's real file
         using var dir = new ConfigDir(("00-cpu.conf", "smt = isolate\n"));
-        Directory.CreateDirectory(Path.Combine(dir.Dir, "50-sub.conf"));
-        File.WriteAllText(Path.Combine(dir.Dir, "50-sub.conf", "00-x.conf"), "[broken\n");
+        string misnamed = Path.Combine(dir.Dir, "10-x.conf");
+        Directory.CreateDirectory(misnamed);
+        File.WriteAllText(Path.Combine(misnamed, "10-x.conf"), "cpus = 1-2\n");
 
-        ConfigSource source = new ConfigDirectoryReader(dir.Dir).Read();
+        KvmConfigException e = Assert.Throws<KvmConfigException>(() => new ConfigDirectoryReader(dir.Dir).Read());
 
-        Assert.Equal("00-cpu.conf", Names(source));
+        Assert.Equal(Rules.Unreadable, e.Descriptor);
+        Assert.Equal(misnamed, e.Path);
+        Assert.Equal($"{misnamed} is a directory, not a *.conf file: whatever it was meant to declare would be skipped", e.Message);
+        Assert.Contains("rename it so it does not end in .conf", e.Hint, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(true, "in a loop (too many levels of symbolic links)")]
+    [InlineData(false, "to /nonexistent-kvmconfig-dir, which does not exist")]
+    public void A_config_directory_link_that_leads_nowhere_says_so(bool loop, string problem)
+    {
+        string root = Directory.CreateTempSubdirectory("kvmconfig-links-").FullName;
+        try
+        {
+            string link = Path.Combine(root, "kvmconfig.d");
+            if (loop)
+            {
+                File.CreateSymbolicLink(link, Path.Combine(root, "other"));
+                File.CreateSymbolicLink(Path.Combine(root, "other"), link);
+            }
+            else
+            {
+                File.CreateSymbolicLink(link, "/nonexistent-kvmconfig-dir");
+            }
+
+            KvmConfigException e = Assert.Throws<KvmConfigException>(() => new ConfigDirectoryReader(link).Read());
+
+            Assert.Equal(Rules.NoDirectory, e.Descriptor);
+            Assert.Equal($"{link} is a symbolic link {problem}, not a configuration directory", e.Message);
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
     }
 
     [Fact]
