@@ -21,6 +21,9 @@ public sealed record ConfigSource(string Directory, IReadOnlyList<ConfigDocument
 /// </summary>
 public sealed class ConfigDirectoryReader(string directory)
 {
+    /// <summary>The largest <c>*.conf</c> file read: 1 MiB, hundreds of times a real declaration.</summary>
+    public const long MostBytesPerFile = 1024 * 1024;
+
     /// <summary>Default location.</summary>
     public const string DefaultDirectory = "/etc/kvmconfig.d";
 
@@ -97,6 +100,15 @@ public sealed class ConfigDirectoryReader(string directory)
             byte[] bytes;
             try
             {
+                long length = new FileInfo(file).Length;
+                if (length > MostBytesPerFile)
+                {
+                    throw new KvmConfigException(Rules.Unreadable,
+                        $"{file} is {length} bytes; kvmconfig reads configuration files of at most {MostBytesPerFile / 1024} KiB (a host's whole declaration is a few KiB)",
+                        file,
+                        "split it into one file per VM, or look for a file that was appended to by mistake (log output, a loop)");
+                }
+
                 bytes = File.ReadAllBytes(file);
             }
             catch (Exception e) when (e is UnauthorizedAccessException or IOException)

@@ -55,7 +55,35 @@ public static class DeclarationCheck
             .ThenBy(p => p.i)
             .Select(p => p.d)
             .ToList();
-        return new CheckReport(source, declaration, ordered, plan);
+        return new CheckReport(source, declaration, Capped(ordered), plan);
+    }
+
+    /// <summary>How many findings of one code in one file are shown; the last one shown says how many more there are.</summary>
+    public const int MostPerCodeAndFile = 20;
+
+    // A file of ten thousand duplicated lines makes ten thousand KVC013s, which help nobody and once took gigabytes to
+    // print: the first few of each code in each file are shown, the last of them saying how many more there are.
+    private static List<Diagnostic> Capped(List<Diagnostic> ordered)
+    {
+        var counts = ordered.GroupBy(d => (d.Code, d.Span?.File)).ToDictionary(g => g.Key, g => g.Count());
+        var seen = new Dictionary<(string, string?), int>();
+        var kept = new List<Diagnostic>(ordered.Count);
+        foreach (Diagnostic d in ordered)
+        {
+            var key = (d.Code, d.Span?.File);
+            int n = seen[key] = seen.GetValueOrDefault(key) + 1;
+            if (n < MostPerCodeAndFile || (n == MostPerCodeAndFile && counts[key] == MostPerCodeAndFile))
+            {
+                kept.Add(d);
+            }
+            else if (n == MostPerCodeAndFile)
+            {
+                string where = d.Span is { } span ? $" in {span.File}" : "";
+                kept.Add(d with { Notes = [.. d.Notes ?? [], new DiagnosticNote($"and {counts[key] - n} more {d.Code}{where}, not shown")] });
+            }
+        }
+
+        return kept;
     }
 
     private static Diagnostic PlanDiagnostic(PlanError error, Declaration declaration)

@@ -25,12 +25,45 @@ internal static class KernelFiles
     /// </summary>
     public static string Clean(string text) => text.Trim(' ', '\t', '\n', '\r', '\v', '\f', '\0');
 
+    /// <summary>
+    /// The most a kernel file is read to: 4 MiB. sysfs attributes are at most a page; the largest procfs file read
+    /// (<c>diskstats</c>, <c>locks</c>) stays far below on any host. A file that goes on (a link to <c>/dev/zero</c> in a
+    /// capture) is refused rather than read until memory runs out.
+    /// </summary>
+    public const int MostBytes = 4 * 1024 * 1024;
+
     /// <summary>The file's text, or null when it (or the process or cgroup it belongs to) does not exist.</summary>
     public static string? ReadIfPresent(string path)
     {
         try
         {
-            return File.ReadAllText(path);
+            // procfs and sysfs report a size of 0 or 4096 whatever they hold: read until the end, up to the cap.
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0);
+            var buffer = new byte[Math.Min(MostBytes + 1, 16 * 1024)];
+            int length = 0;
+            while (true)
+            {
+                if (length == buffer.Length)
+                {
+                    if (length > MostBytes)
+                    {
+                        throw new KvmConfigException(Rules.Unreadable,
+                            $"{path} holds more than {MostBytes / (1024 * 1024)} MiB; no kernel file kvmconfig reads is that large",
+                            path,
+                            $"if this is a capture, replace the file with a copy of the real one (ls -l {path}: a link to /dev/zero?)");
+                    }
+
+                    Array.Resize(ref buffer, Math.Min(buffer.Length * 2, MostBytes + 1));
+                }
+
+                int read = stream.Read(buffer, length, buffer.Length - length);
+                if (read == 0)
+                {
+                    return System.Text.Encoding.UTF8.GetString(buffer, 0, length);
+                }
+
+                length += read;
+            }
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException || e is IOException { HResult: Esrch })
         {

@@ -2,6 +2,7 @@ using System.Text;
 using KvmConfig.Config.Syntax;
 using KvmConfig.Core;
 using KvmConfig.Core.Diagnostics;
+using KvmConfig.Core.Topology;
 using KvmConfig.TestSupport;
 
 namespace KvmConfig.Config.Tests;
@@ -431,5 +432,41 @@ public sealed class ConfigDirectoryReaderTests
 
         Assert.Equal(Rules.NotUtf8, d.Descriptor);
         Assert.Contains($"iconv -f utf-16 -t utf-8 {file}", d.Hint, StringComparison.Ordinal);
+    }
+}
+
+/// <summary>Inputs big enough to exhaust memory once: a huge file, a file of endless duplicate keys.</summary>
+public sealed class ConfigSizeLimitTests
+{
+    [Fact]
+    public void A_conf_file_over_1_MiB_is_KVC093_before_it_is_read()
+    {
+        using var dir = new ConfigDir(("00-cpu.conf", "smt = isolate\n"));
+        string big = dir.Write("20-big.conf", "# " + new string('x', 2 * 1024 * 1024) + "\n");
+        long allocated = GC.GetAllocatedBytesForCurrentThread();
+
+        KvmConfigException e = Assert.Throws<KvmConfigException>(() => new ConfigDirectoryReader(dir.Dir).Read());
+
+        Assert.Equal(Rules.Unreadable, e.Descriptor);
+        Assert.Equal(big, e.Path);
+        Assert.StartsWith($"{big} is {new FileInfo(big).Length} bytes; kvmconfig reads configuration files of at most 1024 KiB", e.Message, StringComparison.Ordinal);
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - allocated < 1024 * 1024, "the file was read anyway");
+    }
+
+    [Fact]
+    public void A_thousand_duplicate_keys_report_twenty_and_say_how_many_more()
+    {
+        // Given one VM whose file sets cpu_weight 1001 times: 1000 KVC013 duplicate-key warnings
+        string text = "vcpus = 1\nmemory = 1G\n" + string.Concat(Enumerable.Range(0, 1001).Select(i => $"cpu_weight = {100 + i}\n"));
+        using var dir = new ConfigDir(("00-cpu.conf", "reserved = 0\n"), ("20-web1.conf", text));
+        HostTopology host = Captures.Host("desktop-1s-20cpu");
+
+        CheckReport report = DeclarationCheck.Run(dir.Dir, host);
+
+        Diagnostic[] duplicates = [.. report.Diagnostics.Where(d => d.Code == "KVC013")];
+        Assert.Equal(DeclarationCheck.MostPerCodeAndFile, duplicates.Length);
+        DiagnosticNote more = Assert.Single(duplicates[^1].Notes!, n => n.Message.StartsWith("and ", StringComparison.Ordinal));
+        Assert.Equal($"and {1000 - DeclarationCheck.MostPerCodeAndFile} more KVC013 in {Path.Combine(dir.Dir, "20-web1.conf")}, not shown", more.Message);
+        Assert.All(duplicates[..^1], d => Assert.DoesNotContain(d.Notes ?? [], n => n.Message.StartsWith("and ", StringComparison.Ordinal)));
     }
 }

@@ -298,6 +298,24 @@ public sealed partial class SysfsTopologyReaderTests
     }
 
     [Fact]
+    public void A_sysfs_file_that_never_ends_is_KVC093_within_bounded_memory()
+    {
+        // Given a capture whose cpu/online is a link to /dev/zero
+        using TempTree tree = CopyMachineTopologyOnly(SysfsMachines.Desktop.Name);
+        string online = SystemPath(tree, "cpu", "online");
+        File.Delete(online);
+        File.CreateSymbolicLink(online, "/dev/zero");
+        long allocated = GC.GetAllocatedBytesForCurrentThread();
+
+        KvmConfigException e = ReadFails(tree.Path("sys"));
+
+        Assert.Equal(Rules.Unreadable, e.Descriptor);
+        Assert.Equal(online, e.Path);
+        Assert.Contains("holds more than 4 MiB; no kernel file kvmconfig reads is that large", e.Message, StringComparison.Ordinal);
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - allocated < 64L * 1024 * 1024, "reading it took more than 64 MiB");
+    }
+
+    [Fact]
     public void A_malformed_cpulist_names_the_column()
     {
         using TempTree tree = CopyMachineTopologyOnly(SysfsMachines.Desktop.Name);
