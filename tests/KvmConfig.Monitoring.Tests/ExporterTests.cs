@@ -98,8 +98,40 @@ public sealed class ExporterTests : IAsyncLifetime
         Assert.Equal(expected, response.StatusCode);
         if (expected == HttpStatusCode.MethodNotAllowed)
         {
-            Assert.Equal("GET", string.Join(",", response.Content.Headers.Allow));
+            Assert.Equal("GET,HEAD", string.Join(",", response.Content.Headers.Allow));
         }
+    }
+
+    [Theory]
+    [InlineData("metrics")]
+    [InlineData("healthz")]
+    public async Task Head_gives_the_headers_of_get_without_the_body(string path)
+    {
+        await _exporter.WaitForSweepsAsync(1, Timeout);
+
+        using HttpResponseMessage get = await _http.GetAsync(new Uri(Base, path));
+        using var request = new HttpRequestMessage(HttpMethod.Head, new Uri(Base, path));
+        using HttpResponseMessage head = await _http.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, head.StatusCode);
+        Assert.Equal(get.Content.Headers.ContentType, head.Content.Headers.ContentType);
+        Assert.True(head.Content.Headers.ContentLength > 0);
+        Assert.Empty(await head.Content.ReadAsByteArrayAsync());
+        Assert.True(head.Headers.ConnectionClose);
+    }
+
+    [Fact]
+    public async Task A_request_head_over_8_KiB_is_refused_and_the_exporter_goes_on()
+    {
+        await _exporter.WaitForSweepsAsync(1, Timeout);
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(Base, "metrics"));
+        request.Headers.Add("X-Padding", new string('x', 16 * 1024));
+
+        using HttpResponseMessage refused = await _http.SendAsync(request);
+        using HttpResponseMessage after = await _http.GetAsync(new Uri(Base, "metrics"));
+
+        Assert.Equal(HttpStatusCode.RequestHeaderFieldsTooLarge, refused.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, after.StatusCode);
     }
 
     [Fact]

@@ -1,157 +1,204 @@
+using System.Net;
 using System.Net.Sockets;
-using System.Text;
+using KvmConfig.Core;
+using KvmConfig.Core.Diagnostics;
 using KvmConfig.Monitoring.Prometheus;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Logging;
 
 namespace KvmConfig.Monitoring.Exporter;
 
+// The HTTP side: ASP.NET Core's Kestrel on the one --listen address, serving GET and HEAD of /metrics and /healthz.
 public sealed partial class MetricsExporter
 {
-    // A request head (request line and headers) longer than this is refused with 431; Prometheus sends about 300 bytes.
-    private const int MaxHeadBytes = 8192;
+    /// <summary>
+    /// How many connections are open at most. Each costs Kestrel about 10 KB once it has sent a byte, so ten thousand
+    /// half-open ones would not fit the unit's 75 MiB heap; at this many, the oldest is closed for each new one (see
+    /// <see cref="OldestFirstOut"/>), so a flood evicts itself and a scrape, always the newest, gets through.
+    /// </summary>
+    internal const int MostConnections = 1024;
 
-    // A client gets this long to send its request and read the answer; a stalled one is dropped.
-    private static readonly TimeSpan ClientTimeout = TimeSpan.FromSeconds(10);
-
-    private static readonly byte[] HeadEnd = "\r\n\r\n"u8.ToArray();
-
-    private async Task AcceptAsync(CancellationToken stop)
+    /// <summary>
+    /// Kestrel's limits for an endpoint any local user can reach. A client gets 5 s to send its request head (a
+    /// half-open connection is dropped after that) and 8 KiB for it (Prometheus sends about 300 bytes); nothing is
+    /// accepted as a body. The number of connections is bounded by <see cref="OldestFirstOut"/> rather than by
+    /// Kestrel's own cap, which refuses the newest: whoever held the slots would shut Prometheus out.
+    /// </summary>
+    private static void Limit(KestrelServerLimits limits)
     {
-        while (!stop.IsCancellationRequested)
-        {
-            Socket client;
-            try
-            {
-                client = await _listener.AcceptSocketAsync(stop).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException || stop.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (SocketException)
-            {
-                // A connection reset before it was accepted, or a transient EMFILE: the next accept goes on.
-                continue;
-            }
+        limits.RequestHeadersTimeout = TimeSpan.FromSeconds(5);
+        limits.KeepAliveTimeout = TimeSpan.FromSeconds(30);
+        limits.MaxRequestHeadersTotalSize = 8 * 1024;
+        limits.MaxRequestHeaderCount = 64;
+        limits.MaxRequestLineSize = 4 * 1024;
+        limits.MaxRequestBodySize = 0;
+        limits.MaxConcurrentUpgradedConnections = 0;
+        limits.MinRequestBodyDataRate = new MinDataRate(bytesPerSecond: 240, gracePeriod: TimeSpan.FromSeconds(5));
+        limits.MinResponseDataRate = new MinDataRate(bytesPerSecond: 240, gracePeriod: TimeSpan.FromSeconds(5));
+    }
 
-            _ = ServeAsync(client, stop);
+    /// <summary>Builds and starts Kestrel on <paramref name="endpoint"/>; KVC097 when the address cannot be bound.</summary>
+    private static WebApplication Listen(IPEndPoint endpoint, Func<HttpContext, Task> handle)
+    {
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "kvmconfig" });
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            Limit(kestrel.Limits);
+            var bound = new OldestFirstOut(MostConnections);
+            kestrel.Listen(endpoint, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http1;
+                listen.Use(next => connection => bound.RunAsync(connection, next));
+            });
+        });
+        WebApplication app = builder.Build();
+        app.Run(new RequestDelegate(handle));
+        try
+        {
+            app.StartAsync().GetAwaiter().GetResult();
+            return app;
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException)
+        {
+            app.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            throw BindFailure(endpoint, e);
         }
     }
 
-    private async Task ServeAsync(Socket client, CancellationToken stop)
+    /// <summary>The address Kestrel really listens on (the actual port when port 0 was asked for).</summary>
+    private static IPEndPoint BoundEndpoint(WebApplication app, IPEndPoint asked)
     {
-        using (client)
-        {
-            try
-            {
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stop);
-                timeout.CancelAfter(ClientTimeout);
-                await using var stream = new NetworkStream(client, ownsSocket: false);
-                Response response = await ReadRequestAsync(stream, timeout.Token).ConfigureAwait(false) is { } request
-                    ? Route(request)
-                    : Response.Text(400, "Bad Request", "bad request\n");
-                await stream.WriteAsync(response.Encode(), timeout.Token).ConfigureAwait(false);
-
-                // Lingering close: half-close, then read what the client still sends (a request body, its own close)
-                // until it closes. Closing with unread bytes would make the kernel answer with a reset, which a client
-                // may see before the response.
-                client.Shutdown(SocketShutdown.Send);
-                byte[] drain = new byte[4096];
-                while (await stream.ReadAsync(drain, timeout.Token).ConfigureAwait(false) > 0)
-                {
-                }
-            }
-            catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
-            {
-                // The client went away or stalled; nothing to answer.
-            }
-        }
+        string? address = app.Services.GetService(typeof(IServer)) is IServer server
+            ? server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
+            : null;
+        return address is not null && Uri.TryCreate(address, UriKind.Absolute, out Uri? uri) ? new IPEndPoint(asked.Address, uri.Port) : asked;
     }
 
-    private Response Route(Request request)
+    private static KvmConfigException BindFailure(IPEndPoint endpoint, Exception e)
     {
-        bool known = request.Path is "/metrics" or "/healthz";
-        if (!known)
+        SocketError? code = null;
+        for (Exception? inner = e; inner is not null; inner = inner.InnerException)
         {
-            return Response.Text(404, "Not Found", "not found: kvmconfig serves /metrics and /healthz\n");
+            if (inner is SocketException socket)
+            {
+                code = socket.SocketErrorCode;
+                break;
+            }
         }
 
-        if (request.Method != "GET")
+        (string message, string hint) = code switch
         {
-            return Response.Text(405, "Method Not Allowed", $"method {request.Method} not allowed: use GET\n") with { Allow = "GET" };
+            SocketError.AddressAlreadyInUse => ($"address {endpoint} is already in use",
+                $"another process listens there (ss -ltnp 'sport = :{endpoint.Port}' shows which); stop it or pass another --listen ADDRESS:PORT"),
+            SocketError.AddressNotAvailable => ($"address {endpoint} is not an address of this host",
+                $"pass one of this host's addresses, e.g. --listen 127.0.0.1:{endpoint.Port}"),
+            SocketError.AccessDenied => ($"permission denied listening on {endpoint}",
+                "ports below 1024 need root or CAP_NET_BIND_SERVICE; the default port is 9477"),
+            _ => ($"cannot listen on {endpoint}: {e.Message}", "pass another --listen ADDRESS:PORT"),
+        };
+        return new KvmConfigException(Rules.ListenUnavailable, message, hint: hint, inner: e);
+    }
+
+    // One request: /metrics and /healthz for GET and HEAD (same headers, no body), 405 for other methods, 404 else.
+    // Every response closes its connection: a scrape every 15-60 s gains nothing from keep-alive, and an idle
+    // kept-alive connection would be the oldest one, the first closed under a flood.
+    private async Task HandleAsync(HttpContext context)
+    {
+        HttpRequest request = context.Request;
+        HttpResponse response = context.Response;
+        response.Headers.Connection = "close";
+        if (request.Path != "/metrics" && request.Path != "/healthz")
+        {
+            await Text(response, 404, "not found: kvmconfig serves /metrics and /healthz\n").ConfigureAwait(false);
+            return;
+        }
+
+        bool head = HttpMethods.IsHead(request.Method);
+        if (!head && !HttpMethods.IsGet(request.Method))
+        {
+            response.Headers.Allow = "GET, HEAD";
+            await Text(response, 405, $"method {request.Method} not allowed: use GET\n").ConfigureAwait(false);
+            return;
         }
 
         ExporterStatus status = _status;
-        if (request.Path == "/metrics")
+        (int code, string contentType, byte[] body) = request.Path == "/metrics"
+            ? (200, PrometheusTextWriter.ContentType, status.Metrics)
+            : status switch
+            {
+                { Degraded: { } reason } => (503, TextType, Utf8($"degraded: {reason}\n")),
+                { Sweeps: 0 } => (503, TextType, Utf8("starting: no sweep yet\n")),
+                _ => (200, TextType, Utf8("ok\n")),
+            };
+        response.StatusCode = code;
+        response.ContentType = contentType;
+        response.ContentLength = body.Length;
+        if (!head)
         {
-            return new Response(200, "OK", PrometheusTextWriter.ContentType, status.Metrics);
+            await response.Body.WriteAsync(body, context.RequestAborted).ConfigureAwait(false);
         }
-
-        return status switch
-        {
-            { Degraded: { } reason } => Response.Text(503, "Service Unavailable", $"degraded: {reason}\n"),
-            { Sweeps: 0 } => Response.Text(503, "Service Unavailable", "starting: no sweep yet\n"),
-            _ => Response.Text(200, "OK", "ok\n"),
-        };
     }
 
-    // Reads the request head: "METHOD SP TARGET SP HTTP/1.x CRLF", headers, an empty line. Null when it is not HTTP/1.x.
-    private static async Task<Request?> ReadRequestAsync(NetworkStream stream, CancellationToken cancellationToken)
+    private const string TextType = "text/plain; charset=utf-8";
+
+    private static byte[] Utf8(string text) => System.Text.Encoding.UTF8.GetBytes(text);
+
+    private static Task Text(HttpResponse response, int code, string text)
     {
-        byte[] buffer = new byte[MaxHeadBytes];
-        int length = 0;
-        int end;
-        while ((end = buffer.AsSpan(0, length).IndexOf(HeadEnd)) < 0)
-        {
-            if (length == buffer.Length)
-            {
-                return null;
-            }
-
-            int read = await stream.ReadAsync(buffer.AsMemory(length), cancellationToken).ConfigureAwait(false);
-            if (read == 0)
-            {
-                return null;
-            }
-
-            length += read;
-        }
-
-        string head = Encoding.ASCII.GetString(buffer, 0, end);
-        string requestLine = head.Split("\r\n", 2)[0];
-        string[] parts = requestLine.Split(' ');
-        if (parts.Length != 3 || !parts[2].StartsWith("HTTP/1.", StringComparison.Ordinal) || parts[0].Length == 0 || !parts[1].StartsWith('/'))
-        {
-            return null;
-        }
-
-        int query = parts[1].IndexOf('?', StringComparison.Ordinal);
-        return new Request(parts[0], query < 0 ? parts[1] : parts[1][..query]);
+        byte[] body = Utf8(text);
+        response.StatusCode = code;
+        response.ContentType = TextType;
+        response.ContentLength = body.Length;
+        return response.Body.WriteAsync(body).AsTask();
     }
 
-    private sealed record Request(string Method, string Path);
-
-    private sealed record Response(int Status, string Reason, string ContentType, byte[] Body)
+    /// <summary>
+    /// Keeps at most <c>capacity</c> connections open by closing the oldest when one more arrives. A scrape takes
+    /// milliseconds, so under a flood of connections that never finish their request the oldest is always one of the
+    /// flood, and Prometheus, connecting last, is served.
+    /// </summary>
+    private sealed class OldestFirstOut(int capacity)
     {
-        public string? Allow { get; init; }
+        private readonly LinkedList<ConnectionContext> _open = new();
+        private readonly Lock _gate = new();
 
-        public static Response Text(int status, string reason, string text) =>
-            new(status, reason, "text/plain; charset=utf-8", Encoding.UTF8.GetBytes(text));
-
-        public byte[] Encode()
+        public async Task RunAsync(ConnectionContext connection, ConnectionDelegate next)
         {
-            var head = new StringBuilder()
-                .Append($"HTTP/1.1 {Status} {Reason}\r\n")
-                .Append($"Content-Type: {ContentType}\r\n")
-                .Append($"Content-Length: {Body.Length}\r\n")
-                .Append("Connection: close\r\n");
-            if (Allow is not null)
+            LinkedListNode<ConnectionContext> node;
+            ConnectionContext? oldest = null;
+            lock (_gate)
             {
-                head.Append($"Allow: {Allow}\r\n");
+                node = _open.AddLast(connection);
+                if (_open.Count > capacity)
+                {
+                    oldest = _open.First!.Value;
+                    _open.RemoveFirst();
+                }
             }
 
-            head.Append("\r\n");
-            byte[] headBytes = Encoding.ASCII.GetBytes(head.ToString());
-            return [.. headBytes, .. Body];
+            oldest?.Abort(new ConnectionAbortedException($"more than {capacity} connections open: the oldest is closed"));
+            try
+            {
+                await next(connection).ConfigureAwait(false);
+            }
+            finally
+            {
+                lock (_gate)
+                {
+                    if (node.List is not null)
+                    {
+                        _open.Remove(node);
+                    }
+                }
+            }
         }
     }
 }

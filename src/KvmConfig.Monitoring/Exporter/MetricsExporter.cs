@@ -1,9 +1,9 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using KvmConfig.Core;
 using KvmConfig.Core.Diagnostics;
 using KvmConfig.Monitoring.Prometheus;
+using Microsoft.AspNetCore.Builder;
 
 namespace KvmConfig.Monitoring.Exporter;
 
@@ -41,10 +41,10 @@ public sealed record SweepOutcome(bool Succeeded, ExporterStatus Status);
 /// the loop.
 /// </para>
 /// <para>
-/// HTTP: a small HTTP/1.1 server on a <see cref="TcpListener"/>, one request per connection (<c>Connection:
-/// close</c>). <c>HttpListener</c> was not used: its managed Linux implementation matches the request's Host header
-/// against the prefix (so <c>0.0.0.0</c> and names do not work as expected), cannot bind port 0, and reports an address
-/// in use less plainly than the socket error.
+/// HTTP: ASP.NET Core's Kestrel, HTTP/1.1 only, with the limits of <c>MetricsExporter.Http.cs</c> (a client that does
+/// not send its request head in 5 s is dropped; heads over 8 KiB and any body are refused), GET and HEAD of
+/// <c>/metrics</c> and <c>/healthz</c>. A hand-written server once held every half-open connection until the
+/// process ran out of heap.
 /// </para>
 /// </remarks>
 public sealed partial class MetricsExporter : IAsyncDisposable
@@ -52,34 +52,32 @@ public sealed partial class MetricsExporter : IAsyncDisposable
     private readonly ExporterOptions _options;
     private readonly Func<IHostSweeper> _connect;
     private readonly TextWriter _log;
-    private readonly TcpListener _listener;
     private readonly CancellationTokenSource _stop = new();
     private readonly Lock _logGate = new();
     private volatile ExporterStatus _status;
+    private WebApplication? _web;
     private Task _sampling = Task.CompletedTask;
-    private Task _accepting = Task.CompletedTask;
 
-    private MetricsExporter(ExporterOptions options, Func<IHostSweeper> connect, TextWriter log, TcpListener listener)
+    private MetricsExporter(ExporterOptions options, Func<IHostSweeper> connect, TextWriter log)
     {
         _options = options;
         _connect = connect;
         _log = log;
-        _listener = listener;
         _status = new ExporterStatus(null, null, null, 0, null) { Metrics = Render(null, null, libvirtUp: false) };
-        Endpoint = (IPEndPoint)listener.LocalEndpoint;
+        Endpoint = options.Listen;
     }
 
     /// <summary>Raised after every sweep (successful or not), once its status is published; handlers must be quick.</summary>
     public event Action<SweepOutcome>? SweepCompleted;
 
     /// <summary>The address the HTTP endpoint listens on (with the actual port when port 0 was asked for).</summary>
-    public IPEndPoint Endpoint { get; }
+    public IPEndPoint Endpoint { get; private set; }
 
     /// <summary>The state after the last sweep.</summary>
     public ExporterStatus Status => _status;
 
-    /// <summary>Both loops; faults only on a bug, never because libvirt or a client failed.</summary>
-    public Task Completion => Task.WhenAll(_sampling, _accepting);
+    /// <summary>The sampling loop; faults only on a bug, never because libvirt or a client failed.</summary>
+    public Task Completion => _sampling;
 
     /// <summary>
     /// Binds <see cref="ExporterOptions.Listen"/>, then starts the HTTP endpoint and the sampling loop (whose first
@@ -92,8 +90,9 @@ public sealed partial class MetricsExporter : IAsyncDisposable
     /// <param name="log">Where alert transitions and connection changes are written, one line each.</param>
     public static MetricsExporter Start(ExporterOptions options, Func<IHostSweeper> connect, TextWriter log)
     {
-        var exporter = new MetricsExporter(options, connect, log, Bind(options.Listen));
-        exporter._accepting = Task.Run(() => exporter.AcceptAsync(exporter._stop.Token));
+        var exporter = new MetricsExporter(options, connect, log);
+        exporter._web = Listen(options.Listen, exporter.HandleAsync);
+        exporter.Endpoint = BoundEndpoint(exporter._web, options.Listen);
         exporter._sampling = Task.Run(() => exporter.SampleAsync(exporter._stop.Token));
         return exporter;
     }
@@ -137,7 +136,12 @@ public sealed partial class MetricsExporter : IAsyncDisposable
             await _stop.CancelAsync().ConfigureAwait(false);
         }
 
-        _listener.Stop();
+        if (_web is not null)
+        {
+            await _web.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            await _web.DisposeAsync().ConfigureAwait(false);
+        }
+
         try
         {
             await Completion.ConfigureAwait(false);
@@ -146,33 +150,7 @@ public sealed partial class MetricsExporter : IAsyncDisposable
         {
         }
 
-        _listener.Dispose();
         _stop.Dispose();
-    }
-
-    private static TcpListener Bind(IPEndPoint endpoint)
-    {
-        var listener = new TcpListener(endpoint);
-        try
-        {
-            listener.Start(backlog: 512);
-            return listener;
-        }
-        catch (SocketException e)
-        {
-            listener.Dispose();
-            (string message, string hint) = e.SocketErrorCode switch
-            {
-                SocketError.AddressAlreadyInUse => ($"address {endpoint} is already in use",
-                    $"another process listens there (ss -ltnp 'sport = :{endpoint.Port}' shows which); stop it or pass another --listen ADDRESS:PORT"),
-                SocketError.AddressNotAvailable => ($"address {endpoint} is not an address of this host",
-                    $"pass one of this host's addresses, e.g. --listen 127.0.0.1:{endpoint.Port}"),
-                SocketError.AccessDenied => ($"permission denied listening on {endpoint}",
-                    "ports below 1024 need root or CAP_NET_BIND_SERVICE; the default port is 9477"),
-                _ => ($"cannot listen on {endpoint}: {e.Message}", "pass another --listen ADDRESS:PORT"),
-            };
-            throw new KvmConfigException(Rules.ListenUnavailable, message, hint: hint, inner: e);
-        }
     }
 
     // The exposition of the latest sample plus kvmconfig_libvirt_up: 1 while sweeps succeed, 0 while the exporter is
