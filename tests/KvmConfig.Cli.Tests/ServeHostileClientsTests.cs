@@ -83,6 +83,19 @@ public sealed partial class ServeHostileClientsTests
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(metrics)).StatusCode);
     }
 
+    [Fact]
+    public async Task Listening_beyond_this_host_without_tls_or_auth_says_so()
+    {
+        LibvirtDaemon.Ensure();
+        using var serve = new ServeUnderHeapLimit("0.0.0.0");
+        Task<string> warning = serve.LineAsync("warning: listening on 0.0.0.0:");
+        await serve.StartAsync(TimeSpan.FromSeconds(60));
+
+        string line = await warning.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Contains("without TLS or basic auth: anyone who reaches the port reads every VM's figures; pass --web-config FILE", line, StringComparison.Ordinal);
+    }
+
     private static int OpenFileLimit()
     {
         // "Max open files            20000                20000                files"
@@ -99,13 +112,15 @@ public sealed partial class ServeHostileClientsTests
         private readonly TaskCompletionSource<IPEndPoint> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly string _configDir = Directory.CreateTempSubdirectory("kvmconfig-hostile-").FullName;
 
-        public ServeUnderHeapLimit()
+        private readonly List<(string Text, TaskCompletionSource<string> Seen)> _waiting = [];
+
+        public ServeUnderHeapLimit(string address = "127.0.0.1")
         {
             var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
             start.Environment["NO_COLOR"] = "1";
             start.Environment["DOTNET_GCHeapHardLimit"] = UnitHeapLimit;
             foreach (string arg in (string[])[Path.Combine(AppContext.BaseDirectory, "kvmconfig.dll"), "serve",
-                         "--listen", $"127.0.0.1:{FreePort()}", "--interval", "1s", "--no-history", "--config-dir", _configDir])
+                         "--listen", $"{address}:{FreePort()}", "--interval", "1s", "--no-history", "--config-dir", _configDir])
             {
                 start.ArgumentList.Add(arg);
             }
@@ -121,6 +136,10 @@ public sealed partial class ServeHostileClientsTests
                 lock (_stderr)
                 {
                     _stderr.AppendLine(line);
+                    foreach ((string text, TaskCompletionSource<string> seen) in _waiting.Where(w => line.Contains(w.Text, StringComparison.Ordinal)))
+                    {
+                        seen.TrySetResult(line);
+                    }
                 }
 
                 if (ListeningLine().Match(line) is { Success: true } m)
@@ -132,6 +151,18 @@ public sealed partial class ServeHostileClientsTests
         }
 
         public bool HasExited => _process.HasExited;
+
+        /// <summary>The first stderr line holding <paramref name="text"/> from now on (ask before starting).</summary>
+        public Task<string> LineAsync(string text)
+        {
+            var seen = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+            lock (_stderr)
+            {
+                _waiting.Add((text, seen));
+            }
+
+            return seen.Task;
+        }
 
         // A port nobody listens on now: the kernel's pick for port 0, released for serve to take.
         private static int FreePort()

@@ -46,6 +46,10 @@ internal sealed class ServeCommand : AsyncCommand<ServeCommand.Settings>
         [DefaultValue("127.0.0.1:9477")]
         public string Listen { get; init; } = "127.0.0.1:9477";
 
+        [CommandOption("--web-config <FILE>")]
+        [Description("TLS and basic authentication for /metrics and /healthz, from the web configuration file Prometheus exporters share (tls_server_config.cert_file and key_file, basic_auth_users with bcrypt hashes); see docs/security.md. Without it the endpoint is plain HTTP for anyone who reaches it.")]
+        public string? WebConfigFile { get; init; }
+
         [CommandOption("--interval <DURATION>")]
         [Description("Time between sweeps, 1s to 1h: 10s, 1m.")]
         [DefaultValue("10s")]
@@ -129,9 +133,11 @@ internal sealed class ServeCommand : AsyncCommand<ServeCommand.Settings>
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         AlertThresholds thresholds = AlertSettings.Load(settings.ConfigDir);
+        WebConfig web = settings.WebConfigFile is { } file ? WebConfig.Load(file) : WebConfig.None;
         using HistoryStore? history = settings.NoHistory ? null : HistoryStore.Open(settings.History ?? DefaultHistory);
         var options = new ExporterOptions
         {
+            Web = web,
             Listen = settings.ListenValue,
             Interval = settings.IntervalValue,
             Thresholds = thresholds,
@@ -156,8 +162,15 @@ internal sealed class ServeCommand : AsyncCommand<ServeCommand.Settings>
         await using MetricsExporter exporter = MetricsExporter.Start(options, () => LibvirtHostSweeper.Connect(uri, source), Console.Error);
         string historyText = history is null ? "no history" : $"history {history.Path} (retention {settings.Retention})";
         string through = source == SweepSource.Libvirt ? "libvirt's bulk statistics" : "/proc";
+        string scheme = web.Tls ? "https" : "http";
         await Console.Error.WriteLineAsync(
-            $"kvmconfig serve: http://{exporter.Endpoint}/metrics and /healthz, sampling {uri} through {through} every {settings.Interval}, {historyText}");
+            $"kvmconfig serve: {scheme}://{exporter.Endpoint}/metrics and /healthz, sampling {uri} through {through} every {settings.Interval}, {historyText}");
+        if (!IPAddress.IsLoopback(exporter.Endpoint.Address) && !(web.Tls && web.Authenticates))
+        {
+            string missing = web.Tls ? "without basic auth" : web.Authenticates ? "without TLS (passwords cross the network in clear)" : "without TLS or basic auth";
+            await Console.Error.WriteLineAsync(
+                $"kvmconfig serve: warning: listening on {exporter.Endpoint}, beyond this host, {missing}: anyone who reaches the port reads every VM's figures; pass --web-config FILE (docs/security.md)");
+        }
 
         try
         {

@@ -13,6 +13,9 @@ public sealed record ExporterOptions
     /// <summary>Where the HTTP endpoint listens; port 0 picks a free port (<see cref="MetricsExporter.Endpoint"/> says which).</summary>
     public IPEndPoint Listen { get; init; } = DefaultListen;
 
+    /// <summary>TLS and basic authentication for the endpoint (<see cref="WebConfig.Load"/>); none by default.</summary>
+    public WebConfig Web { get; init; } = WebConfig.None;
+
     /// <summary>Time between sweeps; figures and alerts are averages over it.</summary>
     public TimeSpan Interval { get; init; } = TimeSpan.FromSeconds(10);
 

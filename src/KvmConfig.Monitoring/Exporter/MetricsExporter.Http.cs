@@ -1,5 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using KvmConfig.Core;
 using KvmConfig.Core.Diagnostics;
 using KvmConfig.Monitoring.Prometheus;
@@ -43,9 +45,26 @@ public sealed partial class MetricsExporter
         limits.MinResponseDataRate = new MinDataRate(bytesPerSecond: 240, gracePeriod: TimeSpan.FromSeconds(5));
     }
 
-    /// <summary>Builds and starts Kestrel on <paramref name="endpoint"/>; KVC097 when the address cannot be bound.</summary>
-    private static WebApplication Listen(IPEndPoint endpoint, Func<HttpContext, Task> handle)
+    /// <summary>
+    /// Builds and starts Kestrel on <paramref name="endpoint"/>, with TLS when <paramref name="web"/> names a
+    /// certificate; KVC097 when the address cannot be bound, KVC093 when the certificate cannot be loaded.
+    /// </summary>
+    private static WebApplication Listen(IPEndPoint endpoint, WebConfig web, Func<HttpContext, Task> handle)
     {
+        X509Certificate2? certificate = null;
+        if (web.Tls)
+        {
+            try
+            {
+                certificate = X509Certificate2.CreateFromPemFile(web.CertFile!, web.KeyFile);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException or ArgumentException)
+            {
+                throw new KvmConfigException(Rules.Unreadable, $"cannot load the TLS certificate {web.CertFile} with key {web.KeyFile}: {e.Message}", web.CertFile,
+                    "give PEM files: the certificate (and chain) in cert_file, its unencrypted private key in key_file", e);
+            }
+        }
+
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "kvmconfig" });
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -57,6 +76,10 @@ public sealed partial class MetricsExporter
             {
                 listen.Protocols = HttpProtocols.Http1;
                 listen.Use(next => connection => bound.RunAsync(connection, next));
+                if (certificate is not null)
+                {
+                    listen.UseHttps(certificate);
+                }
             });
         });
         WebApplication app = builder.Build();
@@ -115,6 +138,13 @@ public sealed partial class MetricsExporter
         HttpRequest request = context.Request;
         HttpResponse response = context.Response;
         response.Headers.Connection = "close";
+        if (_options.Web.Authenticates && !_users.Allows(request.Headers.Authorization))
+        {
+            response.Headers.WWWAuthenticate = "Basic realm=\"kvmconfig\"";
+            await Text(response, 401, "unauthorized: this exporter asks for a user and password (basic_auth_users)\n").ConfigureAwait(false);
+            return;
+        }
+
         if (request.Path != "/metrics" && request.Path != "/healthz")
         {
             await Text(response, 404, "not found: kvmconfig serves /metrics and /healthz\n").ConfigureAwait(false);

@@ -55,6 +55,7 @@ public sealed partial class MetricsExporter : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Lock _logGate = new();
     private volatile ExporterStatus _status;
+    private readonly BasicAuthUsers _users;
     private WebApplication? _web;
     private Task _sampling = Task.CompletedTask;
 
@@ -64,6 +65,7 @@ public sealed partial class MetricsExporter : IAsyncDisposable
         _connect = connect;
         _log = log;
         _status = new ExporterStatus(null, null, null, 0, null) { Metrics = Render(null, null, libvirtUp: false) };
+        _users = new BasicAuthUsers(options.Web.BasicAuthUsers);
         Endpoint = options.Listen;
     }
 
@@ -91,7 +93,7 @@ public sealed partial class MetricsExporter : IAsyncDisposable
     public static MetricsExporter Start(ExporterOptions options, Func<IHostSweeper> connect, TextWriter log)
     {
         var exporter = new MetricsExporter(options, connect, log);
-        exporter._web = Listen(options.Listen, exporter.HandleAsync);
+        exporter._web = Listen(options.Listen, options.Web, exporter.HandleAsync);
         exporter.Endpoint = BoundEndpoint(exporter._web, options.Listen);
         exporter._sampling = Task.Run(() => exporter.SampleAsync(exporter._stop.Token));
         return exporter;
