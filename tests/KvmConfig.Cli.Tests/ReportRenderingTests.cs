@@ -19,7 +19,7 @@ public sealed class ReportRenderingTests
         { "the default: the last day", "24h", null, "2025-03-07T12:00:00Z", "2025-03-08T12:00:00Z" },
         { "both durations back from now, as journalctl", "2h", "30m", "2025-03-08T10:00:00Z", "2025-03-08T11:30:00Z" },
         { "times; one without an offset is UTC", "2025-03-01T00:00", "2025-03-01T06:00+02:00", "2025-03-01T00:00:00Z", "2025-03-01T04:00:00Z" },
-        { "a duration longer than history goes back to the Unix epoch", "999999d", null, "1970-01-01T00:00:00Z", "2025-03-08T12:00:00Z" },
+        { "a duration longer than history goes back to the Unix epoch", "36000d", null, "1970-01-01T00:00:00Z", "2025-03-08T12:00:00Z" },
     };
 
     [Theory]

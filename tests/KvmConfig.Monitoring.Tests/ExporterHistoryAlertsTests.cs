@@ -44,6 +44,57 @@ public sealed class ExporterHistoryAlertsTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task A_history_damaged_under_a_running_exporter_is_noticed_and_a_fresh_file_takes_over()
+    {
+        // Given an exporter appending to a history every 20 ms
+        string path = Path.Combine(_dir, "history.db");
+        var log = new StringWriter();
+        using HistoryStore history = HistoryStore.Open(path);
+        var options = new ExporterOptions { Listen = new IPEndPoint(IPAddress.Loopback, 0), Interval = TimeSpan.FromMilliseconds(20), History = history };
+        await using MetricsExporter exporter = MetricsExporter.Start(options, () => new ScriptedSweeper(), TextWriter.Synchronized(log));
+        await exporter.WaitForSweepsAsync(5, Timeout);
+
+        // When the file is damaged under it: its WAL checkpointed into it, then every page after the first overwritten
+        Damage(path);
+        for (int n = 0; n < 500 && exporter.Status.HistoryProblem is null; n++)
+        {
+            await exporter.WaitForSweepsAsync(exporter.Status.Sweeps + 1, Timeout);
+        }
+
+        // Then the exporter says so (log, /healthz), and sweeps go on into a fresh file beside the damaged one
+        string problem = exporter.Status.HistoryProblem ?? throw new Xunit.Sdk.XunitException($"the damage went unnoticed:\n{log}");
+        string fresh = Assert.Single(Directory.GetFiles(_dir, "history-*.db"));
+        Assert.StartsWith($"history {path} is damaged (SQLite's quick_check: ", problem, StringComparison.Ordinal);
+        Assert.EndsWith($"writing to {fresh} from now on", problem, StringComparison.Ordinal);
+        Assert.Contains($"degraded: {problem}", log.ToString(), StringComparison.Ordinal);
+        using var http = new HttpClient();
+        using HttpResponseMessage healthz = await http.GetAsync(new Uri($"http://{exporter.Endpoint}/healthz"));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, healthz.StatusCode);
+        Assert.Equal($"degraded: {problem}\n", await healthz.Content.ReadAsStringAsync());
+        await exporter.WaitForSweepsAsync(exporter.Status.Sweeps + 3, Timeout);
+        using HistoryStore replacement = HistoryStore.OpenReadOnly(fresh);
+        Assert.NotEmpty(replacement.Read(DateTimeOffset.UnixEpoch).Domains);
+    }
+
+    // The WAL checkpointed into the file through a connection of the test's own, then pages 2 and on overwritten.
+    private static void Damage(string path)
+    {
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            connection.Open();
+            using var checkpoint = connection.CreateCommand();
+            checkpoint.CommandText = "PRAGMA wal_checkpoint(TRUNCATE)";
+            checkpoint.ExecuteNonQuery();
+        }
+
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite);
+        file.Position = 4096;
+        byte[] garbage = Enumerable.Repeat((byte)0x5A, (int)Math.Max(0, file.Length - 4096)).ToArray();
+        file.Write(garbage);
+        file.Flush(flushToDisk: true);
+    }
+
     // Sweep n (from 0) is n seconds into the fake clock; the vCPU's run-queue wait grows 0.2 s a sweep until sweep 3.
     private sealed class ScriptedSweeper : IHostSweeper
     {

@@ -165,6 +165,7 @@ public sealed partial class MetricsExporter
             : status switch
             {
                 { Degraded: { } reason } => (503, TextType, Utf8($"degraded: {reason}\n")),
+                { HistoryProblem: { } problem } => (503, TextType, Utf8($"degraded: {problem}\n")),
                 { Sweeps: 0 } => (503, TextType, Utf8("starting: no sweep yet\n")),
                 _ => (200, TextType, Utf8("ok\n")),
             };

@@ -1,5 +1,6 @@
 using KvmConfig.Core;
 using KvmConfig.Core.Monitoring;
+using KvmConfig.Monitoring.History;
 
 namespace KvmConfig.Monitoring.Exporter;
 
@@ -86,7 +87,9 @@ public sealed partial class MetricsExporter
                 }
 
                 previous = sample;
-                Publish(new ExporterStatus(sample, figures, host, _status.Sweeps + 1, null) { Metrics = Render(sample, host) }, succeeded: true);
+                _sweepMs = (0.9 * _sweepMs) + (0.1 * time.GetElapsedTime(started).TotalMilliseconds);
+                CheckHistory(immediately: false);
+                Publish(new ExporterStatus(sample, figures, host, _status.Sweeps + 1, null) { Metrics = Render(sample, host), HistoryProblem = _historyProblem }, succeeded: true);
 
                 TimeSpan wait = _options.Interval - time.GetElapsedTime(started);
                 if (wait > TimeSpan.Zero)
@@ -121,7 +124,7 @@ public sealed partial class MetricsExporter
             Log(transition.ToString());
         }
 
-        if (_options.History is not { } history)
+        if (_history is not { } history)
         {
             return;
         }
@@ -138,7 +141,53 @@ public sealed partial class MetricsExporter
         catch (Exception e) when (e is KvmConfigException or ArgumentException)
         {
             Log($"history: {e.Message}");
+            CheckHistory(immediately: true);
         }
+    }
+
+    /// <summary>
+    /// SQLite's quick_check of the history, spaced so that it costs under 1 % of the sweeps: after a check that took
+    /// d ms, the next comes after 100 d / s sweeps of s ms each (at once when an append failed). A damaged file is
+    /// left as it is for whoever repairs it, the exporter turns degraded and says so, and the figures go to a fresh
+    /// file beside it from then on.
+    /// </summary>
+    private void CheckHistory(bool immediately)
+    {
+        if (_history is not { } history)
+        {
+            return;
+        }
+
+        int due = Math.Max(1, (int)Math.Ceiling(100 * history.QuickCheckTook.TotalMilliseconds / Math.Max(_sweepMs, 0.01)));
+        if (!immediately && ++_sweepsSinceCheck < due)
+        {
+            return;
+        }
+
+        _sweepsSinceCheck = 0;
+        IReadOnlyList<string> problems = history.QuickCheck();
+        if (problems.Count == 0)
+        {
+            return;
+        }
+
+        string damage = $"history {history.Path} is damaged (SQLite's quick_check: {string.Join("; ", problems.Take(2))})";
+        string fresh = HistoryStore.FreshPathBeside(history.Path, _options.Time.GetUtcNow());
+        try
+        {
+            HistoryStore next = HistoryStore.Open(fresh);
+            _replacement?.Dispose();
+            _replacement = next;
+            _history = next;
+            _historyProblem = $"{damage}; writing to {fresh} from now on";
+        }
+        catch (KvmConfigException e)
+        {
+            _history = null;
+            _historyProblem = $"{damage}, and no fresh file can be made beside it ({e.Message}); no history is kept";
+        }
+
+        Log($"degraded: {_historyProblem}");
     }
 
     private void Publish(ExporterStatus status, bool succeeded)

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using KvmConfig.Core;
 using KvmConfig.Core.Diagnostics;
+using KvmConfig.Monitoring.History;
 using KvmConfig.Monitoring.Prometheus;
 using Microsoft.AspNetCore.Builder;
 
@@ -15,8 +16,14 @@ namespace KvmConfig.Monitoring.Exporter;
 /// <param name="Degraded">Why the last sweep failed (libvirt unreachable), or null when it succeeded.</param>
 public sealed record ExporterStatus(SweepSample? Latest, SweepFigures? Figures, HostGauges? Host, int Sweeps, string? Degraded)
 {
-    /// <summary>True when the last sweep succeeded.</summary>
-    public bool Healthy => Sweeps > 0 && Degraded is null;
+    /// <summary>True when the last sweep succeeded and the history (if any) is sound.</summary>
+    public bool Healthy => Sweeps > 0 && Degraded is null && HistoryProblem is null;
+
+    /// <summary>
+    /// Why the history file given at start is no longer written (found damaged; a fresh one beside it is written
+    /// instead), or null. It stays until the exporter restarts: someone should look at the damaged file.
+    /// </summary>
+    public string? HistoryProblem { get; init; }
 
     // The exposition of Latest, rendered once per sweep rather than once per scrape.
     internal byte[] Metrics { get; init; } = [];
@@ -57,6 +64,13 @@ public sealed partial class MetricsExporter : IAsyncDisposable
     private volatile ExporterStatus _status;
     private readonly BasicAuthUsers _users;
     private WebApplication? _web;
+
+    // The history written now: the one given, or the fresh file that replaced it once it was found damaged (owned here).
+    private HistoryStore? _history;
+    private HistoryStore? _replacement;
+    private string? _historyProblem;
+    private int _sweepsSinceCheck;
+    private double _sweepMs = 1;
     private Task _sampling = Task.CompletedTask;
 
     private MetricsExporter(ExporterOptions options, Func<IHostSweeper> connect, TextWriter log)
@@ -66,6 +80,7 @@ public sealed partial class MetricsExporter : IAsyncDisposable
         _log = log;
         _status = new ExporterStatus(null, null, null, 0, null) { Metrics = Render(null, null, libvirtUp: false) };
         _users = new BasicAuthUsers(options.Web.BasicAuthUsers);
+        _history = options.History;
         Endpoint = options.Listen;
     }
 
@@ -152,6 +167,7 @@ public sealed partial class MetricsExporter : IAsyncDisposable
         {
         }
 
+        _replacement?.Dispose();
         _stop.Dispose();
     }
 
