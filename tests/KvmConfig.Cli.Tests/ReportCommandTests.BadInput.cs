@@ -38,6 +38,25 @@ public sealed partial class ReportCommandTests
     }
 
     [Fact]
+    public void Salvage_reports_what_a_damaged_history_still_holds_and_says_how_much_was_lost()
+    {
+        // Given the same damage as above
+        byte[] damaged = File.ReadAllBytes(History);
+        new Random(3).NextBytes(damaged.AsSpan(4096, 4 * 4096));
+        File.WriteAllBytes(History, damaged);
+
+        CliResult r = Run(["report", "--history", History, "--salvage", "--format", "json", .. Range]);
+
+        // Then the report is printed from what could be read, stderr says table by table what was, and the file is
+        // left as it was
+        Assert.True(r.Exit == 0, r.Err);
+        Assert.StartsWith($"salvaged {History}: domain ", r.Err, StringComparison.Ordinal);
+        Assert.Matches(@"domain_figures (\d+ rows(, up to \d+ lost)?|unreadable)", r.Err);
+        Assert.StartsWith("{", r.Out.TrimStart(), StringComparison.Ordinal);
+        AssertUnchanged(History, damaged);
+    }
+
+    [Fact]
     public void A_file_that_is_not_a_history_is_refused_and_left_as_it_was()
     {
         string notes = Path.Combine(_dir, "notes.txt");

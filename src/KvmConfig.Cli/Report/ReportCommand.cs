@@ -17,7 +17,7 @@ namespace KvmConfig.Cli.Report;
 internal sealed class ReportCommand : Command<ReportCommand.Settings>
 {
     /// <summary>Exit codes of <c>report</c>, for its help.</summary>
-    public const string ExitHelp = "Exit codes: 0 report printed (whatever the alerts; a range without samples says so), 2 could not run (no history file, a file that is not a kvmconfig history or is damaged, bad option, --html file not writable, [alerts] with errors).";
+    public const string ExitHelp = "Exit codes: 0 report printed (whatever the alerts; a range without samples says so), 2 could not run (no history file, a file that is not a kvmconfig history or is damaged (see --salvage), bad option, --html file not writable, [alerts] with errors).";
 
     internal sealed class Settings : CommandSettings
     {
@@ -47,6 +47,10 @@ internal sealed class ReportCommand : Command<ReportCommand.Settings>
         [Description("Where [[alerts]] thresholds are read (default: $KVMCONFIG_DIR or /etc/kvmconfig.d; the defaults of DESIGN.md when it does not exist).")]
         public string? ConfigDir { get; init; }
 
+        [CommandOption("--salvage")]
+        [Description("Read a damaged history: every row SQLite can still read, copied into memory (the file is only read), and say on stderr how much could not be read. Without it a damaged file is refused.")]
+        public bool Salvage { get; init; }
+
         public override ValidationResult Validate()
         {
             foreach ((string option, string? value, string example) in new[] { ("--history", History, "history.db"), ("--html", Html, "report.html"), ("--config-dir", ConfigDir, "/etc/kvmconfig.d") })
@@ -72,7 +76,7 @@ internal sealed class ReportCommand : Command<ReportCommand.Settings>
             ?? throw new InvalidOperationException("the range was validated");
         AlertThresholds thresholds = AlertSettings.Load(settings.ConfigDir);
         HistoryReport report;
-        using (HistoryStore history = HistoryStore.OpenReadOnly(settings.History ?? ServeCommand.DefaultHistory))
+        using (HistoryStore history = Open(settings.History ?? ServeCommand.DefaultHistory, settings.Salvage))
         {
             // The rows one by one, up to the last sweep counted (a writer may append meanwhile), into running totals;
             // the alert log from the start, so that an alert raised before the range and still raised in it shows.
@@ -99,6 +103,25 @@ internal sealed class ReportCommand : Command<ReportCommand.Settings>
         }
 
         return ExitCodes.Ok;
+    }
+
+    // The history as it is, or, with --salvage, what can still be read of a damaged one (said on stderr).
+    private static HistoryStore Open(string path, bool salvage)
+    {
+        if (!salvage)
+        {
+            return HistoryStore.OpenReadOnly(path);
+        }
+
+        (HistoryStore store, IReadOnlyList<SalvagedTable> tables) = HistoryStore.Salvage(path);
+        string Lost(SalvagedTable t) => t.UnreadableKeys switch
+        {
+            < 0 => "unreadable",
+            0 => $"{t.Rows} rows",
+            long keys => $"{t.Rows} rows, up to {keys} lost",
+        };
+        Console.Error.WriteLine($"salvaged {store.Path}: {string.Join("; ", tables.Select(t => $"{t.Table} {Lost(t)}"))}");
+        return store;
     }
 
     private static void WriteHtml(string file, string html)
