@@ -67,6 +67,10 @@ public sealed partial class MetricsExporter
 
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "kvmconfig" });
         builder.Logging.ClearProviders();
+
+        // A deep accept queue: under a burst of connections a full queue drops the SYN of the next one, and the
+        // client (Prometheus) retries only after a second. The kernel caps it at net.core.somaxconn.
+        builder.WebHost.UseSockets(sockets => sockets.Backlog = 4096);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
