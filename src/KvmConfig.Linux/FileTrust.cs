@@ -125,8 +125,46 @@ public static class FileTrust
     /// </summary>
     public static void RefuseUnsafeParents(string path, string what)
     {
+        // The path as written, and the path it really leads to: a root-owned link on the way may point into a directory
+        // that someone else can change, whose own parents the written path never names.
+        string written = Path.GetFullPath(Path.TrimEndingDirectorySeparator(path));
+        RefuseUnsafeAncestors(written, path, what);
+        if (Resolved(written) is { } real && real != written)
+        {
+            RefuseUnsafeAncestors(real, path, what);
+        }
+    }
+
+    // The canonical path of the deepest part of `full` that exists (realpath(3)), with the rest appended as written:
+    // what the path leads to now, and where a directory made later along it would be.
+    private static string? Resolved(string full)
+    {
+        for (string? existing = full; existing is not null; existing = Path.GetDirectoryName(existing))
+        {
+            IntPtr buffer = Libc.RealPath(existing, IntPtr.Zero);
+            if (buffer == IntPtr.Zero)
+            {
+                continue;
+            }
+
+            try
+            {
+                string real = Marshal.PtrToStringUTF8(buffer) ?? existing;
+                return existing == full ? real : Path.Join(real, Path.GetRelativePath(existing, full));
+            }
+            finally
+            {
+                Libc.Free(buffer);
+            }
+        }
+
+        return null;
+    }
+
+    private static void RefuseUnsafeAncestors(string full, string path, string what)
+    {
         uint euid = EffectiveUid;
-        for (string? dir = Path.GetDirectoryName(Path.GetFullPath(Path.TrimEndingDirectorySeparator(path))); dir is not null; dir = Path.GetDirectoryName(dir))
+        for (string? dir = Path.GetDirectoryName(full); dir is not null; dir = Path.GetDirectoryName(dir))
         {
             FileFacts entry = Stat(dir, followLinks: false);
             FileFacts target = entry.Kind == FileKind.Link ? Stat(dir) : entry;

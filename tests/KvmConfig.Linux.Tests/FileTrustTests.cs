@@ -64,6 +64,31 @@ public sealed class FileTrustTests : IDisposable
     }
 
     [Fact]
+    public void A_root_owned_link_into_a_directory_another_user_owns_is_refused_by_where_it_leads()
+    {
+        // Given DIR/theirs owned by nobody, holding a root-owned 0700 journal root, and a root-owned link DIR/safe/journal
+        // leading there: the written path's parents are all root's, the real path's are not
+        File.SetUnixFileMode(_dir, Private | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+        string theirs = Make("theirs", Private | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+        string root = Path.Combine(theirs, "journal");
+        Directory.CreateDirectory(root);
+        string safe = Make("safe", Private);
+        string link = Path.Combine(safe, "journal");
+        File.CreateSymbolicLink(link, root);
+        using (var chown = System.Diagnostics.Process.Start("chown", ["nobody", theirs])!)
+        {
+            chown.WaitForExit();
+            Assert.True(chown.ExitCode == 0, "chown needs root");
+        }
+
+        KvmConfigException e = Assert.Throws<KvmConfigException>(() => FileTrust.RefuseUnsafeParents(Path.Combine(link, "20261206T000000.000Z"), "journal directory"));
+
+        Assert.Equal(Rules.UnsafePermissions, e.Descriptor);
+        Assert.Equal(theirs, e.Path);
+        Assert.Contains($"{theirs} is owned by uid 65534, neither root nor you", e.Message);
+    }
+
+    [Fact]
     public void A_link_is_refused_where_links_are_not_allowed_and_followed_where_they_are()
     {
         string target = Make("target", Private);

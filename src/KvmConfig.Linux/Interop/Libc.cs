@@ -5,7 +5,8 @@ namespace KvmConfig.Linux.Interop;
 /// <summary>
 /// The few glibc calls that .NET does not expose. Nothing here allocates native memory, so nothing needs freeing:
 /// <see cref="Statx(int, string, int, uint, out StatxBuffer)"/> fills a managed struct the caller owns, and the path
-/// is marshalled to a temporary UTF-8 buffer that the generated stub frees on return.
+/// is marshalled to a temporary UTF-8 buffer that the generated stub frees on return. The one exception is
+/// <see cref="RealPath"/>, whose result glibc mallocs and <see cref="Free"/> releases.
 /// </summary>
 internal static partial class Libc
 {
@@ -45,6 +46,17 @@ internal static partial class Libc
     /// </summary>
     [LibraryImport("libc", EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int Statx(int dirfd, string pathname, int flags, uint mask, out StatxBuffer buf);
+
+    /// <summary>
+    /// realpath(3) with a null buffer: the canonical absolute path (every symbolic link and <c>..</c> resolved), in a
+    /// buffer glibc allocates with malloc and the caller frees with <see cref="Free"/>; null (errno set) on failure.
+    /// </summary>
+    [LibraryImport("libc", EntryPoint = "realpath", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial IntPtr RealPath(string path, IntPtr resolved);
+
+    /// <summary>free(3), for what <see cref="RealPath"/> returned.</summary>
+    [LibraryImport("libc", EntryPoint = "free")]
+    internal static partial void Free(IntPtr pointer);
 
     /// <summary>geteuid(2): the effective uid. It cannot fail and never sets errno, so no SetLastError.</summary>
     [LibraryImport("libc", EntryPoint = "geteuid")]
