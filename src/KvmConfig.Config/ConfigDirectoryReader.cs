@@ -97,6 +97,12 @@ public sealed class ConfigDirectoryReader(string directory)
         foreach (string file in files)
         {
             RefuseUnsafe(file, "file");
+            if (new FileInfo(file).LinkTarget is not null)
+            {
+                // A drop-in linked from elsewhere (/usr/share/...): the directories it really lives in count too.
+                FileTrust.RefuseUnsafeParents(file, "file");
+            }
+
             byte[] bytes;
             try
             {

@@ -188,6 +188,30 @@ public sealed class ApplyTests(FiveDomains vms) : IClassFixture<FiveDomains>, ID
     }
 
     [Fact]
+    public void A_restore_leaves_alone_a_domain_re_created_under_the_same_name()
+    {
+        // Given a journal of a domain, then that domain replaced by another of the same name (a new uuid)
+        using LibvirtConnection connection = LibvirtDaemon.Connect();
+        using TestDomain original = TestDomain.Create(connection, "recreated");
+        using var real = new LibvirtApplyPort(_connection);
+        DomainView saved = real.Find(original.Name)!;
+        Journal journal = Journal.Create(_journalRoot, LibvirtDaemon.Uri, DateTimeOffset.UtcNow, [saved]);
+        string oldUuid = journal.UuidOf(original.Name)!;
+        Assert.Equal(0, LibvirtDaemon.Virsh("undefine", original.Name).Exit);
+        string file = Path.Combine(_journalRoot, "newcomer.xml");
+        File.WriteAllText(file, saved.PersistentXml.Replace(oldUuid, Guid.NewGuid().ToString(), StringComparison.OrdinalIgnoreCase)
+            .Replace("</domain>", "<description>the newcomer</description></domain>", StringComparison.Ordinal));
+        Assert.Equal(0, LibvirtDaemon.Virsh("define", file).Exit);
+        string newcomer = real.Find(original.Name)!.PersistentXml;
+
+        IReadOnlyList<string> errors = Applier.Restore(real, [saved], journal.UuidOf);
+
+        // Then it is reported and not touched
+        Assert.Contains("it is another domain now", Assert.Single(errors), StringComparison.Ordinal);
+        Assert.Equal(newcomer, real.Find(original.Name)!.PersistentXml);
+    }
+
+    [Fact]
     public void A_restore_whose_define_fails_still_restores_the_live_values()
     {
         // Given every domain applied, then a restore through a port on which every define fails

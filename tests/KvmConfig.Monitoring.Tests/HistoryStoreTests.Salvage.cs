@@ -46,7 +46,7 @@ public sealed partial class HistoryStoreTests
             SalvagedTable figures = tables.Single(t => t.Table == "domain_figures");
             long read = tables.Sum(t => t.Rows);
             Assert.True(read > 0, "nothing was salvaged");
-            Assert.True(tables.Any(t => t.UnreadableKeys != 0), "the damage went unnoticed");
+            Assert.True(tables.Any(t => t.UnreadableRanges != 0), "the damage went unnoticed");
             Assert.InRange(figures.Rows, 0, 2 * SalvageSweeps);
             Assert.Equal(2, tables.Single(t => t.Table == "domain").Rows);
 
@@ -57,6 +57,31 @@ public sealed partial class HistoryStoreTests
         }
 
         Assert.Equal(damaged, File.ReadAllBytes(DbPath));
+    }
+
+    [Fact]
+    public void Salvage_walks_the_keys_that_are_there_not_the_range_between_the_smallest_and_largest()
+    {
+        // Given a sound history with one domain id at the very top of the key space
+        using (HistoryStore store = HistoryStore.Open(DbPath))
+        {
+            store.Append(T0, [Web1], Host);
+        }
+
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={DbPath};Pooling=False"))
+        {
+            connection.Open();
+            using var insert = connection.CreateCommand();
+            insert.CommandText = $"INSERT INTO domain (id, name) VALUES ({long.MaxValue}, 'far')";
+            insert.ExecuteNonQuery();
+        }
+
+        (HistoryStore salvaged, IReadOnlyList<SalvagedTable> tables) = HistoryStore.Salvage(DbPath);
+        using (salvaged)
+        {
+            Assert.Equal(2, tables.Single(t => t.Table == "domain").Rows);
+            Assert.All(tables, t => Assert.Equal(0, t.UnreadableRanges));
+        }
     }
 
     [Fact]
@@ -71,7 +96,7 @@ public sealed partial class HistoryStoreTests
         (HistoryStore salvaged, IReadOnlyList<SalvagedTable> tables) = HistoryStore.Salvage(DbPath);
         using (salvaged)
         {
-            Assert.All(tables, t => Assert.Equal(0, t.UnreadableKeys));
+            Assert.All(tables, t => Assert.Equal(0, t.UnreadableRanges));
             Assert.Equal(3, tables.Single(t => t.Table == "domain_figures").Rows);
             Assert.Equal(3, salvaged.Read(DateTimeOffset.UnixEpoch).Domains.Count);
         }

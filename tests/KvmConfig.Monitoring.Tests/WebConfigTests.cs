@@ -93,6 +93,8 @@ public sealed class WebConfigTests : IDisposable
     [InlineData("tls_server_config:\n  cert_file: a.crt\n  client_auth_type: RequireAndVerifyClientCert\n", ":3: tls_server_config.client_auth_type is not supported by kvmconfig", "a toolkit setting kvmconfig does not implement")]
     [InlineData("http_server_config:\n  http2: true\n", ":1: http_server_config is not supported", "an HTTP/2 setting")]
     [InlineData("basic_auth_users:\n  prometheus: s3cret\n", ":2: the password of user 'prometheus' is not a bcrypt hash", "a password in clear")]
+    [InlineData("basic_auth_users:\n  prometheus: $2z$10$abcdefghijklmnopqrstuuabcdefghijklmnopqrstuvwxyz01234\n", ":2: the password of user 'prometheus' is not a bcrypt hash of cost 4 to 16", "an unknown bcrypt variant, which would fail every request")]
+    [InlineData("basic_auth_users:\n  prometheus: $2y$31$abcdefghijklmnopqrstuuabcdefghijklmnopqrstuvwxyz01234\n", "is not a bcrypt hash of cost 4 to 16", "a cost that would hang every check")]
     [InlineData("tls_server_config:\n  cert_file: a.crt\n", "tls_server_config needs both cert_file and key_file", "a certificate without its key")]
     [InlineData("basic_auth_users: [prometheus]\n", ":1: basic_auth_users must be a mapping", "a list where a mapping belongs")]
     [InlineData("tls_server_config: {cert_file: a.crt\n", "it is not YAML", "broken YAML")]

@@ -110,7 +110,7 @@ internal sealed class RollbackCommand : Command<RollbackCommand.Settings>
             return ExitCodes.CouldNotRun;
         }
 
-        IReadOnlyList<string> errors = Applier.Restore(port, [.. journal.Domains.Where(d => real.Any(r => r.Name == d.Name))]);
+        IReadOnlyList<string> errors = Applier.Restore(port, [.. journal.Domains.Where(d => real.Any(r => r.Name == d.Name))], journal.UuidOf);
         if (errors.Count > 0)
         {
             journal.Mark("rollback-failed");

@@ -114,11 +114,11 @@ internal sealed class ReportCommand : Command<ReportCommand.Settings>
         }
 
         (HistoryStore store, IReadOnlyList<SalvagedTable> tables) = HistoryStore.Salvage(path);
-        string Lost(SalvagedTable t) => t.UnreadableKeys switch
+        string Lost(SalvagedTable t) => t.UnreadableRanges switch
         {
-            < 0 => "unreadable",
             0 => $"{t.Rows} rows",
-            long keys => $"{t.Rows} rows, up to {keys} lost",
+            1 => $"{t.Rows} rows, one unreadable range lost",
+            long ranges => $"{t.Rows} rows, {ranges} unreadable ranges lost",
         };
         Console.Error.WriteLine($"salvaged {store.Path}: {string.Join("; ", tables.Select(t => $"{t.Table} {Lost(t)}"))}");
         return store;

@@ -1,6 +1,7 @@
 using KvmConfig.Core;
 using KvmConfig.Core.Apply;
 using KvmConfig.Core.Diagnostics;
+using KvmConfig.Core.Domains;
 
 namespace KvmConfig.Libvirt.Apply;
 
@@ -66,7 +67,7 @@ public static class Applier
             catch (Exception error) when (error is not OutOfMemoryException)
             {
                 // Newest first, so that a domain's restore never races a later change of its own.
-                IReadOnlyList<string> rollbackErrors = Restore(port, journal.Domains.Where(d => touched.Any(t => t.Name == d.Name)).Reverse().ToList());
+                IReadOnlyList<string> rollbackErrors = Restore(port, journal.Domains.Where(d => touched.Any(t => t.Name == d.Name)).Reverse().ToList(), journal.UuidOf);
                 journal.Mark(rollbackErrors.Count == 0 ? "rolled-back" : "rollback-failed");
                 return new ApplyOutcome([], change.Name, step, AsFailure(error, step), rollbackErrors);
             }
@@ -107,8 +108,12 @@ public static class Applier
     /// domain every live value the journal recorded. A failure on one domain does not stop the others, and a definition
     /// that fails does not keep that domain's live values from being restored.
     /// </summary>
+    /// <param name="port">The libvirt operations.</param>
+    /// <param name="before">The domains as the journal saved them.</param>
+    /// <param name="uuidOf">The uuid each domain had when saved; a domain of that name with another uuid now is
+    /// another machine (re-created meanwhile) and is left alone, reported as a failure. Null: not checked.</param>
     /// <returns>One line per failure; empty when everything was restored.</returns>
-    public static IReadOnlyList<string> Restore(IApplyPort port, IReadOnlyList<DomainView> before)
+    public static IReadOnlyList<string> Restore(IApplyPort port, IReadOnlyList<DomainView> before, Func<string, string?>? uuidOf = null)
     {
         var errors = new List<string>();
         foreach (DomainView view in before)
@@ -127,6 +132,12 @@ public static class Applier
             if (now is null)
             {
                 errors.Add($"{view.Name}: libvirt no longer knows this domain; its XML is in the journal");
+                continue;
+            }
+
+            if (uuidOf is not null && DomainXml.ReadIdentity(now.PersistentXml).Uuid is var uuid && uuid != uuidOf(view.Name))
+            {
+                errors.Add($"{view.Name}: it is another domain now (uuid {uuid ?? "none"}, the journal saved {uuidOf(view.Name) ?? "none"}); it was not touched");
                 continue;
             }
 

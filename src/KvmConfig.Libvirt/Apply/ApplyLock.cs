@@ -14,7 +14,7 @@ namespace KvmConfig.Libvirt.Apply;
 /// <remarks>
 /// flock(2) needs only read access, so anyone who can open the file can hold the lock and block every apply. The
 /// file is therefore created 0600 in a directory created 0700, and both are refused (KVC091) when someone other than
-/// root or the caller could have made or changed them; a lock file readable by others is narrowed to 0600 first.
+/// root or the caller could have made or changed them; a lock file others could open is replaced by a new 0600 one.
 /// </remarks>
 public sealed class ApplyLock : IDisposable
 {
@@ -94,7 +94,15 @@ public sealed class ApplyLock : IDisposable
             FileFacts lockFile = FileTrust.RefuseUnsafe(path, "lock file", linkAllowed: false);
             if ((lockFile.Mode & ~OwnerOnly & (UnixFileMode)0b000_111_111) != 0)
             {
-                File.SetUnixFileMode(path, OwnerOnly);
+                // A chmod would not close what others already opened (and may hold a flock on): a new 0600 file
+                // takes the name, and the old one, with whatever holds it, is left to nobody.
+                string fresh = path + ".new";
+                File.Delete(fresh);
+                using (new FileStream(fresh, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = OwnerOnly }))
+                {
+                }
+
+                File.Move(fresh, path, overwrite: true);
             }
         }
     }

@@ -62,6 +62,20 @@ public sealed class Journal
     /// <summary>The uuid of each of <see cref="Domains"/> (in the same order), from its saved XML; null when it had none.</summary>
     public IReadOnlyList<string?> Uuids { get; }
 
+    /// <summary>The uuid the journal saved for domain <paramref name="name"/> (null when it had none or is not listed).</summary>
+    public string? UuidOf(string name)
+    {
+        for (int i = 0; i < Domains.Count; i++)
+        {
+            if (Domains[i].Name == name)
+            {
+                return Uuids[i];
+            }
+        }
+
+        return null;
+    }
+
     /// <summary><c>started</c>, <c>applied</c>, <c>rolled-back</c>, <c>rollback-failed</c> or <c>restored</c>.</summary>
     public string Status { get; private set; }
 
@@ -165,7 +179,7 @@ public sealed class Journal
             return new Journal(directory, Required(manifest, "uri").GetValue<string>(),
                 DateTimeOffset.Parse(Required(manifest, "created").GetValue<string>(), CultureInfo.InvariantCulture), domains, uuids, Required(manifest, "status").GetValue<string>());
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException or InvalidDataException or InvalidOperationException or FormatException or System.Xml.XmlException or ArgumentException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException or InvalidDataException or InvalidOperationException or FormatException or System.Xml.XmlException or ArgumentException or NullReferenceException)
         {
             throw new KvmConfigException(Rules.Unreadable, $"cannot read the journal {directory}: {e.Message}", directory, DamagedHint, e);
         }

@@ -35,7 +35,8 @@ public sealed partial class MetricsExporter
     private static void Limit(KestrelServerLimits limits)
     {
         limits.RequestHeadersTimeout = TimeSpan.FromSeconds(5);
-        limits.KeepAliveTimeout = TimeSpan.FromSeconds(30);
+        // Kestrel times a connection that has sent nothing yet by the keep-alive timeout, not the request-head one.
+        limits.KeepAliveTimeout = TimeSpan.FromSeconds(5);
         limits.MaxRequestHeadersTotalSize = 8 * 1024;
         limits.MaxRequestHeaderCount = 64;
         limits.MaxRequestLineSize = 4 * 1024;
@@ -142,7 +143,7 @@ public sealed partial class MetricsExporter
         HttpRequest request = context.Request;
         HttpResponse response = context.Response;
         response.Headers.Connection = "close";
-        if (_options.Web.Authenticates && !_users.Allows(request.Headers.Authorization))
+        if (_options.Web.Authenticates && !await _users.AllowsAsync(request.Headers.Authorization, context.RequestAborted).ConfigureAwait(false))
         {
             response.Headers.WWWAuthenticate = "Basic realm=\"kvmconfig\"";
             await Text(response, 401, "unauthorized: this exporter asks for a user and password (basic_auth_users)\n").ConfigureAwait(false);

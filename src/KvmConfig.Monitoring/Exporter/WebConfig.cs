@@ -23,7 +23,7 @@ namespace KvmConfig.Monitoring.Exporter;
 /// <param name="CertFile">The server certificate (PEM), or null for plain HTTP.</param>
 /// <param name="KeyFile">Its private key (PEM).</param>
 /// <param name="BasicAuthUsers">User name to bcrypt hash; empty for no authentication.</param>
-public sealed record WebConfig(string? CertFile, string? KeyFile, IReadOnlyDictionary<string, string> BasicAuthUsers)
+public sealed partial record WebConfig(string? CertFile, string? KeyFile, IReadOnlyDictionary<string, string> BasicAuthUsers)
 {
     /// <summary>Plain HTTP, no authentication: the default, for a loopback address.</summary>
     public static WebConfig None { get; } = new(null, null, new Dictionary<string, string>());
@@ -88,9 +88,9 @@ public sealed record WebConfig(string? CertFile, string? KeyFile, IReadOnlyDicti
                     foreach ((YamlNode user, YamlNode hash) in Mapping(path, value, "basic_auth_users").Children)
                     {
                         string h = Scalar(path, hash);
-                        if (!h.StartsWith("$2", StringComparison.Ordinal) || h.Length != 60)
+                        if (!BcryptHash().IsMatch(h))
                         {
-                            throw Refuse(path, hash.Start.Line, $"the password of user '{Scalar(path, user)}' is not a bcrypt hash",
+                            throw Refuse(path, hash.Start.Line, $"the password of user '{Scalar(path, user)}' is not a bcrypt hash of cost 4 to 16 ($2a$, $2b$ or $2y$)",
                                 "store the bcrypt hash, never the password: htpasswd -nBC 10 \"\" | tr -d ':\\n'");
                         }
 
@@ -110,6 +110,14 @@ public sealed record WebConfig(string? CertFile, string? KeyFile, IReadOnlyDicti
 
         return new WebConfig(cert, key, users);
     }
+
+    /// <summary>The cost of a hash <see cref="Load"/> accepted (the two digits after <c>$2y$</c>).</summary>
+    internal static int BcryptCost(string hash) => int.Parse(hash.AsSpan(4, 2), System.Globalization.CultureInfo.InvariantCulture);
+
+    // $2a$, $2b$ or $2y$, a cost of 4 to 16 (above that one check takes seconds), 22 characters of salt and 31 of hash
+    // in bcrypt's base-64 alphabet.
+    [System.Text.RegularExpressions.GeneratedRegex(@"^\$2[aby]\$(0[4-9]|1[0-6])\$[./A-Za-z0-9]{53}$")]
+    private static partial System.Text.RegularExpressions.Regex BcryptHash();
 
     private static YamlMappingNode Mapping(string path, YamlNode node, string what) =>
         node as YamlMappingNode ?? throw Refuse(path, node.Start.Line, $"{what} must be a mapping of keys to values", "compare it with the example in docs/security.md");

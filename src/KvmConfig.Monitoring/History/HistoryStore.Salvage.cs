@@ -7,9 +7,8 @@ namespace KvmConfig.Monitoring.History;
 /// <summary>What <see cref="HistoryStore.Salvage"/> could read of one table, and what it could not.</summary>
 /// <param name="Table">The table.</param>
 /// <param name="Rows">Rows read.</param>
-/// <param name="UnreadableKeys">Key values (ids, sweep ids) in ranges SQLite could not read; the rows there are lost
-/// (there may be fewer rows than keys: pruning leaves gaps). -1 when not even the table's key range could be read.</param>
-public sealed record SalvagedTable(string Table, long Rows, long UnreadableKeys);
+/// <param name="UnreadableRanges">Runs of keys SQLite could not read; the rows there are lost.</param>
+public sealed record SalvagedTable(string Table, long Rows, long UnreadableRanges);
 
 public sealed partial class HistoryStore
 {
@@ -28,7 +27,7 @@ public sealed partial class HistoryStore
 
     private const string FigureColumns = "sweep_id, domain_id, cpu_bp, ready_mean_bp, ready_max_bp, memory_overhead_bp, vcpu_ready";
 
-    // Keys copied in one statement; a range SQLite cannot read is halved until the unreadable keys are alone.
+    // Rows copied in one statement.
     private const long SalvageChunk = 4096;
 
     /// <summary>
@@ -53,7 +52,7 @@ public sealed partial class HistoryStore
             long version;
             try
             {
-                Execute(memory, $"ATTACH DATABASE '{new Uri(full).AbsoluteUri}?immutable=1' AS damaged");
+                Execute(memory, $"ATTACH DATABASE '{new Uri(full).AbsoluteUri.Replace("'", "''", StringComparison.Ordinal)}?immutable=1' AS damaged");
                 long applicationId = Scalar(memory, "PRAGMA damaged.application_id");
                 version = Scalar(memory, "PRAGMA damaged.user_version");
                 if (applicationId != ApplicationId || version is < 1 or > SchemaVersion)
@@ -88,56 +87,96 @@ public sealed partial class HistoryStore
 
     private static SalvagedTable SalvageTable(SqliteConnection memory, string table, string key, string columns)
     {
-        long low, high;
-        try
-        {
-            using SqliteCommand range = memory.CreateCommand();
-            range.CommandText = $"SELECT min({key}), max({key}) FROM damaged.{table}";
-            using SqliteDataReader reader = range.ExecuteReader();
-            reader.Read();
-            if (reader.IsDBNull(0))
-            {
-                return new SalvagedTable(table, 0, 0);
-            }
-
-            (low, high) = (reader.GetInt64(0), reader.GetInt64(1));
-        }
-        catch (SqliteException)
-        {
-            return new SalvagedTable(table, 0, -1);
-        }
-
-        long rows = 0, unreadable = 0;
-        for (long start = low; start <= high; start += SalvageChunk)
-        {
-            Copy(start, Math.Min(high, start + SalvageChunk - 1));
-        }
-
-        return new SalvagedTable(table, rows, unreadable);
-
-        // Copies keys [from, to]; a range that fails is halved, and a single key that fails is lost.
-        void Copy(long from, long to)
+        // Walks the keys in order, a chunk at a time, from what the last chunk reached: never over key values that are
+        // not there (a damaged maximum could claim billions). A chunk that cannot be read is halved down to one row; a
+        // row that cannot be read is skipped (its key if SQLite can still read that, else by probing ahead in doubling
+        // steps), and a run of skips counts as one unreadable range. `last` only grows, so the walk ends.
+        long rows = 0, unreadable = 0, chunk = SalvageChunk;
+        long? last = null;
+        bool skipping = false;
+        while (true)
         {
             try
             {
-                using SqliteCommand copy = memory.CreateCommand();
-                copy.CommandText = $"INSERT OR IGNORE INTO main.{table} ({columns}) SELECT {columns} FROM damaged.{table} WHERE {key} BETWEEN $from AND $to";
-                copy.Parameters.AddWithValue("$from", from);
-                copy.Parameters.AddWithValue("$to", to);
-                rows += copy.ExecuteNonQuery();
+                long copied = Execute(memory,
+                    $"INSERT OR IGNORE INTO main.{table} ({columns}) SELECT {columns} FROM damaged.{table} WHERE $last IS NULL OR {key} > $last ORDER BY {key} LIMIT {chunk}",
+                    ("$last", last));
+                if (copied == 0)
+                {
+                    return new SalvagedTable(table, rows, unreadable);
+                }
+
+                rows += copied;
+                last = ScalarOrNull(memory, $"SELECT max({key}) FROM main.{table}", []);
+                (chunk, skipping) = (SalvageChunk, false);
+            }
+            catch (SqliteException) when (chunk > 1)
+            {
+                chunk /= 2;
             }
             catch (SqliteException)
             {
-                if (from == to)
+                unreadable += skipping ? 0 : 1;
+                skipping = true;
+                long? skip;
+                try
                 {
-                    unreadable++;
-                    return;
+                    skip = ScalarOrNull(memory, $"SELECT {key} FROM damaged.{table} WHERE $last IS NULL OR {key} > $last ORDER BY {key} LIMIT 1", [("$last", last)]);
+                }
+                catch (SqliteException)
+                {
+                    skip = NextReadableKey(memory, table, key, last) is { } next ? next - 1 : null;
                 }
 
-                long middle = from + ((to - from) / 2);
-                Copy(from, middle);
-                Copy(middle + 1, to);
+                if (skip is not { } beyond || (last is { } was && beyond <= was))
+                {
+                    return new SalvagedTable(table, rows, unreadable);
+                }
+
+                last = beyond;
             }
         }
+    }
+
+    // The first key after `last` (plus 1, 2, 4, ... until the read succeeds) that SQLite can read, or null when none.
+    private static long? NextReadableKey(SqliteConnection memory, string table, string key, long? last)
+    {
+        long from = last ?? long.MinValue;
+        for (long step = 1; step > 0 && from <= long.MaxValue - step; step *= 2)
+        {
+            try
+            {
+                return ScalarOrNull(memory, $"SELECT {key} FROM damaged.{table} WHERE {key} >= $probe ORDER BY {key} LIMIT 1", [("$probe", from + step)]);
+            }
+            catch (SqliteException)
+            {
+            }
+        }
+
+        return null;
+    }
+
+    private static long Execute(SqliteConnection connection, string sql, params (string Name, object? Value)[] parameters)
+    {
+        using SqliteCommand command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach ((string name, object? value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        }
+
+        return command.ExecuteNonQuery();
+    }
+
+    private static long? ScalarOrNull(SqliteConnection connection, string sql, (string Name, object? Value)[] parameters)
+    {
+        using SqliteCommand command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach ((string name, object? value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        }
+
+        return command.ExecuteScalar() is long scalar ? scalar : null;
     }
 }
