@@ -141,19 +141,20 @@ public sealed class RemoteSweeperTests
         DomainSample after = local.Sample(vm.Name)!;
 
         // Then the remote counters lie between the two local readings: run-queue wait exactly (the same counter), run time
-        // less up to one 10 ms tick (libvirt counts it in ticks); RSS between them give or take 2 % (it moves both
-        // ways); the memory size exactly
+        // less up to two 10 ms ticks (libvirt counts it in ticks, and its tick may lag one behind); RSS between them give
+        // or take 10 % and 1 MiB (a guest still booting grows between the three reads, and RSS moves both ways); the
+        // memory size exactly
         Assert.Equal(before.Vcpus.Select(v => v.Vcpu), remote.Vcpus.Select(v => v.Vcpu));
         foreach (VcpuThread r in remote.Vcpus)
         {
             TaskSchedstat was = before.Vcpus.Single(v => v.Vcpu == r.Vcpu).Schedstat;
             TaskSchedstat now = after.Vcpus.Single(v => v.Vcpu == r.Vcpu).Schedstat;
             Assert.InRange(r.Schedstat.WaitNs, was.WaitNs, now.WaitNs);
-            Assert.InRange(r.Schedstat.RunNs, was.RunNs - Math.Min(was.RunNs, 10_000_000UL), now.RunNs);
+            Assert.InRange(r.Schedstat.RunNs, was.RunNs - Math.Min(was.RunNs, 20_000_000UL), now.RunNs);
         }
 
         long low = Math.Min(before.RssKiB!.Value, after.RssKiB!.Value), high = Math.Max(before.RssKiB!.Value, after.RssKiB!.Value);
-        Assert.InRange(remote.RssKiB!.Value, low * 0.98, high * 1.02);
+        Assert.InRange(remote.RssKiB!.Value, (low * 0.9) - 1024, (high * 1.1) + 1024);
         using LibvirtDomain domain = connection.Lookup(vm.Name);
         Assert.Equal(domain.MemoryKiB, remote.GuestMemoryKiB);
         Assert.Equal(LibvirtDaemon.Virsh("domid", vm.Name).Stdout.Trim(), remote.Pid.ToString(CultureInfo.InvariantCulture));
