@@ -1,7 +1,6 @@
 using KvmConfig.Cli.Check;
 using KvmConfig.Cli.Infrastructure;
-using KvmConfig.Cli.Planning;
-using KvmConfig.Cli.Verify;
+using KvmConfig.Cli.Rendering;
 using KvmConfig.Core;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -18,7 +17,7 @@ internal static class KvmConfigApp
         {
             config.SetApplicationName("kvmconfig");
             config.Settings.StrictParsing = true;
-            config.AddCommand<TopologyCommand>("topology")
+            config.AddCommand<Topology.TopologyCommand>("topology")
                 .WithDescription("Show the host as kvmconfig sees it: sockets, NUMA nodes (memory, hugepages, distances), cores, SMT siblings, L3 groups, isolated and offline CPUs. Exit codes: 0 shown, 2 could not read the host (missing or non-sysfs sysroot, unreadable file).")
                 .WithExample("topology")
                 .WithExample("topology", "--format", "parse")
@@ -28,14 +27,14 @@ internal static class KvmConfigApp
                 .WithExample("check")
                 .WithExample("check", "--config-dir", "examples/seed", "--sysroot", "tests/data/sysfs/desktop-1s-20cpu")
                 .WithExample("check", "--format", "json", "--verbose");
-            config.AddCommand<PlanCommand>("plan")
+            config.AddCommand<Plan.PlanCommand>("plan")
                 .WithDescription("Check the declaration, then place every VM on this host: a table (CPUs, vCPU pinning, nodes, memory, huge pages, emulator CPUs), a CPU map per NUMA node and the fragmentation left; --explain says why, --svg draws it. A declaration that cannot be placed prints check's errors (KVC047) and no plan. " + ExitCodes.Help)
                 .WithExample("plan")
                 .WithExample("plan", "--config-dir", "examples/finance", "--sysroot", "tests/data/sysfs/xeon-2s-4numa-snc-80cpu", "--explain")
                 .WithExample("plan", "--format", "json")
                 .WithExample("plan", "--svg", "plan.svg");
-            config.AddCommand<StatusCommand>("status")
-                .WithDescription("For every declared VM, its domain's state and desired against actual: the persistent definition (virsh dumpxml --inactive) and, for a running domain, its live vCPU and emulator pinning, CPU weight and cap, NUMA mode and nodeset. Drift is highlighted; domains no declaration names are listed as unmanaged. Domains are read read-only from libvirt at --connect (default " + StatusCommand.DefaultUri + "). A declaration with errors prints check's findings. " + StatusCommand.ExitHelp)
+            config.AddCommand<Status.StatusCommand>("status")
+                .WithDescription("For every declared VM, its domain's state and desired against actual: the persistent definition (virsh dumpxml --inactive) and, for a running domain, its live vCPU and emulator pinning, CPU weight and cap, NUMA mode and nodeset. Drift is highlighted; domains no declaration names are listed as unmanaged. Domains are read read-only from libvirt at --connect (default " + ConnectSettings.DefaultUri + "). A declaration with errors prints check's findings. " + Status.StatusCommand.ExitHelp)
                 .WithExample("status")
                 .WithExample("status", "--config-dir", "/etc/kvmconfig.d", "--format", "json")
                 .WithExample("status", "--connect", "qemu+ssh://root@kvm1/system");
@@ -77,20 +76,14 @@ internal static class KvmConfigApp
         switch (exception)
         {
             case KvmConfigException k:
-                Console.Error.WriteLine($"error[{k.Descriptor.Code}]: {k.Message}");
-                if (k.Hint is not null)
-                {
-                    Console.Error.WriteLine($"  = hint: {k.Hint}");
-                }
-
+                FailureRenderer.Write(k);
                 return ExitCodes.CouldNotRun;
             case CommandAppException:
-                Console.Error.WriteLine($"error: {exception.Message}");
-                Console.Error.WriteLine("  = hint: kvmconfig --help lists the commands; kvmconfig COMMAND --help their options");
+                FailureRenderer.Write(null, exception.Message, ("hint", "kvmconfig --help lists the commands; kvmconfig COMMAND --help their options"));
                 return ExitCodes.CouldNotRun;
             default:
-                Console.Error.WriteLine($"error: internal failure: {exception.GetType().Name}: {exception.Message}");
-                Console.Error.WriteLine("  = hint: this is a kvmconfig bug; run with KVMCONFIG_DEBUG=1 for the stack trace and report it");
+                FailureRenderer.Write(null, $"internal failure: {exception.GetType().Name}: {exception.Message}",
+                    ("hint", "this is a kvmconfig bug; run with KVMCONFIG_DEBUG=1 for the stack trace and report it"));
                 if (Environment.GetEnvironmentVariable("KVMCONFIG_DEBUG") is not null)
                 {
                     Console.Error.WriteLine(exception);

@@ -46,20 +46,17 @@ public sealed class ConfigDirectoryReader(string directory)
         // A link that leads nowhere (a loop, or a target that is gone) is said as such, not as "a file".
         if (new FileInfo(directory).LinkTarget is not null && LinkProblem(directory) is { } problem)
         {
-            throw new KvmConfigException(Rules.NoDirectory, $"{directory} is a symbolic link {problem}, not a configuration directory", directory,
-                $"point it at the directory that holds the *.conf files (ls -l {directory}), or pass that directory with --config-dir");
+            throw ConfigErrors.DirectoryLinkBroken(directory, problem);
         }
 
         if (File.Exists(directory))
         {
-            throw new KvmConfigException(Rules.NoDirectory, $"{directory} is a file, not a configuration directory", directory,
-                "pass the directory that holds the *.conf files with --config-dir");
+            throw ConfigErrors.DirectoryIsAFile(directory);
         }
 
         if (!Directory.Exists(directory))
         {
-            throw new KvmConfigException(Rules.NoDirectory, $"configuration directory {directory} does not exist", directory,
-                $"create it (mkdir -m 755 {directory}) and add files such as 00-cpu.conf, or pass --config-dir DIR");
+            throw ConfigErrors.NoDirectory(directory);
         }
 
         RefuseUnsafe(directory, "directory");
@@ -74,14 +71,13 @@ public sealed class ConfigDirectoryReader(string directory)
         }
         catch (Exception e) when (e is UnauthorizedAccessException or IOException)
         {
-            throw new KvmConfigException(Rules.Unreadable, $"cannot list {directory}: {e.Message}", directory, "check the directory's permissions", e);
+            throw ConfigErrors.CannotList(directory, e);
         }
 
         // sysctl.d and systemd skip a directory named like a drop-in; here its VM would vanish without a word.
         if (Directory.EnumerateDirectories(directory, "*.conf").FirstOrDefault(d => d.EndsWith(".conf", StringComparison.Ordinal)) is { } misnamed)
         {
-            throw new KvmConfigException(Rules.Unreadable, $"{misnamed} is a directory, not a *.conf file: whatever it was meant to declare would be skipped", misnamed,
-                $"rename it so it does not end in .conf, or move the file it holds into {directory}");
+            throw ConfigErrors.DirectoryNamedConf(misnamed, directory);
         }
 
         var diagnostics = new List<Diagnostic>();
@@ -109,17 +105,14 @@ public sealed class ConfigDirectoryReader(string directory)
                 long length = new FileInfo(file).Length;
                 if (length > MostBytesPerFile)
                 {
-                    throw new KvmConfigException(Rules.Unreadable,
-                        $"{file} is {length} bytes; kvmconfig reads configuration files of at most {MostBytesPerFile / 1024} KiB (a host's whole declaration is a few KiB)",
-                        file,
-                        "split it into one file per VM, or look for a file that was appended to by mistake (log output, a loop)");
+                    throw ConfigErrors.FileTooLarge(file, length, MostBytesPerFile);
                 }
 
                 bytes = File.ReadAllBytes(file);
             }
             catch (Exception e) when (e is UnauthorizedAccessException or IOException)
             {
-                throw new KvmConfigException(Rules.Unreadable, $"cannot read {file}: {e.Message}", file, "check the file's permissions", e);
+                throw ConfigErrors.CannotReadFile(file, e);
             }
 
             if (Decode(file, bytes, diagnostics) is { } text)
@@ -167,18 +160,14 @@ public sealed class ConfigDirectoryReader(string directory)
         {
             // A dangling symlink named *.conf, or a file removed while the directory was read.
             string why = e is FileNotFoundException or DirectoryNotFoundException ? "no such file (a dangling symlink?)" : e.Message;
-            throw new KvmConfigException(Rules.Unreadable, $"cannot read {what} {path}: {why}", path,
-                $"check that {path} exists and is readable (ls -lL {path})", e);
+            throw ConfigErrors.CannotRead(what, path, why, e);
         }
 
         // The type comes first: a FIFO named *.conf would block the read forever, and a chmod hint for a device would
         // change the device. Then sshd's StrictModes: writable by nobody else, owned by root or the caller.
         if (what == "file" && FileTrust.Stat(path).Kind != FileKind.Regular)
         {
-            throw new KvmConfigException(Rules.Unreadable,
-                $"{path} is not a regular file (a FIFO, socket or device); kvmconfig reads only regular *.conf files",
-                path,
-                $"remove it or rename it so it does not end in .conf (ls -lL {path})");
+            throw ConfigErrors.NotARegularFile(path);
         }
 
         FileTrust.RefuseUnsafe(path, what);

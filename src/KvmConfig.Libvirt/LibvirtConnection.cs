@@ -93,8 +93,7 @@ public sealed class LibvirtConnection : IDisposable
         // parse xml document" (and libxml2 writes an I/O warning on stderr). Said here, by name, before libvirt runs.
         if (TestDriverFile(uri) is { } file && !File.Exists(file))
         {
-            throw new KvmConfigException(Rules.LibvirtUnavailable, $"{uri}: the test driver's file {file} does not exist", file,
-                "give the path of an XML host description (test:///absolute/path.xml), or test:///default for libvirt's built-in one");
+            throw LibvirtErrors.TestDriverFileMissing(uri, file);
         }
 
         LibvirtLibrary.Ensure();

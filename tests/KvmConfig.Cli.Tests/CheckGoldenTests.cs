@@ -1,6 +1,6 @@
 using System.Text;
 using System.Text.RegularExpressions;
-using KvmConfig.Cli.Check;
+using KvmConfig.Cli.Rendering;
 using KvmConfig.Config;
 using KvmConfig.Core.Diagnostics;
 using KvmConfig.Core.Topology;
@@ -377,7 +377,7 @@ public sealed partial class CheckGoldenTests
 
         // When check runs
         CheckReport report = DeclarationCheck.Run(dir.Dir, host);
-        string output = CheckCommand.Text(report, host, $"sysroot {c.Machine}", verbose: true, color: false);
+        string output = CheckText.Render(report, host, $"sysroot {c.Machine}", verbose: true, color: false);
 
         // Then the target code is there, nothing unexpected is, and the text is the golden one
         string[] codes = report.Diagnostics.Select(d => d.Code).Distinct().Order(StringComparer.Ordinal).ToArray();

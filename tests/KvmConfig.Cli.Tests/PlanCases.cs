@@ -1,4 +1,4 @@
-using KvmConfig.Cli.Planning;
+using KvmConfig.Cli.Rendering;
 using KvmConfig.Config;
 using KvmConfig.Core.Topology;
 using KvmConfig.TestSupport;
@@ -12,6 +12,9 @@ namespace KvmConfig.Cli.Tests;
 /// </summary>
 public static class PlanCases
 {
+    /// <summary>The plan of a clean check, as <c>plan</c> hands it to its renderers.</summary>
+    public static PlanOutcome.Planned Planned(CheckReport report) => Assert.IsType<PlanOutcome.Planned>(DeclarationPlan.Of(report));
+
     public const string Desktop = "desktop-1s-20cpu";
     public const string Xeon = "xeon-2s-4numa-snc-80cpu";
     public const string Numa8 = "2s-8numa-112cpu";
@@ -148,5 +151,5 @@ public sealed class PlanCase : IXunitSerializable
     public override string ToString() => $"{Name} on {Machine}";
 
     private static string CheckCommandText(CheckReport report, HostTopology host) =>
-        PlanText.Render(report, host, new PlanTextOptions("sysroot", Verbose: true));
+        CheckText.Render(report, host, "sysroot", verbose: true, color: false);
 }

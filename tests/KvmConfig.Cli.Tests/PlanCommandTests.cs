@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Xml.Linq;
-using KvmConfig.Cli.Planning;
+using KvmConfig.Cli.Plan;
 using KvmConfig.Config;
 using KvmConfig.Core.Topology;
 using KvmConfig.TestSupport;
@@ -65,7 +65,7 @@ public sealed class PlanCommandTests
         Assert.True(r.Exit == 0, $"exit {r.Exit}\n{r.Out}{r.Err}");
         HostTopology host = PlanCases.Host(PlanCases.Xeon);
         CheckReport report = DeclarationCheck.Run(dir.Dir, host);
-        Assert.Equal(PlanText.Render(report, host, new PlanTextOptions($"sysroot {PlanCases.Sysroot(PlanCases.Xeon)}")), r.Out);
+        Assert.Equal(PlanText.Render(PlanCases.Planned(report), host, new PlanTextOptions($"sysroot {PlanCases.Sysroot(PlanCases.Xeon)}")), r.Out);
         Assert.Equal("", r.Err);
     }
 

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using KvmConfig.Cli.Planning;
+using KvmConfig.Cli.Plan;
 using KvmConfig.Config;
 using KvmConfig.Core;
 using KvmConfig.Core.Topology;
@@ -147,7 +147,7 @@ public sealed class PlanJsonTests
         CheckReport report = DeclarationCheck.Run(dir.Dir, host);
 
         // Then each has 2 pins and one guest cell of vCPUs 0-1
-        using JsonDocument json = JsonDocument.Parse(PlanJson.Render(report, host, "sysroot"));
+        using JsonDocument json = JsonDocument.Parse(PlanJson.Render(PlanCases.Planned(report), host, "sysroot"));
         foreach (JsonElement vm in json.RootElement.GetProperty("vms").EnumerateArray())
         {
             Assert.Equal(2, vm.GetProperty("vcpuPins").GetArrayLength());
@@ -160,7 +160,7 @@ public sealed class PlanJsonTests
         using ConfigDir dir = c.Directory();
         (CheckReport report, HostTopology h) = c.Check(dir);
         host = h;
-        return JsonDocument.Parse(PlanJson.Render(report, host, PlanCases.Sysroot(c.Machine)));
+        return JsonDocument.Parse(PlanJson.Render(PlanCases.Planned(report), host, PlanCases.Sysroot(c.Machine)));
     }
 
     private static void HasFields(JsonElement element, (string Name, JsonValueKind[] Kinds)[] fields, string what)

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Xml.Linq;
-using KvmConfig.Cli.Planning;
+using KvmConfig.Cli.Plan;
 using KvmConfig.Config;
 using KvmConfig.Core;
 using KvmConfig.Core.Planning;
@@ -24,7 +24,7 @@ public sealed class PlanSvgTests
         // Given a clean plan
         using ConfigDir dir = c.Directory();
         (CheckReport report, HostTopology host) = c.Check(dir);
-        Plan plan = report.Plan!;
+        Core.Planning.Plan plan = report.Plan!;
 
         // When it is drawn
         XDocument svg = XDocument.Parse(PlanSvg.Render(plan, host, $"sysroot {c.Machine}"));

@@ -1,5 +1,5 @@
 using System.Text;
-using KvmConfig.Cli.Planning;
+using KvmConfig.Cli.Plan;
 using KvmConfig.Config;
 using KvmConfig.Core;
 using KvmConfig.Core.Planning;
@@ -25,7 +25,7 @@ public sealed class PlanTextTests
         (CheckReport report, HostTopology host) = c.Check(dir);
 
         // When plan renders it
-        string output = PlanText.Render(report, host, new PlanTextOptions($"sysroot {c.Machine}", Explain: explain));
+        string output = PlanText.Render(PlanCases.Planned(report), host, new PlanTextOptions($"sysroot {c.Machine}", Explain: explain));
 
         // Then the text is the golden one
         var doc = new StringBuilder();
@@ -40,9 +40,9 @@ public sealed class PlanTextTests
     {
         using ConfigDir dir = c.Directory();
         (CheckReport report, HostTopology host) = c.Check(dir);
-        Plan plan = report.Plan!;
+        Core.Planning.Plan plan = report.Plan!;
 
-        string output = PlanText.Render(report, host, new PlanTextOptions("sysroot"));
+        string output = PlanText.Render(PlanCases.Planned(report), host, new PlanTextOptions("sysroot"));
         Dictionary<int, string> map = ReadMap(output, host);
 
         Assert.Equal(host.Nodes.SelectMany(n => n.Cpus).Order(), map.Keys.Order());
@@ -60,7 +60,7 @@ public sealed class PlanTextTests
         using ConfigDir dir = c.Directory();
         (CheckReport report, HostTopology host) = c.Check(dir);
 
-        string output = PlanText.Render(report, host, new PlanTextOptions("sysroot"));
+        string output = PlanText.Render(PlanCases.Planned(report), host, new PlanTextOptions("sysroot"));
 
         string[] mapLines = MapLines(output).ToArray();
         Assert.NotEmpty(mapLines);
@@ -74,8 +74,8 @@ public sealed class PlanTextTests
         using ConfigDir dir = c.Directory();
         (CheckReport report, HostTopology host) = c.Check(dir);
 
-        string plain = PlanText.Render(report, host, new PlanTextOptions("sysroot"));
-        string explained = PlanText.Render(report, host, new PlanTextOptions("sysroot", Explain: true));
+        string plain = PlanText.Render(PlanCases.Planned(report), host, new PlanTextOptions("sysroot"));
+        string explained = PlanText.Render(PlanCases.Planned(report), host, new PlanTextOptions("sysroot", Explain: true));
 
         Assert.DoesNotContain("Why each VM landed", plain);
         Assert.DoesNotContain(report.Plan!.Vms[0].Explanation[0], plain);
@@ -92,8 +92,8 @@ public sealed class PlanTextTests
         using ConfigDir dir = c.Directory();
         (CheckReport report, HostTopology host) = c.Check(dir);
 
-        Assert.DoesNotContain("\e[", PlanText.Render(report, host, new PlanTextOptions("sysroot")));
-        Assert.Contains("\e[", PlanText.Render(report, host, new PlanTextOptions("sysroot", Color: true)));
+        Assert.DoesNotContain("\e[", PlanText.Render(PlanCases.Planned(report), host, new PlanTextOptions("sysroot")));
+        Assert.Contains("\e[", PlanText.Render(PlanCases.Planned(report), host, new PlanTextOptions("sysroot", Color: true)));
     }
 
     // ---- reading the map back -------------------------------------------------------------------------------
@@ -153,7 +153,7 @@ public sealed class PlanTextTests
     // The marks as the help text defines them, computed from the plan without the renderer's helpers: a dedicated
     // VM's key (A, B, ... in declaration order), r reserved, e an isolate VM's emulator CPU, i an idle sibling,
     // ~ shared pool, . free, - the rest (online, outside the cpuset).
-    private static Dictionary<int, string> ExpectedMarks(Plan plan, HostTopology host)
+    private static Dictionary<int, string> ExpectedMarks(Core.Planning.Plan plan, HostTopology host)
     {
         var marks = new Dictionary<int, string>();
         List<VmPlacement> dedicated = plan.Vms.Where(v => v.Spec.IsDedicated).ToList();

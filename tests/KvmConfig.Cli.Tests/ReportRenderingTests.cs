@@ -1,4 +1,5 @@
 using KvmConfig.Cli.Report;
+using KvmConfig.Monitoring.Reports;
 using KvmConfig.Core.Monitoring;
 using KvmConfig.Core.Specs;
 using KvmConfig.Monitoring;

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using KvmConfig.Cli.Verify;
+using KvmConfig.Cli.Status;
 using KvmConfig.Config;
 using KvmConfig.Core.Apply;
 using KvmConfig.Core;

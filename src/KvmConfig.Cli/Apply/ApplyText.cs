@@ -10,6 +10,15 @@ namespace KvmConfig.Cli.Apply;
 /// <summary>What <c>apply</c> prints: per-VM diffs and live changes, then the outcome; or one JSON document.</summary>
 internal static class ApplyText
 {
+    /// <summary>The line for an apply that changed nothing: every VM already matched, or a dry run.</summary>
+    public static string Unchanged(IReadOnlyList<DomainChange> changes, bool dryRun)
+    {
+        int real = changes.Count(c => !c.IsEmpty);
+        return real == 0
+            ? (changes.Count == 1 ? "nothing to change: the VM already matches the plan" : $"nothing to change: all {changes.Count} VMs already match the plan")
+            : $"dry run: {Units.Plural(real, "VM")} would change; nothing was changed";
+    }
+
     /// <summary>For each VM: "unchanged", or the unified diff of its persistent XML, its live changes and what waits
     /// for its next boot. Diff lines are coloured on a terminal (removed red, added green, hunks cyan).</summary>
     public static string Changes(IReadOnlyList<DomainChange> changes, bool color)

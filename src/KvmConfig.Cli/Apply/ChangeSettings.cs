@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using KvmConfig.Cli.Infrastructure;
+using KvmConfig.Cli.Rendering;
 using KvmConfig.Libvirt.Apply;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -7,6 +8,11 @@ using Spectre.Console.Cli;
 namespace KvmConfig.Cli.Apply;
 
 /// <summary>Options of the commands that change domains (<c>apply</c>, <c>rollback</c>): confirmation, journal, lock.</summary>
+/// <remarks>
+/// Spectre.Console.Cli takes options from a settings class and its bases only; <c>apply</c>'s settings descend from
+/// the declaration options and <c>rollback</c>'s do not, so each declares these properties, with the texts of
+/// <see cref="Change"/>.
+/// </remarks>
 internal interface IChangeOptions
 {
     /// <summary>Show what would change and stop.</summary>
@@ -25,11 +31,14 @@ internal interface IChangeOptions
     int LockTimeoutSeconds { get; }
 }
 
-/// <summary>The confirmation rule and the lock, shared by <c>apply</c> and <c>rollback</c>.</summary>
+/// <summary>The texts, validation and confirmation rule of the change options, shared by <c>apply</c> and <c>rollback</c>.</summary>
 internal static class Change
 {
-    /// <summary>The URI used when <c>--connect</c> is not given.</summary>
-    public const string DefaultUri = "qemu:///system";
+    public const string DryRunHelp = "Show what would change (per-VM diff, live changes), then stop: nothing is changed, no journal is written.";
+    public const string YesHelp = "Do not ask for confirmation. Without a terminal, nothing is changed unless --yes is given.";
+    public const string JournalHelp = "Where the rollback journals are: one directory per apply holding every touched VM's XML and live state.";
+    public const string LockHelp = "The lock file that keeps two applies or rollbacks from interleaving.";
+    public const string LockTimeoutHelp = "How long to wait for another apply or rollback to finish before refusing.";
 
     /// <summary>Validation of the shared options.</summary>
     public static ValidationResult Validate(IChangeOptions options) =>
@@ -38,9 +47,15 @@ internal static class Change
         : options.LockTimeoutSeconds < 0 ? ValidationResult.Error($"--lock-timeout {options.LockTimeoutSeconds}: give seconds, 0 or more")
         : ValidationResult.Success();
 
-    /// <summary>Takes the host's apply lock.</summary>
-    public static ApplyLock Lock(IChangeOptions options) =>
-        ApplyLock.Acquire(options.LockFile, TimeSpan.FromSeconds(options.LockTimeoutSeconds), message => Console.Error.WriteLine($"kvmconfig: {message}"));
+    /// <summary>The options as the library takes them; waiting for the lock is said on stderr.</summary>
+    public static ChangeOptions Options(IChangeOptions options) => new()
+    {
+        JournalRoot = options.JournalRoot,
+        LockFile = options.LockFile,
+        LockTimeout = TimeSpan.FromSeconds(options.LockTimeoutSeconds),
+        DryRun = options.DryRun,
+        Waiting = message => Console.Error.WriteLine($"kvmconfig: {message}"),
+    };
 
     /// <summary>
     /// True when the change may go ahead: <c>--yes</c>, or a yes typed on a terminal. Without a terminal and without
@@ -55,8 +70,8 @@ internal static class Change
 
         if (Console.IsInputRedirected || Console.IsOutputRedirected)
         {
-            Console.Error.WriteLine($"error: {question.TrimEnd('?')}: refused without confirmation, because there is no terminal to ask on");
-            Console.Error.WriteLine("  = hint: pass --yes to confirm from a script, or --dry-run to only see the changes");
+            FailureRenderer.Write(null, $"{question.TrimEnd('?')}: refused without confirmation, because there is no terminal to ask on",
+                ("hint", "pass --yes to confirm from a script, or --dry-run to only see the changes"));
             return false;
         }
 
@@ -64,29 +79,29 @@ internal static class Change
     }
 }
 
-/// <summary>The options themselves, as Spectre declares them (inherited by each command's settings).</summary>
+/// <summary>The options as <c>apply</c> declares them, after the declaration options.</summary>
 internal abstract class ChangeSettings : DeclarationSettings, IChangeOptions
 {
     [CommandOption("--dry-run")]
-    [Description("Show the per-VM diff and the live changes, then stop: nothing is changed, no journal is written.")]
+    [Description(Change.DryRunHelp)]
     public bool DryRun { get; init; }
 
     [CommandOption("-y|--yes")]
-    [Description("Do not ask for confirmation. Without a terminal, apply refuses to change anything unless --yes is given.")]
+    [Description(Change.YesHelp)]
     public bool Yes { get; init; }
 
     [CommandOption("--journal <DIR>")]
-    [Description("Where the rollback journal goes: one directory per apply holding every touched VM's XML and live state.")]
+    [Description(Change.JournalHelp)]
     [DefaultValue(Journal.DefaultRoot)]
     public string JournalRoot { get; init; } = Journal.DefaultRoot;
 
     [CommandOption("--lock <FILE>")]
-    [Description("The lock file that keeps two applies from interleaving.")]
+    [Description(Change.LockHelp)]
     [DefaultValue(ApplyLock.DefaultPath)]
     public string LockFile { get; init; } = ApplyLock.DefaultPath;
 
     [CommandOption("--lock-timeout <SECONDS>")]
-    [Description("How long to wait for another apply or rollback to finish before refusing.")]
+    [Description(Change.LockTimeoutHelp)]
     [DefaultValue(30)]
     public int LockTimeoutSeconds { get; init; } = 30;
 

@@ -1,9 +1,8 @@
 using System.ComponentModel;
 using KvmConfig.Cli.Infrastructure;
+using KvmConfig.Cli.Rendering;
 using KvmConfig.Core;
-using KvmConfig.Core.Apply;
 using KvmConfig.Core.Diagnostics;
-using KvmConfig.Core.Domains;
 using KvmConfig.Libvirt;
 using KvmConfig.Libvirt.Apply;
 using Spectre.Console;
@@ -13,118 +12,82 @@ namespace KvmConfig.Cli.Apply;
 
 /// <summary>
 /// <c>kvmconfig rollback [JOURNAL]</c>: put every VM of an apply's journal (the newest one when none is named) back as
-/// it was before that apply, persistent definition and live state, under the same lock as apply.
+/// it was before that apply, persistent definition and live state, under the same lock as apply (<see cref="PendingRollback"/>).
 /// </summary>
 internal sealed class RollbackCommand : Command<RollbackCommand.Settings>
 {
-    internal sealed class Settings : CommandSettings, IChangeOptions
+    internal sealed class Settings : ConnectSettings, IChangeOptions
     {
         [CommandArgument(0, "[JOURNAL]")]
-        [Description("A journal directory that apply wrote; default: the newest under --journal.")]
+        [Description("A journal directory that apply wrote; default: the newest under --journal. The domains are restored through --connect, default the URI that apply used.")]
         public string? JournalDirectory { get; init; }
 
-        [CommandOption("--connect <URI>")]
-        [Description("The libvirt URI to restore through; default: the one the journal's apply used.")]
-        public string? Connect { get; init; }
-
         [CommandOption("--dry-run")]
-        [Description("Show what would be restored, then stop.")]
+        [Description(Change.DryRunHelp)]
         public bool DryRun { get; init; }
 
         [CommandOption("-y|--yes")]
-        [Description("Do not ask for confirmation (required without a terminal).")]
+        [Description(Change.YesHelp)]
         public bool Yes { get; init; }
 
         [CommandOption("--journal <DIR>")]
-        [Description("Where apply keeps its journals.")]
+        [Description(Change.JournalHelp)]
         [DefaultValue(Journal.DefaultRoot)]
         public string JournalRoot { get; init; } = Journal.DefaultRoot;
 
         [CommandOption("--lock <FILE>")]
-        [Description("The lock file shared with apply.")]
+        [Description(Change.LockHelp)]
         [DefaultValue(ApplyLock.DefaultPath)]
         public string LockFile { get; init; } = ApplyLock.DefaultPath;
 
         [CommandOption("--lock-timeout <SECONDS>")]
-        [Description("How long to wait for a running apply before refusing.")]
+        [Description(Change.LockTimeoutHelp)]
         [DefaultValue(30)]
         public int LockTimeoutSeconds { get; init; } = 30;
 
-        public override ValidationResult Validate() =>
-            Connect is not null && OptionValue.IsMissing(Connect)
-                ? ValidationResult.Error("--connect needs a libvirt URI, e.g. --connect qemu:///system")
-                : Change.Validate(this);
+        public override ValidationResult Validate()
+        {
+            ValidationResult connect = base.Validate();
+            return connect.Successful ? Change.Validate(this) : connect;
+        }
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        string directory = settings.JournalDirectory
-            ?? Journal.Latest(settings.JournalRoot)
-            ?? throw new KvmConfigException(Rules.Unreadable, $"no journal in {settings.JournalRoot}: nothing to roll back", settings.JournalRoot,
-                "apply writes a journal there before it changes anything; name another directory with --journal");
-        Journal journal = Journal.Open(directory);
+        Journal journal = PendingRollback.OpenJournal(settings.JournalDirectory, settings.JournalRoot);
         string uri = settings.Connect ?? journal.Uri;
         using LibvirtConnection connection = LibvirtConnection.Open(uri, readOnly: settings.DryRun);
-        using ApplyLock? hold = settings.DryRun ? null : Change.Lock(settings);
-        using var port = new LibvirtApplyPort(connection);
-
-        // What a restore would do, VM by VM: the definition back to the journal's, and the live values back. Only a
-        // domain that is still the one the journal saved (same name, same uuid) is touched: a new domain that took the
-        // name meanwhile is another machine.
-        var pending = new List<DomainChange>();
-        for (int i = 0; i < journal.Domains.Count; i++)
+        using PendingRollback pending = PendingRollback.Prepare(connection, journal, Change.Options(settings));
+        foreach (string name in pending.Vanished)
         {
-            DomainView before = journal.Domains[i];
-            DomainView? now = port.Find(before.Name);
-            if (now is null)
-            {
-                Console.Out.WriteLine($"VM {before.Name}: libvirt no longer knows it; its XML stays in {directory}");
-                continue;
-            }
-
-            string? uuid = DomainXml.ReadIdentity(now.PersistentXml).Uuid;
-            if (uuid != journal.Uuids[i])
-            {
-                throw new KvmConfigException(Rules.Unreadable,
-                    $"the journal {directory} saved VM '{before.Name}' with uuid {journal.Uuids[i] ?? "none"}, but libvirt's '{before.Name}' is uuid {uuid ?? "none"}: another domain took the name, and rollback does not touch it",
-                    directory,
-                    $"nothing was changed; restore '{before.Name}' by hand from {Path.Combine(directory, before.Name + ".xml")} if it is really the same machine");
-            }
-
-            IReadOnlyList<LiveOperation> live = now.Live is { } l && before.Live is { } b ? LiveChanges.Back(l, b) : [];
-            pending.Add(new DomainChange(before.Name, now.PersistentXml, before.PersistentXml, live, [], $"journal {Path.GetFileName(directory)}"));
+            Console.Out.WriteLine($"VM {name}: libvirt no longer knows it; its XML stays in {journal.Directory}");
         }
 
-        Console.Out.Write(ApplyText.Changes(pending, Terminal.Color));
-        List<DomainChange> real = [.. pending.Where(p => !p.IsEmpty)];
-        if (real.Count == 0 || settings.DryRun)
-        {
-            Console.Out.WriteLine(real.Count == 0
-                ? $"nothing to restore: every VM of {directory} is as it was before that apply"
-                : $"dry run: {Units.Plural(real.Count, "VM")} would be restored; nothing was changed");
-            return ExitCodes.Ok;
-        }
-
-        if (!Change.Confirmed(settings, $"Restore {Units.Plural(real.Count, "VM")} on {uri} from {directory}?"))
+        Console.Out.Write(ApplyText.Changes(pending.Changes, Terminal.Color));
+        int changing = pending.Changes.Count(c => !c.IsEmpty);
+        if (pending.WouldChange && !Change.Confirmed(settings, $"Restore {Units.Plural(changing, "VM")} on {uri} from {journal.Directory}?"))
         {
             return ExitCodes.CouldNotRun;
         }
 
-        IReadOnlyList<string> errors = Applier.Restore(port, [.. journal.Domains.Where(d => real.Any(r => r.Name == d.Name))], journal.UuidOf);
-        if (errors.Count > 0)
+        switch (pending.Commit())
         {
-            journal.Mark("rollback-failed");
-            foreach (string error in errors)
-            {
-                Console.Error.WriteLine($"error[{Rules.LibvirtError.Code}]: restore failed: {error}");
-            }
+            case RollbackResult.Failed failed:
+                foreach (string error in failed.Errors)
+                {
+                    FailureRenderer.Write(Rules.LibvirtError.Code, $"restore failed: {error}");
+                }
 
-            Console.Error.WriteLine($"  = note: the other VMs were restored; {directory} still holds every VM's XML and live state");
-            return ExitCodes.RollbackFailed;
+                FailureRenderer.Notes(("note", $"the other VMs were restored; {journal.Directory} still holds every VM's XML and live state"));
+                return ExitCodes.RollbackFailed;
+            case RollbackResult.Restored restored:
+                Console.Out.WriteLine($"restored: {Units.Plural(restored.Real.Count, "VM")} ({string.Join(", ", restored.Real.Select(r => r.Name))}) from {journal.Directory}");
+                return ExitCodes.Ok;
+            default:
+                Console.Out.WriteLine(changing == 0
+                    ? $"nothing to restore: every VM of {journal.Directory} is as it was before that apply"
+                    : $"dry run: {Units.Plural(changing, "VM")} would be restored; nothing was changed");
+                return ExitCodes.Ok;
         }
-
-        journal.Mark("restored");
-        Console.Out.WriteLine($"restored: {Units.Plural(real.Count, "VM")} ({string.Join(", ", real.Select(r => r.Name))}) from {directory}");
-        return ExitCodes.Ok;
     }
 }

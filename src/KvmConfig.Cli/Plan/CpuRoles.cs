@@ -3,7 +3,7 @@ using KvmConfig.Core.Planning;
 using KvmConfig.Core.Specs;
 using KvmConfig.Core.Topology;
 
-namespace KvmConfig.Cli.Planning;
+namespace KvmConfig.Cli.Plan;
 
 /// <summary>What one host CPU does in a plan, as the CPU map and the SVG draw it.</summary>
 internal enum CpuRole
@@ -48,7 +48,7 @@ internal sealed class CpuRoles
 
     private readonly Dictionary<int, CpuUse> _uses = [];
 
-    public CpuRoles(Plan plan, HostTopology host)
+    public CpuRoles(Core.Planning.Plan plan, HostTopology host)
     {
         Dedicated = plan.Vms.Where(v => v.Spec.IsDedicated).ToList();
         Shared = plan.Vms.Where(v => !v.Spec.IsDedicated).ToList();

@@ -1,18 +1,16 @@
 using System.ComponentModel;
-using KvmConfig.Cli.Check;
 using KvmConfig.Cli.Infrastructure;
+using KvmConfig.Cli.Rendering;
 using KvmConfig.Config;
-using KvmConfig.Core.Planning;
 using KvmConfig.Core.Topology;
 using Spectre.Console.Cli;
 
-namespace KvmConfig.Cli.Planning;
+namespace KvmConfig.Cli.Plan;
 
 /// <summary>
 /// <c>kvmconfig plan</c>: check the declaration as <c>check</c> does, then show where every VM lands. A declaration
 /// with errors, the planner's KVC047 included, prints the check's findings and exits 1: never a partial plan.
 /// </summary>
-/// <remarks>The namespace is <c>Planning</c>, not <c>Plan</c>, so that it does not hide the <see cref="Plan"/> type.</remarks>
 internal sealed class PlanCommand : Command<PlanCommand.Settings>
 {
     internal sealed class Settings : DeclarationSettings
@@ -40,18 +38,16 @@ internal sealed class PlanCommand : Command<PlanCommand.Settings>
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        HostTopology host = settings.ReadHost();
-        CheckReport report = DeclarationCheck.Run(settings.Directory, host);
-        bool json = settings.Format == "json";
-        if (!report.Ok)
+        using HostSession host = HostSession.Open(settings);
+        if (settings.PlanOrRefuse(host) is not { } planned)
         {
-            return CheckCommand.RefuseWithFindings(report, host, settings);
+            return ExitCodes.Errors;
         }
 
-        string output = json
-            ? PlanJson.Render(report, host, settings.SysRoot ?? "/sys")
-            : PlanText.Render(report, host, new PlanTextOptions(settings.HostLabel, settings.Explain, settings.Verbose, Terminal.Color));
-        if (settings.Svg is { } file && !WriteSvg(file, PlanSvg.Render(PlanOf(report), host, Title(settings.HostLabel, host))))
+        string output = settings.Json
+            ? PlanJson.Render(planned, host.Host, settings.HostSource)
+            : PlanText.Render(planned, host.Host, new PlanTextOptions(settings.HostLabel, settings.Explain, settings.Verbose, Terminal.Color));
+        if (settings.Svg is { } file && !WriteSvg(file, PlanSvg.Render(planned.Plan, host.Host, Title(settings.HostLabel, host.Host))))
         {
             return ExitCodes.CouldNotRun;
         }
@@ -64,10 +60,6 @@ internal sealed class PlanCommand : Command<PlanCommand.Settings>
 
         return ExitCodes.Ok;
     }
-
-    /// <summary>The plan of a report without errors. The checker always plans a clean declaration.</summary>
-    internal static Plan PlanOf(CheckReport report) =>
-        report.Plan ?? throw new InvalidOperationException("the declaration passed every rule but the report holds no plan");
 
     /// <summary>How the SVG names the host: <c>sysroot DIR (80 CPUs, 4 NUMA nodes)</c>.</summary>
     internal static string Title(string hostLabel, HostTopology host) =>
@@ -83,8 +75,7 @@ internal sealed class PlanCommand : Command<PlanCommand.Settings>
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            Console.Error.WriteLine($"error: cannot write {file}: {e.Message}");
-            Console.Error.WriteLine("  = hint: give --svg a path in a directory that exists and that you may write to");
+            FailureRenderer.Write(null, $"cannot write {file}: {e.Message}", ("hint", "give --svg a path in a directory that exists and that you may write to"));
             return false;
         }
     }

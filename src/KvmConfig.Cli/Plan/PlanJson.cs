@@ -6,7 +6,7 @@ using KvmConfig.Core;
 using KvmConfig.Core.Planning;
 using KvmConfig.Core.Topology;
 
-namespace KvmConfig.Cli.Planning;
+namespace KvmConfig.Cli.Plan;
 
 /// <summary>
 /// <c>kvmconfig plan --format json</c>: the contract of <c>docs/plan-json.md</c>. Fields are only ever added. CPU
@@ -17,12 +17,12 @@ internal static class PlanJson
     private static readonly JsonSerializerOptions Options = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>The plan of a clean report as one JSON object, ending with a newline.</summary>
-    /// <param name="report">A report without errors.</param>
+    /// <param name="planned">A declaration checked without errors, and its plan.</param>
     /// <param name="host">The host it was planned on.</param>
     /// <param name="hostSource"><c>/sys</c>, or the <c>--sysroot</c> given.</param>
-    public static string Render(CheckReport report, HostTopology host, string hostSource)
+    public static string Render(PlanOutcome.Planned planned, HostTopology host, string hostSource)
     {
-        Plan plan = PlanCommand.PlanOf(report);
+        (CheckReport report, Core.Planning.Plan plan) = (planned.Report, planned.Plan);
         var root = new JsonObject
         {
             ["ok"] = true,

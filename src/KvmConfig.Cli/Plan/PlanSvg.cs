@@ -5,7 +5,7 @@ using KvmConfig.Core;
 using KvmConfig.Core.Planning;
 using KvmConfig.Core.Topology;
 
-namespace KvmConfig.Cli.Planning;
+namespace KvmConfig.Cli.Plan;
 
 /// <summary>
 /// <c>kvmconfig plan --svg FILE</c>: the plan drawn in the spirit of lstopo. Packages are the outer boxes, NUMA
@@ -41,7 +41,7 @@ internal static class PlanSvg
     /// <param name="plan">The plan.</param>
     /// <param name="host">The host it was made for.</param>
     /// <param name="title">The first line of the picture (the host's name and size).</param>
-    public static string Render(Plan plan, HostTopology host, string title)
+    public static string Render(Core.Planning.Plan plan, HostTopology host, string title)
     {
         var roles = new CpuRoles(plan, host);
         var topology = new Box($"Machine: {title}", "machine", Arrangement.Column, Layout(host, roles));
@@ -341,7 +341,7 @@ internal static class PlanSvg
     private sealed record LegendLine(string Fill, string Text, bool Dashed = false);
 
     /// <summary>Every VM (dedicated ones in their colour, shared ones in the pool's), then the other marks present.</summary>
-    private static List<LegendLine> Legend(Plan plan, CpuRoles roles)
+    private static List<LegendLine> Legend(Core.Planning.Plan plan, CpuRoles roles)
     {
         var lines = new List<LegendLine>();
         for (int i = 0; i < roles.Dedicated.Count; i++)

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using KvmConfig.Cli.Check;
+using KvmConfig.Cli.Rendering;
 using KvmConfig.Config;
 using KvmConfig.Core;
 using KvmConfig.Core.Diagnostics;
@@ -8,7 +8,7 @@ using KvmConfig.Core.Planning;
 using KvmConfig.Core.Specs;
 using KvmConfig.Core.Topology;
 
-namespace KvmConfig.Cli.Planning;
+namespace KvmConfig.Cli.Plan;
 
 /// <summary>How <c>kvmconfig plan</c> prints text.</summary>
 /// <param name="HostLabel">How the host is named (<c>this host</c>, <c>sysroot DIR</c>).</param>
@@ -27,15 +27,10 @@ internal static class PlanText
     // A map line holds at most this many characters, so that 20 to 112 CPUs per node stay readable in a terminal.
     private const int MapWidth = 100;
 
-    /// <summary>The whole text output for <paramref name="report"/>, ending with a newline.</summary>
-    public static string Render(CheckReport report, HostTopology host, PlanTextOptions options)
+    /// <summary>The whole text output for <paramref name="planned"/>, ending with a newline.</summary>
+    public static string Render(PlanOutcome.Planned planned, HostTopology host, PlanTextOptions options)
     {
-        if (!report.Ok)
-        {
-            return CheckCommand.Text(report, host, options.HostLabel, options.Verbose, options.Color);
-        }
-
-        Plan plan = PlanCommand.PlanOf(report);
+        (CheckReport report, Core.Planning.Plan plan) = (planned.Report, planned.Plan);
 
         var sb = new StringBuilder();
         foreach (Diagnostic d in report.Diagnostics.Where(d => options.Verbose || d.Severity != Severity.Info))
@@ -60,7 +55,7 @@ internal static class PlanText
 
     // ---- (1) the table ------------------------------------------------------------------------------------
 
-    private static void AppendTable(StringBuilder sb, Plan plan, CpuRoles roles, HostPolicy policy, bool color)
+    private static void AppendTable(StringBuilder sb, Core.Planning.Plan plan, CpuRoles roles, HostPolicy policy, bool color)
     {
         var rows = new List<string[]> { new[] { "VM", "key", "vCPUs", "CPUs", "node(s)", "memory", "hugepages", "emulator CPUs", "policy" } };
         foreach (VmPlacement vm in plan.Vms)
@@ -91,7 +86,7 @@ internal static class PlanText
     internal static string Policy(VmSpec vm, HostPolicy policy) =>
         vm.IsDedicated ? $"{Lower(vm.Pinning)}/{Lower(vm.Smt)}" : $"shared {policy.Overcommit}";
 
-    private static void AppendExplanations(StringBuilder sb, Plan plan, bool color)
+    private static void AppendExplanations(StringBuilder sb, Core.Planning.Plan plan, bool color)
     {
         sb.Append(Bold("Why each VM landed where it did:", color)).Append('\n');
         foreach (VmPlacement vm in plan.Vms)
@@ -106,7 +101,7 @@ internal static class PlanText
         sb.Append('\n');
     }
 
-    private static void AppendPools(StringBuilder sb, Plan plan)
+    private static void AppendPools(StringBuilder sb, Core.Planning.Plan plan)
     {
         sb.Append(CultureInfo.InvariantCulture, $"reserved: {ShowCount(plan.Reserved)}; ")
             .Append(CultureInfo.InvariantCulture, $"shared pool: {ShowCount(plan.SharedPool)}; ")
@@ -196,7 +191,7 @@ internal static class PlanText
     /// Per node: free CPUs (the shared pool's included), free whole cores, the stranded ones (free CPUs that cannot
     /// host a whole core, or too few for the typical VM) with their share of the free CPUs, and memory left for VMs.
     /// </summary>
-    private static void AppendFragmentation(StringBuilder sb, Plan plan, bool color)
+    private static void AppendFragmentation(StringBuilder sb, Core.Planning.Plan plan, bool color)
     {
         sb.Append(Bold("Fragmentation", color))
             .Append(CultureInfo.InvariantCulture, $" (typical VM: {Units.Plural(plan.TypicalVmCpus, "CPU")}; the shared pool counts as free):\n");

@@ -5,6 +5,7 @@ using KvmConfig.Core;
 using KvmConfig.Core.Diagnostics;
 using KvmConfig.Core.Specs;
 using KvmConfig.Monitoring.History;
+using KvmConfig.Monitoring.Reports;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -78,16 +79,7 @@ internal sealed class ReportCommand : Command<ReportCommand.Settings>
         HistoryReport report;
         using (HistoryStore history = Open(settings.History ?? ServeCommand.DefaultHistory, settings.Salvage))
         {
-            // The rows one by one, up to the last sweep counted (a writer may append meanwhile), into running totals;
-            // the alert log from the start, so that an alert raised before the range and still raised in it shows.
-            (int Count, DateTimeOffset First, DateTimeOffset Last)? span = history.SweepSpan(range.Since, range.Until);
-            var builder = new HistoryReportBuilder(range, thresholds, span);
-            if (span is { } s)
-            {
-                history.ReadEach(range.Since, s.Last.AddMilliseconds(1), builder.Add, builder.Add);
-            }
-
-            report = builder.Build(history.Path, history.FileSchemaVersion, history.ReadAlerts(DateTimeOffset.UnixEpoch, range.Until));
+            report = HistoryReport.Read(history, range, thresholds);
         }
 
         // The file first: when it cannot be written, the command fails before printing anything.

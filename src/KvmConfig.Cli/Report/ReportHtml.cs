@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using KvmConfig.Core.Monitoring;
+using KvmConfig.Monitoring.Reports;
 
 namespace KvmConfig.Cli.Report;
 

@@ -1,6 +1,7 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json;
 using KvmConfig.Core.Monitoring;
+using KvmConfig.Monitoring.Reports;
 
 namespace KvmConfig.Cli.Report;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using KvmConfig.Core.Monitoring;
+using KvmConfig.Monitoring.Reports;
 
 namespace KvmConfig.Cli.Report;
 

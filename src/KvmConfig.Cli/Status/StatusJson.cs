@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 using KvmConfig.Config;
 using KvmConfig.Core.Apply;
 
-namespace KvmConfig.Cli.Verify;
+namespace KvmConfig.Cli.Status;
 
 /// <summary>
 /// <c>kvmconfig status --format json</c>: the contract of <c>docs/status-json.md</c>. Fields are only ever added.

@@ -1,13 +1,13 @@
 using System.Globalization;
 using System.Text;
-using KvmConfig.Cli.Check;
+using KvmConfig.Cli.Rendering;
 using KvmConfig.Config;
 using KvmConfig.Core;
 using KvmConfig.Core.Apply;
 using KvmConfig.Core.Diagnostics;
 using KvmConfig.Core.Domains;
 
-namespace KvmConfig.Cli.Verify;
+namespace KvmConfig.Cli.Status;
 
 /// <summary>How <see cref="StatusText"/> renders.</summary>
 /// <param name="Uri">The libvirt URI the domains were read from.</param>

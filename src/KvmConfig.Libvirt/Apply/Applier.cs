@@ -173,6 +173,5 @@ public static class Applier
     // libvirt's failures are KvmConfigExceptions already; anything else is said for what it is, at the step it hit.
     private static KvmConfigException AsFailure(Exception error, string step) =>
         error as KvmConfigException
-        ?? new KvmConfigException(Rules.LibvirtError, $"{step} failed unexpectedly: {error.GetType().Name}: {error.Message}", null,
-            "this is a kvmconfig bug, not a libvirt refusal: please report it with the message", error);
+        ?? LibvirtErrors.UnexpectedStepFailure(step, error);
 }

@@ -50,8 +50,7 @@ public sealed class ApplyLock : IDisposable
                 string holder = Holder(path);
                 if (clock.Elapsed >= timeout)
                 {
-                    throw new KvmConfigException(Rules.ApplyBusy, $"another kvmconfig apply or rollback holds {path} ({holder}); waited {timeout.TotalSeconds:0.#} s", path,
-                        $"wait for it to finish, then run the command again (or raise --lock-timeout); fuser -v {path} shows the process", e);
+                    throw LibvirtErrors.LockBusy(path, holder, timeout, e);
                 }
 
                 if (!told)
@@ -66,8 +65,7 @@ public sealed class ApplyLock : IDisposable
             }
             catch (UnauthorizedAccessException e)
             {
-                throw new KvmConfigException(Rules.Unreadable, $"cannot open the lock file {path}: {e.Message}", path,
-                    "run as root, or pass --lock FILE in a directory only you can write", e);
+                throw LibvirtErrors.LockFileUnopenable(path, e);
             }
         }
     }
@@ -83,8 +81,7 @@ public sealed class ApplyLock : IDisposable
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new KvmConfigException(Rules.Unreadable, $"cannot create the lock directory {directory}: {e.Message}", directory,
-                "run as root, or pass --lock FILE in a directory only you can write", e);
+            throw LibvirtErrors.LockDirectoryUncreatable(directory, e);
         }
 
         FileTrust.RefuseUnsafeParents(directory, "lock directory");

@@ -35,8 +35,6 @@ public sealed class Journal
 
     private const UnixFileMode OwnerReadWrite = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
-    private const string DamagedHint = "a journal is written by apply and never edited; roll back with another journal (ls /var/lib/kvmconfig/journal), or restore the VM by hand from its XML";
-
     private Journal(string directory, string uri, DateTimeOffset created, IReadOnlyList<DomainView> domains, IReadOnlyList<string?> uuids, string status)
     {
         Directory = directory;
@@ -116,8 +114,7 @@ public sealed class Journal
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new KvmConfigException(Rules.Unreadable, $"cannot write the rollback journal in {root}: {e.Message}", root,
-                "apply writes every VM's XML there before changing anything; make the directory writable, or pass --journal DIR", e);
+            throw LibvirtErrors.JournalUnwritable(root, e);
         }
     }
 
@@ -181,7 +178,7 @@ public sealed class Journal
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException or InvalidDataException or InvalidOperationException or FormatException or System.Xml.XmlException or ArgumentException or NullReferenceException)
         {
-            throw new KvmConfigException(Rules.Unreadable, $"cannot read the journal {directory}: {e.Message}", directory, DamagedHint, e);
+            throw LibvirtErrors.JournalUnreadable(directory, e);
         }
     }
 

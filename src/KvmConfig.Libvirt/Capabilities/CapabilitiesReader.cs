@@ -54,8 +54,6 @@ namespace KvmConfig.Libvirt.Capabilities;
 public static class CapabilitiesReader
 {
     private const string DefaultSource = "libvirt capabilities XML";
-    private const string MalformedHint = "the XML does not hold what libvirt writes; compare it with 'virsh capabilities' on the host (docs/capabilities.md)";
-    private const string NoTopologyHint = "connect to a driver that reports the host's NUMA topology (qemu:///system on a Linux host); kvmconfig does not guess CPU numbering from <cpu><topology>";
 
     /// <summary>
     /// Parses capabilities XML into a topology. <paramref name="facts"/> adds free memory and free huge pages per
@@ -100,11 +98,7 @@ public static class CapabilitiesReader
 
             XElement host = root.Element("host") ?? throw Malformed(root, "<capabilities> has no <host> element");
             XElement cellsElement = host.Element("topology")?.Element("cells")
-                ?? throw new KvmConfigException(
-                    Rules.Unreadable,
-                    $"{At(host)}: <host> has no <topology><cells>: the libvirt driver did not report the host's NUMA cells and CPUs",
-                    source,
-                    NoTopologyHint);
+                ?? throw LibvirtErrors.CapabilitiesWithoutTopology(At(host), source);
 
             // 1. Cells, each with its CPUs. Ids must be unique, and a CPU belongs to one cell only.
             List<Cell> cells = cellsElement.Elements("cell").Select(ReadCell).OrderBy(c => c.Id).ToList();
@@ -189,7 +183,7 @@ public static class CapabilitiesReader
             }
             catch (XmlException e)
             {
-                throw new KvmConfigException(Rules.Unreadable, $"{_where}: cannot be parsed as XML: {e.Message}", source, MalformedHint, e);
+                throw LibvirtErrors.MalformedCapabilities($"{_where}: cannot be parsed as XML: {e.Message}", source, e);
             }
         }
 
@@ -302,11 +296,9 @@ public static class CapabilitiesReader
         {
             foreach (IGrouping<int, Cell> twice in cells.GroupBy(c => c.Id).Where(g => g.Count() > 1))
             {
-                throw new KvmConfigException(
-                    Rules.Unreadable,
+                throw LibvirtErrors.MalformedCapabilities(
                     $"{_where}: <cell id='{twice.Key}'> appears twice (lines {string.Join(" and ", twice.Select(c => c.Line))}); NUMA node numbers are unique",
-                    source,
-                    MalformedHint);
+                    source);
             }
 
             var cellOf = new Dictionary<int, (int Cell, int Line)>();
@@ -316,11 +308,9 @@ public static class CapabilitiesReader
                 {
                     if (cellOf.TryGetValue(cpu.Id, out (int Cell, int Line) first))
                     {
-                        throw new KvmConfigException(
-                            Rules.Unreadable,
+                        throw LibvirtErrors.MalformedCapabilities(
                             $"{_where}: CPU {cpu.Id} is listed by cell {first.Cell} (line {first.Line}) and cell {cell.Id} (line {cpu.Line}); a CPU belongs to exactly one NUMA node",
-                            source,
-                            MalformedHint);
+                            source);
                     }
 
                     cellOf[cpu.Id] = (cell.Id, cpu.Line);
@@ -483,6 +473,6 @@ public static class CapabilitiesReader
         private string At(XObject node) => Line(node) is > 0 and int line ? $"{_where}, line {line}" : _where;
 
         private KvmConfigException Malformed(XObject at, string message) =>
-            new(Rules.Unreadable, $"{At(at)}: {message}", source, MalformedHint);
+            LibvirtErrors.MalformedCapabilities($"{At(at)}: {message}", source);
     }
 }

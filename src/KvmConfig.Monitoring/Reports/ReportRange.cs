@@ -1,12 +1,12 @@
 using System.Globalization;
-using KvmConfig.Cli.Infrastructure;
+using KvmConfig.Core;
 
-namespace KvmConfig.Cli.Report;
+namespace KvmConfig.Monitoring.Reports;
 
 /// <summary>The time range a report covers: sweeps from <see cref="Since"/> (inclusive) to <see cref="Until"/> (exclusive).</summary>
 /// <param name="Since">Start, UTC.</param>
 /// <param name="Until">End, UTC.</param>
-internal sealed record ReportRange(DateTimeOffset Since, DateTimeOffset Until)
+public sealed record ReportRange(DateTimeOffset Since, DateTimeOffset Until)
 {
     /// <summary>
     /// The range <c>--since</c> and <c>--until</c> name, as journalctl reads them: each a duration back from

@@ -1,10 +1,9 @@
 using System.ComponentModel;
 using KvmConfig.Cli.Infrastructure;
-using KvmConfig.Cli.Topology;
 using KvmConfig.Core.Topology;
 using Spectre.Console.Cli;
 
-namespace KvmConfig.Cli;
+namespace KvmConfig.Cli.Topology;
 
 /// <summary><c>kvmconfig topology</c>: the host as kvmconfig sees it.</summary>
 internal sealed class TopologyCommand : Command<TopologyCommand.Settings>
@@ -21,7 +20,8 @@ internal sealed class TopologyCommand : Command<TopologyCommand.Settings>
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        HostTopology host = settings.ReadHost();
+        using HostSession session = HostSession.Open(settings);
+        HostTopology host = session.Host;
         var format = Enum.Parse<TopologyFormat>(settings.Format, ignoreCase: true);
         Console.Out.Write(TopologyRenderer.Render(host, format));
 

@@ -5,7 +5,7 @@ using KvmConfig.Monitoring;
 using KvmConfig.Monitoring.Exporter;
 using KvmConfig.Monitoring.History;
 
-namespace KvmConfig.Cli.Report;
+namespace KvmConfig.Monitoring.Reports;
 
 /// <summary>
 /// Builds a <see cref="HistoryReport"/> from a history's rows taken one at a time, oldest first, in memory bounded
@@ -16,7 +16,7 @@ namespace KvmConfig.Cli.Report;
 /// <param name="range">The requested range.</param>
 /// <param name="thresholds">The thresholds compared with and drawn.</param>
 /// <param name="sweeps">How many sweeps with figures the range holds and the first and last, which bound the charts' time axis; null when none.</param>
-internal sealed class HistoryReportBuilder(ReportRange range, AlertThresholds thresholds, (int Count, DateTimeOffset First, DateTimeOffset Last)? sweeps)
+public sealed class HistoryReportBuilder(ReportRange range, AlertThresholds thresholds, (int Count, DateTimeOffset First, DateTimeOffset Last)? sweeps)
 {
     // By domain name (ordinal); each domain's disks by device name.
     private readonly Dictionary<string, DomainTotals> _domains = new(StringComparer.Ordinal);

@@ -1,9 +1,9 @@
-namespace KvmConfig.Cli.Report;
+namespace KvmConfig.Monitoring.Reports;
 
 /// <summary>One point of a chart's line.</summary>
 /// <param name="At">When.</param>
 /// <param name="Value">The figure, in the chart's unit.</param>
-internal readonly record struct ChartPoint(DateTimeOffset At, double Value);
+public readonly record struct ChartPoint(DateTimeOffset At, double Value);
 
 /// <summary>
 /// Bounds the points of a line for long ranges (a week of 10 s sweeps is 60480 per series) while keeping its spikes:
@@ -16,7 +16,7 @@ internal readonly record struct ChartPoint(DateTimeOffset At, double Value);
 /// range: the points are kept as they come while there are at most <c>maxPoints</c>, and folded into the buckets
 /// when one more arrives.
 /// </remarks>
-internal sealed class Downsample
+public sealed class Downsample
 {
     private readonly DateTimeOffset _from;
     private readonly double _spanMs;

@@ -1,9 +1,9 @@
 using System.Globalization;
 
-namespace KvmConfig.Cli.Infrastructure;
+namespace KvmConfig.Core;
 
 /// <summary>Durations as administrators type them on the command line: <c>500ms</c>, <c>10s</c>, <c>1m</c>, <c>48h</c>, <c>7d</c>.</summary>
-internal static class Durations
+public static class Durations
 {
     // Suffix and its length in seconds; "ms" before "m"/"s" so that it is matched first. A bare number is seconds.
     private static readonly (string Suffix, double Seconds)[] Units = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86400)];

@@ -2,7 +2,7 @@ using KvmConfig.Core.Monitoring;
 using KvmConfig.Core.Specs;
 using KvmConfig.Monitoring.History;
 
-namespace KvmConfig.Cli.Report;
+namespace KvmConfig.Monitoring.Reports;
 
 /// <summary>One guest block device of a domain over the range.</summary>
 /// <param name="Device">Target name, e.g. <c>vda</c>.</param>
@@ -13,7 +13,7 @@ namespace KvmConfig.Cli.Report;
 /// <param name="LatencyMsMax">The highest interval's average request time, or null when no request completed.</param>
 /// <param name="ReadBytesPerSecondMean">Mean read throughput.</param>
 /// <param name="WriteBytesPerSecondMean">Mean write throughput.</param>
-internal sealed record DiskSummary(
+public sealed record DiskSummary(
     string Device,
     int Samples,
     double QueueDepthMean,
@@ -37,7 +37,7 @@ internal sealed record DiskSummary(
 /// <param name="ThrottledPercentMax">Highest share of CPU periods throttled by its quota, or null when never known.</param>
 /// <param name="Disks">Its block devices, by name (ordinal).</param>
 /// <param name="AlertsRaised">Alerts raised on it (any vCPU, memory, any disk) in the range.</param>
-internal sealed record DomainSummary(
+public sealed record DomainSummary(
     string Name,
     int Samples,
     double CpuPercentMean,
@@ -63,7 +63,7 @@ internal sealed record DomainSummary(
 /// <param name="CpuPressurePercentMax">Highest CPU pressure (<c>some</c>) %.</param>
 /// <param name="MemoryPressurePercentMax">Highest memory pressure (<c>some</c>) %.</param>
 /// <param name="IoPressurePercentMax">Highest IO pressure (<c>some</c>) %.</param>
-internal sealed record HostSummary(
+public sealed record HostSummary(
     int Samples,
     double? TcpRetransmitPercentMax,
     double? ReclaimEfficiencyPercentMin,
@@ -82,7 +82,7 @@ internal sealed record HostSummary(
 /// <param name="Threshold">The threshold it crossed.</param>
 /// <param name="RaisedAt">When it was raised (before the range for one still raised when it starts), or null when the history no longer says (pruned).</param>
 /// <param name="ClearedAt">When it cleared or changed severity, or null when still raised at the end of the range.</param>
-internal sealed record AlertEpisode(
+public sealed record AlertEpisode(
     string Subject,
     string Metric,
     AlertSeverity Severity,
@@ -94,13 +94,13 @@ internal sealed record AlertEpisode(
 /// <summary>One line of a chart.</summary>
 /// <param name="Name">What it is: a domain, <c>DOMAIN DEVICE</c>, or a host figure.</param>
 /// <param name="Points">Its points, oldest first, at most the report's bound.</param>
-internal sealed record ChartSeries(string Name, IReadOnlyList<ChartPoint> Points);
+public sealed record ChartSeries(string Name, IReadOnlyList<ChartPoint> Points);
 
 /// <summary>A horizontal line at an <c>[alerts]</c> threshold.</summary>
 /// <param name="Label">What it is, e.g. <c>critical 10 %</c>.</param>
 /// <param name="Value">Where, in the chart's unit.</param>
 /// <param name="Critical">True for a critical threshold, false for a warning.</param>
-internal sealed record ThresholdLine(string Label, double Value, bool Critical = false);
+public sealed record ThresholdLine(string Label, double Value, bool Critical = false);
 
 /// <summary>What one chart shows: lines over the report's time axis and threshold lines.</summary>
 /// <param name="Id">A stable identifier (<c>ready-max</c>), for the HTML and tests.</param>
@@ -110,13 +110,12 @@ internal sealed record ThresholdLine(string Label, double Value, bool Critical =
 /// <param name="SeriesTotal">How many lines there were before keeping the highest ones.</param>
 /// <param name="Thresholds">Threshold lines.</param>
 /// <param name="Downsampled">True when a line had more points than <see cref="HistoryReport.MaxPointsPerSeries"/>.</param>
-internal sealed record Chart(
+public sealed record Chart(
     string Id, string Title, string Unit, IReadOnlyList<ChartSeries> Series, int SeriesTotal, IReadOnlyList<ThresholdLine> Thresholds, bool Downsampled);
 
 /// <summary>
 /// <c>kvmconfig report</c>'s content, computed from a history's rows (pure): per-domain summaries worst first, the
-/// host's, the alert episodes, and the charts. The renderers (<see cref="ReportText"/>, <see cref="ReportJson"/>,
-/// <see cref="ReportHtml"/>) only format it.
+/// host's, the alert episodes, and the charts. The command's renderers (text, JSON, HTML) only format it.
 /// </summary>
 /// <param name="History">The history file read.</param>
 /// <param name="SchemaVersion">Its schema (1: no devices or alerts were kept).</param>
@@ -130,7 +129,7 @@ internal sealed record Chart(
 /// <param name="Alerts">Alert episodes that overlap the range (raised in it, or raised before and not cleared before it), by the time they were raised.</param>
 /// <param name="Charts">The charts, in the order the HTML shows them; only those with lines.</param>
 /// <param name="BucketWidth">When a line had more points than the bound, the width of the buckets it was cut into; else null.</param>
-internal sealed record HistoryReport(
+public sealed record HistoryReport(
     string History,
     int SchemaVersion,
     ReportRange Range,
@@ -158,6 +157,24 @@ internal sealed record HistoryReport(
 
     /// <summary>Alerts still raised at the end of the range.</summary>
     public int AlertsOpen => Alerts.Count(a => a.ClearedAt is null);
+
+    /// <summary>
+    /// <c>kvmconfig report</c> as a library call: the report of what <paramref name="history"/> holds for
+    /// <paramref name="range"/>, read row by row in memory bounded by the domains and devices. The sweeps up to the last
+    /// one counted (a writer may append meanwhile); the alert log from the start, so that an alert raised before the
+    /// range and still raised in it shows.
+    /// </summary>
+    public static HistoryReport Read(HistoryStore history, ReportRange range, AlertThresholds thresholds)
+    {
+        (int Count, DateTimeOffset First, DateTimeOffset Last)? span = history.SweepSpan(range.Since, range.Until);
+        var builder = new HistoryReportBuilder(range, thresholds, span);
+        if (span is { } s)
+        {
+            history.ReadEach(range.Since, s.Last.AddMilliseconds(1), builder.Add, builder.Add);
+        }
+
+        return builder.Build(history.Path, history.FileSchemaVersion, history.ReadAlerts(DateTimeOffset.UnixEpoch, range.Until));
+    }
 
     /// <summary>
     /// The report of <paramref name="rows"/> (all in memory; <see cref="HistoryReportBuilder"/> takes them one by one):

@@ -2,7 +2,7 @@ using System.Text;
 using KvmConfig.Config;
 using KvmConfig.Core.Diagnostics;
 
-namespace KvmConfig.Cli.Check;
+namespace KvmConfig.Cli.Rendering;
 
 /// <summary>
 /// Renders diagnostics as administrators read compiler errors: severity and code, the message, the place, the

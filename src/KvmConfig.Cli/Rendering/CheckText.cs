@@ -1,0 +1,37 @@
+using System.Text;
+using KvmConfig.Config;
+using KvmConfig.Core;
+using KvmConfig.Core.Diagnostics;
+using KvmConfig.Core.Topology;
+
+namespace KvmConfig.Cli.Rendering;
+
+/// <summary><c>kvmconfig check</c>'s text, also what <c>plan</c>, <c>apply</c> and <c>status</c> print when they refuse.</summary>
+internal static class CheckText
+{
+    /// <summary>The text report: each diagnostic, then a summary line.</summary>
+    public static string Render(CheckReport report, HostTopology host, string hostLabel, bool verbose, bool color)
+    {
+        var sb = new StringBuilder();
+        foreach (Diagnostic d in report.Diagnostics.Where(d => verbose || d.Severity != Severity.Info))
+        {
+            sb.Append(DiagnosticRenderer.Render(d, report.Source, color)).Append('\n');
+        }
+
+        int notes = report.Diagnostics.Count(d => d.Severity == Severity.Info);
+        string verdict = report.Ok ? "ok" : "FAILED";
+        sb.Append($"check {verdict}: {Units.Plural(report.Errors, "error")}, {Units.Plural(report.Warnings, "warning")}");
+        if (verbose || notes == 0)
+        {
+            sb.Append($", {Units.Plural(notes, "note")}");
+        }
+        else
+        {
+            sb.Append($" ({Units.Plural(notes, "note")} hidden, see --verbose)");
+        }
+
+        sb.Append($"; {Units.Plural(report.Declaration.Vms.Count, "VM")} in {Units.Plural(report.Source.Documents.Count, "file")} of {report.Source.Directory}");
+        sb.Append($", against {hostLabel} ({Units.Plural(host.OnlineCpuCount, "CPU")}, {Units.Plural(host.Nodes.Count, "NUMA node")})\n");
+        return sb.ToString();
+    }
+}

@@ -1,0 +1,120 @@
+using KvmConfig.Core.Apply;
+using KvmConfig.Core.Domains;
+using KvmConfig.Core.Planning;
+using KvmConfig.Libvirt.Capabilities;
+
+namespace KvmConfig.Libvirt.Apply;
+
+/// <summary>
+/// <c>kvmconfig apply</c> as a library call: push a plan to libvirt for every VM it names, all or nothing. In two steps
+/// so that a caller can show the diff and ask before anything changes: <see cref="Prepare"/> takes the lock and reads
+/// and compares the domains, <see cref="Commit"/> journals every VM it will touch and changes them, restoring all of
+/// them when any step fails. <see cref="Apply"/> does both in one call.
+/// </summary>
+public sealed class PendingApply : IDisposable
+{
+    private readonly ApplyLock? _lock;
+    private readonly LibvirtApplyPort _port;
+    private readonly IReadOnlyList<DomainView> _read;
+    private readonly ChangeOptions _options;
+
+    private PendingApply(ApplyLock? held, LibvirtApplyPort port, IReadOnlyList<DomainView> read, IReadOnlyList<DomainChange> changes, string uri, ChangeOptions options)
+    {
+        _lock = held;
+        _port = port;
+        _read = read;
+        _options = options;
+        Changes = changes;
+        Uri = uri;
+    }
+
+    /// <summary>The libvirt URI changed.</summary>
+    public string Uri { get; }
+
+    /// <summary>One change per VM of the plan, in plan order, empty ones included.</summary>
+    public IReadOnlyList<DomainChange> Changes { get; }
+
+    /// <summary>True when <see cref="Commit"/> would change something: not a dry run, and some VM differs.</summary>
+    public bool WouldChange => !_options.DryRun && Changes.Any(c => !c.IsEmpty);
+
+    /// <summary>
+    /// Compares every VM of <paramref name="plan"/> with its domain at <paramref name="connection"/>. Unless it is a dry
+    /// run, first refuses a plan made for another host (KVC098) and takes the apply lock, so that what is compared is
+    /// what gets changed.
+    /// </summary>
+    /// <exception cref="Core.KvmConfigException">KVC098 the plan is for another host; KVC095 the lock is held;
+    /// KVC094 libvirt knows no domain of a VM's name (nothing was changed).</exception>
+    public static PendingApply Prepare(LibvirtConnection connection, Plan plan, PlanOrigin origin, ChangeOptions options)
+    {
+        // A plan is for the CPUs and nodes it was made on: one made from a --sysroot capture, or from this machine for a
+        // remote URI, would pin onto CPUs the connected host may not have.
+        if (!origin.ReadThroughConnection && !options.DryRun && origin.Host.PlacementDifference(LibvirtHost.Read(connection)) is { } difference)
+        {
+            throw LibvirtErrors.PlanForAnotherHost(origin, connection.Uri, difference);
+        }
+
+        ApplyLock? held = options.Lock();
+        var port = new LibvirtApplyPort(connection);
+        try
+        {
+            var views = plan.Vms.Select(v => (Placement: v, View: port.Find(v.Name))).ToList();
+            string[] unknown = [.. views.Where(v => v.View is null).Select(v => v.Placement.Name)];
+            if (unknown.Length > 0)
+            {
+                throw LibvirtErrors.UnknownDomains(connection.Uri, unknown, origin.Declaration);
+            }
+
+            List<DomainChange> changes = [.. views.Select(v => DomainChange.Plan(v.View!, DomainTuning.From(v.Placement)))];
+            List<DomainView> read = [.. views.Select(v => v.View!)];
+            return new PendingApply(held, port, read, changes, connection.Uri, options);
+        }
+        catch
+        {
+            port.Dispose();
+            held?.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Prepares and commits in one call: <paramref name="confirm"/> (always yes when null) is asked with the VMs that
+    /// would change before anything is.
+    /// </summary>
+    public static ApplyResult Apply(LibvirtConnection connection, Plan plan, PlanOrigin origin, ChangeOptions options, Func<IReadOnlyList<DomainChange>, bool>? confirm = null)
+    {
+        using PendingApply pending = Prepare(connection, plan, origin, options);
+        return pending.WouldChange && confirm is not null && !confirm([.. pending.Changes.Where(c => !c.IsEmpty)])
+            ? new ApplyResult.Declined(pending.Uri, pending.Changes)
+            : pending.Commit();
+    }
+
+    /// <summary>
+    /// Makes the changes: nothing when there are none or it is a dry run; otherwise, when no domain changed since
+    /// <see cref="Prepare"/>, a journal of every VM that will change, then the changes, all or nothing.
+    /// </summary>
+    /// <exception cref="Core.KvmConfigException">KVC091/KVC093 the journal cannot be written (nothing was changed).</exception>
+    public ApplyResult Commit()
+    {
+        if (!WouldChange)
+        {
+            return new ApplyResult.Unchanged(Uri, Changes, _options.DryRun);
+        }
+
+        // Someone may have changed a domain while the caller asked: the approved diff no longer holds for it.
+        List<DomainView> approved = [.. _read.Where(v => Changes.Any(c => c.Name == v.Name && !c.IsEmpty))];
+        if (Applier.ChangedSince(_port, approved) is { Count: > 0 } changedMeanwhile)
+        {
+            return new ApplyResult.Stale(Uri, Changes, changedMeanwhile);
+        }
+
+        Journal journal = Journal.Create(_options.JournalRoot, Uri, DateTimeOffset.UtcNow, approved);
+        return new ApplyResult.Applied(Uri, Changes, Applier.Apply(_port, Changes, journal), journal);
+    }
+
+    /// <summary>Releases the lock.</summary>
+    public void Dispose()
+    {
+        _port.Dispose();
+        _lock?.Dispose();
+    }
+}
