@@ -54,15 +54,13 @@ public static class FileTrust
         int errno = Marshal.GetLastPInvokeError();
         if (result != 0)
         {
-            throw new KvmConfigException(Rules.Unreadable, $"cannot stat {path}: {Marshal.GetPInvokeErrorMessage(errno)}", path,
-                $"check that {path} exists and is readable (ls -lL {path})");
+            throw LinuxErrors.CannotStat(path, errno);
         }
 
         // Local file systems always report the owner; a network file system may not, and then nothing is known.
         if ((buf.Mask & Libc.StatxUid) == 0)
         {
-            throw new KvmConfigException(Rules.Unreadable, $"cannot stat {path}: the file system does not report its owner", path,
-                "keep kvmconfig's files on a local file system");
+            throw LinuxErrors.OwnerUnknown(path);
         }
 
         FileKind kind = (buf.Mode & Libc.FileTypeMask) switch
@@ -87,10 +85,7 @@ public static class FileTrust
         {
             if (!linkAllowed)
             {
-                throw new KvmConfigException(Rules.UnsafePermissions,
-                    $"{what} {path} is a symbolic link; kvmconfig refuses it, since whoever can change the link chooses what is read",
-                    path,
-                    $"replace the link with the directory or file itself (readlink -f {path})");
+                throw LinuxErrors.Link(what, path);
             }
 
             facts = Stat(path);
@@ -99,20 +94,14 @@ public static class FileTrust
         if ((facts.Mode & GroupOrOtherWrite) != 0)
         {
             string who = (facts.Mode & GroupOrOtherWrite) == GroupOrOtherWrite ? "group and others" : (facts.Mode & UnixFileMode.GroupWrite) != 0 ? "its group" : "others";
-            throw new KvmConfigException(Rules.UnsafePermissions,
-                $"{what} {path} is writable by {who} (mode {Octal(facts.Mode)}); kvmconfig refuses it, as sshd's StrictModes does",
-                path,
-                $"chmod go-w {path}");
+            throw LinuxErrors.WritableByOthers(what, path, who, Octal(facts.Mode));
         }
 
         // Whoever owns a file may chmod it back to writable, so a 0644 file owned by an ordinary user is theirs to rewrite.
         uint euid = EffectiveUid;
         if (facts.Uid != 0 && facts.Uid != euid)
         {
-            throw new KvmConfigException(Rules.UnsafePermissions,
-                $"{what} {path} is owned by uid {facts.Uid}, neither root nor you (uid {euid}); kvmconfig refuses it, as sshd's StrictModes does",
-                path,
-                $"chown root {path}");
+            throw LinuxErrors.OwnedByAnother(what, path, facts.Uid, euid);
         }
 
         return facts;
@@ -175,10 +164,7 @@ public static class FileTrust
                 string why = othersWrite
                     ? $"{dir} is writable by {(((target.Mode & UnixFileMode.GroupWrite) != 0) ? "its group" : "others")} (mode {Octal(target.Mode)}) without the sticky bit"
                     : $"{dir} is owned by uid {(ownedWell ? target.Uid : entry.Uid)}, neither root nor you (uid {euid})";
-                throw new KvmConfigException(Rules.UnsafePermissions,
-                    $"{what} {path} is reached through a directory others can change: {why}; they could swap what it holds",
-                    dir,
-                    othersWrite ? $"chmod go-w {dir}, or keep {path} under a directory only root writes" : $"chown root {dir}, or keep {path} under a directory only root writes");
+                throw LinuxErrors.UnsafeParent(what, path, dir, why, othersWrite);
             }
         }
     }

@@ -10,7 +10,7 @@ namespace KvmConfig.Linux;
 internal static class KernelFiles
 {
     /// <summary>The usual hint when a parser rejects a kernel file.</summary>
-    public const string MalformedHint = "the file does not hold what the kernel writes there; compare it with the same file on a running host";
+    public const string MalformedHint = LinuxErrors.MalformedHint;
 
     /// <summary>
     /// errno ESRCH: a <c>/proc/PID/...</c> file opened while its task is exiting (the path still resolves, the task is
@@ -47,10 +47,7 @@ internal static class KernelFiles
                 {
                     if (length > MostBytes)
                     {
-                        throw new KvmConfigException(Rules.Unreadable,
-                            $"{path} holds more than {MostBytes / (1024 * 1024)} MiB; no kernel file kvmconfig reads is that large",
-                            path,
-                            $"if this is a capture, replace the file with a copy of the real one (ls -l {path}: a link to /dev/zero?)");
+                        throw LinuxErrors.TooLarge(path, MostBytes);
                     }
 
                     Array.Resize(ref buffer, Math.Min(buffer.Length * 2, MostBytes + 1));
@@ -71,7 +68,7 @@ internal static class KernelFiles
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new KvmConfigException(Rules.Unreadable, $"cannot read {path}: {e.Message}", path, inner: e);
+            throw LinuxErrors.CannotRead(path, e);
         }
     }
 
@@ -87,7 +84,7 @@ internal static class KernelFiles
         }
         catch (Exception e) when (e is FormatException or OverflowException or ArgumentOutOfRangeException)
         {
-            throw new KvmConfigException(Rules.Unreadable, $"{path}: {e.Message}", path, hint, e);
+            throw LinuxErrors.Malformed(path, e, hint);
         }
     }
 }

@@ -38,7 +38,7 @@ public sealed partial class SysfsTopologyReader
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new KvmConfigException(Rules.Unreadable, $"cannot list {dir}: {e.Message}", dir, inner: e);
+            throw LinuxErrors.CannotList(dir, e);
         }
     }
 

@@ -175,6 +175,6 @@ public sealed partial class SysfsTopologyReader(string sysRoot, string? procRoot
             hint += $"; {parent} is itself a sys directory, so pass its parent {Path.GetDirectoryName(parent) ?? "/"}";
         }
 
-        return new KvmConfigException(Rules.NotSysfs, message, SysRoot, hint);
+        return LinuxErrors.NotSysfs(message, SysRoot, hint);
     }
 }

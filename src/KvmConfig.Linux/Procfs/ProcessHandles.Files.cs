@@ -29,7 +29,7 @@ public sealed partial class ProcessHandles
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new KvmConfigException(Rules.Unreadable, $"cannot read {path}: {e.Message}", path, inner: e);
+            throw LinuxErrors.CannotRead(path, e);
         }
     }
 
@@ -53,7 +53,7 @@ public sealed partial class ProcessHandles
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                throw new KvmConfigException(Rules.Unreadable, $"cannot read {path}: {e.Message}", path, inner: e);
+                throw LinuxErrors.CannotRead(path, e);
             }
 
             if (length < _buffer.Length)
@@ -83,11 +83,9 @@ public sealed partial class ProcessHandles
         }
         catch (Exception e) when (e is FormatException or OverflowException or ArgumentOutOfRangeException)
         {
-            throw new KvmConfigException(Rules.Unreadable, $"{path}: {e.Message}", path, MalformedHint, e);
+            throw LinuxErrors.Malformed(path, e);
         }
     }
 
-    private static KvmConfigException Missing(string path) =>
-        new(Rules.Unreadable, $"{path} does not exist", path,
-            "a per-process file disappears when its process or thread exits; a host file is missing only from an incomplete capture");
+    private static KvmConfigException Missing(string path) => LinuxErrors.Missing(path);
 }

@@ -34,7 +34,6 @@ namespace KvmConfig.Linux.Procfs;
 /// <param name="procRoot">The directory procfs is mounted on: <c>/proc</c>, or a captured tree.</param>
 public sealed class ProcfsReader(string procRoot = "/proc")
 {
-    private const string ExitedHint = "the process or thread has exited; take its pid again from libvirt";
 
     /// <summary>The directory procfs is mounted on.</summary>
     public string ProcRoot { get; } = procRoot;
@@ -64,11 +63,11 @@ public sealed class ProcfsReader(string procRoot = "/proc")
         }
         catch (DirectoryNotFoundException e)
         {
-            throw new KvmConfigException(Rules.Unreadable, $"{dir} does not exist: no process {pid}", dir, ExitedHint, e);
+            throw LinuxErrors.NoProcess(dir, pid, e);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new KvmConfigException(Rules.Unreadable, $"cannot read {dir}: {e.Message}", dir, inner: e);
+            throw LinuxErrors.CannotRead(dir, e);
         }
     }
 
@@ -224,10 +223,6 @@ public sealed class ProcfsReader(string procRoot = "/proc")
     /// <summary>The file's text; a missing file is <see cref="Rules.Unreadable"/> too.</summary>
     private static string ReadRequired(string path) =>
         ReadIfPresent(path)
-        ?? throw new KvmConfigException(
-            Rules.Unreadable,
-            $"{path} does not exist",
-            path,
-            "a per-process file disappears when its process or thread exits; a host file is missing only from an incomplete capture");
+        ?? throw LinuxErrors.Missing(path);
 
 }
