@@ -2,7 +2,6 @@ using KvmConfig.Cli.Report;
 using KvmConfig.Core.Monitoring;
 using KvmConfig.Core.Specs;
 using KvmConfig.Monitoring;
-using KvmConfig.Monitoring.Exporter;
 using KvmConfig.Monitoring.History;
 using KvmConfig.TestSupport;
 

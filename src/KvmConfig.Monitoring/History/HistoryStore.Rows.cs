@@ -1,7 +1,6 @@
 using KvmConfig.Core;
 using KvmConfig.Core.Diagnostics;
 using KvmConfig.Core.Monitoring;
-using KvmConfig.Monitoring.Exporter;
 using Microsoft.Data.Sqlite;
 
 namespace KvmConfig.Monitoring.History;
