@@ -16,11 +16,11 @@ public interface IHostSweeper : IDisposable
 }
 
 /// <summary>
-/// A host through libvirt, on a connection that watches for its own loss (libvirt's close callback, in
-/// <c>KvmConfig.Libvirt</c>'s <see cref="IMonitoredHost"/>), so that a daemon restart (or a lost SSH or TLS session)
-/// fails the next sweep instead of leaving a dead connection in place. The local host is swept through libvirt (domain
-/// list) and <c>/proc</c> (<see cref="LocalSweeper"/>); a URI with a host part, or <see cref="SweepSource.Libvirt"/>,
-/// through libvirt's bulk statistics alone (<see cref="RemoteSweeper"/>).
+/// A host through libvirt (<see cref="IMonitoredHost"/>: <c>KvmConfig.Libvirt</c>'s adapter, whose connection libvirt's
+/// close callback watches), so that a daemon restart (or a lost SSH or TLS session) fails the next sweep instead of
+/// leaving a dead connection in place. The local host is swept through libvirt (domain list) and <c>/proc</c>
+/// (<see cref="LocalSweeper"/>); a URI with a host part, or <see cref="SweepSource.Libvirt"/>, through libvirt's bulk
+/// statistics alone (<see cref="RemoteSweeper"/>).
 /// </summary>
 public sealed class HostSweeper : IHostSweeper
 {
@@ -33,7 +33,7 @@ public sealed class HostSweeper : IHostSweeper
     /// <summary>
     /// Sweeps <paramref name="host"/>, which it owns from now on (disposed with it). Throws
     /// <see cref="KvmConfigException"/> when <paramref name="source"/> is <see cref="SweepSource.Proc"/> for a URI
-    /// naming another host.
+    /// naming another host; the host is then still the caller's to dispose.
     /// </summary>
     /// <param name="host">The connection, open.</param>
     /// <param name="source"><see cref="SweepSource.Auto"/>: /proc for a URI without a host part, libvirt otherwise.</param>
