@@ -149,7 +149,7 @@ internal static class Fleet
         return domain is { State: DomainState.Running } && File.Exists(PidFile(name));
     }
 
-    private static string PidFile(string name) => Path.Combine(KvmConfig.Monitoring.QemuProcesses.SystemRunRoot, name + ".pid");
+    private static string PidFile(string name) => Path.Combine(KvmConfig.Monitoring.Sweeping.QemuProcesses.SystemRunRoot, name + ".pid");
 
     /// <summary>
     /// CPU time used so far by the guests' QEMU processes: utime + stime, fields 14 and 15 of <c>/proc/PID/stat</c>,

@@ -3,8 +3,9 @@ using KvmConfig.Bench.Shared;
 using KvmConfig.Core;
 using KvmConfig.Core.Monitoring;
 using KvmConfig.Libvirt;
+using KvmConfig.Libvirt.Monitoring;
 using KvmConfig.Monitoring;
-using KvmConfig.Monitoring.Exporter;
+using KvmConfig.Monitoring.Sweeping;
 
 namespace KvmConfig.MonitorBench;
 
@@ -12,7 +13,7 @@ namespace KvmConfig.MonitorBench;
 /// Part 1, <c>sweep</c>: reading N real running domains on <c>qemu:///system</c> three ways in the same run, rounds
 /// rotating which goes first so that machine noise hits each alike:
 /// <list type="bullet">
-/// <item>kvmconfig: one <c>Sweep()</c> of the exporter's sweeper (<see cref="LibvirtHostSweeper"/>, which wraps
+/// <item>kvmconfig: one <c>Sweep()</c> of the exporter's sweeper (<see cref="HostSweeper"/>, which wraps
 /// <see cref="LocalSweeper"/> built as <c>kvmconfig serve</c> builds it), on a read-only connection opened once;
 /// whatever Sweep reads (today: the domain list and memory sizes from libvirt, vCPU threads and RSS from /proc, the host's
 /// counters) is what is timed;</item>
@@ -38,7 +39,7 @@ internal static class SweepBench
         SweepCall,
     }
 
-    // The groups LocalSweeper asks libvirt for in its one bulk call (src/KvmConfig.Monitoring/Sweep.cs); keep in step.
+    // The groups LocalSweeper asks libvirt for in its one bulk call (src/KvmConfig.Monitoring/Sweeping/LocalSweeper.cs); keep in step.
     private const DomainStatsGroups SweepGroups = DomainStatsGroups.State | DomainStatsGroups.Block | DomainStatsGroups.Interface;
 
     private sealed record Round(double SweepMs, double SweepCpuMs, int SweepDomains, double VirshMs, double BulkMs, int BulkDomains, double SweepCallMs);
@@ -77,7 +78,7 @@ internal static class SweepBench
             Console.WriteLine($"set-up      defined and started in {started.TotalSeconds:F1} s, all running {running.TotalSeconds:F1} s later, " +
                 $"{(idle ? "idle" : "NOT idle (timeout)")} after {settled.TotalSeconds:F1} s more; load {BenchMachine.LoadAverage()}");
 
-            using LibvirtHostSweeper sweeper = LibvirtHostSweeper.Connect(Daemon.Uri);
+            using HostSweeper sweeper = HostSweeper.Connect(Daemon.Uri, SweepSource.Auto, LibvirtMonitoredHost.Open);
             using LibvirtConnection bulk = LibvirtConnection.Open(Daemon.Uri, readOnly: true);
             Check(sweeper.Sweep(), names);
             Console.WriteLine($"running     {admin.ListAllDomains().Count(d => { using (d) { return d.IsActive; } })} domains on the daemon in all (the sweep and the bulk call read every one)");
@@ -132,7 +133,7 @@ internal static class SweepBench
             Console.WriteLine($"| Read {names.Count} running domains ({count} rounds after {warmup} warm-up, rotating order, same run) | Median | p90 | Max | Domains read | virsh / this (medians) |");
             Console.WriteLine("|---|---:|---:|---:|---:|---:|");
             Console.WriteLine($"| baseline: `virsh -c qemu:///system domstats` naming the {names.Count} (one process, all groups) | {Format.Ms(virsh.Median)} | {Format.Ms(virsh.P90)} | {Format.Ms(virsh.Max)} | {names.Count} | 1.0 x |");
-            Console.WriteLine($"| **kvmconfig**: `LibvirtHostSweeper.Sweep()` (`LocalSweeper`) | **{Format.Ms(sweep.Median)}** | {Format.Ms(sweep.P90)} | {Format.Ms(sweep.Max)} | {rounds[0].SweepDomains} | **{ratio:F1} x** |");
+            Console.WriteLine($"| **kvmconfig**: `HostSweeper.Sweep()` (`LocalSweeper`) | **{Format.Ms(sweep.Median)}** | {Format.Ms(sweep.P90)} | {Format.Ms(sweep.Max)} | {rounds[0].SweepDomains} | **{ratio:F1} x** |");
             Console.WriteLine($"| reference: `AllDomainStats(All, activeOnly)` (`virConnectGetAllDomainStats`, binding) | {Format.Ms(all.Median)} | {Format.Ms(all.P90)} | {Format.Ms(all.Max)} | {rounds[0].BulkDomains} | {virsh.Median / all.Median:F1} x |");
             Console.WriteLine($"| reference: the groups the sweep asked for before 943e339, `AllDomainStats(State \\| Block \\| Interface, activeOnly)` | {Format.Ms(sweepCall.Median)} | {Format.Ms(sweepCall.P90)} | {Format.Ms(sweepCall.Max)} | {rounds[0].BulkDomains} | {virsh.Median / sweepCall.Median:F1} x |");
             Console.WriteLine();

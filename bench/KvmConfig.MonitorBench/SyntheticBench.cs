@@ -4,6 +4,7 @@ using KvmConfig.Bench.Shared;
 using KvmConfig.Core;
 using KvmConfig.Monitoring;
 using KvmConfig.Monitoring.Prometheus;
+using KvmConfig.Monitoring.Sweeping;
 using Microsoft.Win32.SafeHandles;
 
 namespace KvmConfig.MonitorBench;

@@ -30,7 +30,7 @@ internal sealed record SyntheticDomain(string Name, int Pid, long MemoryKiB, IRe
 /// <para>Layout under <see cref="Root"/>:</para>
 /// <list type="bullet">
 /// <item><c>run/NAME.pid</c>: the pid, as libvirt's QEMU driver writes it to <c>/run/libvirt/qemu</c>
-/// (<see cref="RunRoot"/> is what <see cref="KvmConfig.Monitoring.QemuProcesses"/> takes);</item>
+/// (<see cref="RunRoot"/> is what <see cref="KvmConfig.Monitoring.Sweeping.QemuProcesses"/> takes);</item>
 /// <item><c>proc/PID/status</c>: a QEMU 7.2 process's status on this machine's kernel (6.18), with its pid, thread count
 /// and <c>VmRSS</c> filled in;</item>
 /// <item><c>proc/PID/task/TID/comm</c> and <c>schedstat</c> for every thread. A KVM guest's QEMU has, besides one
@@ -77,7 +77,7 @@ internal sealed class SyntheticProcfs
     /// <summary>What a <see cref="KvmConfig.Linux.Procfs.ProcfsReader"/> takes as its root.</summary>
     public string ProcRoot => Path.Combine(Root, "proc");
 
-    /// <summary>What a <see cref="KvmConfig.Monitoring.QemuProcesses"/> takes as libvirt's state directory.</summary>
+    /// <summary>What a <see cref="KvmConfig.Monitoring.Sweeping.QemuProcesses"/> takes as libvirt's state directory.</summary>
     public string RunRoot => Path.Combine(Root, "run");
 
     /// <summary>What a <see cref="KvmConfig.Linux.CgroupReader"/> takes as the cgroup mount.</summary>

@@ -2,7 +2,7 @@ using KvmConfig.Core.Monitoring;
 using KvmConfig.Linux;
 using KvmConfig.Linux.Procfs;
 using KvmConfig.Monitoring;
-using KvmConfig.Monitoring.Exporter;
+using KvmConfig.Monitoring.Sweeping;
 
 namespace KvmConfig.MonitorBench;
 
@@ -11,14 +11,13 @@ namespace KvmConfig.MonitorBench;
 /// over a rooted <c>/proc</c>, cgroup mount and libvirt state directory (a <see cref="SyntheticProcfs"/> tree).
 /// </summary>
 /// <remarks>
-/// <see cref="LocalSweeper"/> takes a <see cref="KvmConfig.Libvirt.LibvirtConnection"/> and asks it which domains run (one
-/// <c>virConnectGetAllDomainStats</c>, which also brings their block and interface counters) and, once per QEMU process,
-/// a domain's memory size; it cannot sweep 200 domains that do not exist. This class is its body without that call: the
+/// <see cref="LocalSweeper"/> asks its <see cref="IMonitoredHost"/> (libvirt) which domains run and, once per QEMU
+/// process, a domain's memory size and live XML; it cannot sweep 200 domains that do not exist. This class is its body without that call: the
 /// same <see cref="LocalSampler"/> per domain (pid file, vCPU threads' comm and schedstat, <c>VmRSS</c>,
 /// <c>/proc/PID/cgroup</c>, the domain group's <c>cpu.stat</c> and its blkio counters), the memory size set on the sample as LocalSweeper
 /// sets it, and the host read by <see cref="LocalSweeper.ReadHost"/> itself. Left out: the libvirt call and turning its
 /// device counters into the sample's disks and interfaces; part 1 measures those on the real daemon. Keep this in step
-/// with <c>src/KvmConfig.Monitoring/Sweep.cs</c>.
+/// with <c>src/KvmConfig.Monitoring/Sweeping/LocalSweeper.cs</c>.
 /// </remarks>
 internal sealed class SyntheticSweeper : IHostSweeper
 {

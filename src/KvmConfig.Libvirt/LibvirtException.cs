@@ -45,6 +45,12 @@ public sealed class LibvirtException : KvmConfigException
     /// <summary><c>VIR_ERR_CONFIG_UNSUPPORTED</c>: the configuration is valid XML that this driver cannot run.</summary>
     public const int ConfigUnsupported = 67;
 
+    /// <summary>
+    /// <c>VIR_ERR_ARGUMENT_UNSUPPORTED</c>: a flag or value this driver does not support (with <c>ENFORCE_STATS</c>, a
+    /// statistics group it does not give).
+    /// </summary>
+    public const int ArgumentUnsupported = 74;
+
     /// <summary><c>VIR_ERR_ACCESS_DENIED</c>: the access-control driver refused.</summary>
     public const int AccessDenied = 88;
 

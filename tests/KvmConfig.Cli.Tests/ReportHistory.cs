@@ -1,7 +1,6 @@
 using KvmConfig.Core.Monitoring;
 using KvmConfig.Core.Specs;
 using KvmConfig.Monitoring;
-using KvmConfig.Monitoring.Exporter;
 using KvmConfig.Monitoring.History;
 
 namespace KvmConfig.Cli.Tests;

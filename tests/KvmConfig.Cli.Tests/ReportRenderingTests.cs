@@ -3,7 +3,6 @@ using KvmConfig.Monitoring.Reports;
 using KvmConfig.Core.Monitoring;
 using KvmConfig.Core.Specs;
 using KvmConfig.Monitoring;
-using KvmConfig.Monitoring.Exporter;
 using KvmConfig.Monitoring.History;
 using KvmConfig.TestSupport;
 

@@ -3,6 +3,7 @@ using KvmConfig.Core;
 using KvmConfig.Core.Diagnostics;
 using KvmConfig.Core.Monitoring;
 using KvmConfig.Monitoring.Exporter;
+using KvmConfig.Monitoring.Sweeping;
 
 namespace KvmConfig.Monitoring.Tests;
 

@@ -2,6 +2,7 @@ using System.Net;
 using KvmConfig.Core.Monitoring;
 using KvmConfig.Monitoring.Exporter;
 using KvmConfig.Monitoring.History;
+using KvmConfig.Monitoring.Sweeping;
 
 namespace KvmConfig.Monitoring.Tests;
 

@@ -2,9 +2,11 @@ using System.Net;
 using System.Net.Sockets;
 using KvmConfig.Core;
 using KvmConfig.Core.Diagnostics;
+using KvmConfig.Libvirt.Monitoring;
 using KvmConfig.Monitoring.Exporter;
 using KvmConfig.Monitoring.History;
 using KvmConfig.Monitoring.Prometheus;
+using KvmConfig.Monitoring.Sweeping;
 using KvmConfig.TestSupport;
 
 namespace KvmConfig.Monitoring.Tests;
@@ -30,7 +32,7 @@ public sealed class ExporterTests : IAsyncLifetime
     {
         LibvirtDaemon.Ensure();
         _history = HistoryStore.Open(Path.Combine(_dir, "history.db"));
-        _exporter = MetricsExporter.Start(Options(_history), () => LibvirtHostSweeper.Connect(LibvirtDaemon.Uri), TextWriter.Synchronized(_log));
+        _exporter = MetricsExporter.Start(Options(_history), () => HostSweeper.Connect(LibvirtDaemon.Uri, SweepSource.Auto, LibvirtMonitoredHost.Open), TextWriter.Synchronized(_log));
         return Task.CompletedTask;
     }
 

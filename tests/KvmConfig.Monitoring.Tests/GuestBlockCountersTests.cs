@@ -1,6 +1,8 @@
 using KvmConfig.Core;
 using KvmConfig.Core.Diagnostics;
 using KvmConfig.Libvirt;
+using KvmConfig.Libvirt.Monitoring;
+using KvmConfig.Monitoring.Sweeping;
 using KvmConfig.TestSupport;
 
 namespace KvmConfig.Monitoring.Tests;
@@ -9,13 +11,16 @@ namespace KvmConfig.Monitoring.Tests;
 /// The block counter reader on its own thread: the first reading is waited for, later calls get the previous request's
 /// reading stamped with its own time, a failure reaches the caller, and disposing stops it.
 /// </summary>
-public sealed class GuestBlockCountersTests
+public sealed partial class GuestBlockCountersTests
 {
+    private const string Unreachable = "qemu:///system?socket=/nonexistent/libvirt-sock";
+
     [Fact]
     public void The_first_reading_is_waited_for_and_later_ones_are_newer()
     {
         LibvirtDaemon.Ensure();
-        using var reader = new GuestBlockCounters(LibvirtDaemon.Uri);
+        using LibvirtMonitoredHost host = LibvirtMonitoredHost.Open(LibvirtDaemon.Uri);
+        using var reader = new GuestBlockCounters(host.OpenAnother);
 
         GuestBlockCounters.Reading first = reader.Next(["kvmct-no-such-domain"]);
         GuestBlockCounters.Reading later = WaitForNewer(reader, first);
@@ -27,7 +32,7 @@ public sealed class GuestBlockCountersTests
     [Fact]
     public void A_daemon_that_cannot_be_reached_fails_the_call_with_libvirts_error()
     {
-        using var reader = new GuestBlockCounters("qemu:///system?socket=/nonexistent/libvirt-sock");
+        using var reader = new GuestBlockCounters(() => LibvirtMonitoredHost.Open(Unreachable));
 
         LibvirtException e = Assert.Throws<LibvirtException>(() => reader.Next(["vm"]));
 
@@ -56,7 +61,7 @@ public sealed class GuestBlockCountersTests
     [Fact]
     public void A_disposed_reader_refuses_requests()
     {
-        var reader = new GuestBlockCounters("qemu:///system?socket=/nonexistent/libvirt-sock");
+        var reader = new GuestBlockCounters(() => LibvirtMonitoredHost.Open(Unreachable));
         reader.Dispose();
         reader.Dispose();
 

@@ -1,7 +1,6 @@
 using KvmConfig.Core;
 using KvmConfig.Core.Diagnostics;
 using KvmConfig.Core.Monitoring;
-using KvmConfig.Monitoring.Exporter;
 using KvmConfig.Monitoring.History;
 
 namespace KvmConfig.Monitoring.Tests;

@@ -1,6 +1,7 @@
 using KvmConfig.Core;
 using KvmConfig.Core.Monitoring;
 using KvmConfig.Linux.Procfs;
+using KvmConfig.Monitoring.Sweeping;
 
 namespace KvmConfig.Monitoring.Tests;
 

@@ -2,8 +2,10 @@ using System.Diagnostics;
 using System.Globalization;
 using KvmConfig.Core.Monitoring;
 using KvmConfig.Libvirt;
+using KvmConfig.Libvirt.Monitoring;
 using KvmConfig.Linux;
 using KvmConfig.Linux.Procfs;
+using KvmConfig.Monitoring.Sweeping;
 using KvmConfig.TestSupport;
 
 namespace KvmConfig.Monitoring.Tests;
@@ -17,6 +19,7 @@ namespace KvmConfig.Monitoring.Tests;
 public sealed class LocalSweeperDevicesTests : IDisposable
 {
     private readonly LibvirtConnection _connection;
+    private readonly LibvirtMonitoredHost _host;
     private readonly string _directory;
     private readonly string _tap = "kvct" + Guid.NewGuid().ToString("N")[..8];
     private readonly ProcfsReader _procfs = new();
@@ -29,7 +32,8 @@ public sealed class LocalSweeperDevicesTests : IDisposable
         _connection = LibvirtDaemon.Connect();
         _directory = Directory.CreateTempSubdirectory("kvmconfig-devices-").FullName;
         File.SetUnixFileMode(_directory, (UnixFileMode)0b111_101_101);
-        _sweeper = new LocalSweeper(_connection, new LocalSampler(new QemuProcesses(), _procfs, new CgroupReader()), _procfs);
+        _host = LibvirtMonitoredHost.Open(LibvirtDaemon.Uri);
+        _sweeper = new LocalSweeper(_host, new LocalSampler(new QemuProcesses(), _procfs, new CgroupReader()), _procfs);
     }
 
     private string Name => _domain!.Name;
@@ -146,6 +150,7 @@ public sealed class LocalSweeperDevicesTests : IDisposable
     public void Dispose()
     {
         _sweeper.Dispose();
+        _host.Dispose();
         _domain?.Dispose();
         _connection.Dispose();
         Directory.Delete(_directory, recursive: true);

@@ -1,6 +1,7 @@
 using KvmConfig.Core;
 using KvmConfig.Core.Diagnostics;
 using KvmConfig.Libvirt;
+using KvmConfig.Monitoring.Sweeping;
 using KvmConfig.TestSupport;
 
 namespace KvmConfig.Monitoring.Tests;

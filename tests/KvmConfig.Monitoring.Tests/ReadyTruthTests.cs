@@ -1,5 +1,6 @@
 using KvmConfig.Core.Monitoring;
 using KvmConfig.Libvirt;
+using KvmConfig.Monitoring.Sweeping;
 using KvmConfig.TestSupport;
 
 namespace KvmConfig.Monitoring.Tests;

@@ -3,90 +3,72 @@ using System.Net;
 using KvmConfig.Core;
 using KvmConfig.Core.Monitoring;
 using KvmConfig.Libvirt;
+using KvmConfig.Libvirt.Monitoring;
 using KvmConfig.Monitoring.Exporter;
+using KvmConfig.Monitoring.Sweeping;
 using KvmConfig.TestSupport;
 
 namespace KvmConfig.Monitoring.Tests;
 
 /// <summary>
-/// The remote path (<see cref="RemoteSweeper"/>: libvirt's bulk statistics alone) on parsed records, and against the
-/// local /proc path on the same real domains of the local daemon. A URI with a real host part is reached through
+/// The remote path (<see cref="RemoteSweeper"/>: libvirt's bulk statistics alone) on decoded records, on a recorded host
+/// (<c>RemoteSweeperTests.Recorded.cs</c>), and against the local /proc path on the same real domains of the local daemon. A URI with a real host part is reached through
 /// <see cref="RemoteUri"/>: libvirt's external-command transport running <c>virt-ssh-helper</c>, what qemu+ssh runs at the
 /// far end, without sshd.
 /// </summary>
-public sealed class RemoteSweeperTests
+public sealed partial class RemoteSweeperTests
 {
-    // ---- parsing one record (no daemon)
+    // ---- one decoded record (no daemon; the decoding itself is KvmConfig.Libvirt's, tested there)
 
-    /// <summary>Bulk statistics records and what one domain's sample must hold.</summary>
-    public static TheoryData<string, DomainStats, Action<DomainSample?>> Records => new()
+    /// <summary>Decoded bulk statistics records and what one domain's sample must hold.</summary>
+    public static TheoryData<string, DomainStatistics, Action<DomainSample?>> Records => new()
     {
         {
-            "two vCPUs with time and delay, balloon, one disk: the id is the sample's Pid, the vCPU number its Tid",
-            Stats(id: 7,
-                U("vcpu.current", 2), U("vcpu.maximum", 2),
-                UL("vcpu.0.time", 1_500_000_000), UL("vcpu.0.wait", 0), UL("vcpu.0.delay", 30_000_000),
-                UL("vcpu.1.time", 20_000_000), UL("vcpu.1.delay", 5_000_000),
-                UL("balloon.current", 65536), UL("balloon.maximum", 131072), UL("balloon.rss", 90000),
-                U("block.count", 1), S("block.0.name", "vda"), UL("block.0.rd.reqs", 10), UL("block.0.wr.reqs", 4)),
+            "two vCPUs, balloon, one disk, one interface: the id is the sample's Pid, and no cgroup",
+            new DomainStatistics("vm1", 7)
+            {
+                Vcpus = [Vcpu(0, 1_500_000_000, 30_000_000), Vcpu(1, 20_000_000, 5_000_000)],
+                RssKiB = 90000,
+                GuestMemoryKiB = 131072,
+                Disks = [new BlockDeviceCounters("vda", 10, 0, 0, 4, 0, 0, 0, 0)],
+                Interfaces = [new InterfaceCounters("vnet0", 90, 1, 0, 0, 0, 0)],
+            },
             sample =>
             {
                 Assert.NotNull(sample);
-                Assert.Equal(7, sample.Pid);
-                Assert.Equal(
-                    [new VcpuThread(0, 0, new TaskSchedstat(1_500_000_000, 30_000_000, 0)), new VcpuThread(1, 1, new TaskSchedstat(20_000_000, 5_000_000, 0))],
-                    sample.Vcpus);
+                Assert.Equal(("vm1", 7, 1_000_000_000L), (sample.Domain, sample.Pid, sample.AtNs));
+                Assert.Equal([Vcpu(0, 1_500_000_000, 30_000_000), Vcpu(1, 20_000_000, 5_000_000)], sample.Vcpus);
                 Assert.Equal(90000, sample.RssKiB);
                 Assert.Equal(131072, sample.GuestMemoryKiB);
                 Assert.Equal("vda", Assert.Single(sample.Disks).Device);
+                Assert.Null(sample.DisksAtNs);
+                Assert.Equal("vnet0", Assert.Single(sample.Interfaces).Device);
                 Assert.Null(sample.CgroupCpu);
             }
         },
         {
-            "a sparse array after hot-unplug (vCPUs 0 and 2 of 4): each keeps its number",
-            Stats(id: 3, U("vcpu.current", 2), U("vcpu.maximum", 4),
-                UL("vcpu.0.time", 10), UL("vcpu.0.delay", 1), UL("vcpu.2.time", 30), UL("vcpu.2.delay", 3)),
-            sample => Assert.Equal([0, 2], sample!.Vcpus.Select(v => v.Vcpu))
-        },
-        {
-            "a vCPU without vcpu.N.delay (an old daemon) is left out, not shown ready 0 %",
-            Stats(id: 3, U("vcpu.current", 2), U("vcpu.maximum", 2),
-                UL("vcpu.0.time", 10), UL("vcpu.0.delay", 1), UL("vcpu.1.time", 30)),
-            sample => Assert.Equal([0], sample!.Vcpus.Select(v => v.Vcpu))
-        },
-        {
             "no balloon group: RSS and memory size unknown, so no overhead",
-            Stats(id: 3, U("vcpu.current", 1), U("vcpu.maximum", 1), UL("vcpu.0.time", 10), UL("vcpu.0.delay", 1)),
+            new DomainStatistics("vm1", 3) { Vcpus = [Vcpu(0, 10, 1)] },
             sample => Assert.True(sample!.RssKiB is null && sample.GuestMemoryKiB is null)
         },
         {
             "no vcpu group (the domain stopped during the call): left out of the sweep rather than shown idle",
-            Stats(id: 3, UL("balloon.rss", 1000)),
+            new DomainStatistics("vm1", 3) { RssKiB = 1000 },
             sample => Assert.Null(sample)
         },
         {
             "no id (the domain stopped during the call)",
-            Stats(id: null, U("vcpu.current", 1), U("vcpu.maximum", 1), UL("vcpu.0.time", 10), UL("vcpu.0.delay", 1)),
+            new DomainStatistics("vm1", Id: null) { Vcpus = [Vcpu(0, 10, 1)] },
             sample => Assert.Null(sample)
         },
     };
 
     [Theory]
     [MemberData(nameof(Records))]
-    public void A_record_becomes_a_domain_sample(string description, DomainStats stats, Action<DomainSample?> expect)
+    public void A_record_becomes_a_domain_sample(string description, DomainStatistics stats, Action<DomainSample?> expect)
     {
         _ = description;
         expect(RemoteSweeper.Sample(stats, atNs: 1_000_000_000));
-    }
-
-    [Fact]
-    public void Vcpus_without_delay_are_counted_for_the_warning()
-    {
-        var parsed = new LibvirtStatistics(Stats(id: 1, U("vcpu.current", 3), U("vcpu.maximum", 3),
-            UL("vcpu.0.time", 10), UL("vcpu.0.delay", 1), UL("vcpu.1.time", 10), UL("vcpu.2.time", 10)));
-
-        Assert.Equal(2, parsed.VcpusWithoutDelay());
-        Assert.Single(parsed.Vcpus());
     }
 
     // ---- restarts (no daemon)
@@ -133,11 +115,12 @@ public sealed class RemoteSweeperTests
         // Given a running 2-vCPU domain
         using LibvirtConnection connection = LibvirtDaemon.Connect();
         using TestDomain vm = TestDomain.Create(connection, "remote", vcpus: 2, start: true);
+        using LibvirtMonitoredHost host = LibvirtMonitoredHost.Open(LibvirtDaemon.Uri);
         var local = new LocalSampler();
 
         // When the local path reads it, then the remote path, then the local path again, back to back
         DomainSample before = local.Sample(vm.Name) ?? throw new InvalidOperationException($"{vm.Name} has no QEMU process");
-        DomainSample remote = Mine(new RemoteSweeper(connection).Sweep(), vm.Name);
+        DomainSample remote = Mine(new RemoteSweeper(host).Sweep(), vm.Name);
         DomainSample after = local.Sample(vm.Name)!;
 
         // Then the remote counters lie between the two local readings: run-queue wait exactly (the same counter), run time
@@ -204,7 +187,8 @@ public sealed class RemoteSweeperTests
         // Given a running domain swept once
         using LibvirtConnection connection = LibvirtDaemon.Connect();
         using TestDomain vm = TestDomain.Create(connection, "restart", vcpus: 1, start: true);
-        var remote = new RemoteSweeper(connection);
+        using LibvirtMonitoredHost host = LibvirtMonitoredHost.Open(LibvirtDaemon.Uri);
+        var remote = new RemoteSweeper(host);
         SweepSample first = remote.Sweep();
 
         // When it is destroyed and started again between two sweeps, and swept once more after
@@ -229,9 +213,9 @@ public sealed class RemoteSweeperTests
     [Fact]
     public void The_test_driver_which_gives_the_state_group_only_is_refused_naming_the_groups()
     {
-        using LibvirtConnection connection = LibvirtConnection.Open("test:///default", readOnly: true);
+        using LibvirtMonitoredHost host = LibvirtMonitoredHost.Open("test:///default");
 
-        var e = Assert.Throws<KvmConfigException>(() => new RemoteSweeper(connection).Sweep());
+        var e = Assert.Throws<KvmConfigException>(() => new RemoteSweeper(host).Sweep());
 
         Assert.Equal("KVC095", e.Descriptor.Code);
         Assert.StartsWith("the driver of test:///default does not give the balloon, vcpu, interface and block statistics groups", e.Message, StringComparison.Ordinal);
@@ -268,7 +252,7 @@ public sealed class RemoteSweeperTests
         using TestDomain vm = TestDomain.Create(connection, "exp-remote", vcpus: 2, start: true);
         using var remote = new RemoteUri();
 
-        using LibvirtHostSweeper sweeper = LibvirtHostSweeper.Connect(remote.Uri);
+        using HostSweeper sweeper = HostSweeper.Connect(remote.Uri, SweepSource.Auto, LibvirtMonitoredHost.Open);
         SweepSample sample = sweeper.Sweep();
 
         Assert.Equal(SweepSource.Libvirt, sweeper.Source);
@@ -281,14 +265,14 @@ public sealed class RemoteSweeperTests
     {
         LibvirtDaemon.Ensure();
 
-        using LibvirtHostSweeper forced = LibvirtHostSweeper.Connect(LibvirtDaemon.Uri, SweepSource.Libvirt);
-        using LibvirtHostSweeper auto = LibvirtHostSweeper.Connect(LibvirtDaemon.Uri);
+        using HostSweeper forced = HostSweeper.Connect(LibvirtDaemon.Uri, SweepSource.Libvirt, LibvirtMonitoredHost.Open);
+        using HostSweeper auto = HostSweeper.Connect(LibvirtDaemon.Uri, SweepSource.Auto, LibvirtMonitoredHost.Open);
 
         Assert.Equal(SweepSource.Libvirt, forced.Source);
         Assert.Null(forced.Sweep().Host.Tcp);
         Assert.Equal(SweepSource.Proc, auto.Source);
         Assert.NotNull(auto.Sweep().Host.Tcp);
-        var e = Assert.Throws<KvmConfigException>(() => LibvirtHostSweeper.Connect("qemu+ssh://root@kvm1/system", SweepSource.Proc));
+        var e = Assert.Throws<KvmConfigException>(() => HostSweeper.Connect("qemu+ssh://root@kvm1/system", SweepSource.Proc, LibvirtMonitoredHost.Open));
         Assert.Contains("names another host", e.Message, StringComparison.Ordinal);
     }
 
@@ -301,7 +285,7 @@ public sealed class RemoteSweeperTests
         using TestDomain vm = TestDomain.Create(connection, "exp-metrics", vcpus: 2, start: true);
         using var remote = new RemoteUri();
         var options = new ExporterOptions { Listen = new IPEndPoint(IPAddress.Loopback, 0), Interval = TimeSpan.FromMilliseconds(300) };
-        await using MetricsExporter exporter = MetricsExporter.Start(options, () => LibvirtHostSweeper.Connect(remote.Uri), TextWriter.Null);
+        await using MetricsExporter exporter = MetricsExporter.Start(options, () => HostSweeper.Connect(remote.Uri, SweepSource.Auto, LibvirtMonitoredHost.Open), TextWriter.Null);
 
         // When two sweeps are in and /metrics is scraped
         await exporter.WaitForSweepsAsync(2, TimeSpan.FromSeconds(30));
@@ -329,13 +313,7 @@ public sealed class RemoteSweeperTests
     private static SweepSample Sweep(DomainSample domain) =>
         new([domain], new HostSample(domain.AtNs, null, null, new Dictionary<PressureResource, PressureStall>()));
 
-    private static DomainStats Stats(int? id, params TypedParameter[] parameters) => new("vm1", parameters) { Id = id };
-
-    private static TypedParameter U(string name, uint value) => TypedParameter.UInt(name, value);
-
-    private static TypedParameter UL(string name, ulong value) => TypedParameter.ULLong(name, value);
-
-    private static TypedParameter S(string name, string value) => TypedParameter.String(name, value);
+    private static VcpuThread Vcpu(int vcpu, ulong runNs, ulong waitNs) => new(vcpu, vcpu, new TaskSchedstat(runNs, waitNs, 0));
 }
 
 /// <summary>
@@ -350,7 +328,8 @@ internal sealed record Interleaved(DomainFigures Proc, DomainFigures Libvirt, do
 {
     public static Interleaved Run(LibvirtConnection connection, string domain, TimeSpan interval)
     {
-        var remote = new RemoteSweeper(connection);
+        using LibvirtMonitoredHost host = LibvirtMonitoredHost.Open(connection.Uri);
+        var remote = new RemoteSweeper(host);
         long guestMemoryKiB;
         using (LibvirtDomain found = connection.Lookup(domain))
         {

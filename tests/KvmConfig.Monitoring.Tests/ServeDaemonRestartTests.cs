@@ -1,13 +1,15 @@
 using System.Net;
+using KvmConfig.Libvirt.Monitoring;
 using KvmConfig.Monitoring.Exporter;
+using KvmConfig.Monitoring.Sweeping;
 using KvmConfig.TestSupport;
 
 namespace KvmConfig.Monitoring.Tests;
 
 /// <summary>
 /// The exporter against a real libvirtd that is stopped (SIGTERM) and started again under it: what
-/// <see cref="ExporterDegradedTests"/> shows with a fake daemon, here with <see cref="LibvirtHostSweeper"/>, libvirt's
-/// close callback and the daemon's own sockets. Stopping the daemon would fail every other test that uses it, so these
+/// <see cref="ExporterDegradedTests"/> shows with a fake daemon, here with <see cref="HostSweeper"/> on
+/// <see cref="LibvirtMonitoredHost"/>, libvirt's close callback and the daemon's own sockets. Stopping the daemon would fail every other test that uses it, so these
 /// carry the "Serial" trait (scripts/test.sh runs them after the others, alone) and hold <see cref="DaemonRestart"/>,
 /// which always leaves the daemon running. Synchronisation is on the exporter's sweep outcomes, never on sleeps.
 /// </summary>
@@ -86,7 +88,7 @@ public sealed class ServeDaemonRestartTests : IDisposable
             ReconnectInitial = TimeSpan.FromMilliseconds(100),
             ReconnectMax = TimeSpan.FromMilliseconds(500),
         },
-        () => LibvirtHostSweeper.Connect(LibvirtDaemon.Uri),
+        () => HostSweeper.Connect(LibvirtDaemon.Uri, SweepSource.Auto, LibvirtMonitoredHost.Open),
         TextWriter.Synchronized(log));
 
     // The next sweep (or connection) that fails. Subscribed once the daemon is down, so that a failure from before (a

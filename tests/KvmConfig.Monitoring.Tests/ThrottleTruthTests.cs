@@ -1,7 +1,9 @@
 using KvmConfig.Core.Monitoring;
 using KvmConfig.Libvirt;
+using KvmConfig.Libvirt.Monitoring;
 using KvmConfig.Linux;
 using KvmConfig.Linux.Procfs;
+using KvmConfig.Monitoring.Sweeping;
 using KvmConfig.TestSupport;
 
 namespace KvmConfig.Monitoring.Tests;
@@ -24,7 +26,8 @@ public sealed class ThrottleTruthTests
         using var away = new AwayFromCpu(cpu: 1);
         using var spin = SpinningDomain.Start(connection, cpu: 1, cputune: "<global_period>10000</global_period><global_quota>2000</global_quota>");
         var procfs = new ProcfsReader();
-        using var sweeper = new LocalSweeper(connection, new LocalSampler(new QemuProcesses(), procfs, new CgroupReader()), procfs);
+        using LibvirtMonitoredHost host = LibvirtMonitoredHost.Open(LibvirtDaemon.Uri);
+        using var sweeper = new LocalSweeper(host, new LocalSampler(new QemuProcesses(), procfs, new CgroupReader()), procfs);
 
         // When two sweeps two seconds apart are compared (the wait is the measured interval itself)
         SweepSample first = sweeper.Sweep();

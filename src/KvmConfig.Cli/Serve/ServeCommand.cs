@@ -8,10 +8,12 @@ using KvmConfig.Config;
 using KvmConfig.Core;
 using KvmConfig.Core.Diagnostics;
 using KvmConfig.Core.Specs;
+using KvmConfig.Libvirt.Monitoring;
 using KvmConfig.Linux;
 using KvmConfig.Monitoring;
 using KvmConfig.Monitoring.Exporter;
 using KvmConfig.Monitoring.History;
+using KvmConfig.Monitoring.Sweeping;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -159,7 +161,7 @@ internal sealed class ServeCommand : AsyncCommand<ServeCommand.Settings>
 
         string uri = settings.Uri;
         SweepSource source = settings.SourceValue;
-        await using MetricsExporter exporter = MetricsExporter.Start(options, () => LibvirtHostSweeper.Connect(uri, source), Console.Error);
+        await using MetricsExporter exporter = MetricsExporter.Start(options, () => HostSweeper.Connect(uri, source, LibvirtMonitoredHost.Open), Console.Error);
         string historyText = history is null ? "no history" : $"history {history.Path} (retention {settings.Retention})";
         string through = source == SweepSource.Libvirt ? "libvirt's bulk statistics" : "/proc";
         string scheme = web.Tls ? "https" : "http";

@@ -5,8 +5,9 @@ using KvmConfig.Config;
 using KvmConfig.Core;
 using KvmConfig.Core.Monitoring;
 using KvmConfig.Core.Specs;
+using KvmConfig.Libvirt.Monitoring;
 using KvmConfig.Monitoring;
-using KvmConfig.Monitoring.Exporter;
+using KvmConfig.Monitoring.Sweeping;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -84,7 +85,7 @@ internal sealed class TopCommand : Command<TopCommand.Settings>
     {
         string uri = settings.Uri;
         AlertThresholds thresholds = AlertSettings.Load(settings.ConfigDir);
-        using LibvirtHostSweeper sweeper = LibvirtHostSweeper.Connect(uri, settings.SourceValue);
+        using HostSweeper sweeper = HostSweeper.Connect(uri, settings.SourceValue, LibvirtMonitoredHost.Open);
         Func<SweepSample> sweep = WarnWithoutReady(sweeper);
         bool json = settings.Format == "json";
 
@@ -124,7 +125,7 @@ internal sealed class TopCommand : Command<TopCommand.Settings>
 
     // Through libvirt, says once on stderr when the daemon does not report CPU ready: those vCPUs are left out rather
     // than shown at 0.
-    private static Func<SweepSample> WarnWithoutReady(LibvirtHostSweeper sweeper)
+    private static Func<SweepSample> WarnWithoutReady(HostSweeper sweeper)
     {
         bool warned = false;
         return () =>

@@ -1,6 +1,7 @@
 using KvmConfig.Core;
 using KvmConfig.Core.Monitoring;
 using KvmConfig.Monitoring.History;
+using KvmConfig.Monitoring.Sweeping;
 
 namespace KvmConfig.Monitoring.Exporter;
 

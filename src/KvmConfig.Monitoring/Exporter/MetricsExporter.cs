@@ -4,6 +4,7 @@ using KvmConfig.Core;
 using KvmConfig.Core.Diagnostics;
 using KvmConfig.Monitoring.History;
 using KvmConfig.Monitoring.Prometheus;
+using KvmConfig.Monitoring.Sweeping;
 using Microsoft.AspNetCore.Builder;
 
 namespace KvmConfig.Monitoring.Exporter;

@@ -1,5 +1,4 @@
 using KvmConfig.Core.Monitoring;
-using KvmConfig.Monitoring.Exporter;
 
 namespace KvmConfig.Monitoring.History;
 

@@ -1,6 +1,5 @@
 using KvmConfig.Core;
 using KvmConfig.Core.Monitoring;
-using KvmConfig.Monitoring.Exporter;
 using Microsoft.Data.Sqlite;
 
 namespace KvmConfig.Monitoring.History;

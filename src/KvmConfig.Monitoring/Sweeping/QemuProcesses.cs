@@ -2,7 +2,7 @@ using System.Globalization;
 using KvmConfig.Core;
 using KvmConfig.Core.Diagnostics;
 
-namespace KvmConfig.Monitoring;
+namespace KvmConfig.Monitoring.Sweeping;
 
 /// <summary>
 /// Finds the QEMU process of a running domain on the local host: libvirt's QEMU driver writes its pid to

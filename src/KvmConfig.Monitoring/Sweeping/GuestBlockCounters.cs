@@ -1,9 +1,8 @@
 using KvmConfig.Core;
 using KvmConfig.Core.Diagnostics;
 using KvmConfig.Core.Monitoring;
-using KvmConfig.Libvirt;
 
-namespace KvmConfig.Monitoring;
+namespace KvmConfig.Monitoring.Sweeping;
 
 /// <summary>
 /// The guest block counters of running domains, read through libvirt on a thread and a connection of their own, so
@@ -25,7 +24,7 @@ namespace KvmConfig.Monitoring;
 /// </remarks>
 public sealed class GuestBlockCounters : IDisposable
 {
-    private readonly Func<LibvirtConnection> _connect;
+    private readonly Func<IMonitoredHost> _connect;
     private readonly TimeSpan _firstReadingTimeout;
     private readonly Thread _thread;
     private readonly AutoResetEvent _wanted = new(false);
@@ -35,16 +34,10 @@ public sealed class GuestBlockCounters : IDisposable
     private volatile Reading? _latest;
     private volatile Exception? _failure;
 
-    /// <summary>Reads through a read-only connection of its own to <paramref name="uri"/>.</summary>
-    public GuestBlockCounters(string uri)
-        : this(() => LibvirtConnection.Open(uri, readOnly: true))
-    {
-    }
-
     /// <summary>Reads through the connection <paramref name="connect"/> opens (on the reader's thread).</summary>
-    /// <param name="connect">Opens the reader's connection.</param>
+    /// <param name="connect">Opens the reader's connection (<see cref="IMonitoredHost.OpenAnother"/>); called again after a failed reading.</param>
     /// <param name="firstReadingTimeout">How long the first call waits for a reading; 60 s by default, twice libvirt's job timeout.</param>
-    public GuestBlockCounters(Func<LibvirtConnection> connect, TimeSpan? firstReadingTimeout = null)
+    public GuestBlockCounters(Func<IMonitoredHost> connect, TimeSpan? firstReadingTimeout = null)
     {
         _connect = connect;
         _firstReadingTimeout = firstReadingTimeout ?? TimeSpan.FromSeconds(60);
@@ -88,7 +81,7 @@ public sealed class GuestBlockCounters : IDisposable
 
     private void Run()
     {
-        LibvirtConnection? connection = null;
+        IMonitoredHost? connection = null;
         try
         {
             WaitHandle[] handles = [_stop.Token.WaitHandle, _wanted];
@@ -116,24 +109,11 @@ public sealed class GuestBlockCounters : IDisposable
         }
     }
 
-    private static Reading Read(LibvirtConnection connection, IReadOnlyList<string> names)
+    private static Reading Read(IMonitoredHost connection, IReadOnlyList<string> domains)
     {
-        var wanted = new HashSet<string>(names, StringComparer.Ordinal);
-        IReadOnlyList<LibvirtDomain> running = connection.ListAllDomains(activeOnly: true);
-        try
-        {
-            // The clock is read after the counters, as for /proc, so an interval never includes time they did not see.
-            var disks = connection.DomainStats([.. running.Where(d => wanted.Contains(d.Name))], DomainStatsGroups.Block)
-                .ToDictionary(s => s.Domain, s => new LibvirtStatistics(s).Disks(), StringComparer.Ordinal);
-            return new Reading(LocalSampler.NowNs(), disks);
-        }
-        finally
-        {
-            foreach (LibvirtDomain domain in running)
-            {
-                domain.Dispose();
-            }
-        }
+        // The clock is read after the counters, as for /proc, so an interval never includes time they did not see.
+        IReadOnlyDictionary<string, IReadOnlyList<BlockDeviceCounters>> disks = connection.BlockCounters(domains);
+        return new Reading(LocalSampler.NowNs(), disks);
     }
 
     /// <summary>One reading: when it was taken, and each domain's block devices.</summary>

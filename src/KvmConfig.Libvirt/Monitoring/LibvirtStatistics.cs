@@ -1,13 +1,13 @@
 using System.Globalization;
 using KvmConfig.Core.Monitoring;
-using KvmConfig.Libvirt;
+using KvmConfig.Monitoring.Sweeping;
 
-namespace KvmConfig.Monitoring;
+namespace KvmConfig.Libvirt.Monitoring;
 
 /// <summary>
-/// Reads the device counters out of one domain's bulk statistics (<c>virConnectGetAllDomainStats</c>): the
-/// <c>block.N.*</c> and <c>net.N.*</c> groups, as the libvirt documentation of that call names them. A device whose
-/// counters are absent (an empty CD-ROM drive, an interface libvirt cannot read) is left out.
+/// Reads the figures out of one domain's bulk statistics (<c>virConnectGetAllDomainStats</c>): the <c>vcpu.N.*</c>,
+/// <c>balloon.*</c>, <c>block.N.*</c> and <c>net.N.*</c> parameters, as the libvirt documentation of that call names
+/// them. A device whose counters are absent (an empty CD-ROM drive, an interface libvirt cannot read) is left out.
 /// </summary>
 public sealed class LibvirtStatistics
 {
@@ -21,6 +21,24 @@ public sealed class LibvirtStatistics
         {
             _byName[parameter.Name] = parameter;
         }
+    }
+
+    /// <summary>
+    /// <paramref name="stats"/> as the sweepers take it: the vCPUs (null without the <c>vcpu</c> group), how many lack
+    /// a delay, the balloon's RSS and maximum, the disks and the interfaces.
+    /// </summary>
+    public static DomainStatistics Decode(DomainStats stats)
+    {
+        var parsed = new LibvirtStatistics(stats);
+        return new DomainStatistics(stats.Domain, stats.Id)
+        {
+            Vcpus = parsed.HasVcpuGroup ? parsed.Vcpus() : null,
+            VcpusWithoutDelay = parsed.VcpusWithoutDelay(),
+            RssKiB = parsed.BalloonRssKiB(),
+            GuestMemoryKiB = parsed.BalloonMaximumKiB(),
+            Disks = parsed.Disks(),
+            Interfaces = parsed.Interfaces(),
+        };
     }
 
     /// <summary>The guest block devices: <c>block.count</c>, then per N <c>name</c>, <c>rd.*</c>, <c>wr.*</c>, <c>fl.*</c>.</summary>

@@ -1,4 +1,4 @@
-namespace KvmConfig.Monitoring;
+namespace KvmConfig.Monitoring.Sweeping;
 
 /// <summary>Where a sweep's figures come from (<c>--source</c> of <c>top</c> and <c>serve</c>).</summary>
 public enum SweepSource

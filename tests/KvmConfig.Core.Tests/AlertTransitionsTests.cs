@@ -1,10 +1,9 @@
 using KvmConfig.Core.Monitoring;
-using KvmConfig.Monitoring.Exporter;
 
-namespace KvmConfig.Monitoring.Tests;
+namespace KvmConfig.Core.Tests;
 
 /// <summary><see cref="AlertTransitions"/>: the alert log records crossings and clearings, not every interval.</summary>
-public sealed class ExporterAlertTransitionsTests
+public sealed class AlertTransitionsTests
 {
     private static readonly Alert WebWarning = new("web1 vcpu 0", "ready", 7.5, 5, AlertSeverity.Warning);
     private static readonly Alert WebWarningHigher = WebWarning with { Value = 9.1 };

@@ -1,6 +1,4 @@
-using KvmConfig.Core.Monitoring;
-
-namespace KvmConfig.Monitoring.Exporter;
+namespace KvmConfig.Core.Monitoring;
 
 /// <summary>What happened to one alert between two intervals.</summary>
 public enum AlertChange

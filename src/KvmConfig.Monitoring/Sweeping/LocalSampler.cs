@@ -4,7 +4,7 @@ using KvmConfig.Core.Monitoring;
 using KvmConfig.Linux;
 using KvmConfig.Linux.Procfs;
 
-namespace KvmConfig.Monitoring;
+namespace KvmConfig.Monitoring.Sweeping;
 
 /// <summary>
 /// Samples running domains of the local host from the kernel: the QEMU pid from libvirt's state directory, then each
