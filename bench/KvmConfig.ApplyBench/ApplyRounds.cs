@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using KvmConfig.Core;
 using KvmConfig.Core.Apply;
 using KvmConfig.Core.Domains;
 using KvmConfig.Libvirt;

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using KvmConfig.Bench.Shared;
 using KvmConfig.Core;

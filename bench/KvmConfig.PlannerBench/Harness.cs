@@ -1,7 +1,6 @@
 using KvmConfig.Bench.Shared;
 using System.Diagnostics;
 using System.Globalization;
-using System.Runtime.InteropServices;
 using KvmConfig.Core;
 using KvmConfig.Core.Planning;
 using KvmConfig.Core.Specs;

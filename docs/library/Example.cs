@@ -1,6 +1,5 @@
 using KvmConfig.Config;
 using KvmConfig.Core.Apply;
-using KvmConfig.Core.Specs;
 using KvmConfig.Core.Topology;
 using KvmConfig.Libvirt;
 using KvmConfig.Libvirt.Apply;

@@ -1,6 +1,4 @@
 using System.Runtime.InteropServices;
-using KvmConfig.Core;
-using KvmConfig.Core.Diagnostics;
 using KvmConfig.Libvirt.Interop;
 using Native = KvmConfig.Libvirt.Interop.Libvirt;
 

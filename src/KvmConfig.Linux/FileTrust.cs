@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using KvmConfig.Core;
 using KvmConfig.Core.Diagnostics;
 using KvmConfig.Linux.Interop;
 

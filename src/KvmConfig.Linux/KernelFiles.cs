@@ -1,4 +1,3 @@
-using KvmConfig.Core;
 using KvmConfig.Core.Diagnostics;
 
 namespace KvmConfig.Linux;

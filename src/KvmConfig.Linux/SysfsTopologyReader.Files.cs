@@ -1,6 +1,5 @@
 using System.Globalization;
 using KvmConfig.Core;
-using KvmConfig.Core.Diagnostics;
 using static KvmConfig.Linux.KernelFiles;
 
 namespace KvmConfig.Linux;

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
-using KvmConfig.Core;
 using KvmConfig.Libvirt;
 using KvmConfig.Libvirt.Apply;
 using KvmConfig.TestSupport;

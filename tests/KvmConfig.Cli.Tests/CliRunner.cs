@@ -1,5 +1,3 @@
-using KvmConfig.Cli;
-
 namespace KvmConfig.Cli.Tests;
 
 /// <summary>What one run of the real entry point printed, and how it ended.</summary>

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Xml.Linq;
 using KvmConfig.Cli.Plan;
 using KvmConfig.Config;
-using KvmConfig.Core;
 using KvmConfig.Core.Planning;
 using KvmConfig.Core.Topology;
 using KvmConfig.TestSupport;

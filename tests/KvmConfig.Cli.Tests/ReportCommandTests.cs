@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using KvmConfig.TestSupport;
-using Microsoft.Data.Sqlite;
 using static KvmConfig.Cli.Tests.CliRunner;
 
 namespace KvmConfig.Cli.Tests;

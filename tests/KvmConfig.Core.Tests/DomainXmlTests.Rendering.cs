@@ -1,5 +1,4 @@
 using KvmConfig.Core.Domains;
-using KvmConfig.Core.Planning;
 using KvmConfig.Core.Specs;
 
 namespace KvmConfig.Core.Tests;

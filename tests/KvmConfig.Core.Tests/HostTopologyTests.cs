@@ -1,4 +1,3 @@
-using KvmConfig.Core;
 using KvmConfig.Core.Topology;
 
 namespace KvmConfig.Core.Tests;

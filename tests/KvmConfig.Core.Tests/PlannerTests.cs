@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text;
 using KvmConfig.Core.Planning;
 using KvmConfig.Core.Specs;
-using KvmConfig.Core.Topology;
 
 namespace KvmConfig.Core.Tests;
 

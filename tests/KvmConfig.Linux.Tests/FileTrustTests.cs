@@ -1,6 +1,5 @@
 using KvmConfig.Core;
 using KvmConfig.Core.Diagnostics;
-using KvmConfig.TestSupport;
 
 namespace KvmConfig.Linux.Tests;
 

@@ -1,5 +1,3 @@
-using KvmConfig.Core;
-using KvmConfig.Core.Diagnostics;
 using KvmConfig.Core.Monitoring;
 using KvmConfig.Monitoring.History;
 using Microsoft.Data.Sqlite;

@@ -1,5 +1,4 @@
 using KvmConfig.Core.Monitoring;
-using KvmConfig.Core.Specs;
 using KvmConfig.Core.Topology;
 using KvmConfig.Libvirt;
 using KvmConfig.Libvirt.Apply;

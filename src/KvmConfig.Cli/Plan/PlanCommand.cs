@@ -1,7 +1,6 @@
 using System.ComponentModel;
 using KvmConfig.Cli.Infrastructure;
 using KvmConfig.Cli.Rendering;
-using KvmConfig.Config;
 using KvmConfig.Core.Topology;
 using Spectre.Console.Cli;
 

@@ -2,7 +2,6 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using KvmConfig.Config;
-using KvmConfig.Core;
 using KvmConfig.Core.Planning;
 using KvmConfig.Core.Topology;
 

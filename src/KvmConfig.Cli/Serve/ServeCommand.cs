@@ -1,16 +1,10 @@
 using System.ComponentModel;
-using System.Globalization;
 using System.Net;
 using System.Runtime.InteropServices;
 using KvmConfig.Cli.Infrastructure;
-using KvmConfig.Cli.Top;
-using KvmConfig.Config;
 using KvmConfig.Core;
-using KvmConfig.Core.Diagnostics;
 using KvmConfig.Core.Specs;
 using KvmConfig.Libvirt.Monitoring;
-using KvmConfig.Linux;
-using KvmConfig.Monitoring;
 using KvmConfig.Monitoring.Exporter;
 using KvmConfig.Monitoring.History;
 using KvmConfig.Monitoring.Sweeping;

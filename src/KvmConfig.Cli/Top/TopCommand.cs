@@ -1,9 +1,6 @@
 using System.ComponentModel;
-using System.Globalization;
 using KvmConfig.Cli.Infrastructure;
-using KvmConfig.Config;
 using KvmConfig.Core;
-using KvmConfig.Core.Monitoring;
 using KvmConfig.Core.Specs;
 using KvmConfig.Libvirt.Monitoring;
 using KvmConfig.Monitoring;

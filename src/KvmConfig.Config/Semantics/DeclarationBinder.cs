@@ -2,7 +2,6 @@ using KvmConfig.Config.Syntax;
 using KvmConfig.Core;
 using KvmConfig.Core.Diagnostics;
 using KvmConfig.Core.Specs;
-using KvmConfig.Core.Topology;
 
 namespace KvmConfig.Config.Semantics;
 

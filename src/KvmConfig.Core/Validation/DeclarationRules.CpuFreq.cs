@@ -1,5 +1,4 @@
 using KvmConfig.Core.Diagnostics;
-using KvmConfig.Core.Specs;
 using KvmConfig.Core.Topology;
 
 namespace KvmConfig.Core.Validation;

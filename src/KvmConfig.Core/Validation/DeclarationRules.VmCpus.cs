@@ -1,6 +1,5 @@
 using KvmConfig.Core.Diagnostics;
 using KvmConfig.Core.Specs;
-using KvmConfig.Core.Topology;
 
 namespace KvmConfig.Core.Validation;
 

@@ -1,6 +1,5 @@
 using KvmConfig.Core;
 using KvmConfig.Core.Apply;
-using KvmConfig.Core.Diagnostics;
 using KvmConfig.Core.Domains;
 
 namespace KvmConfig.Libvirt.Apply;

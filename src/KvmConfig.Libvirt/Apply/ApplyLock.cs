@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using KvmConfig.Core;
-using KvmConfig.Core.Diagnostics;
 using KvmConfig.Linux;
 using KvmConfig.Linux.Procfs;
 

@@ -5,7 +5,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using KvmConfig.Core;
 using KvmConfig.Core.Apply;
-using KvmConfig.Core.Diagnostics;
 using KvmConfig.Core.Domains;
 using KvmConfig.Linux;
 

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Xml.Linq;
 using KvmConfig.Core;
 using KvmConfig.Core.Apply;

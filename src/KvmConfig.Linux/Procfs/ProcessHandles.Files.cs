@@ -3,7 +3,6 @@ using System.Text;
 using KvmConfig.Core;
 using KvmConfig.Core.Diagnostics;
 using Microsoft.Win32.SafeHandles;
-using static KvmConfig.Linux.KernelFiles;
 
 namespace KvmConfig.Linux.Procfs;
 

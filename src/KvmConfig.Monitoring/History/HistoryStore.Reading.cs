@@ -1,5 +1,4 @@
 using KvmConfig.Core.Monitoring;
-using KvmConfig.Monitoring.Exporter;
 using Microsoft.Data.Sqlite;
 
 namespace KvmConfig.Monitoring.History;

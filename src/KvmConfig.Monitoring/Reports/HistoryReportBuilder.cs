@@ -1,7 +1,6 @@
 using System.Globalization;
 using KvmConfig.Core.Monitoring;
 using KvmConfig.Core.Specs;
-using KvmConfig.Monitoring;
 using KvmConfig.Monitoring.History;
 
 namespace KvmConfig.Monitoring.Reports;
