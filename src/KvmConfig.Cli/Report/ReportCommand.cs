@@ -1,6 +1,5 @@
 using System.ComponentModel;
 using KvmConfig.Cli.Infrastructure;
-using KvmConfig.Cli.Serve;
 using KvmConfig.Core;
 using KvmConfig.Core.Diagnostics;
 using KvmConfig.Core.Specs;
@@ -23,7 +22,7 @@ internal sealed class ReportCommand : Command<ReportCommand.Settings>
     internal sealed class Settings : CommandSettings
     {
         [CommandOption("--history <FILE>")]
-        [Description("The history serve writes (default " + ServeCommand.DefaultHistory + "). Read only: a missing file is an error, never created.")]
+        [Description("The history serve writes (default " + HistoryStore.DefaultPath + "). Read only: a missing file is an error, never created.")]
         public string? History { get; init; }
 
         [CommandOption("--since <WHEN>")]
@@ -45,7 +44,7 @@ internal sealed class ReportCommand : Command<ReportCommand.Settings>
         public string? Html { get; init; }
 
         [CommandOption("--config-dir <DIR>")]
-        [Description("Where [[alerts]] thresholds are read (default: $KVMCONFIG_DIR or /etc/kvmconfig.d; the defaults of DESIGN.md when it does not exist).")]
+        [Description(AlertSettings.ConfigDirHelp)]
         public string? ConfigDir { get; init; }
 
         [CommandOption("--salvage")]
@@ -77,7 +76,7 @@ internal sealed class ReportCommand : Command<ReportCommand.Settings>
             ?? throw new InvalidOperationException("the range was validated");
         AlertThresholds thresholds = AlertSettings.Load(settings.ConfigDir);
         HistoryReport report;
-        using (HistoryStore history = Open(settings.History ?? ServeCommand.DefaultHistory, settings.Salvage))
+        using (HistoryStore history = Open(settings.History ?? HistoryStore.DefaultPath, settings.Salvage))
         {
             report = HistoryReport.Read(history, range, thresholds);
         }

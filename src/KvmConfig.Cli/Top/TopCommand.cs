@@ -1,6 +1,5 @@
 using System.ComponentModel;
 using KvmConfig.Cli.Infrastructure;
-using KvmConfig.Core;
 using KvmConfig.Core.Specs;
 using KvmConfig.Libvirt.Monitoring;
 using KvmConfig.Monitoring;
@@ -21,22 +20,8 @@ internal sealed class TopCommand : Command<TopCommand.Settings>
     /// <summary>Exit codes of <c>top</c>, for its help.</summary>
     public const string ExitHelp = "Exit codes: 0 shown, 2 could not run (libvirt unreachable, bad option, a configuration directory with errors).";
 
-    internal sealed class Settings : CommandSettings
+    internal sealed class Settings : MonitorSettings
     {
-        [CommandOption("--connect <URI>")]
-        [Description("The libvirt URI whose running domains are shown; default qemu:///system. A URI with a host part (qemu+ssh://root@kvm1/system, qemu+tls://kvm1/system) is read through libvirt's bulk statistics alone: see --source.")]
-        public string? Connect { get; init; }
-
-        [CommandOption("--source <SOURCE>")]
-        [Description("Where the figures come from: auto (this host's /proc for a URI without a host part, libvirt otherwise), proc, or libvirt (bulk statistics only, as for a remote host: CPU, ready, memory overhead and devices per domain; no host TCP, reclaim or pressure; see docs/monitoring-remote.md). E.g. top --connect qemu+ssh://root@kvm1/system, or top --source libvirt.")]
-        [DefaultValue("auto")]
-        public string Source { get; init; } = "auto";
-
-        [CommandOption("--interval <DURATION>")]
-        [Description("Time between samples, 100ms to 1h: 2s, 500ms, 1m. The figures are averages over it.")]
-        [DefaultValue("2s")]
-        public string Interval { get; init; } = "2s";
-
         [CommandOption("--once")]
         [Description("Take one sample after one interval, print it and exit (for scripts and tests).")]
         public bool Once { get; init; }
@@ -46,36 +31,20 @@ internal sealed class TopCommand : Command<TopCommand.Settings>
         [DefaultValue("text")]
         public string Format { get; init; } = "text";
 
-        [CommandOption("--config-dir <DIR>")]
-        [Description("Where [[alerts]] thresholds are read (default: $KVMCONFIG_DIR or /etc/kvmconfig.d; the defaults of DESIGN.md when it does not exist).")]
-        public string? ConfigDir { get; init; }
+        protected override string Command => "top";
 
-        public TimeSpan IntervalValue => Durations.Parse(Interval) ?? TimeSpan.Zero;
+        protected override string DefaultInterval => "2s";
+
+        protected override (TimeSpan Least, string Example, string Why) IntervalBounds =>
+            (TimeSpan.FromMilliseconds(100), "2s, 500ms or 1m", "shorter intervals measure the scheduler's tick, not contention");
 
         public override ValidationResult Validate()
         {
-            if (Durations.Check("--interval", Interval, TimeSpan.FromMilliseconds(100), TimeSpan.FromHours(1), "2s, 500ms or 1m",
-                    "shorter intervals measure the scheduler's tick, not contention") is { } interval)
-            {
-                return ValidationResult.Error(interval);
-            }
-
-            if (SweepSources.Parse(Source) is not { } source)
-            {
-                return ValidationResult.Error($"--source {Source}: use {SweepSources.Choices}");
-            }
-
-            if (SweepSources.Resolve(Uri, source) is null)
-            {
-                return ValidationResult.Error($"--source proc reads this host's /proc, and {Uri} names another host: use --source libvirt (or auto), or run kvmconfig top on that host");
-            }
-
-            return Format is "text" or "json" ? ValidationResult.Success() : ValidationResult.Error($"--format {Format}: use text or json");
+            ValidationResult shared = base.Validate();
+            return !shared.Successful ? shared
+                : Format is "text" or "json" ? ValidationResult.Success()
+                : ValidationResult.Error($"--format {Format}: use text or json");
         }
-
-        public string Uri => Connect ?? "qemu:///system";
-
-        public SweepSource SourceValue => SweepSources.Resolve(Uri, SweepSources.Parse(Source) ?? SweepSource.Auto) ?? SweepSource.Proc;
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
@@ -113,7 +82,7 @@ internal sealed class TopCommand : Command<TopCommand.Settings>
             while (!cancellationToken.WaitHandle.WaitOne(settings.IntervalValue))
             {
                 SweepSample next = sweep();
-                live.UpdateTarget(TopView.Table(SweepFigures.Between(previous, next), thresholds, uri, settings.Interval));
+                live.UpdateTarget(TopView.Table(SweepFigures.Between(previous, next), thresholds, uri, settings.IntervalText));
                 previous = next;
             }
         });

@@ -29,6 +29,9 @@ namespace KvmConfig.Monitoring.History;
 /// </remarks>
 public sealed partial class HistoryStore : IDisposable
 {
+    /// <summary>Where <c>serve</c> keeps its history and <c>report</c> reads it unless told otherwise.</summary>
+    public const string DefaultPath = "/var/lib/kvmconfig/history.db";
+
     /// <summary><c>PRAGMA application_id</c> of a kvmconfig history: the bytes "KVMC".</summary>
     public const int ApplicationId = 0x4B564D43;
 
