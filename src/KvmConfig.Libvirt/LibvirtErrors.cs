@@ -80,4 +80,11 @@ internal static class LibvirtErrors
     public static KvmConfigException UnexpectedStepFailure(string step, Exception error) =>
         new(Rules.LibvirtError, $"{step} failed unexpectedly: {error.GetType().Name}: {error.Message}", null,
             "this is a kvmconfig bug, not a libvirt refusal: please report it with the message", error);
+
+    /// <summary>The driver does not give the bulk statistics groups the sweeps read.</summary>
+    public static KvmConfigException StatisticsGroupsUnsupported(string uri, string groups, LibvirtException inner) =>
+        new(Rules.LibvirtError,
+            $"the driver of {uri} does not give the {groups} statistics groups that kvmconfig reads through libvirt (libvirt: {inner.LibvirtMessage})",
+            hint: "connect to a QEMU driver (qemu:///system, qemu+ssh://user@host/system); libvirt's test driver gives the state group only",
+            inner: inner);
 }

@@ -1,7 +1,5 @@
 using System.ComponentModel;
 using KvmConfig.Cli.Infrastructure;
-using KvmConfig.Core;
-using KvmConfig.Core.Diagnostics;
 using KvmConfig.Core.Specs;
 using KvmConfig.Monitoring.History;
 using KvmConfig.Monitoring.Reports;
@@ -123,8 +121,7 @@ internal sealed class ReportCommand : Command<ReportCommand.Settings>
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new KvmConfigException(Rules.Unreadable, $"cannot write the report {Path.GetFullPath(file)}: {e.Message}", file,
-                "give --html a file in a directory that exists and that you may write to");
+            throw CliErrors.CannotWriteReport(file, "--html", e);
         }
     }
 }

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using KvmConfig.Core;
-using KvmConfig.Core.Diagnostics;
 using KvmConfig.Core.Monitoring;
 using KvmConfig.Monitoring.Sweeping;
 
@@ -161,11 +160,7 @@ public sealed class LibvirtMonitoredHost : IMonitoredHost
         Match bits = Regex.Match(e.LibvirtMessage, @"0x([0-9a-fA-F]+)");
         uint missing = bits.Success && uint.TryParse(bits.Groups[1].Value, NumberStyles.HexNumber, CultureInfo.InvariantCulture, out uint b) ? b & (uint)Groups : (uint)Groups;
         string[] names = [.. Enum.GetValues<DomainStatsGroups>().Where(g => g != 0 && (missing & (uint)g) != 0).Select(GroupName)];
-        return new KvmConfigException(
-            Rules.LibvirtError,
-            $"the driver of {uri} does not give the {Join(names)} statistics groups that kvmconfig reads through libvirt (libvirt: {e.LibvirtMessage})",
-            hint: "connect to a QEMU driver (qemu:///system, qemu+ssh://user@host/system); libvirt's test driver gives the state group only",
-            inner: e);
+        return LibvirtErrors.StatisticsGroupsUnsupported(uri, Join(names), e);
     }
 
     private static string Join(string[] names) => names.Length < 2 ? string.Concat(names) : $"{string.Join(", ", names[..^1])} and {names[^1]}";

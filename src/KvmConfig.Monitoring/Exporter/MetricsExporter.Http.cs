@@ -1,9 +1,7 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using KvmConfig.Core;
-using KvmConfig.Core.Diagnostics;
 using KvmConfig.Monitoring.Prometheus;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
@@ -61,8 +59,7 @@ public sealed partial class MetricsExporter
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException or ArgumentException)
             {
-                throw new KvmConfigException(Rules.Unreadable, $"cannot load the TLS certificate {web.CertFile} with key {web.KeyFile}: {e.Message}", web.CertFile,
-                    "give PEM files: the certificate (and chain) in cert_file, its unencrypted private key in key_file", e);
+                throw MonitoringErrors.CertificateUnloadable(web.CertFile, web.KeyFile, e);
             }
         }
 
@@ -110,30 +107,7 @@ public sealed partial class MetricsExporter
         return address is not null && Uri.TryCreate(address, UriKind.Absolute, out Uri? uri) ? new IPEndPoint(asked.Address, uri.Port) : asked;
     }
 
-    private static KvmConfigException BindFailure(IPEndPoint endpoint, Exception e)
-    {
-        SocketError? code = null;
-        for (Exception? inner = e; inner is not null; inner = inner.InnerException)
-        {
-            if (inner is SocketException socket)
-            {
-                code = socket.SocketErrorCode;
-                break;
-            }
-        }
-
-        (string message, string hint) = code switch
-        {
-            SocketError.AddressAlreadyInUse => ($"address {endpoint} is already in use",
-                $"another process listens there (ss -ltnp 'sport = :{endpoint.Port}' shows which); stop it or pass another --listen ADDRESS:PORT"),
-            SocketError.AddressNotAvailable => ($"address {endpoint} is not an address of this host",
-                $"pass one of this host's addresses, e.g. --listen 127.0.0.1:{endpoint.Port}"),
-            SocketError.AccessDenied => ($"permission denied listening on {endpoint}",
-                "ports below 1024 need root or CAP_NET_BIND_SERVICE; the default port is 9477"),
-            _ => ($"cannot listen on {endpoint}: {e.Message}", "pass another --listen ADDRESS:PORT"),
-        };
-        return new KvmConfigException(Rules.ListenUnavailable, message, hint: hint, inner: e);
-    }
+    private static KvmConfigException BindFailure(IPEndPoint endpoint, Exception e) => MonitoringErrors.CannotListen(endpoint, e);
 
     // One request: /metrics and /healthz for GET and HEAD (same headers, no body), 405 for other methods, 404 else.
     // Every response closes its connection: a scrape every 15-60 s gains nothing from keep-alive, and an idle

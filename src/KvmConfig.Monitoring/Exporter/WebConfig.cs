@@ -1,5 +1,4 @@
 using KvmConfig.Core;
-using KvmConfig.Core.Diagnostics;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -129,6 +128,5 @@ public sealed partial record WebConfig(string? CertFile, string? KeyFile, IReadO
         Refuse(path, node.Start.Line, $"{key} is not supported by kvmconfig (it reads tls_server_config.cert_file and key_file, and basic_auth_users)",
             $"remove {key}, or terminate TLS in front of kvmconfig where you need it");
 
-    private static KvmConfigException Refuse(string path, long? line, string why, string hint) =>
-        new(Rules.Unreadable, $"web configuration {path}{(line is null ? "" : $":{line}")}: {why}", path, hint);
+    private static KvmConfigException Refuse(string path, long? line, string why, string hint) => MonitoringErrors.WebConfigRefused(path, line, why, hint);
 }

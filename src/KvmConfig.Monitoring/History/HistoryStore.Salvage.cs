@@ -1,4 +1,3 @@
-using KvmConfig.Core;
 using KvmConfig.Core.Diagnostics;
 using Microsoft.Data.Sqlite;
 
@@ -40,7 +39,7 @@ public sealed partial class HistoryStore
         string full = FullPathOfFile(path);
         if (!File.Exists(full))
         {
-            throw new KvmConfigException(Rules.Unreadable, $"there is no history database at {full}", full, "pass the damaged file with --history FILE");
+            throw MonitoringErrors.NoHistory(full, "pass the damaged file with --history FILE");
         }
 
         // A URI name for the memory database, so that ATTACH below may name the file by URI (immutable mode).
@@ -57,12 +56,12 @@ public sealed partial class HistoryStore
                 version = Scalar(memory, "PRAGMA damaged.user_version");
                 if (applicationId != ApplicationId || version is < 1 or > SchemaVersion)
                 {
-                    throw Refuse(full, "is not a kvmconfig history database this kvmconfig reads (its header says otherwise): nothing to salvage");
+                    throw MonitoringErrors.HistoryRefused(full, "is not a kvmconfig history database this kvmconfig reads (its header says otherwise): nothing to salvage");
                 }
             }
             catch (SqliteException e)
             {
-                throw Refuse(full, $"is too damaged to salvage: even its header or schema cannot be read ({e.Message})", DamagedHint, e);
+                throw MonitoringErrors.HistoryRefused(full, $"is too damaged to salvage: even its header or schema cannot be read ({e.Message})", MonitoringErrors.DamagedHistoryHint, e);
             }
 
             var tables = new List<SalvagedTable>();

@@ -1,5 +1,3 @@
-using KvmConfig.Core;
-using KvmConfig.Core.Diagnostics;
 using Microsoft.Data.Sqlite;
 
 namespace KvmConfig.Monitoring.History;
@@ -18,12 +16,11 @@ public sealed partial class HistoryStore
         }
         catch (SqliteException e)
         {
-            throw new KvmConfigException(Rules.Unreadable, $"history database {Path}: {e.Message}", Path,
-                e.SqliteErrorCode is 11 or 26 ? DamagedHint : WritableHint(Path), e);
+            throw MonitoringErrors.HistorySqlite(Path, e, damaged: e.SqliteErrorCode is 11 or 26);
         }
         catch (FormatException e)
         {
-            throw new KvmConfigException(Rules.Unreadable, $"history database {Path} holds a row kvmconfig did not write: {e.Message}", Path, DamagedHint, e);
+            throw MonitoringErrors.HistoryForeignRow(Path, e);
         }
     }
 

@@ -38,10 +38,7 @@ public sealed partial class HistoryStore : IDisposable
     /// <summary>The schema version this kvmconfig writes and reads (<c>PRAGMA user_version</c>).</summary>
     public const int SchemaVersion = 2;
 
-    private const string NotOverwritten = "kvmconfig will not overwrite it";
 
-    private const string DamagedHint =
-        "move the file away to start a new history (sqlite3 FILE .recover may save what it holds), or pass another --history FILE";
 
     // SQLite's file header starts with these 16 bytes (https://www.sqlite.org/fileformat.html, "Magic Header String").
     private static readonly byte[] SqliteMagic = Encoding.ASCII.GetBytes("SQLite format 3\0");
@@ -103,7 +100,7 @@ public sealed partial class HistoryStore : IDisposable
         catch (SqliteException e)
         {
             connection.Dispose();
-            throw new KvmConfigException(Rules.Unreadable, $"cannot write the history database {full}: {e.Message}", full, WritableHint(full), e);
+            throw MonitoringErrors.HistoryCannot("write", full, e);
         }
 
         return new HistoryStore(full, connection, SchemaVersion, readOnly: false);
@@ -126,14 +123,12 @@ public sealed partial class HistoryStore : IDisposable
         string full = FullPathOfFile(path);
         if (!File.Exists(full))
         {
-            throw new KvmConfigException(Rules.Unreadable, $"there is no history database at {full}", full,
-                "kvmconfig serve writes the history (by default /var/lib/kvmconfig/history.db); pass the file it writes with --history FILE");
+            throw MonitoringErrors.NoHistory(full, "kvmconfig serve writes the history (by default /var/lib/kvmconfig/history.db); pass the file it writes with --history FILE");
         }
 
         if (new FileInfo(full).Length == 0)
         {
-            throw new KvmConfigException(Rules.Unreadable, $"{full} is empty: no history has been written to it yet", full,
-                "kvmconfig serve --history FILE writes one; pass the file it writes with --history FILE");
+            throw MonitoringErrors.HistoryEmpty(full);
         }
 
         int version = Validate(full);
@@ -155,8 +150,7 @@ public sealed partial class HistoryStore : IDisposable
     {
         string full = System.IO.Path.GetFullPath(path);
         return Directory.Exists(full)
-            ? throw new KvmConfigException(Rules.Unreadable, $"{full} is a directory, not a history database file", full,
-                $"pass a file name, e.g. --history {System.IO.Path.Combine(full, "history.db")}")
+            ? throw MonitoringErrors.HistoryIsADirectory(full)
             : full;
     }
 
@@ -175,8 +169,7 @@ public sealed partial class HistoryStore : IDisposable
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new KvmConfigException(Rules.Unreadable, $"cannot create the directory {dir} for the history database {full}: {e.Message}", full,
-                WritableHint(full), e);
+            throw MonitoringErrors.HistoryDirectoryUncreatable(dir, full, e);
         }
     }
 
@@ -196,12 +189,12 @@ public sealed partial class HistoryStore : IDisposable
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new KvmConfigException(Rules.Unreadable, $"cannot read the history database {full}: {e.Message}", full, inner: e);
+            throw MonitoringErrors.HistoryUnreadable(full, e);
         }
 
         if (read < header.Length || !header.AsSpan().SequenceEqual(SqliteMagic))
         {
-            throw Refuse(full, "is not a kvmconfig history database: it is not an SQLite database (its first bytes are not \"SQLite format 3\")");
+            throw MonitoringErrors.HistoryRefused(full, "is not a kvmconfig history database: it is not an SQLite database (its first bytes are not \"SQLite format 3\")");
         }
 
         SqliteConnection connection = ReaderConnection(full);
@@ -211,18 +204,18 @@ public sealed partial class HistoryStore : IDisposable
             long version = Scalar(connection, "PRAGMA user_version");
             if (applicationId != ApplicationId)
             {
-                throw Refuse(full, $"is an SQLite database but not a kvmconfig history database (application_id 0x{applicationId:X8}, a history has 0x{ApplicationId:X8})");
+                throw MonitoringErrors.HistoryRefused(full, $"is an SQLite database but not a kvmconfig history database (application_id 0x{applicationId:X8}, a history has 0x{ApplicationId:X8})");
             }
 
             if (version > SchemaVersion)
             {
-                throw Refuse(full, $"is a kvmconfig history of schema {version}, written by a newer kvmconfig: this one reads schema {SchemaVersion}",
+                throw MonitoringErrors.HistoryRefused(full, $"is a kvmconfig history of schema {version}, written by a newer kvmconfig: this one reads schema {SchemaVersion}",
                     "upgrade kvmconfig, or pass another --history FILE");
             }
 
             if (version < 1)
             {
-                throw Refuse(full, $"is marked as a kvmconfig history but has no schema version (user_version {version})");
+                throw MonitoringErrors.HistoryRefused(full, $"is marked as a kvmconfig history but has no schema version (user_version {version})");
             }
 
             // quick_check reads every page (O(file size), about a second for 100 MB) but skips the index-to-table
@@ -230,13 +223,13 @@ public sealed partial class HistoryStore : IDisposable
             List<string> problems = Strings(connection, "PRAGMA quick_check");
             if (problems is not ["ok"])
             {
-                throw Refuse(full, $"is a damaged kvmconfig history database (SQLite's quick_check: {string.Join("; ", problems.Take(3))})", DamagedHint);
+                throw MonitoringErrors.HistoryRefused(full, $"is a damaged kvmconfig history database (SQLite's quick_check: {string.Join("; ", problems.Take(3))})", MonitoringErrors.DamagedHistoryHint);
             }
 
             List<string> tables = Strings(connection, "SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name");
             if (TablesOf((int)version).Except(tables, StringComparer.Ordinal).ToList() is { Count: > 0 } missing)
             {
-                throw Refuse(full, $"is a damaged kvmconfig history database: table {string.Join(", ", missing)} missing", DamagedHint);
+                throw MonitoringErrors.HistoryRefused(full, $"is a damaged kvmconfig history database: table {string.Join(", ", missing)} missing", MonitoringErrors.DamagedHistoryHint);
             }
 
             return (int)version;
@@ -245,8 +238,8 @@ public sealed partial class HistoryStore : IDisposable
         {
             // SQLITE_NOTADB (26) and SQLITE_CORRUPT (11): a file that starts like SQLite but is not readable as one.
             throw e.SqliteErrorCode is 11 or 26
-                ? Refuse(full, $"is a damaged SQLite database ({e.Message})", DamagedHint, e)
-                : new KvmConfigException(Rules.Unreadable, $"cannot read the history database {full}: {e.Message}", full, inner: e);
+                ? MonitoringErrors.HistoryRefused(full, $"is a damaged SQLite database ({e.Message})", MonitoringErrors.DamagedHistoryHint, e)
+                : MonitoringErrors.HistoryUnreadable(full, e);
         }
         finally
         {
@@ -254,12 +247,6 @@ public sealed partial class HistoryStore : IDisposable
         }
     }
 
-    private static KvmConfigException Refuse(string full, string why, string? hint = null, Exception? inner = null) =>
-        new(Rules.Unreadable, $"{full} {why}; {NotOverwritten}", full,
-            hint ?? "pass another --history FILE (kvmconfig creates a new history where no file exists), or move this file away", inner);
-
-    private static string WritableHint(string full) =>
-        $"check that {System.IO.Path.GetDirectoryName(full)} is a directory kvmconfig can write (ls -ld), or pass another --history FILE";
 
     private static SqliteConnection Connect(string full, SqliteOpenMode mode, bool immutable = false)
     {
@@ -276,7 +263,7 @@ public sealed partial class HistoryStore : IDisposable
         {
             connection.Dispose();
             string what = mode == SqliteOpenMode.ReadOnly ? "read" : "open for writing";
-            throw new KvmConfigException(Rules.Unreadable, $"cannot {what} the history database {full}: {e.Message}", full, WritableHint(full), e);
+            throw MonitoringErrors.HistoryCannot(what, full, e);
         }
     }
 

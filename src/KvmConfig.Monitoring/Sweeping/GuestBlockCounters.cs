@@ -1,5 +1,4 @@
 using KvmConfig.Core;
-using KvmConfig.Core.Diagnostics;
 using KvmConfig.Core.Monitoring;
 
 namespace KvmConfig.Monitoring.Sweeping;
@@ -56,9 +55,7 @@ public sealed class GuestBlockCounters : IDisposable
         _wanted.Set();
         if (_latest is null && !_firstReading.Wait(_firstReadingTimeout))
         {
-            throw new KvmConfigException(Rules.LibvirtError,
-                $"libvirt gave no block statistics within {_firstReadingTimeout.TotalSeconds:0.#} s",
-                hint: "a domain's QEMU monitor may be stuck: virsh domstats --block DOMAIN shows which one does not answer");
+            throw MonitoringErrors.NoBlockStatistics(_firstReadingTimeout);
         }
 
         return _failure is { } failure ? throw failure : _latest!;

@@ -1,5 +1,4 @@
 using KvmConfig.Core;
-using KvmConfig.Core.Diagnostics;
 using KvmConfig.Linux;
 using KvmConfig.Linux.Procfs;
 
@@ -97,7 +96,7 @@ public sealed class HostSweeper : IHostSweeper
     {
         if (_host.ClosedReason is { } reason)
         {
-            throw new KvmConfigException(Rules.LibvirtUnavailable, $"the connection to {_host.Uri} was closed: {reason}");
+            throw MonitoringErrors.ConnectionClosed(_host.Uri, reason);
         }
 
         return _sweep();
@@ -113,6 +112,5 @@ public sealed class HostSweeper : IHostSweeper
 
     private static SweepSource Resolve(string uri, SweepSource source) =>
         SweepSources.Resolve(uri, source)
-        ?? throw new KvmConfigException(Rules.LibvirtUnavailable, $"the /proc source reads this host, and {uri} names another host",
-            hint: "use --source libvirt (or auto) for a remote host");
+        ?? throw MonitoringErrors.ProcSourceForRemote(uri);
 }

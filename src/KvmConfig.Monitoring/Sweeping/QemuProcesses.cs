@@ -1,6 +1,5 @@
 using System.Globalization;
 using KvmConfig.Core;
-using KvmConfig.Core.Diagnostics;
 
 namespace KvmConfig.Monitoring.Sweeping;
 
@@ -38,7 +37,6 @@ public sealed class QemuProcesses(string runRoot = QemuProcesses.SystemRunRoot)
         // The file holds the decimal pid, with or without a newline.
         return int.TryParse(text.AsSpan().Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out int pid) && pid > 0
             ? pid
-            : throw new KvmConfigException(Rules.Unreadable, $"{path} does not hold a process id: '{text.Trim()}'", path,
-                "libvirt writes it when it starts the domain; restart the domain or check libvirtd's state directory");
+            : throw MonitoringErrors.NotAPid(path, text);
     }
 }
