@@ -97,6 +97,7 @@ public sealed partial class DeclarationBinderTests
         { "cpus left out is auto", "[vm a]\nvcpus = 2", "a", "cpus", "auto" },
         { "cpus = auto", "[vm a]\nvcpus = 2\ncpus = auto", "a", "cpus", "auto" },
         { "under float, vcpus comes from the profile", "[vm a]\ncpuspinlock = float\ncpus = 2-5\nprofile = database", "a", "vcpus", "2" },
+        { "under float without a profile, one vCPU per CPU of cpus (the issue's cpus = 1-8)", "[vm a]\ncpuspinlock = float\ncpus = 1-8", "a", "vcpus", "8" },
         {
             "under strict, vcpus comes from cpus even with a profile (DESIGN.md: from cpus when strict, else from profile)",
             "[vm a]\nprofile = database\ncpus = 2-5", "a", "vcpus", "4"
@@ -237,7 +238,8 @@ public sealed partial class DeclarationBinderTests
 
         // vcpus
         { "vcpus derived from cpus under strict is KVC018 info at the cpus value", "--- 00-vm1.conf\ncpus=1-4", "KVC018 info 00-vm1.conf:1:6+3" },
-        { "no vcpus under float and no profile is KVC017 at the header", "[vm a]\ncpuspinlock = float\ncpus = 2-5", "KVC017 error 10-test.conf:1:1+6" },
+        { "no vcpus under float and no profile: one per CPU of cpus, KVC018 info at the cpus value", "[vm a]\ncpuspinlock = float\ncpus = 2-5", "KVC018 info 10-test.conf:3:8+3" },
+        { "a malformed vcpus under float is reported once, not defaulted", "[vm a]\ncpuspinlock = float\ncpus = 2-5\nvcpus = x", "KVC011 error 10-test.conf:4:9+1" },
         { "no vcpus under the shared pool is KVC017", "[vm a]\ncpuspinlock = none", "KVC017 error 10-test.conf:1:1+6" },
         { "no vcpus and cpus auto is KVC017", "[vm a]\ncpus = auto", "KVC017 error 10-test.conf:1:1+6" },
         { "an implied VM without vcpus: KVC017 at its first key", "--- 20-web1.conf\nmemory = 2G", "KVC017 error 20-web1.conf:1:1+6" },
@@ -312,7 +314,7 @@ public sealed partial class DeclarationBinderTests
         { "a declared profile is offered too", "[profile batch]\nvcpus = 4\n[vm j]\nprofile = bacth", "KVC016", "did you mean 'batch'?" },
         { "a choice typo suggests the word", "[host]\ncpuspinlock = stict", "KVC011", "did you mean 'strict'?" },
         { "overcommit out of range says the range", "[host]\novercommit = 1:9", "KVC012", "write 1:N with N from 1" },
-        { "missing vcpus lists the three ways to get them", "[vm a]\ncpuspinlock = float", "KVC017", "add vcpus = N, or cpus = LIST with cpuspinlock = strict, or profile =" },
+        { "missing vcpus lists the three ways to get them", "[vm a]\ncpuspinlock = float", "KVC017", "add vcpus = N, or cpus = LIST (one vCPU per CPU), or profile =" },
         { "a duplicate key says to delete one line", "[vm a]\nvcpus = 2\nvcpus = 2", "KVC013", "delete one of the two lines" },
         { "a drop-in override explains lexical order", "--- 00-cpu.conf\nsmt = isolate\n--- 10-host.conf\nsmt = prefer", "KVC015", "the last one wins" },
     };

@@ -317,13 +317,17 @@ public sealed class DeclarationBinder
             }
         }
 
-        if (vcpus is null && cpus is not null && pinning == PinningMode.Strict)
+        // Strict pinning takes vcpus from cpus before the profile; floating pinning after it: a VM given a set of its
+        // own and nothing else gets one vCPU per CPU of the set either way.
+        if (vcpus is null && cpus is not null && (pinning == PinningMode.Strict || (pinning == PinningMode.Float && !r.Failed("vcpus"))))
         {
             vcpus = cpus.Count;
             _diagnostics.Add(Diagnostic.Create(Rules.Defaulted,
                 $"VM '{section.Name}' gets vcpus = {cpus.Count}, one per CPU of cpus = {cpus}",
                 own.Values["cpus"].Span,
-                "strict pinning maps vCPU i to the i-th CPU of the list"));
+                pinning == PinningMode.Strict
+                    ? "strict pinning maps vCPU i to the i-th CPU of the list"
+                    : "floating pinning lets every vCPU run on any CPU of the list; give vcpus = N for fewer"));
         }
 
         if (vcpus is null)
@@ -337,7 +341,7 @@ public sealed class DeclarationBinder
                 _diagnostics.Add(Diagnostic.Create(Rules.MissingKey,
                     $"VM '{section.Name}' has no vcpus, and none can be derived",
                     section.HeaderSpan,
-                    "add vcpus = N, or cpus = LIST with cpuspinlock = strict, or profile = database|web|monitoring"));
+                    "add vcpus = N, or cpus = LIST (one vCPU per CPU), or profile = database|web|monitoring"));
             }
 
             return null;
