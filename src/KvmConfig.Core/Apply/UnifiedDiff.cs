@@ -87,15 +87,16 @@ public static class UnifiedDiff
                 i++;
                 j++;
             }
-            else if (j < b.Length && (i == a.Length || lcs[i, j + 1] >= lcs[i + 1, j]))
+            else if (i < a.Length && (j == b.Length || lcs[i + 1, j] >= lcs[i, j + 1]))
             {
-                edits.Add(('+', b[j], i, j));
-                j++;
+                // On a tie the old line goes first, as diff(1) prints a changed line: removed, then added.
+                edits.Add(('-', a[i], i, j));
+                i++;
             }
             else
             {
-                edits.Add(('-', a[i], i, j));
-                i++;
+                edits.Add(('+', b[j], i, j));
+                j++;
             }
         }
 
