@@ -54,6 +54,23 @@ public sealed class PlanTextTests
     }
 
     [Fact]
+    public void The_policy_column_names_a_scheduling_class_that_is_not_the_default()
+    {
+        using var dir = new ConfigDir(
+            ("00-cpu.conf", "reserved = 0\n"),
+            ("10-rt.conf", "[vm rt]\nvcpus = 2\ncpuscheduling = fifo:10\nmemory = 2G\n"),
+            ("20-web.conf", "[vm web]\nvcpus = 2\nmemory = 2G\n"));
+        HostTopology host = PlanCases.Host("desktop-1s-20cpu");
+
+        string output = PlanText.Render(PlanCases.Planned(DeclarationCheck.Run(dir.Dir, host)), host, new PlanTextOptions("sysroot"));
+
+        string rt = output.Split('\n').Single(l => l.StartsWith("rt ", StringComparison.Ordinal));
+        string web = output.Split('\n').Single(l => l.StartsWith("web ", StringComparison.Ordinal));
+        Assert.EndsWith("strict/prefer fifo:10", rt.TrimEnd(), StringComparison.Ordinal);
+        Assert.EndsWith("strict/prefer", web.TrimEnd(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Map_lines_stay_within_100_columns_on_a_node_of_28_cpus_numbered_up_to_111()
     {
         PlanCase c = PlanCases.All.Single(x => x.Name == "mixed");

@@ -71,13 +71,17 @@ internal static class PlanText
                 vm.Spec.MemoryMiB is { } mib ? Units.MiB(mib) : "-",
                 vm.HugePages > 0 ? $"{vm.HugePages} x {PageSize(vm.Spec.HugePages)}" : "-",
                 !plan.SharedPool.IsEmpty && vm.EmulatorCpus == plan.SharedPool ? "shared pool" : Show(vm.EmulatorCpus),
-                Policy(vm.Spec, policy),
+                WithScheduling(Policy(vm.Spec, policy), vm.Spec.Scheduling),
             ]);
         }
 
         AppendColumns(sb, rows, color);
         sb.Append('\n');
     }
+
+    /// <summary>The policy, then the scheduling class when it is not the default (<c>strict/isolate fifo:10</c>).</summary>
+    internal static string WithScheduling(string policy, SchedulingPolicy scheduling) =>
+        scheduling.Class == SchedulerClass.Other ? policy : $"{policy} {scheduling}";
 
     /// <summary>
     /// Pinning and SMT for dedicated VMs (<c>strict/prefer</c>, <c>float/isolate</c>); <c>shared 1:3</c> for the
