@@ -12,10 +12,18 @@ internal static class KvmConfigApp
 {
     public static int Run(string[] args)
     {
+        // Spectre would print it too, but on its own console; through Console.Out it goes where the caller redirected.
+        if (args is ["--version"] or ["-v"])
+        {
+            Console.Out.WriteLine(ProductVersion.Text);
+            return ExitCodes.Ok;
+        }
+
         var app = new CommandApp();
         app.Configure(config =>
         {
             config.SetApplicationName("kvmconfig");
+            config.SetApplicationVersion(ProductVersion.Text);
             config.Settings.StrictParsing = true;
             config.AddCommand<Topology.TopologyCommand>("topology")
                 .WithDescription("Show the host as kvmconfig sees it: sockets, NUMA nodes (memory, hugepages, distances), cores, SMT siblings, L3 groups, isolated and offline CPUs. Exit codes: 0 shown, 2 could not read the host (missing or non-sysfs sysroot, unreadable file).")

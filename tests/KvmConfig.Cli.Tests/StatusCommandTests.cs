@@ -181,7 +181,7 @@ public sealed class StatusCommandTests : IDisposable
         Assert.Equal("", r.Err);
         using JsonDocument doc = JsonDocument.Parse(r.Out);
         JsonElement root = doc.RootElement;
-        Assert.Equal(["inSync", "configDir", "connect", "vms", "unmanaged"], root.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["version", "inSync", "configDir", "connect", "vms", "unmanaged"], root.EnumerateObject().Select(p => p.Name));
         Assert.False(root.GetProperty("inSync").GetBoolean());
         Assert.Equal(dir.Dir, root.GetProperty("configDir").GetString());
         Assert.Equal("qemu:///system", root.GetProperty("connect").GetString());

@@ -1,8 +1,9 @@
-using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
-using KvmConfig.Core;
+using System.Text.Json;
+using System.Text;
+using KvmConfig.Cli.Infrastructure;
 using KvmConfig.Core.Apply;
+using KvmConfig.Core;
 using KvmConfig.Libvirt.Apply;
 
 namespace KvmConfig.Cli.Apply;
@@ -90,6 +91,7 @@ internal static class ApplyText
 
         var document = new JsonObject
         {
+            ["version"] = ProductVersion.Json,
             ["uri"] = uri,
             ["dryRun"] = dryRun,
             ["ok"] = outcome?.Succeeded ?? true,

@@ -1,6 +1,7 @@
 using System.Text.Encodings.Web;
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json;
+using KvmConfig.Cli.Infrastructure;
 using KvmConfig.Config;
 using KvmConfig.Core.Planning;
 using KvmConfig.Core.Topology;
@@ -24,6 +25,7 @@ internal static class PlanJson
         (CheckReport report, Core.Planning.Plan plan) = (planned.Report, planned.Plan);
         var root = new JsonObject
         {
+            ["version"] = ProductVersion.Json,
             ["ok"] = true,
             ["configDir"] = report.Source.Directory,
             ["host"] = new JsonObject

@@ -1,6 +1,7 @@
 using System.Text.Encodings.Web;
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json;
+using KvmConfig.Cli.Infrastructure;
 using KvmConfig.Config;
 using KvmConfig.Core.Diagnostics;
 using KvmConfig.Core.Topology;
@@ -39,6 +40,7 @@ internal static class CheckJson
 
         var root = new JsonObject
         {
+            ["version"] = ProductVersion.Json,
             ["ok"] = report.Ok,
             ["errors"] = report.Errors,
             ["warnings"] = report.Warnings,

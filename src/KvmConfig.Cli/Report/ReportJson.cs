@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using System.Text.Json;
+using KvmConfig.Cli.Infrastructure;
 using KvmConfig.Core.Monitoring;
 using KvmConfig.Monitoring.Reports;
 
@@ -14,6 +15,7 @@ internal static class ReportJson
         var t = report.Thresholds;
         var document = new JsonObject
         {
+            ["version"] = ProductVersion.Json,
             ["history"] = report.History,
             ["schemaVersion"] = report.SchemaVersion,
             ["since"] = ReportRange.TimeMs(report.Range.Since),

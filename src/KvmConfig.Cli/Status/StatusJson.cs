@@ -1,6 +1,7 @@
 using System.Text.Encodings.Web;
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json;
+using KvmConfig.Cli.Infrastructure;
 using KvmConfig.Config;
 using KvmConfig.Core.Apply;
 
@@ -21,6 +22,7 @@ internal static class StatusJson
     {
         var root = new JsonObject
         {
+            ["version"] = ProductVersion.Json,
             ["inSync"] = status.InSync,
             ["configDir"] = report.Source.Directory,
             ["connect"] = uri,

@@ -1,12 +1,13 @@
 using System.Globalization;
-using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json;
+using System.Text;
+using KvmConfig.Cli.Infrastructure;
 using KvmConfig.Core.Monitoring;
 using KvmConfig.Core.Specs;
 using KvmConfig.Monitoring;
-using Spectre.Console;
 using Spectre.Console.Rendering;
+using Spectre.Console;
 
 namespace KvmConfig.Cli.Top;
 
@@ -107,6 +108,7 @@ internal static class TopView
 
         var document = new JsonObject
         {
+            ["version"] = ProductVersion.Json,
             ["uri"] = uri,
             ["intervalSeconds"] = figures.Domains.Count > 0 ? Round(figures.Domains[0].IntervalNs / 1e9) : null,
             ["host"] = new JsonObject

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using KvmConfig.Cli.Infrastructure;
 using KvmConfig.Core;
 using KvmConfig.Core.Topology;
 
@@ -322,6 +323,7 @@ internal static class TopologyRenderer
     public static string Json(HostTopology t)
     {
         var document = new TopologyDocument(
+            ProductVersion.Json,
             new CpuPoolsDocument(
                 t.Possible.ToString(),
                 t.Present.ToString(),
@@ -389,6 +391,7 @@ internal static class TopologyRenderer
 // The JSON document; docs/topology-json.md describes every field. Positional records keep the field order.
 
 internal sealed record TopologyDocument(
+    string Version,
     CpuPoolsDocument Cpus,
     int ThreadsPerCore,
     int CoresPerSocket,
