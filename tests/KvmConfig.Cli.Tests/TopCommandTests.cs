@@ -37,6 +37,47 @@ public sealed class TopCommandTests
         Assert.True(mine["vcpus"]!.AsArray().All(v => v!["readyPercent"]!.GetValue<double>() <= max));
     }
 
+    [Fact]
+    public void Json_into_a_pipe_is_one_compact_document_per_line_each_as_it_is_sampled()
+    {
+        LibvirtDaemon.Ensure();
+        using var config = new ConfigDir(("00-cpu.conf", "reserved = 0\n"));
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string arg in (string[])[Path.Combine(AppContext.BaseDirectory, "kvmconfig.dll"), "top", "--format", "json", "--interval", "200ms", "--config-dir", config.Dir])
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var top = System.Diagnostics.Process.Start(start)!;
+        try
+        {
+            // Two lines read while top still runs: each was written, whole, when its sample was taken.
+            string? first = NextLine(top), second = NextLine(top);
+
+            Assert.False(top.HasExited, top.HasExited ? top.StandardError.ReadToEnd() : "");
+            foreach (string? line in (string?[])[first, second])
+            {
+                Assert.NotNull(line);
+                JsonNode document = JsonNode.Parse(line)!;
+                Assert.NotNull(document["domains"]);
+                Assert.Equal(0.2, document["intervalSeconds"]?.GetValue<double>() ?? 0.2, 1);
+            }
+        }
+        finally
+        {
+            top.Kill(entireProcessTree: true);
+            top.WaitForExit();
+        }
+    }
+
+    // A line of top's stdout, waited for at most a minute (a top that hangs fails the test rather than the run).
+    private static string? NextLine(System.Diagnostics.Process top)
+    {
+        Task<string?> line = top.StandardOutput.ReadLineAsync();
+        Assert.True(line.Wait(TimeSpan.FromMinutes(1)), "top wrote no line within a minute");
+        return line.Result;
+    }
+
     [Theory]
     [InlineData("0", "--interval 0: at least 100ms")]
     [InlineData("soon", "--interval soon: give a duration from 100ms to 1h, e.g. 2s")]

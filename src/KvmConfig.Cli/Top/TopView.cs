@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
-using System.Text.Json;
 using System.Text;
 using KvmConfig.Cli.Infrastructure;
 using KvmConfig.Core.Monitoring;
@@ -127,7 +126,7 @@ internal static class TopView
             },
             ["domains"] = domains,
         };
-        return document.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n";
+        return document.ToJsonString() + "\n";   // one compact line per sample (NDJSON), so that a pipe to jq reads each as it comes
     }
 
     private static IEnumerable<Alert> AlertsOf(SweepFigures figures, AlertThresholds thresholds) =>
