@@ -313,6 +313,7 @@ public sealed partial class DeclarationBinderTests
         { "an unknown profile far from any lists them", "[vm db]\nprofile = olap", "KVC016", "use one of: database, monitoring, web" },
         { "a declared profile is offered too", "[profile batch]\nvcpus = 4\n[vm j]\nprofile = bacth", "KVC016", "did you mean 'batch'?" },
         { "a choice typo suggests the word", "[host]\ncpuspinlock = stict", "KVC011", "did you mean 'strict'?" },
+        { "fifo without a priority names libvirt's range and the interrupt threads' priority", "[vm a]\nvcpus = 1\ncpuscheduling = fifo", "KVC011", "stay below 50, where the kernel runs its threaded interrupt handlers" },
         { "overcommit out of range says the range", "[host]\novercommit = 1:9", "KVC012", "write 1:N with N from 1" },
         { "missing vcpus lists the three ways to get them", "[vm a]\ncpuspinlock = float", "KVC017", "add vcpus = N, or cpus = LIST (one vCPU per CPU), or profile =" },
         { "a duplicate key says to delete one line", "[vm a]\nvcpus = 2\nvcpus = 2", "KVC013", "delete one of the two lines" },

@@ -328,7 +328,8 @@ public static class ValueSyntax
 
         if (parts.Length == 1)
         {
-            return Bad($"{what} '{text}' needs a priority", $"write {name}:PRIO with PRIO from 1 to 99, e.g. {name}:10");
+            return Bad($"{what} '{text}' needs a priority: libvirt's <vcpusched scheduler='{name}'> takes one, from 1 (lowest) to 99",
+                $"write {name}:PRIO, e.g. {name}:10; stay below 50, where the kernel runs its threaded interrupt handlers, so that a busy vCPU cannot hold them off");
         }
 
         if (!int.TryParse(parts[1], NumberStyles.None, Invariant, out int priority))
