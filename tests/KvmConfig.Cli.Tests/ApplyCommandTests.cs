@@ -286,6 +286,41 @@ public sealed class ApplyCommandTests : IDisposable
         Directory.Delete(_state, recursive: true);
     }
 
+    [Theory]
+    [InlineData("n", 2, false)]
+    [InlineData("", 2, false)]
+    [InlineData("y", 0, true)]
+    public void On_a_terminal_it_shows_the_diff_then_asks_and_only_y_applies(string answer, int exit, bool applied)
+    {
+        string before = Fingerprint(_declared.Name);
+
+        // script(1) gives apply a terminal; the answer is typed on it.
+        (int code, string output) = OnTerminal($"dotnet {Path.Combine(AppContext.BaseDirectory, "kvmconfig.dll")} apply --config-dir {_config.Dir} --journal {Journal} --lock {Lock}", answer + "\n");
+
+        Assert.True(code == exit, output);
+        int diff = output.IndexOf($"--- {_declared.Name} (libvirt, persistent)", StringComparison.Ordinal);
+        int question = output.IndexOf("Apply these changes to 1 VM on qemu:///system? [y/N]", StringComparison.Ordinal);
+        Assert.True(diff >= 0 && question > diff, output);
+        Assert.Equal(applied, before != Fingerprint(_declared.Name));
+    }
+
+    private static (int Exit, string Output) OnTerminal(string command, string typed)
+    {
+        var start = new ProcessStartInfo("script", ["--quiet", "--return", "--command", command, "/dev/null"])
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.Environment["NO_COLOR"] = "1";
+        using var script = Process.Start(start)!;
+        Task<string> output = script.StandardOutput.ReadToEndAsync();
+        script.StandardInput.Write(typed);
+        script.StandardInput.Close();
+        Assert.True(script.WaitForExit(TimeSpan.FromMinutes(2)), "apply on a terminal did not finish");
+        return (script.ExitCode, output.Result.Replace("\r", "", StringComparison.Ordinal));
+    }
+
     private CliResult Apply(params string[] extra) =>
         Run(["apply", "--config-dir", _config.Dir, "--journal", Journal, "--lock", Lock, .. extra]);
 

@@ -58,7 +58,7 @@ internal static class Change
     };
 
     /// <summary>
-    /// True when the change may go ahead: <c>--yes</c>, or a yes typed on a terminal. Without a terminal and without
+    /// True when the change may go ahead: <c>--yes</c>, or <c>y</c> typed on a terminal at <c>QUESTION [y/N]</c>. Without a terminal and without
     /// <c>--yes</c> it refuses (a script must say what it wants), printing why.
     /// </summary>
     public static bool Confirmed(IChangeOptions options, string question)
@@ -75,7 +75,10 @@ internal static class Change
             return false;
         }
 
-        return AnsiConsole.Confirm(question, defaultValue: false);
+        // As apt and dnf ask: the capital N is what Enter (or anything but y) means.
+        Console.Out.Write($"{question} [y/N] ");
+        string? answer = Console.In.ReadLine()?.Trim();
+        return answer is not null && (answer.Equals("y", StringComparison.OrdinalIgnoreCase) || answer.Equals("yes", StringComparison.OrdinalIgnoreCase));
     }
 }
 
