@@ -18,6 +18,20 @@ public sealed class PlanCommandTests
     private static readonly (string, string) Unplaceable = ("20-cache.conf", "vcpus = 1\nmemory = 44G\n");
 
     [Fact]
+    public void The_picture_names_a_sysroot_by_its_folder_not_its_path()
+    {
+        using var dir = new ConfigDir(("10-vm.conf", "[vm a]\nvcpus = 2\nmemory = 2G\n"));
+        string svg = Path.Combine(dir.Dir, "plan.svg");
+
+        CliResult r = Run("plan", "--config-dir", dir.Dir, "--sysroot", PlanCases.Sysroot(PlanCases.Xeon) + "/", "--svg", svg);
+
+        Assert.True(r.Exit == 0, r.Out + r.Err);
+        string picture = File.ReadAllText(svg);
+        Assert.Contains($"kvmconfig plan: sysroot {PlanCases.Xeon} (80 CPUs, 4 NUMA nodes)", picture, StringComparison.Ordinal);
+        Assert.DoesNotContain(Path.GetDirectoryName(PlanCases.Sysroot(PlanCases.Xeon))!, picture, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void An_unplaceable_declaration_exits_1_with_KVC047_and_no_plan()
     {
         // Given a declaration the planner cannot place

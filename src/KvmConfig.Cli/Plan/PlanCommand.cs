@@ -46,7 +46,7 @@ internal sealed class PlanCommand : Command<PlanCommand.Settings>
         string output = settings.Json
             ? PlanJson.Render(planned, host.Host, settings.HostSource)
             : PlanText.Render(planned, host.Host, new PlanTextOptions(settings.HostLabel, settings.Explain, settings.Verbose, Terminal.Color));
-        if (settings.Svg is { } file && !WriteSvg(file, PlanSvg.Render(planned.Plan, host.Host, Title(settings.HostLabel, host.Host))))
+        if (settings.Svg is { } file && !WriteSvg(file, PlanSvg.Render(planned.Plan, host.Host, Title(PictureLabel(settings), host.Host))))
         {
             return ExitCodes.CouldNotRun;
         }
@@ -59,6 +59,13 @@ internal sealed class PlanCommand : Command<PlanCommand.Settings>
 
         return ExitCodes.Ok;
     }
+
+    /// <summary>
+    /// How the picture names the host: a sysroot by its folder's name (<c>sysroot xeon-2s</c>), not the path it
+    /// was read from on this machine, which means nothing to whoever looks at the picture.
+    /// </summary>
+    internal static string PictureLabel(Settings settings) =>
+        settings.SysRoot is { } sysroot ? $"sysroot {Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(sysroot)))}" : settings.HostLabel;
 
     /// <summary>How the SVG names the host: <c>sysroot DIR (80 CPUs, 4 NUMA nodes)</c>.</summary>
     internal static string Title(string hostLabel, HostTopology host) =>
