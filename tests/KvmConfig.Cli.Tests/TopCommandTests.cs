@@ -79,6 +79,17 @@ public sealed class TopCommandTests
     }
 
     [Theory]
+    [InlineData("top")]
+    [InlineData("serve")]
+    public void Connect_without_a_uri_is_a_usage_error_that_shows_one(string command)
+    {
+        CliResult r = Run(command, "--connect", "--interval", "2s");
+
+        Assert.Equal(2, r.Exit);
+        Assert.Contains("--connect needs a libvirt URI, e.g. --connect qemu+ssh://root@kvm1/system", r.Out + r.Err, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("0", "--interval 0: at least 100ms")]
     [InlineData("soon", "--interval soon: give a duration from 100ms to 1h, e.g. 2s")]
     [InlineData("10ms", "at least 100ms")]

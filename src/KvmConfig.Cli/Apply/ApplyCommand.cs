@@ -41,7 +41,7 @@ internal sealed class ApplyCommand : Command<ApplyCommand.Settings>
             Console.Out.Write(ApplyText.Changes(pending.Changes, Terminal.Color));
         }
 
-        int changing = pending.Changes.Count(c => !c.IsEmpty);
+        int changing = pending.Real.Count;
         return pending.WouldChange && !Change.Confirmed(settings, $"Apply these changes to {Units.Plural(changing, "VM")} on {uri}?")
             ? ExitCodes.CouldNotRun
             : Show(pending.Commit(), settings.Json);

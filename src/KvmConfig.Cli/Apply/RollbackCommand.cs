@@ -64,7 +64,7 @@ internal sealed class RollbackCommand : Command<RollbackCommand.Settings>
         }
 
         Console.Out.Write(ApplyText.Changes(pending.Changes, Terminal.Color));
-        int changing = pending.Changes.Count(c => !c.IsEmpty);
+        int changing = pending.Real.Count;
         if (pending.WouldChange && !Change.Confirmed(settings, $"Restore {Units.Plural(changing, "VM")} on {uri} from {journal.Directory}?"))
         {
             return ExitCodes.CouldNotRun;

@@ -34,8 +34,11 @@ public sealed class PendingApply : IDisposable
     /// <summary>One change per VM of the plan, in plan order, empty ones included.</summary>
     public IReadOnlyList<DomainChange> Changes { get; }
 
+    /// <summary>The VMs that differ from the plan (the non-empty <see cref="Changes"/>).</summary>
+    public IReadOnlyList<DomainChange> Real => [.. Changes.Where(c => !c.IsEmpty)];
+
     /// <summary>True when <see cref="Commit"/> would change something: not a dry run, and some VM differs.</summary>
-    public bool WouldChange => !_options.DryRun && Changes.Any(c => !c.IsEmpty);
+    public bool WouldChange => !_options.DryRun && Real.Count > 0;
 
     /// <summary>
     /// Compares every VM of <paramref name="plan"/> with its domain at <paramref name="connection"/>. Unless it is a dry
@@ -83,7 +86,7 @@ public sealed class PendingApply : IDisposable
     public static ApplyResult Apply(LibvirtConnection connection, Plan plan, PlanOrigin origin, ChangeOptions options, Func<IReadOnlyList<DomainChange>, bool>? confirm = null)
     {
         using PendingApply pending = Prepare(connection, plan, origin, options);
-        return pending.WouldChange && confirm is not null && !confirm([.. pending.Changes.Where(c => !c.IsEmpty)])
+        return pending.WouldChange && confirm is not null && !confirm(pending.Real)
             ? new ApplyResult.Declined(pending.Uri, pending.Changes)
             : pending.Commit();
     }
@@ -101,7 +104,7 @@ public sealed class PendingApply : IDisposable
         }
 
         // Someone may have changed a domain while the caller asked: the approved diff no longer holds for it.
-        List<DomainView> approved = [.. _read.Where(v => Changes.Any(c => c.Name == v.Name && !c.IsEmpty))];
+        List<DomainView> approved = [.. _read.Where(v => Real.Any(c => c.Name == v.Name))];
         if (Applier.ChangedSince(_port, approved) is { Count: > 0 } changedMeanwhile)
         {
             return new ApplyResult.Stale(Uri, Changes, changedMeanwhile);

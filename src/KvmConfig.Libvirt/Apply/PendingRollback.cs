@@ -33,8 +33,11 @@ public sealed class PendingRollback : IDisposable
     /// <summary>VMs of the journal that libvirt no longer knows: their XML stays in the journal.</summary>
     public IReadOnlyList<string> Vanished { get; }
 
+    /// <summary>The VMs that differ from the journal (the non-empty <see cref="Changes"/>).</summary>
+    public IReadOnlyList<DomainChange> Real => [.. Changes.Where(c => !c.IsEmpty)];
+
     /// <summary>True when <see cref="Commit"/> would change something.</summary>
-    public bool WouldChange => !_dryRun && Changes.Any(c => !c.IsEmpty);
+    public bool WouldChange => !_dryRun && Real.Count > 0;
 
     /// <summary>
     /// The journal <paramref name="directory"/> names, or the newest under <paramref name="root"/> when it is null.
@@ -95,7 +98,7 @@ public sealed class PendingRollback : IDisposable
     public static RollbackResult Rollback(LibvirtConnection connection, Journal journal, ChangeOptions options, Func<IReadOnlyList<DomainChange>, bool>? confirm = null)
     {
         using PendingRollback pending = Prepare(connection, journal, options);
-        return pending.WouldChange && confirm is not null && !confirm([.. pending.Changes.Where(c => !c.IsEmpty)])
+        return pending.WouldChange && confirm is not null && !confirm(pending.Real)
             ? new RollbackResult.Declined(journal, pending.Changes)
             : pending.Commit();
     }
@@ -108,7 +111,7 @@ public sealed class PendingRollback : IDisposable
             return new RollbackResult.Unchanged(Journal, Changes, _dryRun);
         }
 
-        List<DomainChange> real = [.. Changes.Where(c => !c.IsEmpty)];
+        IReadOnlyList<DomainChange> real = Real;
         IReadOnlyList<string> errors = Applier.Restore(_port, [.. Journal.Domains.Where(d => real.Any(r => r.Name == d.Name))], Journal.UuidOf);
         Journal.Mark(errors.Count == 0 ? "restored" : "rollback-failed");
         return errors.Count == 0 ? new RollbackResult.Restored(Journal, Changes) : new RollbackResult.Failed(Journal, Changes, errors);

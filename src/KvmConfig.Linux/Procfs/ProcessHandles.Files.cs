@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using KvmConfig.Core;
 using KvmConfig.Core.Diagnostics;
 using Microsoft.Win32.SafeHandles;
 
@@ -85,6 +84,4 @@ public sealed partial class ProcessHandles
             throw LinuxErrors.Malformed(path, e);
         }
     }
-
-    private static KvmConfigException Missing(string path) => LinuxErrors.Missing(path);
 }

@@ -121,7 +121,7 @@ public sealed partial class ProcessHandles(ProcfsReader procfs, CgroupReader? cg
                 // status is gone under its handle: the process exited, or the pid is another process's now.
                 Close(pid);
                 return ReadTracked(Track(pid))
-                    ?? throw Missing(PidPath(pid, "status"));
+                    ?? throw LinuxErrors.Missing(PidPath(pid, "status"));
             }
             catch (KvmConfigException)
             {
@@ -178,7 +178,7 @@ public sealed partial class ProcessHandles(ProcfsReader procfs, CgroupReader? cg
             // so that no one sweep pays for every listing.
             process.ReadsSinceListing = pid % RelistEvery;
             string status = PidPath(pid, "status");
-            process.Status = OpenIfPresent(status) ?? throw Missing(status);
+            process.Status = OpenIfPresent(status) ?? throw LinuxErrors.Missing(status);
         }
         else if (process.ReadsSinceListing >= RelistEvery)
         {

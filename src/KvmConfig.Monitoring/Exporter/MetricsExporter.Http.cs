@@ -1,7 +1,6 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using KvmConfig.Core;
 using KvmConfig.Monitoring.Prometheus;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
@@ -94,7 +93,7 @@ public sealed partial class MetricsExporter
         catch (Exception e) when (e is IOException or InvalidOperationException)
         {
             app.DisposeAsync().AsTask().GetAwaiter().GetResult();
-            throw BindFailure(endpoint, e);
+            throw MonitoringErrors.CannotListen(endpoint, e);
         }
     }
 
@@ -106,8 +105,6 @@ public sealed partial class MetricsExporter
             : null;
         return address is not null && Uri.TryCreate(address, UriKind.Absolute, out Uri? uri) ? new IPEndPoint(asked.Address, uri.Port) : asked;
     }
-
-    private static KvmConfigException BindFailure(IPEndPoint endpoint, Exception e) => MonitoringErrors.CannotListen(endpoint, e);
 
     // One request: /metrics and /healthz for GET and HEAD (same headers, no body), 405 for other methods, 404 else.
     // Every response closes its connection: a scrape every 15-60 s gains nothing from keep-alive, and an idle
