@@ -131,6 +131,18 @@ public sealed class LibvirtDomain : IDisposable
         return count < 0 ? throw Failure("virDomainGetVcpusFlags") : count;
     }
 
+    /// <summary>The most vCPUs the domain may have online (<c>virsh vcpucount --maximum</c>): its <c>&lt;vcpu&gt;</c> count.</summary>
+    public int MaxVcpuCount(DomainImpact impact)
+    {
+        const uint maximum = 4; // VIR_DOMAIN_VCPU_MAXIMUM
+        int count = Native.DomainGetVcpusFlags(_handle, (uint)impact | maximum);
+        return count < 0 ? throw Failure("virDomainGetVcpusFlags") : count;
+    }
+
+    /// <summary>Sets how many vCPUs are online (<c>virsh setvcpus</c>): live, a hot add or unplug in the running guest.</summary>
+    public void SetVcpuCount(int count, DomainImpact impact) =>
+        Check(Native.DomainSetVcpusFlags(_handle, (uint)count, (uint)impact), "virDomainSetVcpusFlags");
+
     /// <summary>Each vCPU's affinity, in vCPU order (<c>virsh vcpupin</c> without arguments).</summary>
     public unsafe IReadOnlyList<CpuSet> VcpuPins(DomainImpact impact)
     {

@@ -290,6 +290,11 @@ public sealed partial class CheckGoldenTests
             Desktop,
             [("20-web1.conf", "vcpus = 2\ncpu_limit = 4\nmemory = 4G\n")]),
 
+        new("KVC059-vcpus-above-max",
+            "vcpus = 4 with vcpus_max = 2: the domain could not boot with more vCPUs online than its maximum",
+            Desktop,
+            [("20-app1.conf", "vcpus = 4\nvcpus_max = 2\nmemory = 4G\n")]),
+
         new("KVC042-realtime-shared",
             "fifo:10 vCPU threads in the shared pool (a warning)",
             Desktop,

@@ -92,6 +92,7 @@ internal static class ConfigText
         "emulator" => Word(vm.Emulator),
         "numa" => Word(vm.Numa),
         "hugepages" => Word(vm.HugePages),
+        "vcpus_max" => Text(vm.VcpusMax),
         "cpu_weight" => Text(vm.CpuWeight),
         "cpu_limit" => Text(vm.CpuLimit),
         "memory" => Text(vm.MemoryMiB),

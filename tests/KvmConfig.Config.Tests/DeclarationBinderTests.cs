@@ -117,6 +117,8 @@ public sealed partial class DeclarationBinderTests
 
         // Plain VM keys
         { "cpu_weight defaults to 100", "[vm a]\nvcpus = 2", "a", "cpu_weight", "100" },
+        { "vcpus_max: room for CPU hot add", "[vm a]\nvcpus = 2\nvcpus_max = 8", "a", "vcpus_max", "8" },
+        { "vcpus_max left out keeps the domain's own", "[vm a]\nvcpus = 2", "a", "vcpus_max", "none" },
         { "cpu_weight", "[vm a]\nvcpus = 2\ncpu_weight = 10000", "a", "cpu_weight", "10000" },
         { "cpu_limit in CPUs", "[vm a]\nvcpus = 2\ncpu_limit = 1.5", "a", "cpu_limit", "1.5" },
         { "memory in MiB", "[vm a]\nvcpus = 2\nmemory = 16GiB", "a", "memory", "16384" },
@@ -271,6 +273,7 @@ public sealed partial class DeclarationBinderTests
 
         // Values: bad form, carets on the bad part
         { "memory = 12X: the caret on X", "[vm a]\nvcpus = 1\nmemory = 12X", "KVC011 error 10-test.conf:3:12+1" },
+        { "vcpus_max = 0 is KVC012", "[vm a]\nvcpus = 1\nvcpus_max = 0", "KVC012 error 10-test.conf:3:13+1" },
         { "fifo:0: the caret on the priority", "[vm a]\nvcpus = 1\ncpuscheduling = fifo:0", "KVC012 error 10-test.conf:3:22+1" },
         { "a malformed cpulist: the caret on the bad item", "[host]\nreserved = 0,,1", "KVC011 error 10-test.conf:2:14+1" },
         { "an unknown rate unit: carets under the unit", "[vm a]\nvcpus = 1\nnet_bandwidth = 1Gbps", "KVC011 error 10-test.conf:3:18+4" },

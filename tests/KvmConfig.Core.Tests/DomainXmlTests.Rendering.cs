@@ -178,14 +178,14 @@ public sealed partial class DomainXmlTests
             Has = ["<numatune>\n    <memory mode='strict' nodeset='0'/>\n  </numatune>", "<cpu>\n    <topology sockets='1' cores='2' threads='2'/>\n  </cpu>"],
             HasNot = ["<numa>", "memnode"],
         },
-        new("cputune-numatune.xml re-planned: numad's placement gives way to the plan's; the I/O thread pin, the two vCPUs online at boot and the balloon target stay",
+        new("cputune-numatune.xml re-planned: numad's placement gives way to the plan's; the I/O thread pin, the domain's maximum of six vCPUs (hot add) and the balloon target stay; the guest topology covers all six",
             "single-socket-smt", [PlannerTests.Auto("app", 4, 128)], "app", "cputune-numatune.xml")
         {
             Has =
             [
-                "<vcpu placement='static' cpuset='1-2,9-10' current='2'>4</vcpu>", "<iothreadpin iothread='1' cpuset='2'/>",
+                "<vcpu placement='static' cpuset='1-2,9-10' current='4'>6</vcpu>", "<iothreadpin iothread='1' cpuset='2'/>",
                 "<currentMemory unit='KiB'>65536</currentMemory>",
-                "<memory mode='strict' nodeset='0'/>", "<cpu mode='custom' match='exact' check='none'>\n    <model fallback='forbid'>qemu64</model>\n    <topology sockets='1' cores='2' threads='2'/>",
+                "<memory mode='strict' nodeset='0'/>", "<cpu mode='custom' match='exact' check='none'>\n    <model fallback='forbid'>qemu64</model>\n    <topology sockets='1' cores='3' threads='2'/>",
             ],
             HasNot = ["placement='auto'"],
         },
@@ -196,8 +196,10 @@ public sealed partial class DomainXmlTests
     /// <summary>The rendered domain of a row: its VM's plan merged into its base domain.</summary>
     private static (string Xml, DomainTuning Tuning) Render(RenderCase row)
     {
+        // The tuning as the merge makes it whole for this domain's vCPU maximum (what status compares with).
         DomainTuning tuning = DomainTuning.From(Place(row.Machine, row.Policy, row.Vms, row.Vm));
-        return (DomainXml.Merge(Domain(row.Base), tuning), tuning);
+        DomainTuning before = DomainXml.ReadTuning(Domain(row.Base));
+        return (DomainXml.Merge(Domain(row.Base), tuning), tuning.ForMaximum(before.VcpusMax!.Value, before.Vcpus));
     }
 
     [Theory]
@@ -243,12 +245,14 @@ public sealed partial class DomainXmlTests
         (string xml, DomainTuning tuning) = Render(row);
         DomainTuning rendered = DomainXml.ReadTuning(xml);
 
-        // The topology's product is the vCPU count; every vCPU is in exactly one cell; the cells' memory is <memory>.
-        Assert.Equal(tuning.Vcpus, rendered.Topology!.Vcpus);
+        // The topology's product is the vCPU maximum; every vCPU, online or not, is in exactly one cell; the cells'
+        // memory is <memory>.
+        Assert.Equal(tuning.VcpusMax!.Value, rendered.Topology!.Vcpus);
+        Assert.Equal(tuning.VcpusMax, rendered.VcpusMax);
         if (rendered.Cells is { Count: > 1 } cells)
         {
-            Assert.Equal(CpuSet.Range(0, rendered.Vcpus - 1), cells.Aggregate(CpuSet.Empty, (all, c) => all | c.Vcpus));
-            Assert.Equal(rendered.Vcpus, cells.Sum(c => c.Vcpus.Count));
+            Assert.Equal(CpuSet.Range(0, rendered.VcpusMax!.Value - 1), cells.Aggregate(CpuSet.Empty, (all, c) => all | c.Vcpus));
+            Assert.Equal(rendered.VcpusMax!.Value, cells.Sum(c => c.Vcpus.Count));
             Assert.Equal(rendered.MemoryKiB, cells.Sum(c => c.MemoryKiB));
             Assert.All(rendered.MemNodes!, m => Assert.Contains(cells, c => c.Id == m.CellId));
         }

@@ -41,12 +41,12 @@ public static class LibvirtDaemon
     /// so its vCPUs are idle. <paramref name="extra"/> is spliced in before <c>&lt;os&gt;</c>, <paramref name="devices"/>
     /// inside <c>&lt;devices&gt;</c>.
     /// </summary>
-    public static string DomainXml(string name, int vcpus = 2, int memoryMiB = 64, string extra = "", string devices = "") =>
+    public static string DomainXml(string name, int vcpus = 2, int memoryMiB = 64, string extra = "", string devices = "", int? online = null) =>
         $"""
         <domain type='qemu'>
           <name>{name}</name>
           <memory unit='MiB'>{memoryMiB}</memory>
-          <vcpu placement='static'>{vcpus}</vcpu>
+          <vcpu placement='static'{(online is { } n ? $" current='{n}'" : "")}>{vcpus}</vcpu>
           {extra}
           <os><type arch='x86_64' machine='pc'>hvm</type></os>
           <devices><emulator>/usr/bin/qemu-system-x86_64</emulator>{devices}</devices>
@@ -99,10 +99,10 @@ public sealed class TestDomain : IDisposable
     public string Name { get; }
 
     /// <summary>Defines <see cref="LibvirtDaemon.DomainXml"/> under a fresh name and starts it when asked.</summary>
-    public static TestDomain Create(LibvirtConnection connection, string purpose, int vcpus = 2, bool start = false, string extra = "", string devices = "")
+    public static TestDomain Create(LibvirtConnection connection, string purpose, int vcpus = 2, bool start = false, string extra = "", string devices = "", int? online = null)
     {
         string name = LibvirtDaemon.NewName(purpose);
-        using LibvirtDomain domain = connection.Define(LibvirtDaemon.DomainXml(name, vcpus, extra: extra, devices: devices));
+        using LibvirtDomain domain = connection.Define(LibvirtDaemon.DomainXml(name, vcpus, extra: extra, devices: devices, online: online));
         if (start)
         {
             domain.Start();

@@ -287,6 +287,7 @@ public sealed class DeclarationBinder
         {
             Name = section.Name!,
             Vcpus = 0,
+            VcpusMax = r.Get("vcpus_max", KeyValues.VcpusMax, null),
             Cpus = cpus,
             Pinning = pinning,
             Scheduling = r.Get("cpuscheduling", KeyValues.Scheduling, host.Scheduling)!,

@@ -37,6 +37,7 @@ public static class KeyCatalog
         new("numa", HostVmProfile, "strict|preferred|interleave|restrictive", "memory policy (default strict)"),
         new("hugepages", HostVmProfile, "none|2M|1G", "memory backing (default none)"),
         new("vcpus", VmProfile, "1..4096", "number of vCPUs (default: the size of cpus under strict pinning, else the profile's)"),
+        new("vcpus_max", VmProfile, "1..4096", "most vCPUs the domain may have online; apply adds vCPUs up to it live (default: the domain's own)"),
         new("cpus", Vm, "cpulist|auto", "host CPUs for this VM (default auto)"),
         new("cpu_weight", VmProfile, "1..10000", "relative CPU weight (cgroup cpu.weight, libvirt shares; default 100)"),
         new("cpu_limit", VmProfile, "CPUs", "cap in CPUs, e.g. 1.5 (libvirt period/quota)"),

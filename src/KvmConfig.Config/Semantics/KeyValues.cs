@@ -70,6 +70,8 @@ internal static class KeyValues
 
     public static Parsed<int?> Vcpus(string t) => Nullable(ValueSyntax.Integer(t, 1, 4096, "vcpus"));
 
+    public static Parsed<int?> VcpusMax(string t) => Nullable(ValueSyntax.Integer(t, 1, 4096, "vcpus_max"));
+
     public static Parsed<int> CpuWeight(string t) => ValueSyntax.Integer(t, 1, 10000, "cpu_weight");
 
     public static Parsed<double?> CpuLimit(string t) => Nullable(ValueSyntax.Number(t, 0, 4096, "cpu_limit"));
@@ -171,6 +173,7 @@ internal static class KeyValues
         ["numa"] = t => Numa(t).Error,
         ["hugepages"] = t => HugePages(t).Error,
         ["vcpus"] = t => Vcpus(t).Error,
+        ["vcpus_max"] = t => VcpusMax(t).Error,
         ["cpus"] = t => Cpus(t).Error,
         ["cpu_weight"] = t => CpuWeight(t).Error,
         ["cpu_limit"] = t => CpuLimit(t).Error,

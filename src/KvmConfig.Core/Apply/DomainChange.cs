@@ -39,17 +39,18 @@ public sealed record DomainChange(string Name, string Before, string After, IRea
         if (domain.Active && after != domain.PersistentXml)
         {
             nextBoot.AddRange(OwnedState.Drift(DomainXml.ReadOwned(after), DomainXml.ReadOwned(domain.PersistentXml))
-                .Where(d => BootOnly(d.Field))
+                .Where(d => BootOnly(d.Field) && !(d.Field == "vcpus" && live.Any(o => o is SetVcpus)))
                 .Select(d => $"{d.Field}: {d.Actual} -> {d.Desired}"));
         }
 
         return new DomainChange(domain.Name, domain.PersistentXml, after, live, domain.Active ? nextBoot : []);
     }
 
-    // Owned fields QEMU fixes when it starts: the vCPU count and guest topology, the guest NUMA cells and their memory
+    // Owned fields QEMU fixes when it starts: the vCPU count (except a hot add within the running maximum, made live)
+    // and maximum, the guest topology, the guest NUMA cells and their memory
     // nodes, memory size and backing, the vCPU scheduling class, disk throttles (kvmconfig does not set them live).
     private static bool BootOnly(string field) =>
-        field is "vcpus" or "cpu topology" or "memory" or "hugepages" or "numa cells" or "numatune memnodes"
+        field is "vcpus" or "vcpus max" or "cpu topology" or "memory" or "hugepages" or "numa cells" or "numatune memnodes"
         || field.StartsWith("vcpusched", StringComparison.Ordinal)
         || field.StartsWith("numa cell", StringComparison.Ordinal)
         || field.StartsWith("numatune memnode", StringComparison.Ordinal)

@@ -11,19 +11,32 @@ public static class LiveChanges
 {
     /// <summary>
     /// The live operations from <paramref name="now"/> to <paramref name="desired"/>, in the order they are made:
-    /// vCPU pins first (the threads kvmconfig cares most about), then the emulator, the scheduler, memory, block I/O,
-    /// interfaces. Unmanaged members of <paramref name="desired"/> (null) produce nothing.
+    /// added vCPUs first (a hot add within the running maximum), then vCPU pins (the threads kvmconfig cares most
+    /// about, the added ones included), the emulator, the scheduler, memory, block I/O, interfaces. Unmanaged members
+    /// of <paramref name="desired"/> (null) produce nothing.
     /// </summary>
+    /// <remarks>
+    /// A count above the running maximum, or below the online count (a guest gives vCPUs back only when it cooperates),
+    /// waits for the next boot: the persistent definition's <c>vcpus</c> change says so.
+    /// </remarks>
     /// <param name="now">The domain's live state.</param>
     /// <param name="desired">The plan's tuning.</param>
     /// <param name="nextBoot">Receives one line per desired change that a running domain cannot take.</param>
     public static IReadOnlyList<LiveOperation> Toward(LiveState now, DomainTuning desired, ICollection<string> nextBoot)
     {
         var operations = new List<LiveOperation>();
-        int vcpus = Math.Min(now.VcpuPins.Count, desired.VcpuPins.Count);
+        int online = now.VcpuPins.Count;
+        if (desired.Vcpus > online && now.VcpusMax is { } max && desired.Vcpus <= max)
+        {
+            operations.Add(new SetVcpus(desired.Vcpus));
+            online = desired.Vcpus;
+        }
+
+        // A vCPU just added runs wherever <vcpu cpuset> lets it: pin it unless the plan leaves it unrestricted.
+        int vcpus = Math.Min(online, desired.VcpuPins.Count);
         for (int v = 0; v < vcpus; v++)
         {
-            if (!desired.VcpuPins[v].IsEmpty && desired.VcpuPins[v] != now.VcpuPins[v])
+            if (!desired.VcpuPins[v].IsEmpty && (v >= now.VcpuPins.Count || desired.VcpuPins[v] != now.VcpuPins[v]))
             {
                 operations.Add(new PinVcpu(v, desired.VcpuPins[v]));
             }

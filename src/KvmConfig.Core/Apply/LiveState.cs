@@ -15,6 +15,8 @@ namespace KvmConfig.Core.Apply;
 /// <param name="NumaNodes"><c>numa_nodeset</c>; null when empty or not reported.</param>
 /// <param name="BlkioWeight">Block I/O <c>weight</c>; null when not reported (no blkio controller).</param>
 /// <param name="Interfaces">Per interface target device (vnet0): its average rates.</param>
+/// <param name="VcpusMax">The most vCPUs the running domain may have online (its <c>&lt;vcpu&gt;</c> count when it
+/// started); null when not read. The online count is <see cref="VcpuPins"/>' length.</param>
 public sealed record LiveState(
     IReadOnlyList<CpuSet> VcpuPins,
     CpuSet EmulatorPin,
@@ -23,13 +25,26 @@ public sealed record LiveState(
     int? NumaMode,
     CpuSet? NumaNodes,
     int? BlkioWeight,
-    IReadOnlyDictionary<string, InterfaceBandwidth> Interfaces);
+    IReadOnlyDictionary<string, InterfaceBandwidth> Interfaces,
+    int? VcpusMax = null);
 
 /// <summary>One change to a running domain, made through libvirt's live API.</summary>
 public abstract record LiveOperation
 {
     /// <summary>What <c>virsh</c> command does the same, for the plan an administrator reads.</summary>
     public abstract string Describe(string domain);
+}
+
+/// <summary>
+/// Bring more vCPUs online in a running guest, up to its maximum (<c>virDomainSetVcpusFlags</c>, CPU hot add). QEMU
+/// plugs them in and the guest's kernel onlines them; kvmconfig never removes vCPUs live, which needs the guest to
+/// release them (ACPI unplug) and would fail on guests that cannot.
+/// </summary>
+/// <param name="Count">The online vCPU count after the change.</param>
+public sealed record SetVcpus(int Count) : LiveOperation
+{
+    /// <inheritdoc />
+    public override string Describe(string domain) => $"virsh setvcpus {domain} {Count} --live";
 }
 
 /// <summary>Pin one vCPU thread (<c>virDomainPinVcpuFlags</c>).</summary>

@@ -97,7 +97,9 @@ public sealed record StatusReport(IReadOnlyList<VmStatus> Vms, IReadOnlyList<Unm
             return new VmStatus(name, VmStatus.Undefined, [new Drift(DomainField, "defined", OwnedState.Absent)]);
         }
 
-        var drift = new List<Drift>(OwnedState.Drift(desired.ToOwnedState(), DomainXml.ReadOwned(observed.View.PersistentXml)));
+        DomainTuning actual = DomainXml.ReadTuning(observed.View.PersistentXml);
+        DomainTuning resolved = desired.ForMaximum(actual.VcpusMax ?? actual.Vcpus, actual.Vcpus);
+        var drift = new List<Drift>(OwnedState.Drift(resolved.ToOwnedState(), DomainXml.ReadOwned(observed.View.PersistentXml)));
         if (observed.View is { Active: true, Live: { } live })
         {
             drift.AddRange(LiveDrift(desired, live));

@@ -152,6 +152,9 @@ public static class Rules
     /// <summary>Reading the host, kvmconfig had to assume something: a file the kernel did not write, or one that could not be read, and what stands in for it.</summary>
     public static readonly DiagnosticDescriptor HostTopologyAssumed = new("KVC049", "host-topology-assumed", Severity.Warning, "something about the host was assumed");
 
+    /// <summary><c>vcpus_max</c> below <c>vcpus</c>: a domain cannot boot with more vCPUs online than its maximum.</summary>
+    public static readonly DiagnosticDescriptor VcpusAboveMax = new("KVC059", "vcpus-above-max", Severity.Error, "vcpus above vcpus_max");
+
     // ---- Could not run (exit 2) ------------------------------------------------------------------
 
     /// <summary>The configuration directory does not exist or is not a directory.</summary>

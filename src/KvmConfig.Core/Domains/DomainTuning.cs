@@ -44,10 +44,20 @@ namespace KvmConfig.Core.Domains;
 /// <para>The merge rewrites an owned piece only when its normalized value (<see cref="OwnedState"/>) differs, so an
 /// element that already says what the plan asks, in whatever spelling, is left byte for byte.</para>
 /// </remarks>
-public sealed record DomainTuning
+public sealed partial record DomainTuning
 {
-    /// <summary>vCPU count, <c>&lt;vcpu&gt;N&lt;/vcpu&gt;</c>.</summary>
+    /// <summary>
+    /// vCPUs online at boot: <c>&lt;vcpu current&gt;</c>, or the <c>&lt;vcpu&gt;</c> count when the domain has no
+    /// room for more (<see cref="VcpusMax"/> equal).
+    /// </summary>
     public required int Vcpus { get; init; }
+
+    /// <summary>
+    /// The most vCPUs the domain may have online, the <c>&lt;vcpu&gt;N&lt;/vcpu&gt;</c> count: a running domain takes
+    /// vCPUs up to it live (CPU hot add). Null in a plan whose VM declares no <c>vcpus_max</c>: the domain keeps the
+    /// maximum it has, raised to <see cref="Vcpus"/> when lower (<see cref="ForMaximum"/> resolves it).
+    /// </summary>
+    public int? VcpusMax { get; init; }
 
     /// <summary><c>&lt;vcpu placement&gt;</c>; plans are always static.</summary>
     public DomainPlacement VcpuPlacement { get; init; } = DomainPlacement.Static;
@@ -136,6 +146,7 @@ public sealed record DomainTuning
         return new DomainTuning
         {
             Vcpus = placement.VcpuPins.Count,
+            VcpusMax = spec.VcpusMax,
             VcpuPlacement = DomainPlacement.Static,
             VcpuCpus = placement.VcpuPins.Aggregate(placement.Cpus, (all, pin) => all | pin),
             VcpuPins = placement.VcpuPins,

@@ -33,7 +33,7 @@ public static partial class DomainXml
             }
             else if (existing.Count == 1)
             {
-                NumaCell only = cells.Count == 1 ? cells[0] : new NumaCell(0, CpuSet.Range(0, t.Vcpus - 1), t.MemoryKiB);
+                NumaCell only = cells.Count == 1 ? cells[0] : new NumaCell(0, CpuSet.Range(0, (t.VcpusMax ?? t.Vcpus) - 1), t.MemoryKiB);
                 UpdateCell(existing[0].Cell, only.Vcpus, only.MemoryKiB);
             }
 

@@ -5,33 +5,29 @@ namespace KvmConfig.Core.Domains;
 /// <summary>The writers of <c>&lt;vcpu&gt;</c> and <c>&lt;cputune&gt;</c>: the vCPU count and placement, shares, cap, pins, emulator pin and schedulers.</summary>
 public static partial class DomainXml
 {
-    /// <summary><c>&lt;vcpu placement cpuset&gt;N&lt;/vcpu&gt;</c>, explicit about its placement once kvmconfig touches it.</summary>
+    /// <summary>
+    /// <c>&lt;vcpu placement cpuset current&gt;MAX&lt;/vcpu&gt;</c>, explicit about its placement once kvmconfig touches
+    /// it; <c>current</c> only when fewer vCPUs than the maximum are online at boot.
+    /// </summary>
     private static void WriteVcpu(XElement domain, DomainTuning t)
     {
-        (int oldCount, DomainPlacement oldPlacement, CpuSet? oldCpuset) = ReadVcpu(domain);
+        (int oldMax, int oldCurrent, DomainPlacement oldPlacement, CpuSet? oldCpuset) = ReadVcpu(domain);
+        int max = t.VcpusMax ?? t.Vcpus;
         XElement? vcpu = domain.Element("vcpu");
-        bool countRight = vcpu is not null && ParseLong(vcpu.Value) == t.Vcpus;
-        if (countRight && oldPlacement == t.VcpuPlacement && oldCpuset == t.VcpuCpus)
+        bool countsRight = vcpu is not null && oldMax == max && oldCurrent == t.Vcpus;
+        if (countsRight && oldPlacement == t.VcpuPlacement && oldCpuset == t.VcpuCpus)
         {
             return;
         }
 
         vcpu ??= ElementOrder.Domain.Insert(domain, new XElement("vcpu"));
-        if (!countRight)
+        if (!countsRight)
         {
-            // current = old count meant "all online": keep meaning that. A current above the new count is invalid.
-            if (ParseLong(Attr(vcpu, "current")) is { } current && (current == oldCount || current > t.Vcpus))
-            {
-                vcpu.Attribute("current")!.Remove();
-            }
+            vcpu.Value = OwnedValues.Number(max);
+            vcpu.SetAttributeValue("current", t.Vcpus < max ? OwnedValues.Number(t.Vcpus) : null);
 
-            // <vcpus> lists every vCPU; libvirt refuses a list for another count.
-            if (oldCount != t.Vcpus)
-            {
-                domain.Element("vcpus")?.Remove();
-            }
-
-            vcpu.Value = OwnedValues.Number(t.Vcpus);
+            // <vcpus> lists every vCPU with its enabled flag; libvirt refuses a list that disagrees with either count.
+            domain.Element("vcpus")?.Remove();
         }
 
         vcpu.SetAttributeValue("placement", OwnedValues.Placement(t.VcpuPlacement));
@@ -91,7 +87,7 @@ public static partial class DomainXml
 
         if (t.VcpuSchedulers is { } schedulers)
         {
-            removed |= WriteSchedulers(cputune, t.Vcpus, schedulers, Cputune);
+            removed |= WriteSchedulers(cputune, t.VcpusMax ?? t.Vcpus, schedulers, Cputune);
         }
 
         if (removed)

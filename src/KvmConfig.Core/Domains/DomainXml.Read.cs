@@ -45,20 +45,21 @@ public static partial class DomainXml
         XElement? cputune = domain.Element("cputune");
         XElement? numatune = domain.Element("numatune");
         XElement? cpu = domain.Element("cpu");
-        (int vcpus, DomainPlacement placement, CpuSet? cpuset) = ReadVcpu(domain);
+        (int max, int vcpus, DomainPlacement placement, CpuSet? cpuset) = ReadVcpu(domain);
         CpuSet inherited = placement == DomainPlacement.Static ? cpuset ?? CpuSet.Empty : CpuSet.Empty;
         Dictionary<int, CpuSet> pins = ExplicitPins(cputune);
 
         return new DomainTuning
         {
             Vcpus = vcpus,
+            VcpusMax = max,
             VcpuPlacement = placement,
             VcpuCpus = cpuset,
             VcpuPins = Enumerable.Range(0, vcpus).Select(i => pins.GetValueOrDefault(i) ?? inherited).ToList(),
             EmulatorCpus = ParseCpus(Attr(cputune?.Element("emulatorpin"), "cpuset")) ?? inherited,
             CpuShares = (int?)ParseLong(cputune?.Element("shares")?.Value),
             CpuCap = new CpuBandwidth(ParseLong(cputune?.Element("global_period")?.Value), ParseLong(cputune?.Element("global_quota")?.Value)),
-            VcpuSchedulers = ReadSchedulers(cputune, vcpus),
+            VcpuSchedulers = ReadSchedulers(cputune, max),
             MemoryKiB = ParseKiB(domain.Element("memory")?.Value, Attr(domain.Element("memory"), "unit")),
             NumaMemory = numatune?.Element("memory") is { } memory
                 ? new NumaMemoryPolicy(ParseMode(Attr(memory, "mode")), Attr(memory, "placement") == "auto" ? null : ParseCpus(Attr(memory, "nodeset")))
@@ -78,13 +79,15 @@ public static partial class DomainXml
     }
 
     /// <summary>
-    /// <c>&lt;vcpu placement cpuset&gt;N&lt;/vcpu&gt;</c>. Without a placement attribute libvirt takes <c>auto</c> when
-    /// there is no cpuset and numatune's memory is placed <c>auto</c>, else <c>static</c>; without the element, one vCPU.
+    /// <c>&lt;vcpu placement cpuset current&gt;N&lt;/vcpu&gt;</c>: N is the maximum, <c>current</c> (N when absent or
+    /// larger) the vCPUs online at boot. Without a placement attribute libvirt takes <c>auto</c> when there is no
+    /// cpuset and numatune's memory is placed <c>auto</c>, else <c>static</c>; without the element, one vCPU.
     /// </summary>
-    private static (int Vcpus, DomainPlacement Placement, CpuSet? CpuSet) ReadVcpu(XElement domain)
+    private static (int Max, int Current, DomainPlacement Placement, CpuSet? CpuSet) ReadVcpu(XElement domain)
     {
         XElement? vcpu = domain.Element("vcpu");
         int count = (int?)ParseLong(vcpu?.Value) ?? 1;
+        int current = ParseLong(Attr(vcpu, "current")) is { } online and > 0 && online < count ? (int)online : count;
         CpuSet? cpuset = ParseCpus(Attr(vcpu, "cpuset"));
         DomainPlacement placement = Attr(vcpu, "placement") switch
         {
@@ -93,7 +96,7 @@ public static partial class DomainXml
             _ when cpuset is null && Attr(domain.Element("numatune")?.Element("memory"), "placement") == "auto" => DomainPlacement.Auto,
             _ => DomainPlacement.Static,
         };
-        return (count, placement, cpuset);
+        return (count, current, placement, cpuset);
     }
 
     private static Dictionary<int, CpuSet> ExplicitPins(XElement? cputune)

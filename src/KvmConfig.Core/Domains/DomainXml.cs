@@ -28,6 +28,12 @@ public static partial class DomainXml
 
         XDocument doc = Load(domainXml);
         XElement domain = doc.Root!;
+        (int max, int online, _, _) = ReadVcpu(domain);
+        tuning = tuning.ForMaximum(max, online);
+        if (tuning.VcpusMax < tuning.Vcpus)
+        {
+            throw new ArgumentException($"a tuning's maximum ({tuning.VcpusMax} vCPUs) cannot be lower than its online count ({tuning.Vcpus})", nameof(tuning));
+        }
 
         // Memory first: cells without a size of their own split the domain's memory. Cells before numatune:
         // libvirt refuses a <memnode> for a cell that does not exist.

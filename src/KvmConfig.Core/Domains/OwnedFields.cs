@@ -35,6 +35,7 @@ internal static class OwnedFields
         var fields = new List<OwnedField>
         {
             new("vcpus", OwnedValues.Number(t.Vcpus)),
+            new("vcpus max", OwnedValues.Number(t.VcpusMax ?? t.Vcpus)),
             new("vcpu placement", OwnedValues.Placement(t.VcpuPlacement)),
             new("vcpu cpuset", OwnedValues.Cpus(t.VcpuCpus)),
             new("emulatorpin", OwnedValues.Cpus(t.EmulatorCpus)),
@@ -57,7 +58,7 @@ internal static class OwnedFields
 
         if (t.VcpuSchedulers is { } schedulers)
         {
-            string[] perVcpu = SchedulerPerVcpu(schedulers, t.Vcpus);
+            string[] perVcpu = SchedulerPerVcpu(schedulers, t.VcpusMax ?? t.Vcpus);
             for (int i = 0; i < perVcpu.Length; i++)
             {
                 fields.Add(new(VcpuSched(i), perVcpu[i]));

@@ -86,6 +86,12 @@ public sealed record VmSpec
     /// <summary>Number of vCPUs.</summary>
     public required int Vcpus { get; init; }
 
+    /// <summary>
+    /// <c>vcpus_max</c>: the most vCPUs the domain may have online, so that raising <see cref="Vcpus"/> up to it adds
+    /// vCPUs to the running guest (CPU hot add); null to keep the domain's own maximum.
+    /// </summary>
+    public int? VcpusMax { get; init; }
+
     /// <summary>Host CPUs, or null for <c>auto</c>.</summary>
     public CpuSet? Cpus { get; init; }
 

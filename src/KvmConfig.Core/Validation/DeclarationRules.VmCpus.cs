@@ -269,6 +269,20 @@ public static partial class DeclarationRules
         }
     }
 
+    // libvirt's <vcpu current='N'>MAX</vcpu>: N online at boot, up to MAX by hot add. N above MAX is refused by
+    // libvirt at define time, which kvmconfig says before anything changes.
+    private static void VcpusAboveMax(RuleContext c, VmSpec vm)
+    {
+        if (vm.VcpusMax is { } max && max < vm.Vcpus)
+        {
+            c.Add(Rules.VcpusAboveMax,
+                $"VM '{vm.Name}' has vcpus_max {max} below its {vm.Vcpus} vCPUs: a domain cannot have more vCPUs online than its maximum",
+                vm.Origins.Of("vcpus_max"),
+                $"raise vcpus_max to at least {vm.Vcpus}, or lower vcpus to at most {max}",
+                ProfileNotes(vm, "vcpus_max"));
+        }
+    }
+
     private static void RealtimeShared(RuleContext c, VmSpec vm)
     {
         if (vm.Scheduling.IsRealtime && vm.Pinning != PinningMode.Strict)

@@ -45,6 +45,7 @@ public static partial class DeclarationRules
 
             NodesExist(context, vm);
             LimitAboveVcpus(context, vm);
+            VcpusAboveMax(context, vm);
             RealtimeShared(context, vm);
             FloatOnIsolated(context, vm);
         }

@@ -291,6 +291,7 @@ public sealed class Journal
             ["inbound"] = i.Value.InboundAverageKBytesPerSec,
             ["outbound"] = i.Value.OutboundAverageKBytesPerSec,
         }))),
+        ["vcpusMax"] = live.VcpusMax,
     };
 
     private static LiveState LiveFromJson(JsonNode json)
@@ -307,6 +308,7 @@ public sealed class Journal
             json["interfaces"]!.AsObject().ToDictionary(
                 i => i.Key,
                 i => new InterfaceBandwidth(i.Value!["inbound"]?.GetValue<long>(), i.Value["outbound"]?.GetValue<long>()),
-                StringComparer.Ordinal));
+                StringComparer.Ordinal),
+            json["vcpusMax"]?.GetValue<int>());
     }
 }

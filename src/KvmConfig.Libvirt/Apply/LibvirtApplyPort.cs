@@ -60,6 +60,9 @@ public sealed class LibvirtApplyPort(LibvirtConnection connection) : IApplyPort,
         LibvirtDomain domain = _last;
         switch (operation)
         {
+            case SetVcpus vcpus:
+                domain.SetVcpuCount(vcpus.Count, DomainImpact.Live);
+                break;
             case PinVcpu pin:
                 domain.PinVcpu(pin.Vcpu, pin.Cpus, DomainImpact.Live);
                 break;
@@ -141,7 +144,7 @@ public sealed class LibvirtApplyPort(LibvirtConnection connection) : IApplyPort,
             interfaces[device] = new InterfaceBandwidth(inbound is null or 0 ? null : inbound, outbound is null or 0 ? null : outbound);
         }
 
-        return new LiveState(pins, emulator, shares, cap, mode, nodes, weight, interfaces);
+        return new LiveState(pins, emulator, shares, cap, mode, nodes, weight, interfaces, domain.MaxVcpuCount(now));
     }
 
     // <interface type='network'> ... <target dev='vnet0'/> in the live XML: the device name the live API wants.

@@ -273,6 +273,10 @@ internal static partial class Libvirt
     [LibraryImport(Library, EntryPoint = "virDomainGetVcpusFlags")]
     internal static partial int DomainGetVcpusFlags(SafeDomainHandle dom, uint flags);
 
+    // int virDomainSetVcpusFlags(virDomainPtr domain, unsigned int nvcpus, unsigned int flags)
+    [LibraryImport(Library, EntryPoint = "virDomainSetVcpusFlags")]
+    internal static partial int DomainSetVcpusFlags(SafeDomainHandle dom, uint nvcpus, uint flags);
+
     [LibraryImport(Library, EntryPoint = "virDomainPinVcpuFlags")]
     internal static unsafe partial int DomainPinVcpuFlags(SafeDomainHandle dom, uint vcpu, byte* cpumap, int maplen, uint flags);
 
