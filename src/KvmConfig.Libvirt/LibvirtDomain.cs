@@ -257,6 +257,17 @@ public sealed class LibvirtDomain : IDisposable
         Check(TypedParameters.Set(parameters, (p, n) => Native.DomainSetInterfaceParameters(_handle, device, (Native.TypedParameter*)p, n, (uint)impact)),
             "virDomainSetInterfaceParameters", $"{device}: {string.Join(", ", parameters)}");
 
+    /// <summary>A disk's throttles: <c>read_bytes_sec</c>, <c>total_iops_sec</c>, <c>group_name</c>, ... (0 is no
+    /// limit) (<c>virsh blkdeviotune</c>); <paramref name="disk"/> is the target name (vda) or the source path.</summary>
+    public unsafe IReadOnlyList<TypedParameter> BlockIoTune(string disk, DomainImpact impact) =>
+        TypedParameters.Get((Native.TypedParameter* p, ref int n) => Native.DomainGetBlockIoTune(_handle, disk, p, ref n, (uint)impact))
+        ?? throw Failure("virDomainGetBlockIoTune", disk);
+
+    /// <summary>Sets a disk's throttles; the ones not named keep their value.</summary>
+    public unsafe void SetBlockIoTune(string disk, IReadOnlyList<TypedParameter> parameters, DomainImpact impact) =>
+        Check(TypedParameters.Set(parameters, (p, n) => Native.DomainSetBlockIoTune(_handle, disk, (Native.TypedParameter*)p, n, (uint)impact)),
+            "virDomainSetBlockIoTune", $"{disk}: {string.Join(", ", parameters)}");
+
     /// <inheritdoc />
     public void Dispose() => _handle.Dispose();
 

@@ -48,11 +48,10 @@ public sealed record DomainChange(string Name, string Before, string After, IRea
 
     // Owned fields QEMU fixes when it starts: the vCPU count (except a hot add within the running maximum, made live)
     // and maximum, the guest topology, the guest NUMA cells and their memory
-    // nodes, memory size and backing, the vCPU scheduling class, disk throttles (kvmconfig does not set them live).
+    // nodes, memory size and backing, the vCPU scheduling class. (Disk throttles and interface shaping are set live.)
     private static bool BootOnly(string field) =>
         field is "vcpus" or "vcpus max" or "cpu topology" or "memory" or "hugepages" or "numa cells" or "numatune memnodes"
         || field.StartsWith("vcpusched", StringComparison.Ordinal)
         || field.StartsWith("numa cell", StringComparison.Ordinal)
-        || field.StartsWith("numatune memnode", StringComparison.Ordinal)
-        || field.StartsWith("disk ", StringComparison.Ordinal);
+        || field.StartsWith("numatune memnode", StringComparison.Ordinal);
 }

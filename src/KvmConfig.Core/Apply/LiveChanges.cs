@@ -74,6 +74,24 @@ public static class LiveChanges
             operations.Add(new SetBlkioWeight(weight));
         }
 
+        // Each disk QEMU throttles now, where a managed value differs: the desired throttle is set, in the group. libvirt
+        // resets the unnamed values of a triple it is given one of (read/write/total bytes), so an unmanaged value
+        // goes along as it is live.
+        if (desired.DiskThrottle is { } throttle && now.Disks is { } disks)
+        {
+            foreach ((string device, DiskThrottle live) in disks.OrderBy(d => d.Key, StringComparer.Ordinal))
+            {
+                if (!SameThrottle(throttle, live))
+                {
+                    bool bytes = throttle.ReadBytesPerSec is not null || throttle.WriteBytesPerSec is not null;
+                    operations.Add(new SetDiskThrottle(device, new DiskThrottle(
+                        bytes ? throttle.ReadBytesPerSec ?? live.ReadBytesPerSec ?? 0 : null,
+                        bytes ? throttle.WriteBytesPerSec ?? live.WriteBytesPerSec ?? 0 : null,
+                        throttle.TotalIopsPerSec)));
+                }
+            }
+        }
+
         if (desired.InterfaceBandwidth is { } bandwidth)
         {
             foreach ((string device, InterfaceBandwidth live) in now.Interfaces.OrderBy(i => i.Key, StringComparer.Ordinal))
@@ -123,6 +141,16 @@ public static class LiveChanges
             operations.Add(new SetBlkioWeight(weight));
         }
 
+        // The throttles as they were, "no limit" written as 0; the group stays until the next boot (the restored
+        // definition names the old one).
+        foreach ((string device, DiskThrottle throttle) in (before.Disks ?? new Dictionary<string, DiskThrottle>()).OrderBy(d => d.Key, StringComparer.Ordinal))
+        {
+            if (now.Disks?.GetValueOrDefault(device) != throttle)
+            {
+                operations.Add(new SetDiskThrottle(device, new DiskThrottle(throttle.ReadBytesPerSec ?? 0, throttle.WriteBytesPerSec ?? 0, throttle.TotalIopsPerSec ?? 0), Group: null));
+            }
+        }
+
         foreach ((string device, InterfaceBandwidth bandwidth) in before.Interfaces.OrderBy(i => i.Key, StringComparer.Ordinal))
         {
             if (!now.Interfaces.TryGetValue(device, out InterfaceBandwidth? live) || live != bandwidth)
@@ -142,6 +170,12 @@ public static class LiveChanges
         MemoryMode.Interleave => 2,
         _ => 3,
     };
+
+    /// <summary>True when every value <paramref name="desired"/> manages (non-null) is what the disk has live.</summary>
+    public static bool SameThrottle(DiskThrottle desired, DiskThrottle live) =>
+        (desired.ReadBytesPerSec is not { } r || r == (live.ReadBytesPerSec ?? 0))
+        && (desired.WriteBytesPerSec is not { } w || w == (live.WriteBytesPerSec ?? 0))
+        && (desired.TotalIopsPerSec is not { } i || i == (live.TotalIopsPerSec ?? 0));
 
     private static bool SameCap(CpuBandwidth desired, CpuBandwidth? live) =>
         live is not null && (desired.IsUnlimited ? live.IsUnlimited : !live.IsUnlimited && desired.QuotaUs == live.QuotaUs && (desired.PeriodUs ?? CpuBandwidth.DefaultPeriodUs) == (live.PeriodUs ?? CpuBandwidth.DefaultPeriodUs));

@@ -17,6 +17,8 @@ namespace KvmConfig.Core.Apply;
 /// <param name="Interfaces">Per interface target device (vnet0): its average rates.</param>
 /// <param name="VcpusMax">The most vCPUs the running domain may have online (its <c>&lt;vcpu&gt;</c> count when it
 /// started); null when not read. The online count is <see cref="VcpuPins"/>' length.</param>
+/// <param name="Disks">Per throttled disk target (vda): its throttles as QEMU applies them now, null where there is
+/// no limit; null when not read.</param>
 public sealed record LiveState(
     IReadOnlyList<CpuSet> VcpuPins,
     CpuSet EmulatorPin,
@@ -26,7 +28,8 @@ public sealed record LiveState(
     CpuSet? NumaNodes,
     int? BlkioWeight,
     IReadOnlyDictionary<string, InterfaceBandwidth> Interfaces,
-    int? VcpusMax = null);
+    int? VcpusMax = null,
+    IReadOnlyDictionary<string, DiskThrottle>? Disks = null);
 
 /// <summary>One change to a running domain, made through libvirt's live API.</summary>
 public abstract record LiveOperation
@@ -97,6 +100,49 @@ public sealed record SetBlkioWeight(int Weight) : LiveOperation
 {
     /// <inheritdoc />
     public override string Describe(string domain) => $"virsh blkiotune {domain} --weight {Weight} --live";
+}
+
+/// <summary>
+/// Throttle one disk (<c>virDomainSetBlockIoTune</c>), in kvmconfig's throttle group. Each non-null value is set (0
+/// lifts the limit); the ones libvirt refuses beside them are lifted with them (<c>total_bytes_sec</c> beside
+/// read/write bytes, read/write IOPS beside <c>total_iops_sec</c>), as the persistent merge does.
+/// </summary>
+/// <param name="Device">The disk's target (vda).</param>
+/// <param name="Throttle">The values to set; null members are left as they are.</param>
+/// <param name="Group">The throttle group to put the disk in, or null to leave its group.</param>
+public sealed record SetDiskThrottle(string Device, DiskThrottle Throttle, string? Group = DiskThrottle.GroupName) : LiveOperation
+{
+    /// <inheritdoc />
+    public override string Describe(string domain)
+    {
+        var options = new List<string>();
+        if (Throttle.ReadBytesPerSec is not null || Throttle.WriteBytesPerSec is not null)
+        {
+            options.Add("--total-bytes-sec 0");
+        }
+
+        if (Throttle.ReadBytesPerSec is { } read)
+        {
+            options.Add($"--read-bytes-sec {read}");
+        }
+
+        if (Throttle.WriteBytesPerSec is { } write)
+        {
+            options.Add($"--write-bytes-sec {write}");
+        }
+
+        if (Throttle.TotalIopsPerSec is { } iops)
+        {
+            options.Add($"--total-iops-sec {iops} --read-iops-sec 0 --write-iops-sec 0");
+        }
+
+        if (Group is { } group)
+        {
+            options.Add($"--group-name {group}");
+        }
+
+        return $"virsh blkdeviotune {domain} {Device} --live {string.Join(' ', options)}";
+    }
 }
 
 /// <summary>Shape one interface (<c>virDomainSetInterfaceParameters</c>).</summary>

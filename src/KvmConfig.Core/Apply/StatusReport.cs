@@ -176,6 +176,23 @@ public sealed record StatusReport(IReadOnlyList<VmStatus> Vms, IReadOnlyList<Unm
             Differs("blkiotune weight", Number(weight), Number(liveWeight));
         }
 
+        if (desired.DiskThrottle is { } throttle && live.Disks is { } disks)
+        {
+            foreach ((string device, DiskThrottle now) in disks.OrderBy(d => d.Key, StringComparer.Ordinal))
+            {
+                (string Name, long? Want, long? Have)[] values =
+                [
+                    ("read_bytes_sec", throttle.ReadBytesPerSec, now.ReadBytesPerSec),
+                    ("write_bytes_sec", throttle.WriteBytesPerSec, now.WriteBytesPerSec),
+                    ("total_iops_sec", throttle.TotalIopsPerSec, now.TotalIopsPerSec),
+                ];
+                foreach ((string name, long? want, long? have) in values.Where(v => v.Want is not null))
+                {
+                    Differs($"disk {device} {name}", Limit(want), Limit(have));
+                }
+            }
+        }
+
         if (desired.InterfaceBandwidth is { } bandwidth)
         {
             foreach ((string device, InterfaceBandwidth shaping) in live.Interfaces.OrderBy(i => i.Key, StringComparer.Ordinal))
@@ -215,6 +232,8 @@ public sealed record StatusReport(IReadOnlyList<VmStatus> Vms, IReadOnlyList<Unm
     private static string Cpus(CpuSet? cpus) => cpus is null || cpus.IsEmpty ? "any" : cpus.ToString();
 
     private static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static string Limit(long? value) => value is { } v and > 0 ? Number(v) : "none";
 
     private static string KBytesPerSec(long? value) => value is { } v ? $"{Number(v)} KB/s" : "none";
 }

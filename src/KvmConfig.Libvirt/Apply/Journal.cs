@@ -292,6 +292,12 @@ public sealed class Journal
             ["outbound"] = i.Value.OutboundAverageKBytesPerSec,
         }))),
         ["vcpusMax"] = live.VcpusMax,
+        ["disks"] = live.Disks is null ? null : new JsonObject(live.Disks.Select(d => KeyValuePair.Create(d.Key, (JsonNode?)new JsonObject
+        {
+            ["readBytesPerSec"] = d.Value.ReadBytesPerSec,
+            ["writeBytesPerSec"] = d.Value.WriteBytesPerSec,
+            ["totalIopsPerSec"] = d.Value.TotalIopsPerSec,
+        }))),
     };
 
     private static LiveState LiveFromJson(JsonNode json)
@@ -309,6 +315,10 @@ public sealed class Journal
                 i => i.Key,
                 i => new InterfaceBandwidth(i.Value!["inbound"]?.GetValue<long>(), i.Value["outbound"]?.GetValue<long>()),
                 StringComparer.Ordinal),
-            json["vcpusMax"]?.GetValue<int>());
+            json["vcpusMax"]?.GetValue<int>(),
+            json["disks"]?.AsObject().ToDictionary(
+                d => d.Key,
+                d => new DiskThrottle(d.Value!["readBytesPerSec"]?.GetValue<long>(), d.Value["writeBytesPerSec"]?.GetValue<long>(), d.Value["totalIopsPerSec"]?.GetValue<long>()),
+                StringComparer.Ordinal));
     }
 }

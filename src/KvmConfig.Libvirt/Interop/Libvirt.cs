@@ -330,6 +330,14 @@ internal static partial class Libvirt
     [LibraryImport(Library, EntryPoint = "virDomainSetInterfaceParameters", StringMarshalling = StringMarshalling.Utf8)]
     internal static unsafe partial int DomainSetInterfaceParameters(SafeDomainHandle dom, string device, TypedParameter* parameters, int nparams, uint flags);
 
+    // int virDomainGetBlockIoTune(virDomainPtr dom, const char *disk, virTypedParameterPtr params, int *nparams, unsigned int flags)
+    [LibraryImport(Library, EntryPoint = "virDomainGetBlockIoTune", StringMarshalling = StringMarshalling.Utf8)]
+    internal static unsafe partial int DomainGetBlockIoTune(SafeDomainHandle dom, string disk, TypedParameter* parameters, ref int nparams, uint flags);
+
+    // int virDomainSetBlockIoTune(virDomainPtr dom, const char *disk, virTypedParameterPtr params, int nparams, unsigned int flags)
+    [LibraryImport(Library, EntryPoint = "virDomainSetBlockIoTune", StringMarshalling = StringMarshalling.Utf8)]
+    internal static unsafe partial int DomainSetBlockIoTune(SafeDomainHandle dom, string disk, TypedParameter* parameters, int nparams, uint flags);
+
     /// <summary>Frees the strings inside a parameter array libvirt filled, not the array itself.</summary>
     [LibraryImport(Library, EntryPoint = "virTypedParamsClear")]
     internal static unsafe partial void TypedParamsClear(TypedParameter* parameters, int nparams);
