@@ -14,6 +14,13 @@ internal static class LibvirtErrors
     private const string LockHint = "run as root, or pass --lock FILE in a directory only you can write";
     private const string DamagedJournalHint = "a journal is written by apply and never edited; roll back with another journal (ls /var/lib/kvmconfig/journal), or restore the VM by hand from its XML";
 
+    /// <summary>The plan would shape interfaces of <paramref name="vms"/> on a kernel that lacks what libvirt's tc runs.</summary>
+    public static KvmConfigException CannotShape(Core.Topology.NetShaping shaping, IReadOnlyList<string> vms) =>
+        new(Rules.CannotShape,
+            $"cannot shape the interfaces of {string.Join(", ", vms)}: this host's kernel lacks {shaping.MissingText} (read from {shaping.Source}), which libvirt runs to shape an interface; the live change would fail and a domain defined with shaping would no longer start. Nothing was changed",
+            shaping.Source,
+            $"load them ({shaping.ModprobeHint}) or boot a kernel built with them, then apply again; or remove net_bandwidth from {string.Join(", ", vms)}");
+
     /// <summary>The test driver's host description is not there.</summary>
     public static KvmConfigException TestDriverFileMissing(string uri, string file) =>
         new(Rules.LibvirtUnavailable, $"{uri}: the test driver's file {file} does not exist", file,

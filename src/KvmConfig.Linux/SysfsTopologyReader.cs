@@ -142,6 +142,7 @@ public sealed partial class SysfsTopologyReader(string sysRoot, string? procRoot
             Cpus = cpus,
             Nodes = nodes,
             CpuFreq = ReadCpuFreq(online, notes),
+            NetShaping = ProcRoot is null ? NetShaping.Unknown : new KernelShapingReader(Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(ProcRoot)) ?? "/").Read(),
             Notes = notes,
         };
     }

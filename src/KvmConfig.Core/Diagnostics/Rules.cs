@@ -152,6 +152,9 @@ public static class Rules
     /// <summary>Reading the host, kvmconfig had to assume something: a file the kernel did not write, or one that could not be read, and what stands in for it.</summary>
     public static readonly DiagnosticDescriptor HostTopologyAssumed = new("KVC049", "host-topology-assumed", Severity.Warning, "something about the host was assumed");
 
+    /// <summary><c>net_bandwidth</c> on a host whose kernel lacks what libvirt's interface shaping runs (tc qdiscs, filters, the police action).</summary>
+    public static readonly DiagnosticDescriptor NetShapingUnsupported = new("KVC058", "net-shaping-unsupported", Severity.Warning, "the kernel cannot shape interfaces");
+
     /// <summary><c>vcpus_max</c> below <c>vcpus</c>: a domain cannot boot with more vCPUs online than its maximum.</summary>
     public static readonly DiagnosticDescriptor VcpusAboveMax = new("KVC059", "vcpus-above-max", Severity.Error, "vcpus above vcpus_max");
 
@@ -183,6 +186,9 @@ public static class Rules
 
     /// <summary><c>apply</c> with a plan made for other CPUs or NUMA nodes than those of the host libvirt reaches (a <c>--sysroot</c> capture, another machine).</summary>
     public static readonly DiagnosticDescriptor PlanForAnotherHost = new("KVC098", "plan-for-another-host", Severity.Error, "the plan was made for another host");
+
+    /// <summary><c>apply</c> would shape the interfaces of VMs on a host whose kernel cannot: libvirt would fail, and a domain defined with shaping would no longer start.</summary>
+    public static readonly DiagnosticDescriptor CannotShape = new("KVC099", "cannot-shape", Severity.Error, "interface shaping unsupported by the kernel");
 
     /// <summary>All descriptors, in code order.</summary>
     public static IReadOnlyList<DiagnosticDescriptor> All { get; } =

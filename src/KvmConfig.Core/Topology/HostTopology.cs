@@ -152,6 +152,9 @@ public sealed partial record HostTopology
     /// <summary>Frequency scaling policies.</summary>
     public required CpuFreqInfo CpuFreq { get; init; }
 
+    /// <summary>Whether the kernel can shape interfaces as libvirt does; <see cref="NetShaping.Unknown"/> when it could not be told.</summary>
+    public NetShaping NetShaping { get; init; } = NetShaping.Unknown;
+
     /// <summary>What the reader could not see and what it assumed instead, in the order found; empty on a complete tree.</summary>
     public IReadOnlyList<TopologyNote> Notes { get; init; } = [];
 

@@ -46,6 +46,7 @@ public static partial class DeclarationRules
             NodesExist(context, vm);
             LimitAboveVcpus(context, vm);
             VcpusAboveMax(context, vm);
+            NetShapingUnsupported(context, vm);
             RealtimeShared(context, vm);
             FloatOnIsolated(context, vm);
         }

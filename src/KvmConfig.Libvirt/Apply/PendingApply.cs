@@ -45,7 +45,8 @@ public sealed class PendingApply : IDisposable
     /// run, first refuses a plan made for another host (KVC098) and takes the apply lock, so that what is compared is
     /// what gets changed.
     /// </summary>
-    /// <exception cref="Core.KvmConfigException">KVC098 the plan is for another host; KVC095 the lock is held;
+    /// <exception cref="Core.KvmConfigException">KVC098 the plan is for another host; KVC099 it would shape interfaces
+    /// on a kernel that cannot (nothing was changed); KVC095 the lock is held;
     /// KVC094 libvirt knows no domain of a VM's name (nothing was changed).</exception>
     public static PendingApply Prepare(LibvirtConnection connection, Plan plan, PlanOrigin origin, ChangeOptions options)
     {
@@ -68,6 +69,15 @@ public sealed class PendingApply : IDisposable
             }
 
             List<DomainChange> changes = [.. views.Select(v => DomainChange.Plan(v.View!, DomainTuning.From(v.Placement)))];
+
+            // libvirt runs tc to shape an interface, live and at every start of a domain whose definition asks for it: on
+            // a kernel that lacks what tc needs, the live change fails and the domain would no longer start.
+            string[] shaped = [.. changes.Where(Shapes).Select(c => c.Name)];
+            if (origin.Host.NetShaping.Unsupported && shaped.Length > 0)
+            {
+                throw LibvirtErrors.CannotShape(origin.Host.NetShaping, shaped);
+            }
+
             List<DomainView> read = [.. views.Select(v => v.View!)];
             return new PendingApply(held, port, read, changes, connection.Uri, options);
         }
@@ -78,6 +88,12 @@ public sealed class PendingApply : IDisposable
             throw;
         }
     }
+
+    // A change that adds or alters an interface's shaping, in the definition or live.
+    private static bool Shapes(DomainChange change) =>
+        change.Live.OfType<SetInterfaceBandwidth>().Any()
+        || OwnedState.Drift(DomainXml.ReadOwned(change.After), DomainXml.ReadOwned(change.Before))
+            .Any(d => d.Field.StartsWith("interface ", StringComparison.Ordinal));
 
     /// <summary>
     /// Prepares and commits in one call: <paramref name="confirm"/> (always yes when null) is asked with the VMs that
