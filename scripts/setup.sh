@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what kvmconfig and its tests need, idempotently: the .NET 10 SDK (present on these machines),
 # libvirt + QEMU from Debian (scripts/libvirt-up.sh; libvirt-clients brings virt-xml-validate), and the
-# reference topology tools the reader is compared with (lscpu from util-linux, hwloc's lstopo-no-graphics).
+# reference topology tools the reader is compared with (lscpu from util-linux, hwloc's lstopo-no-graphics), and
+# headless Chromium for the HTML report's layout test.
 set -euo pipefail
 
 if ! command -v dotnet >/dev/null 2>&1; then
@@ -16,7 +17,8 @@ if [ "$major" -lt 10 ]; then
 fi
 
 # lscpu and lstopo-no-graphics: tests compare 'kvmconfig topology --format parse' with them on every sysfs tree.
-"$(dirname "$0")/install-packages.sh" setup util-linux hwloc-nox
+# chromium: the report test renders the HTML page headless and measures its layout.
+"$(dirname "$0")/install-packages.sh" setup util-linux hwloc-nox chromium
 
 # A real libvirt daemon with the QEMU driver: the binding, apply, status and rollback tests run against it.
 "$(dirname "$0")/libvirt-up.sh"
