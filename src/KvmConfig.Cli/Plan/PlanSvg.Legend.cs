@@ -32,7 +32,7 @@ internal static partial class PlanSvg
         if (roles.Shared.Count > 0)
         {
             int vcpus = roles.Shared.Sum(v => v.Spec.Vcpus);
-            lines.Add(new LegendLine(null, $"shared pool {Units.OrNone(plan.SharedPool)}: each of its CPUs is cut into one slice per shared VM, as wide as its share of the {Units.Plural(vcpus, "vCPU")}"));
+            lines.Add(new LegendLine(null, $"shared pool ({Units.Plural(plan.SharedPool.Count, "CPU")}): each of its CPUs is cut into one slice per shared VM, as wide as its share of the pool's {Units.Plural(vcpus, "vCPU")}"));
         }
 
         IReadOnlySet<CpuRole> present = roles.Present;
