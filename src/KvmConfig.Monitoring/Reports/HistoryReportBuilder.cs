@@ -8,7 +8,8 @@ namespace KvmConfig.Monitoring.Reports;
 /// <summary>
 /// Builds a <see cref="HistoryReport"/> from a history's rows taken one at a time, oldest first, in memory bounded
 /// by the domains and devices, not by the range: per domain and device a few running sums and extremes, per chart
-/// line at most <see cref="HistoryReport.MaxPointsPerSeries"/> points (<see cref="Downsample"/>). A week of 200
+/// line at most <see cref="HistoryReport.MaxPointsPerSeries"/> points (<see cref="Downsample"/>), per domain a heatmap
+/// row of at most <see cref="HistoryReport.MaxHeatmapColumns"/> cells (<see cref="HeatmapCells"/>). A week of 200
 /// domains is 12 million rows; none of them is kept.
 /// </summary>
 /// <param name="range">The requested range.</param>
