@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what kvmconfig and its tests need, idempotently: the .NET 10 SDK (present on these machines),
 # libvirt + QEMU from Debian (scripts/libvirt-up.sh; libvirt-clients brings virt-xml-validate), and the
-# reference topology tools the reader is compared with (lscpu from util-linux, hwloc's lstopo-no-graphics).
-# iproute2: the shaping tests ask tc, in a scratch network namespace, which qdiscs the kernel has.
+# reference topology tools the reader is compared with (lscpu from util-linux, hwloc's lstopo-no-graphics),
+# headless Chromium for the HTML report's layout test, and iproute2's tc for the shaping tests.
 set -euo pipefail
 
 if ! command -v dotnet >/dev/null 2>&1; then
@@ -17,7 +17,9 @@ if [ "$major" -lt 10 ]; then
 fi
 
 # lscpu and lstopo-no-graphics: tests compare 'kvmconfig topology --format parse' with them on every sysfs tree.
-"$(dirname "$0")/install-packages.sh" setup util-linux hwloc-nox iproute2
+# chromium: the report test renders the HTML page headless and measures its layout.
+# iproute2: the shaping tests ask tc, in a scratch network namespace, which qdiscs the kernel has.
+"$(dirname "$0")/install-packages.sh" setup util-linux hwloc-nox chromium iproute2
 
 # A real libvirt daemon with the QEMU driver: the binding, apply, status and rollback tests run against it.
 "$(dirname "$0")/libvirt-up.sh"

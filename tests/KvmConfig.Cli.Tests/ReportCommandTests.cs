@@ -112,10 +112,12 @@ public sealed partial class ReportCommandTests : IDisposable
         Assert.DoesNotContain(ReportHistory.OddName, html, StringComparison.Ordinal);
         Assert.Contains("web&lt;2&gt;&amp;&quot;x&quot;", html, StringComparison.Ordinal);
 
-        // Charts: each line at most 500 points over its polylines, the thresholds drawn
-        Assert.Equal(["ready-max", "ready-mean", "memory-overhead", "disk-queue", "host-pressure", "host-reclaim"],
+        // Charts: each line at most 500 points over its polylines, the thresholds drawn; the host's figures one per panel
+        Assert.Equal(["ready-max", "ready-mean", "memory-overhead", "disk-queue", "host-tcp-retransmit", "host-cpu-pressure", "host-memory-pressure", "host-io-pressure", "host-reclaim"],
             ChartIds().Matches(html).Select(m => m.Groups[1].Value));
-        foreach (string chart in html.Split("<svg ")[1..])
+        Assert.All(ChartIds().Matches(html).Where(m => m.Groups[1].Value.StartsWith("host-", StringComparison.Ordinal)),
+            m => Assert.Single(Polylines().Matches(Chart(html, m.Groups[1].Value)).Select(p => p.Groups[1].Value).Distinct()));
+        foreach (string chart in html.Split("<svg class=\"chart\" ")[1..])
         {
             Dictionary<string, int> points = Polylines().Matches(chart)
                 .GroupBy(m => m.Groups[1].Value)
@@ -134,9 +136,48 @@ public sealed partial class ReportCommandTests : IDisposable
         Assert.Contains("buckets of 14.4 s", html, StringComparison.Ordinal);
 
         // The alerts raised
-        Assert.Contains("<td class=\"name\">2025-03-01T01:00:00Z</td><td class=\"name\">2025-03-01T01:03:00Z</td><td class=\"name critical\">critical</td><td class=\"name\">db1 vcpu 1</td>", html, StringComparison.Ordinal);
+        Assert.Contains("<td class=\"time\">2025-03-01T01:00:00Z</td><td class=\"time\">2025-03-01T01:03:00Z</td><td class=\"name critical\">critical</td><td class=\"name\">db1 vcpu 1</td>", html, StringComparison.Ordinal);
         Assert.Contains("<td class=\"name\">web1 disk vda</td><td class=\"name\">disk_queue</td><td>250.00 requests</td>", html, StringComparison.Ordinal);
-        Assert.Contains("<td class=\"name\">still raised</td>", html, StringComparison.Ordinal);
+        Assert.Contains("<td class=\"time\">still raised</td>", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_heatmap_has_a_row_per_domain_worst_first_coloured_by_the_thresholds_above_the_line_charts()
+    {
+        string file = Path.Combine(_dir, "report.html");
+
+        Assert.Equal(0, Run(["report", "--history", History, "--html", file, .. Range]).Exit);
+
+        // Above the line charts, a row per domain in the table's order
+        string html = File.ReadAllText(file);
+        int heatmapAt = html.IndexOf("<svg class=\"heatmap\" id=\"heatmap-ready\"", StringComparison.Ordinal);
+        Assert.InRange(heatmapAt, 0, html.IndexOf("<svg class=\"chart\"", StringComparison.Ordinal));
+        string heatmap = html[heatmapAt..html.IndexOf("</svg>", heatmapAt, StringComparison.Ordinal)];
+        Assert.Equal(["db1", "web1", "web&lt;2&gt;&amp;&quot;x&quot;"], HeatmapNames().Matches(heatmap).Select(m => m.Groups[1].Value));
+
+        // 720 sweeps over 7190 s in 120 columns: db1's three critical minutes from minute 60 are columns 60 to 62
+        // (3600 s x 120 / 7190 = 60.1, 3770 s x 120 / 7190 = 62.9), and only those; the rest of its row is below warning
+        List<(string Domain, string Class, int From, int To)> cells = [.. HeatmapCells().Matches(heatmap)
+            .Select(m => (m.Groups[2].Value, m.Groups[1].Value, int.Parse(m.Groups[3].Value, System.Globalization.CultureInfo.InvariantCulture), int.Parse(m.Groups[4].Value, System.Globalization.CultureInfo.InvariantCulture)))];
+        Assert.Equal([("db1", "ok", 0, 59), ("db1", "critical", 60, 62), ("db1", "ok", 63, 119)], cells.Where(c => c.Domain == "db1"));
+
+        // the odd name starts at minute 30: nothing drawn before column 30
+        Assert.Equal(30, cells.Where(c => c.Domain != "db1" && c.Domain != "web1").Min(c => c.From));
+    }
+
+    [Fact]
+    public void The_heatmap_colours_by_the_thresholds_of_the_config_directory()
+    {
+        // db1's 2.5 % is a warning once the warning is 2 %; its 30 % stays below a critical level of 40 %
+        using var config = new ConfigDir(("00-cpu.conf", "[alerts]\nready_warning = 2%\nready_critical = 40%\n"));
+        string file = Path.Combine(_dir, "report.html");
+
+        Assert.Equal(0, Run(["report", "--history", History, "--html", file, "--config-dir", config.Dir, .. Range]).Exit);
+
+        string html = File.ReadAllText(file);
+        Assert.Equal([("db1", "warning", 0, 119)], HeatmapCells().Matches(html).Where(m => m.Groups[2].Value == "db1")
+            .Select(m => (m.Groups[2].Value, m.Groups[1].Value, int.Parse(m.Groups[3].Value, System.Globalization.CultureInfo.InvariantCulture), int.Parse(m.Groups[4].Value, System.Globalization.CultureInfo.InvariantCulture))));
+        Assert.Contains("warning, 2 % and above", html, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -218,4 +259,10 @@ public sealed partial class ReportCommandTests : IDisposable
 
     [GeneratedRegex("<text class=\"tick\" x=\"[0-9.]+\" y=\"([0-9.]+)\" text-anchor=\"end\">([^<]+)</text>")]
     private static partial Regex YTicks();
+
+    [GeneratedRegex("<text class=\"name\" [^>]*>([^<]*)<title>")]
+    private static partial Regex HeatmapNames();
+
+    [GeneratedRegex("<rect class=\"cell ([a-z]+)\" data-domain=\"([^\"]*)\" data-from=\"([0-9]+)\" data-to=\"([0-9]+)\"")]
+    private static partial Regex HeatmapCells();
 }

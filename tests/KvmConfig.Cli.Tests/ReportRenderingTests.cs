@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using KvmConfig.Cli.Report;
 using KvmConfig.Monitoring.Reports;
 using KvmConfig.Core.Monitoring;
@@ -8,8 +9,8 @@ using KvmConfig.TestSupport;
 
 namespace KvmConfig.Cli.Tests;
 
-/// <summary>The report's pure pieces: the range, downsampling, the chart's runs and scale, and a golden HTML page.</summary>
-public sealed class ReportRenderingTests
+/// <summary>The report's pure pieces: the range, downsampling, the chart's runs, scale and axis, and a golden HTML page.</summary>
+public sealed partial class ReportRenderingTests
 {
     private static readonly DateTimeOffset T0 = new(2025, 3, 1, 0, 0, 0, TimeSpan.Zero);
     private static readonly DateTimeOffset Now = new(2025, 3, 8, 12, 0, 0, TimeSpan.Zero);
@@ -70,6 +71,40 @@ public sealed class ReportRenderingTests
     }
 
     [Fact]
+    public void A_threshold_far_above_the_values_is_named_above_the_axis_instead_of_flattening_them()
+    {
+        // Given memory overhead lines of 2 to 3 % under a warning at 30 %
+        ThresholdLine[] warning = [new("warning 30 %", 30)];
+        var low = new Chart("memory-overhead", "Memory overhead", "%", [new ChartSeries("vm1", [new(T0, 2), new(T0.AddMinutes(5), 3)])], 1, warning, false);
+
+        string svg = ReportSvg.Render(low, T0, T0.AddMinutes(5));
+
+        // Then the axis ends at the values' top, and the threshold is named above it, not drawn
+        Assert.Equal(3, YTicks().Matches(svg).Max(m => double.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.Contains("<tspan class=\"threshold-label above warning\" data-value=\"30\">warning 30 %</tspan>", svg, StringComparison.Ordinal);
+        Assert.DoesNotContain("<line class=\"threshold", svg, StringComparison.Ordinal);
+
+        // When a line comes within half of it, the axis reaches it and draws it
+        string near = ReportSvg.Render(low with { Series = [new ChartSeries("vm1", [new(T0, 2), new(T0.AddMinutes(5), 16)])] }, T0, T0.AddMinutes(5));
+        Assert.Equal(30, YTicks().Matches(near).Max(m => double.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.Contains("<line class=\"threshold warning\" data-value=\"30\"", near, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_left_margin_holds_the_widest_tick_label()
+    {
+        // Overheads of tiny guests reach thousands of percent: "12500" needs more room than "10"
+        var chart = new Chart("memory-overhead", "Memory overhead", "%", [new ChartSeries("vm1", [new(T0, 100), new(T0.AddMinutes(5), 12345)])], 1, [], false);
+
+        string svg = ReportSvg.Render(chart, T0, T0.AddMinutes(5));
+
+        // Right-aligned at x, a label of n characters of about 6.6 units starts at x - 6.6 n, which must not be below 0
+        Assert.All(YTickLabels().Matches(svg), m => Assert.True(
+            double.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) - (6.6 * m.Groups[2].Value.Length) >= 0, $"tick {m.Groups[2].Value} is cut"));
+        Assert.Contains(">12500</text>", svg, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_small_report_renders_to_the_golden_html()
     {
         // Given twelve sweeps a minute apart of two domains, with a critical alert raised and cleared on one
@@ -109,4 +144,10 @@ public sealed class ReportRenderingTests
         Golden.Verify("Report.small.html", html);
         Assert.Equal(html, ReportHtml.Render(HistoryReport.Build("/var/lib/kvmconfig/history.db", 2, range, AlertThresholds.Default, history)));
     }
+
+    [GeneratedRegex("<text class=\"tick\" x=\"[0-9.]+\" y=\"[0-9.]+\" text-anchor=\"end\">([^<]+)</text>")]
+    private static partial Regex YTicks();
+
+    [GeneratedRegex("<text class=\"tick\" x=\"([0-9.]+)\" y=\"[0-9.]+\" text-anchor=\"end\">([^<]+)</text>")]
+    private static partial Regex YTickLabels();
 }

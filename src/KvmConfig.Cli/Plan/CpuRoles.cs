@@ -46,6 +46,25 @@ internal sealed class CpuRoles
     public static readonly IReadOnlyList<string> Palette =
         ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#8cd17d"];
 
+    /// <summary>
+    /// Colours of shared-pool VMs, in VM order: the light tints of Tableau 20, so that a VM that shares CPUs never
+    /// looks like one that owns them. After the tenth, the same tints come back striped (see
+    /// <see cref="SharedVariant"/>), so that 30 shared VMs still differ.
+    /// </summary>
+    public static readonly IReadOnlyList<string> SharedPalette =
+        ["#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94", "#f7b6d2", "#dbdb8d", "#9edae5", "#c7c7c7"];
+
+    /// <summary>The text map's mark of each role other than <see cref="CpuRole.Vm"/> (which shows the VM's key), and its meaning.</summary>
+    public static readonly IReadOnlyList<(CpuRole Role, string Mark, string Meaning)> Marks =
+    [
+        (CpuRole.Reserved, "r", "reserved"),
+        (CpuRole.Shared, "~", "shared pool"),
+        (CpuRole.Idle, "i", "idle sibling"),
+        (CpuRole.Emulator, "e", "emulator (emulator = isolate)"),
+        (CpuRole.Free, ".", "free"),
+        (CpuRole.Outside, "-", "outside the cpuset"),
+    ];
+
     private readonly Dictionary<int, CpuUse> _uses = [];
 
     public CpuRoles(Core.Planning.Plan plan, HostTopology host)
@@ -77,6 +96,7 @@ internal sealed class CpuRoles
         Claim(plan.SharedPool, new CpuUse(CpuRole.Shared));
         Claim(plan.Free, new CpuUse(CpuRole.Free));
         Claim(host.Online, new CpuUse(CpuRole.Outside));
+        Stranded = CpuSet.Of(plan.Fragmentation.SelectMany(f => f.StrandedCpus));
     }
 
     /// <summary>VMs with CPUs of their own, in declaration order: the index of a <see cref="CpuUse"/>.</summary>
@@ -84,6 +104,12 @@ internal sealed class CpuRoles
 
     /// <summary>VMs of the shared pool, in declaration order.</summary>
     public IReadOnlyList<VmPlacement> Shared { get; }
+
+    /// <summary>
+    /// The CPUs the fragmentation table calls stranded: free (or shared-pool) threads of a core whose sibling is
+    /// taken, or every free CPU of a node with fewer free CPUs than the typical VM needs.
+    /// </summary>
+    public CpuSet Stranded { get; }
 
     /// <summary>The use of online CPU <paramref name="cpu"/>.</summary>
     public CpuUse Of(int cpu) => _uses.TryGetValue(cpu, out CpuUse use) ? use : new CpuUse(CpuRole.Outside);
@@ -100,6 +126,19 @@ internal sealed class CpuRoles
 
     /// <summary>The colour of dedicated VM <paramref name="index"/>.</summary>
     public static string Colour(int index) => Palette[index % Palette.Count];
+
+    /// <summary>The tint of shared-pool VM <paramref name="index"/> (in <see cref="Shared"/>).</summary>
+    public static string SharedColour(int index) => SharedPalette[index % SharedPalette.Count];
+
+    /// <summary>
+    /// How shared-pool VM <paramref name="index"/> is told apart once the tints repeat: 0 plain, 1 striped at 45
+    /// degrees, 2 striped at -45 degrees (the 11th to 20th VM, then the 21st to 30th).
+    /// </summary>
+    public static int SharedVariant(int index) => index / SharedPalette.Count % 3;
+
+    /// <summary>What the text map prints under <paramref name="use"/>'s CPU: the VM's key, or the role's mark.</summary>
+    public static string Mark(CpuUse use) =>
+        use.Role == CpuRole.Vm ? Key(use.Vm) : Marks.First(m => m.Role == use.Role).Mark;
 
     private void Claim(CpuSet cpus, CpuUse use)
     {

@@ -22,7 +22,7 @@ internal sealed class PlanCommand : Command<PlanCommand.Settings>
         protected override IReadOnlyList<string> AllowedFormats => ["text", "json"];
 
         [CommandOption("--svg <FILE>")]
-        [Description("Also draw the plan as an SVG picture in FILE: packages, NUMA nodes, L3 groups, cores and threads coloured by VM, with a legend.")]
+        [Description("Also draw the plan as an SVG picture in FILE: packages, NUMA nodes, L3 groups, cores and threads coloured by VM and marked as in the CPU map, shared-pool VMs each in its own tint, stranded CPUs outlined, with a legend.")]
         public string? Svg { get; init; }
 
         [CommandOption("--explain")]

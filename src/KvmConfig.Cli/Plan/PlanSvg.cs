@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text;
 using System.Xml;
 using KvmConfig.Core;
-using KvmConfig.Core.Planning;
 using KvmConfig.Core.Topology;
 
 namespace KvmConfig.Cli.Plan;
@@ -10,22 +9,27 @@ namespace KvmConfig.Cli.Plan;
 /// <summary>
 /// <c>kvmconfig plan --svg FILE</c>: the plan drawn in the spirit of lstopo. Packages are the outer boxes, NUMA
 /// nodes sit inside them, L3 groups inside the nodes, then cores, each with one small box per online thread. A
-/// thread is filled with the colour of the VM running on it (<see cref="CpuRoles.Palette"/>, by VM order); reserved
-/// CPUs are dark grey and hatched, free ones white, the shared pool light blue, idle siblings striped in their VM's
-/// colour. A legend lists every VM with its colour and CPUs.
+/// thread shows its CPU number and, under it, the mark the text CPU map prints there (the VM's key, <c>r</c>,
+/// <c>~</c>, <c>i</c>, <c>e</c>, <c>.</c>, <c>-</c>). It is filled with the colour of the dedicated VM running on it
+/// (<see cref="CpuRoles.Palette"/>, by VM order); reserved CPUs are dark grey and hatched, free ones white, idle
+/// siblings striped in their VM's colour; a shared-pool CPU is cut into one slice per shared VM, in that VM's own
+/// tint, as wide as its share of the pool's vCPUs. CPUs the fragmentation table calls stranded have a red dashed
+/// outline. A legend lists every VM with its colour and CPUs, then the marks present.
 /// </summary>
 /// <remarks>
 /// Every thread box is a <c>rect</c> with <c>class="thread"</c>, <c>data-cpu</c> (the CPU number) and
 /// <c>data-role</c> (<c>vm</c>, <c>emulator</c>, <c>idle</c>, <c>reserved</c>, <c>shared</c>, <c>free</c>,
-/// <c>outside</c>), and <c>data-vm</c> when a VM owns it, so that scripts and tests can read the picture back.
-/// Written with <see cref="XmlWriter"/>, which escapes names; the layout is computed in two passes (measure, then
-/// draw) over a small box tree.
+/// <c>outside</c>), <c>data-vm</c> when a VM owns it and <c>data-stranded="true"</c> when stranded; its mark is a
+/// <c>text class="mark"</c> with the same <c>data-cpu</c>, each slice of a shared CPU a <c>rect class="share"</c> with
+/// <c>data-cpu</c> and <c>data-vm</c>, so that scripts and tests can read the picture back. Written with
+/// <see cref="XmlWriter"/>, which escapes names; the layout is computed in two passes (measure, then draw) over a
+/// small box tree.
 /// </remarks>
-internal static class PlanSvg
+internal static partial class PlanSvg
 {
     private const string SvgNamespace = "http://www.w3.org/2000/svg";
     private const double ThreadWidth = 30;
-    private const double ThreadHeight = 20;
+    private const double ThreadHeight = 32;
     private const double LabelHeight = 16;
     private const double Padding = 6;
     private const double Gap = 6;
@@ -33,9 +37,9 @@ internal static class PlanSvg
     // Average advance of a character of the 11px sans-serif labels, for boxes to be at least as wide as their label.
     private const double CharWidth = 6.4;
 
-    private const string SharedFill = "#cfe3f7";
     private const string FreeFill = "#ffffff";
     private const string OutsideFill = "#eeeeee";
+    private const string StrandedStroke = "#c62828";
 
     /// <summary>The SVG document for <paramref name="plan"/> on <paramref name="host"/>.</summary>
     /// <param name="plan">The plan.</param>
@@ -44,7 +48,7 @@ internal static class PlanSvg
     public static string Render(Core.Planning.Plan plan, HostTopology host, string title)
     {
         var roles = new CpuRoles(plan, host);
-        var topology = new Box($"Machine: {title}", "machine", Arrangement.Column, Layout(host, roles));
+        var topology = new Box($"Machine: {title}", "machine", Arrangement.Column, Layout(plan, host, roles));
         (double width, double height) = topology.Size;
         List<LegendLine> legend = Legend(plan, roles);
         double legendHeight = (legend.Count * 18) + LabelHeight + Padding;
@@ -82,7 +86,7 @@ internal static class PlanSvg
     /// packages (node interleaving) and an L3 spanning nodes (sub-NUMA clustering) appear under every parent they
     /// touch, as in <c>kvmconfig topology</c>. Nodes without CPUs follow the packages.
     /// </summary>
-    private static List<Element> Layout(HostTopology t, CpuRoles roles)
+    private static List<Element> Layout(Core.Planning.Plan plan, HostTopology t, CpuRoles roles)
     {
         int threads = Math.Max(1, t.ThreadsPerCore);
         int columns = Math.Max(2, 10 / threads);
@@ -99,7 +103,7 @@ internal static class PlanSvg
                 {
                     List<Element> cores = l3.DistinctBy(c => c.ThreadSiblings & t.Online)
                         .Select(c => (Element)new Box($"Core {c.CoreId}", "core", Arrangement.Row,
-                            (c.ThreadSiblings & t.Online & here).Select(cpu => (Element)new ThreadBox(cpu, roles)).ToList()))
+                            (c.ThreadSiblings & t.Online & here).Select(cpu => (Element)new ThreadBox(cpu, plan, roles)).ToList()))
                         .ToList();
                     if (l3.Key is CpuSet group)
                     {
@@ -145,60 +149,6 @@ internal static class PlanSvg
         public abstract (double Width, double Height) Size { get; }
 
         public abstract void Draw(XmlWriter xml, double x, double y);
-    }
-
-    /// <summary>One hardware thread: a filled box with the CPU number, and a tooltip naming its user.</summary>
-    private sealed class ThreadBox(int cpu, CpuRoles roles) : Element
-    {
-        public override (double Width, double Height) Size => (ThreadWidth, ThreadHeight);
-
-        public override void Draw(XmlWriter xml, double x, double y)
-        {
-            CpuUse use = roles.Of(cpu);
-            VmPlacement? vm = use.Vm >= 0 ? roles.Dedicated[use.Vm] : null;
-            xml.WriteStartElement("rect", SvgNamespace);
-            xml.WriteAttributeString("class", "thread");
-            xml.WriteAttributeString("data-cpu", Num(cpu));
-            xml.WriteAttributeString("data-role", use.Role.ToString().ToLowerInvariant());
-            if (vm is not null)
-            {
-                xml.WriteAttributeString("data-vm", vm.Name);
-            }
-
-            xml.WriteAttributeString("x", Num(x));
-            xml.WriteAttributeString("y", Num(y));
-            xml.WriteAttributeString("width", Num(ThreadWidth));
-            xml.WriteAttributeString("height", Num(ThreadHeight));
-            xml.WriteAttributeString("fill", Fill(use));
-            xml.WriteAttributeString("stroke", "#333333");
-            if (use.Role == CpuRole.Emulator)
-            {
-                xml.WriteAttributeString("fill-opacity", "0.5");
-                xml.WriteAttributeString("stroke-dasharray", "3 2");
-            }
-
-            xml.WriteElementString("title", SvgNamespace, $"CPU {cpu}: {Describe(use, vm)}");
-            xml.WriteEndElement();
-            Text(xml, x + (ThreadWidth / 2), y + 14, Num(cpu), "middle", use.Role == CpuRole.Outside ? "#888888" : "#000000");
-        }
-
-        // Strict pinning names the vCPUs pinned to the CPU; float lets every vCPU of the VM run there.
-        private string Describe(CpuUse use, VmPlacement? vm) => use.Role switch
-        {
-            CpuRole.Vm => $"{vm!.Name}, {VcpusOn(vm)}",
-            CpuRole.Emulator => $"emulator threads of {vm!.Name}",
-            CpuRole.Idle => $"idle sibling held by {vm!.Name}",
-            CpuRole.Reserved => "reserved for the host",
-            CpuRole.Shared => "shared pool",
-            CpuRole.Free => "free",
-            _ => "outside the cpuset",
-        };
-
-        private string VcpusOn(VmPlacement vm)
-        {
-            CpuSet vcpus = CpuSet.Of(Enumerable.Range(0, vm.VcpuPins.Count).Where(i => vm.VcpuPins[i].Contains(cpu)));
-            return vcpus.Count == 1 ? $"vCPU {vcpus}" : vcpus.IsEmpty ? "no vCPU" : $"vCPUs {vcpus}";
-        }
     }
 
     /// <summary>A labelled box around children, arranged by <see cref="Arrangement"/>.</summary>
@@ -291,132 +241,6 @@ internal static class PlanSvg
         _ => "#dedede",
     };
 
-    private static string Fill(CpuUse use) => use.Role switch
-    {
-        CpuRole.Vm or CpuRole.Emulator => CpuRoles.Colour(use.Vm),
-        CpuRole.Idle => $"url(#idle-{use.Vm})",
-        CpuRole.Reserved => "url(#reserved)",
-        CpuRole.Shared => SharedFill,
-        CpuRole.Free => FreeFill,
-        _ => OutsideFill,
-    };
-
-    // Hatching for reserved CPUs; stripes of each VM's colour for the siblings it keeps idle.
-    private static void WriteDefs(XmlWriter xml, CpuRoles roles)
-    {
-        xml.WriteStartElement("defs", SvgNamespace);
-        Pattern(xml, "reserved", "#aaaaaa", "#666666");
-        Pattern(xml, "idle", "#ffffff", "#999999");
-        for (int i = 0; i < roles.Dedicated.Count; i++)
-        {
-            Pattern(xml, $"idle-{i}", "#ffffff", CpuRoles.Colour(i));
-        }
-
-        xml.WriteEndElement();
-    }
-
-    private static void Pattern(XmlWriter xml, string id, string background, string stripe)
-    {
-        xml.WriteStartElement("pattern", SvgNamespace);
-        xml.WriteAttributeString("id", id);
-        xml.WriteAttributeString("patternUnits", "userSpaceOnUse");
-        xml.WriteAttributeString("width", "6");
-        xml.WriteAttributeString("height", "6");
-        xml.WriteAttributeString("patternTransform", "rotate(45)");
-        xml.WriteStartElement("rect", SvgNamespace);
-        xml.WriteAttributeString("width", "6");
-        xml.WriteAttributeString("height", "6");
-        xml.WriteAttributeString("fill", background);
-        xml.WriteEndElement();
-        xml.WriteStartElement("rect", SvgNamespace);
-        xml.WriteAttributeString("width", "2");
-        xml.WriteAttributeString("height", "6");
-        xml.WriteAttributeString("fill", stripe);
-        xml.WriteEndElement();
-        xml.WriteEndElement();
-    }
-
-    // ---- legend ---------------------------------------------------------------------------------------------
-
-    private sealed record LegendLine(string Fill, string Text, bool Dashed = false);
-
-    /// <summary>Every VM (dedicated ones in their colour, shared ones in the pool's), then the other marks present.</summary>
-    private static List<LegendLine> Legend(Core.Planning.Plan plan, CpuRoles roles)
-    {
-        var lines = new List<LegendLine>();
-        for (int i = 0; i < roles.Dedicated.Count; i++)
-        {
-            VmPlacement vm = roles.Dedicated[i];
-            lines.Add(new LegendLine(CpuRoles.Colour(i), $"{CpuRoles.Key(i)}  {vm.Name}: CPUs {vm.Cpus} ({Units.Plural(vm.Spec.Vcpus, "vCPU")}, {vm.Spec.Pinning.ToString().ToLowerInvariant()}/{vm.Spec.Smt.ToString().ToLowerInvariant()})"));
-        }
-
-        foreach (VmPlacement vm in roles.Shared)
-        {
-            lines.Add(new LegendLine(SharedFill, $"~  {vm.Name}: shared pool {Units.OrNone(vm.Cpus)} ({Units.Plural(vm.Spec.Vcpus, "vCPU")})"));
-        }
-
-        IReadOnlySet<CpuRole> present = roles.Present;
-        if (present.Contains(CpuRole.Emulator))
-        {
-            lines.Add(new LegendLine("#bbbbbb", "emulator CPU of an emulator = isolate VM (its colour, dashed)", Dashed: true));
-        }
-
-        if (present.Contains(CpuRole.Idle))
-        {
-            lines.Add(new LegendLine("url(#idle)", "idle sibling, striped in the colour of the VM that keeps it idle"));
-        }
-
-        if (present.Contains(CpuRole.Reserved))
-        {
-            lines.Add(new LegendLine("url(#reserved)", $"reserved for the host: {Units.OrNone(plan.Reserved)}"));
-        }
-
-        if (present.Contains(CpuRole.Shared) && roles.Shared.Count == 0)
-        {
-            lines.Add(new LegendLine(SharedFill, $"shared pool: {Units.OrNone(plan.SharedPool)}"));
-        }
-
-        if (present.Contains(CpuRole.Free))
-        {
-            lines.Add(new LegendLine(FreeFill, $"free: {Units.OrNone(plan.Free)}"));
-        }
-
-        if (present.Contains(CpuRole.Outside))
-        {
-            lines.Add(new LegendLine(OutsideFill, "outside the cpuset"));
-        }
-
-        return lines;
-    }
-
-    private static void WriteLegend(XmlWriter xml, List<LegendLine> lines, double x, double y)
-    {
-        xml.WriteStartElement("g", SvgNamespace);
-        xml.WriteAttributeString("class", "legend");
-        Text(xml, x, y + 12, "Legend", "start", "#000000");
-        double line = y + LabelHeight + 2;
-        foreach (LegendLine l in lines)
-        {
-            xml.WriteStartElement("rect", SvgNamespace);
-            xml.WriteAttributeString("x", Num(x));
-            xml.WriteAttributeString("y", Num(line));
-            xml.WriteAttributeString("width", "14");
-            xml.WriteAttributeString("height", "14");
-            xml.WriteAttributeString("fill", l.Fill);
-            xml.WriteAttributeString("stroke", "#333333");
-            if (l.Dashed)
-            {
-                xml.WriteAttributeString("stroke-dasharray", "3 2");
-            }
-
-            xml.WriteEndElement();
-            Text(xml, x + 20, line + 11, l.Text, "start", "#000000");
-            line += 18;
-        }
-
-        xml.WriteEndElement();
-    }
-
     private static void Text(XmlWriter xml, double x, double y, string text, string anchor, string fill)
     {
         xml.WriteStartElement("text", SvgNamespace);
@@ -427,8 +251,6 @@ internal static class PlanSvg
         xml.WriteString(text);
         xml.WriteEndElement();
     }
-
-
 
     private static string Num(double value) => value.ToString("0.#", CultureInfo.InvariantCulture);
 }

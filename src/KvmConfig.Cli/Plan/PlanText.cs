@@ -129,7 +129,7 @@ internal static class PlanText
         sb.Append('\n');
         IReadOnlySet<CpuRole> present = roles.Present;
         var marks = new List<string>();
-        foreach ((CpuRole role, string mark, string meaning) in Marks)
+        foreach ((CpuRole role, string mark, string meaning) in CpuRoles.Marks)
         {
             if (present.Contains(role))
             {
@@ -164,7 +164,7 @@ internal static class PlanText
                 sb.Append(prefix.PadRight(label));
                 sb.Append(string.Join(' ', chunk.Select(c => c.ToString(CultureInfo.InvariantCulture).PadLeft(cell)))).Append('\n');
                 sb.Append(new string(' ', label));
-                sb.Append(string.Join(' ', chunk.Select(c => Paint(Mark(roles.Of(c)).PadLeft(cell), roles.Of(c), color)))).Append('\n');
+                sb.Append(string.Join(' ', chunk.Select(c => Paint(CpuRoles.Mark(roles.Of(c)).PadLeft(cell), roles.Of(c), color)))).Append('\n');
             }
 
             sb.Append('\n');
@@ -175,19 +175,6 @@ internal static class PlanText
             sb.Append(CultureInfo.InvariantCulture, $"offline CPUs (not shown): {host.Offline}\n\n");
         }
     }
-
-    private static readonly (CpuRole Role, string Mark, string Meaning)[] Marks =
-    [
-        (CpuRole.Reserved, "r", "reserved"),
-        (CpuRole.Shared, "~", "shared pool"),
-        (CpuRole.Idle, "i", "idle sibling"),
-        (CpuRole.Emulator, "e", "emulator (emulator = isolate)"),
-        (CpuRole.Free, ".", "free"),
-        (CpuRole.Outside, "-", "outside the cpuset"),
-    ];
-
-    private static string Mark(CpuUse use) =>
-        use.Role == CpuRole.Vm ? CpuRoles.Key(use.Vm) : Marks.First(m => m.Role == use.Role).Mark;
 
     // ---- (3) fragmentation --------------------------------------------------------------------------------
 

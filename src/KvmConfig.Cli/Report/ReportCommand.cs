@@ -38,7 +38,7 @@ internal sealed class ReportCommand : Command<ReportCommand.Settings>
         public string Format { get; init; } = "text";
 
         [CommandOption("--html <FILE>")]
-        [Description("Also write a self-contained HTML report to FILE: worst offenders, charts of ready %, memory overhead and disk queue per VM over time with the thresholds, the host, the alerts raised.")]
+        [Description("Also write a self-contained HTML report to FILE: worst offenders, a heatmap of CPU ready per VM over time, charts of ready %, memory overhead and disk queue per VM with the thresholds, the host (one panel per measure), the alerts raised.")]
         public string? Html { get; init; }
 
         [CommandOption("--config-dir <DIR>")]

@@ -127,7 +127,9 @@ public sealed record Chart(
 /// <param name="Domains">Every domain measured in the range, worst first (see <see cref="Build"/>).</param>
 /// <param name="Host">The host, or null when no sweep had host figures.</param>
 /// <param name="Alerts">Alert episodes that overlap the range (raised in it, or raised before and not cleared before it), by the time they were raised.</param>
-/// <param name="Charts">The charts, in the order the HTML shows them; only those with lines.</param>
+/// <param name="Charts">The charts of the domains, in the order the HTML shows them; only those with lines.</param>
+/// <param name="HostCharts">The host's figures, one chart per measure (retransmits, CPU, memory and IO pressure, reclaim efficiency); only those measured.</param>
+/// <param name="ReadyHeatmap">The highest vCPU ready % of every domain over time, or null when no domain was measured.</param>
 /// <param name="BucketWidth">When a line had more points than the bound, the width of the buckets it was cut into; else null.</param>
 public sealed record HistoryReport(
     string History,
@@ -141,6 +143,8 @@ public sealed record HistoryReport(
     HostSummary? Host,
     IReadOnlyList<AlertEpisode> Alerts,
     IReadOnlyList<Chart> Charts,
+    IReadOnlyList<Chart> HostCharts,
+    Heatmap? ReadyHeatmap,
     TimeSpan? BucketWidth)
 {
     /// <summary>Points per line at most (the rest is downsampled, <see cref="Downsample.Max"/>).</summary>
@@ -148,6 +152,9 @@ public sealed record HistoryReport(
 
     /// <summary>Lines per chart at most: the ones with the highest peaks.</summary>
     public const int MaxSeriesPerChart = 8;
+
+    /// <summary>Time columns of a heatmap at most (fewer when the range has fewer sweeps).</summary>
+    public const int MaxHeatmapColumns = 120;
 
     /// <summary>Alerts raised in the range (a crossing or a change of severity).</summary>
     public int AlertsRaised => Alerts.Count(a => a.RaisedAt >= Range.Since);

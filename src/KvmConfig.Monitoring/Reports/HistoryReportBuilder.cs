@@ -8,7 +8,8 @@ namespace KvmConfig.Monitoring.Reports;
 /// <summary>
 /// Builds a <see cref="HistoryReport"/> from a history's rows taken one at a time, oldest first, in memory bounded
 /// by the domains and devices, not by the range: per domain and device a few running sums and extremes, per chart
-/// line at most <see cref="HistoryReport.MaxPointsPerSeries"/> points (<see cref="Downsample"/>). A week of 200
+/// line at most <see cref="HistoryReport.MaxPointsPerSeries"/> points (<see cref="Downsample"/>), per domain a heatmap
+/// row of at most <see cref="HistoryReport.MaxHeatmapColumns"/> cells (<see cref="HeatmapCells"/>). A week of 200
 /// domains is 12 million rows; none of them is kept.
 /// </summary>
 /// <param name="range">The requested range.</param>
@@ -28,7 +29,7 @@ public sealed class HistoryReportBuilder(ReportRange range, AlertThresholds thre
     {
         if (!_domains.TryGetValue(row.Domain, out DomainTotals? domain))
         {
-            domain = new DomainTotals(Line);
+            domain = new DomainTotals(Line, Cells);
             _domains.Add(row.Domain, domain);
         }
 
@@ -75,9 +76,10 @@ public sealed class HistoryReportBuilder(ReportRange range, AlertThresholds thre
             .ThenByDescending(d => d.ReadyPercentMean)
             .ThenBy(d => d.Name, StringComparer.Ordinal)];
         List<Chart> charts = Charts();
-        TimeSpan? bucket = sweeps is { } s && charts.Any(c => c.Downsampled) ? Downsample.BucketWidth(s.First, s.Last, HistoryReport.MaxPointsPerSeries) : null;
+        List<Chart> hostCharts = HostCharts();
+        TimeSpan? bucket = sweeps is { } s && charts.Concat(hostCharts).Any(c => c.Downsampled) ? Downsample.BucketWidth(s.First, s.Last, HistoryReport.MaxPointsPerSeries) : null;
         return new HistoryReport(history, schemaVersion, range, thresholds, sweeps?.Count ?? 0, sweeps?.First, sweeps?.Last, domains,
-            _host.Summary(), Episodes(alerts, range), charts, bucket);
+            _host.Summary(), Episodes(alerts, range), charts, hostCharts, ReadyHeatmap(domains), bucket);
     }
 
     private const string TcpRetransmit = "TCP retransmit";
@@ -89,6 +91,23 @@ public sealed class HistoryReportBuilder(ReportRange range, AlertThresholds thre
     private Downsample Line() => sweeps is { } s
         ? new Downsample(s.First, s.Last, HistoryReport.MaxPointsPerSeries)
         : throw new InvalidOperationException("a row was added to a report of a range without sweeps");
+
+    // As many columns as sweeps up to the bound, so that a short range has one sweep per column and no holes.
+    private int HeatmapColumns => Math.Min(HistoryReport.MaxHeatmapColumns, sweeps?.Count ?? 1);
+
+    private HeatmapCells Cells() => sweeps is { } s
+        ? new HeatmapCells(s.First, s.Last, HeatmapColumns)
+        : throw new InvalidOperationException("a row was added to a report of a range without sweeps");
+
+    // The highest vCPU ready % per domain over time, rows in the order of the worst offenders.
+    private Heatmap? ReadyHeatmap(List<DomainSummary> domains) =>
+        sweeps is { } s && domains.Count > 0
+            ? new Heatmap("ready", "CPU ready of the highest vCPU, per VM over time", s.First, s.Last, HeatmapColumns,
+                [.. domains.Select(d => new HeatmapRow(d.Name, _domains[d.Name].ReadyCells.Cells))], ReadyThresholds())
+            : null;
+
+    private ThresholdLine[] ReadyThresholds() =>
+        [new($"warning {Number(thresholds.ReadyWarningPercent)} %", thresholds.ReadyWarningPercent), new($"critical {Number(thresholds.ReadyCriticalPercent)} %", thresholds.ReadyCriticalPercent, Critical: true)];
 
     // Alert subjects name the domain, then " vcpu N" or " disk DEV" (AlertRules.Of).
     private static bool IsOf(string subject, string domain) =>
@@ -135,10 +154,8 @@ public sealed class HistoryReportBuilder(ReportRange range, AlertThresholds thre
     private List<Chart> Charts()
     {
         var t = thresholds;
-        ThresholdLine[] ready = [new($"warning {Number(t.ReadyWarningPercent)} %", t.ReadyWarningPercent), new($"critical {Number(t.ReadyCriticalPercent)} %", t.ReadyCriticalPercent, Critical: true)];
+        ThresholdLine[] ready = ReadyThresholds();
         IEnumerable<(string, Downsample)> PerDomain(Func<DomainTotals, Downsample> line) => _domains.Select(d => (d.Key, line(d.Value)));
-        IEnumerable<(string, Downsample)> Host(params string[] names) =>
-            names.Where(_hostLines.ContainsKey).Select(n => (n, _hostLines[n]));
 
         Chart?[] charts =
         [
@@ -149,10 +166,25 @@ public sealed class HistoryReportBuilder(ReportRange range, AlertThresholds thre
             Make("disk-queue", "Disk queue depth per VM device (average requests in flight)", "requests",
                 _domains.SelectMany(d => d.Value.Disks.Select(k => ($"{d.Key} {k.Key}", k.Value.QueueLine))),
                 [new($"warning {t.DiskQueueDepthRequests} requests", t.DiskQueueDepthRequests)]),
-            Make("host-pressure", "Host: TCP retransmits and pressure (some)", "%", Host(TcpRetransmit, CpuPressure, MemoryPressure, IoPressure),
-                [new($"TCP retransmit warning {Number(t.TcpRetransmitPercent)} %", t.TcpRetransmitPercent),
-                    new($"CPU pressure warning {Number(t.CpuPressurePercent)} %", t.CpuPressurePercent)]),
-            Make("host-reclaim", "Host: page-reclaim efficiency (warns below)", "%", Host(ReclaimEfficiency),
+        ];
+        return [.. charts.OfType<Chart>()];
+    }
+
+    // The host's figures, one chart (one panel of the host's picture) per measure, each on its own axis: retransmits,
+    // pressure and reclaim efficiency differ in scale and in which way is bad.
+    private List<Chart> HostCharts()
+    {
+        var t = thresholds;
+        IEnumerable<(string, Downsample)> Host(string name) =>
+            _hostLines.TryGetValue(name, out Downsample? line) ? [(name, line)] : [];
+
+        Chart?[] charts =
+        [
+            Make("host-tcp-retransmit", "TCP retransmits", "%", Host(TcpRetransmit), [new($"warning {Number(t.TcpRetransmitPercent)} %", t.TcpRetransmitPercent)]),
+            Make("host-cpu-pressure", "CPU pressure (some)", "%", Host(CpuPressure), [new($"warning {Number(t.CpuPressurePercent)} %", t.CpuPressurePercent)]),
+            Make("host-memory-pressure", "Memory pressure (some)", "%", Host(MemoryPressure), []),
+            Make("host-io-pressure", "IO pressure (some)", "%", Host(IoPressure), []),
+            Make("host-reclaim", "Page-reclaim efficiency (warns below)", "%", Host(ReclaimEfficiency),
                 [new($"warning below {Number(t.ReclaimEfficiencyPercent)} %", t.ReclaimEfficiencyPercent)]),
         ];
         return [.. charts.OfType<Chart>()];
@@ -177,7 +209,7 @@ public sealed class HistoryReportBuilder(ReportRange range, AlertThresholds thre
     private static string Number(double value) => value.ToString("0.##", CultureInfo.InvariantCulture);
 
     /// <summary>One domain's running figures and lines.</summary>
-    private sealed class DomainTotals(Func<Downsample> line)
+    private sealed class DomainTotals(Func<Downsample> line, Func<HeatmapCells> cells)
     {
         private int _samples;
         private double _cpuSum;
@@ -195,6 +227,8 @@ public sealed class HistoryReportBuilder(ReportRange range, AlertThresholds thre
         public Downsample ReadyMeanLine { get; } = line();
 
         public Downsample MemoryOverheadLine { get; } = line();
+
+        public HeatmapCells ReadyCells { get; } = cells();
 
         public SortedDictionary<string, DiskTotals> Disks { get; } = new(StringComparer.Ordinal);
 
@@ -237,6 +271,7 @@ public sealed class HistoryReportBuilder(ReportRange range, AlertThresholds thre
             }
 
             ReadyMaxLine.Add(new ChartPoint(row.At, row.ReadyPercentMax));
+            ReadyCells.Add(new ChartPoint(row.At, row.ReadyPercentMax));
             ReadyMeanLine.Add(new ChartPoint(row.At, row.ReadyPercent));
         }
 
