@@ -152,6 +152,12 @@ public static class Rules
     /// <summary>Reading the host, kvmconfig had to assume something: a file the kernel did not write, or one that could not be read, and what stands in for it.</summary>
     public static readonly DiagnosticDescriptor HostTopologyAssumed = new("KVC049", "host-topology-assumed", Severity.Warning, "something about the host was assumed");
 
+    /// <summary>
+    /// Overclock protection (<c>cpufreq = vtlb</c>, <c>cpufreq_max = base</c>): a note giving the base frequency the
+    /// VMs' CPUs are capped at, or a warning when this host does not say its base frequency.
+    /// </summary>
+    public static readonly DiagnosticDescriptor OverclockProtection = new("KVC050", "overclock-protection", Severity.Info, "CPUs capped at their base frequency");
+
     // ---- Could not run (exit 2) ------------------------------------------------------------------
 
     /// <summary>The configuration directory does not exist or is not a directory.</summary>
