@@ -62,6 +62,29 @@ public sealed class OverclockProtectionTests
         Assert.Contains("the cap cannot be computed on this host", warning.GetProperty("message").GetString());
     }
 
+    [Theory]
+    [InlineData(WithBase, true)]
+    [InlineData(WithoutBase, false)]
+    public void Topology_shows_the_base_frequency_the_cap_is_taken_from(string machine, bool known)
+    {
+        CliResult text = Run("topology", "--sysroot", TestData.Path("sysfs", machine));
+        CliResult json = Run("topology", "--sysroot", TestData.Path("sysfs", machine), "--format", "json");
+
+        Assert.True(text.Exit == 0 && json.Exit == 0, text.Err + json.Err);
+        using JsonDocument topology = JsonDocument.Parse(json.Out);
+        JsonElement baseKHz = topology.RootElement.GetProperty("cpufreq").GetProperty("baseKHz");
+        if (known)
+        {
+            Assert.Equal(BaseKHz(machine), baseKHz.GetInt64());
+            Assert.Matches($@"\nCPU base MHz:\s+{BaseKHz(machine) / 1000}(\.0+)?\n", text.Out);
+        }
+        else
+        {
+            Assert.Equal(JsonValueKind.Null, baseKHz.ValueKind);
+            Assert.DoesNotContain("CPU base MHz:", text.Out);
+        }
+    }
+
     /// <summary>Rows: description, the tree, the [host] file, host.cpufreqMax, whether host.cpufreqMaxKHz is the base frequency.</summary>
     public static TheoryData<string, string, string, string?, bool> PlanRows => new()
     {
