@@ -25,6 +25,8 @@ internal static class KvmConfigApp
             config.SetApplicationName("kvmconfig");
             config.SetApplicationVersion(ProductVersion.Text);
             config.Settings.StrictParsing = true;
+            config.ConfigureConsole(HelpLayout.Console());
+            config.SetHelpProvider(new HelpLayout(config.Settings));
             config.AddCommand<Topology.TopologyCommand>("topology")
                 .WithDescription("Show the host as kvmconfig sees it: sockets, NUMA nodes (memory, hugepages, distances), cores, SMT siblings, L3 groups, isolated and offline CPUs. Exit codes: 0 shown, 2 could not read the host (missing or non-sysfs sysroot, unreadable file).")
                 .WithExample("topology")

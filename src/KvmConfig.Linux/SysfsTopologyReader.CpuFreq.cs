@@ -34,8 +34,8 @@ public sealed partial class SysfsTopologyReader
         // Governors: those every active policy offers (intersection); the ones in use (union). Range: the widest.
         SortedSet<string>? offered = null;
         var current = new SortedSet<string>(StringComparer.Ordinal);
-        long? min = null, max = null;
-        bool anyActive = false;
+        long? min = null, max = null, baseKHz = null;
+        bool anyActive = false, baseEverywhere = true;
         var malformed = new List<string>();
         var refused = new List<string>();
         foreach (string policy in policies)
@@ -84,6 +84,13 @@ public sealed partial class SysfsTopologyReader
             {
                 max = max is null ? hi : Math.Max(max.Value, hi);
             }
+
+            // The base frequency counts only when every policy gives one: the lowest, so that a cap at it holds for all.
+            baseEverywhere &= p.BaseKHz is not null;
+            if (p.BaseKHz is long rated)
+            {
+                baseKHz = baseKHz is null ? rated : Math.Min(baseKHz.Value, rated);
+            }
         }
 
         if (anyActive && malformed.Count > 0)
@@ -96,11 +103,13 @@ public sealed partial class SysfsTopologyReader
             return CpuFreqInfo.Unreadable;
         }
 
-        return anyActive ? new CpuFreqInfo([.. offered ?? []], [.. current], min, max) : CpuFreqInfo.None;
+        return anyActive
+            ? new CpuFreqInfo([.. offered ?? []], [.. current], min, max) { BaseKHz = baseEverywhere ? baseKHz : null }
+            : CpuFreqInfo.None;
     }
 
     /// <summary>What one cpufreq policy says; a null member is a file the policy does not have.</summary>
-    private sealed record CpuFreqPolicy(IReadOnlyList<string>? Governors, string? Governor, long? MinKHz, long? MaxKHz);
+    private sealed record CpuFreqPolicy(IReadOnlyList<string>? Governors, string? Governor, long? MinKHz, long? MaxKHz, long? BaseKHz);
 
     /// <summary>
     /// One policy directory, or null when it covers no online CPU. A file that cannot be read or holds what the kernel
@@ -113,7 +122,8 @@ public sealed partial class SysfsTopologyReader
         //   scaling_available_governors  "performance powersave"
         //   scaling_governor             "powersave"
         //   cpuinfo_min_freq             "400000"    kHz, the hardware's range
-        //   cpuinfo_max_freq             "4800000"
+        //   cpuinfo_max_freq             "4800000"   with intel_pstate, the top of the turbo range
+        //   base_frequency               "2100000"   intel_pstate with HWP only: the rated, non-turbo clock
         // Empty (a capture of a policy the kernel refused to read) is missing, so affected_cpus is tried next; with
         // neither, the policy counts as active, and its other files decide.
         CpuSet? cpus = ReadCpuNumbersOrNull(Path.Combine(dir, "related_cpus")) ?? ReadCpuNumbersOrNull(Path.Combine(dir, "affected_cpus"));
@@ -126,7 +136,8 @@ public sealed partial class SysfsTopologyReader
             ReadTextOrNull(Path.Combine(dir, "scaling_available_governors")) is string available ? ParseGovernors(available) : null,
             ReadTextOrNull(Path.Combine(dir, "scaling_governor")) is string governor ? Clean(governor) : null,
             ReadLongOrNull(Path.Combine(dir, "cpuinfo_min_freq")),
-            ReadLongOrNull(Path.Combine(dir, "cpuinfo_max_freq")));
+            ReadLongOrNull(Path.Combine(dir, "cpuinfo_max_freq")),
+            ReadLongOrNull(Path.Combine(dir, "base_frequency")));
     }
 
     private static CpuSet? ReadCpuNumbersOrNull(string path) =>

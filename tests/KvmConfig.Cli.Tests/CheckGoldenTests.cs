@@ -22,7 +22,7 @@ public sealed partial class CheckGoldenTests
 
 
     /// <summary>
-    /// The cases, one or more per code of KVC001..KVC049. A case's name starts with the code it exists for;
+    /// The cases, one or more per code of KVC001..KVC050. A case's name starts with the code it exists for;
     /// <see cref="CheckCase.Also"/> lists the other codes the declaration cannot avoid, so a golden file can never
     /// lock a declaration that trips something else by accident.
     /// </summary>
@@ -241,9 +241,9 @@ public sealed partial class CheckGoldenTests
             [("30-ci.conf", string.Concat(Enumerable.Range(1, 4).Select(i => $"[vm ci{i}]\ncpuspinlock = none\nvcpus = 5\nmemory = 4G\n\n")).TrimEnd() + "\n")]),
 
         new("KVC034-cpufreq-governor",
-            "cpufreq = vtlb, a typo that is no governor at all: the host's governors are listed",
+            "cpufreq = perfomance, a typo that is no governor at all: did you mean names the governor, and the host's governors are listed",
             Desktop,
-            [("00-cpu.conf", "cpufreq = vtlb\n")]),
+            [("00-cpu.conf", "cpufreq = perfomance\n")]),
 
         new("KVC034-governor-not-offered",
             "cpufreq = schedutil, a real governor that intel_pstate does not offer",
@@ -358,6 +358,17 @@ public sealed partial class CheckGoldenTests
             "a POWER partition reports package id -1: sockets come from core_siblings, exact, so only a note",
             "package-id-minus-one",
             [("00-cpu.conf", "reserved = 0-3\n"), ("20-db1.conf", "vcpus = 4\ncpus = 8-11\nmemory = 2G\n")]),
+
+        new("KVC050-overclock-protection",
+            "the white paper's cpufreq = vtlb on an intel_pstate laptop with HWP: the VMs' CPUs capped at the 2.8 GHz base "
+            + "frequency the policies give, below their 4.7 GHz turbo",
+            "intel-pstate-hwp-base-frequency",
+            [("00-cpu.conf", "cpufreq = vtlb\n"), ("20-web1.conf", "vcpus = 2\ncpus = 1-2\nmemory = 1G\n")]),
+
+        new("KVC050-base-frequency-unknown",
+            "cpufreq = vtlb on a capture whose intel_pstate policies have no base_frequency: the cap cannot be computed, a warning",
+            Desktop,
+            [("00-cpu.conf", "cpufreq = vtlb\n")]),
     ];
 
     /// <summary>The cases as xunit rows.</summary>

@@ -141,7 +141,7 @@ internal static class ConfigText
     };
 
     /// <summary><c>3000000kHz</c> or <c>90%</c>.</summary>
-    public static string Cap(FrequencyCap cap) => cap.KHz is { } k ? $"{Text(k)}kHz" : $"{cap.Percent}%";
+    public static string Cap(FrequencyCap cap) => cap.AtBase ? "base" : cap.KHz is { } k ? $"{Text(k)}kHz" : $"{cap.Percent}%";
 
     public static string Text<T>(T? value)
         where T : struct, IFormattable => value is { } v ? v.ToString(null, CultureInfo.InvariantCulture) : "none";

@@ -539,15 +539,6 @@ public sealed partial class DeclarationBinderTests
         Assert.Equal(2, vm.Origins.Of("vcpus")!.Line);
     }
 
-    [Fact]
-    public void Governor_names_are_case_insensitive_like_every_other_word()
-    {
-        (Declaration declaration, IReadOnlyList<Diagnostic> diagnostics) = ConfigText.Bind("--- 00-cpu.conf\ncpufreq = Performance");
-
-        Assert.Empty(diagnostics);
-        Assert.Equal("performance", declaration.Host.CpuFreq);
-    }
-
     /// <summary>Rows: description, --config-dir, $KVMCONFIG_DIR, the directory read.</summary>
     public static TheoryData<string, string?, string?, string> Directories => new()
     {

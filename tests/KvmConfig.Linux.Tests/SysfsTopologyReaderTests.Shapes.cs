@@ -33,6 +33,8 @@ public sealed partial class SysfsTopologyReaderTests
     [
         new("acpi-cpufreq-shared-policy", "one acpi-cpufreq policy for all eight CPUs, related_cpus \"0 1 2 3 4 5 6 7\"",
             "0-7", ["0-7"], ["0,4", "1,5", "2,6", "3,7"], ["0-7"], AcpiGovernors, []),
+        new("intel-pstate-hwp-base-frequency", "intel_pstate with HWP: a policy per CPU, each with base_frequency",
+            "0-7", ["0-7"], ["0,4", "1,5", "2,6", "3,7"], ["0-7"], ["performance", "powersave"], []),
         new("old-kernel-percpu-cpufreq", "cpufreq in each cpuN/ (no policyN), only thread_siblings and core_siblings",
             "0-7", ["0-3", "4-7"], ["0", "1", "2", "3", "4", "5", "6", "7"], ["0-3", "4-7"], ["ondemand", "performance"], []),
         new("package-id-minus-one", "POWER partition: package id -1, the two chips told apart by core_siblings",
@@ -94,6 +96,48 @@ public sealed partial class SysfsTopologyReaderTests
         Assert.Equal(200000, t.CpuFreq.MinKHz);
         Assert.Equal(2000000, t.CpuFreq.MaxKHz);
         Assert.Equal(["schedutil"], t.CpuFreq.CurrentGovernors);
+    }
+
+    [Fact]
+    public void The_base_frequency_is_intel_pstates_base_frequency_below_the_turbo_maximum()
+    {
+        // The HWP laptop: every policy says base_frequency; cpuinfo_max_freq is the top of the turbo range
+        string policy0 = Path.Combine(TestData.SysfsRoot("intel-pstate-hwp-base-frequency"), "devices", "system", "cpu", "cpufreq", "policy0");
+        long written = long.Parse(File.ReadAllText(Path.Combine(policy0, "base_frequency")), System.Globalization.CultureInfo.InvariantCulture);
+
+        HostTopology t = new SysfsTopologyReader(TestData.SysfsRoot("intel-pstate-hwp-base-frequency")).Read();
+
+        Assert.Equal(written, t.CpuFreq.BaseKHz);
+        Assert.True(t.CpuFreq.BaseKHz < t.CpuFreq.MaxKHz);
+    }
+
+    [Theory]
+    [InlineData("desktop-1s-20cpu")]
+    [InlineData("xeon-2s-4numa-snc-80cpu")]
+    [InlineData("acpi-cpufreq-shared-policy")]
+    [InlineData("armv7-big-little")]
+    public void Without_base_frequency_files_the_base_frequency_is_unknown_not_the_maximum(string tree)
+    {
+        // The captures' intel_pstate policies were pruned to the files every driver writes; acpi-cpufreq and ARM
+        // drivers never write base_frequency. Their cpuinfo_max_freq may be a turbo clock: no stand-in.
+        HostTopology t = new SysfsTopologyReader(TestData.SysfsRoot(tree)).Read();
+
+        Assert.NotNull(t.CpuFreq.MaxKHz);
+        Assert.Null(t.CpuFreq.BaseKHz);
+    }
+
+    [Fact]
+    public void The_base_frequency_counts_only_when_every_policy_gives_one()
+    {
+        // Given the HWP laptop with one policy's base_frequency gone (a capture that missed it)
+        using TempTree tree = TestData.CopyToTemp(TestData.Path("sysfs", "intel-pstate-hwp-base-frequency"));
+        File.Delete(SystemPath(tree, "cpu", "cpufreq", "policy5", "base_frequency"));
+
+        HostTopology t = ReadCopy(tree);
+
+        // Then the cap at base cannot hold for CPU 5: unknown, not the others' figure
+        Assert.Null(t.CpuFreq.BaseKHz);
+        Assert.NotNull(t.CpuFreq.MaxKHz);
     }
 
     [Fact]

@@ -34,6 +34,8 @@ internal static class PlanJson
                 ["cpus"] = host.OnlineCpuCount,
                 ["online"] = host.Online.ToString(),
                 ["numaNodes"] = host.Nodes.Count,
+                ["cpufreqMax"] = report.Declaration.Host.CpuFreqMax?.ToString(),
+                ["cpufreqMaxKHz"] = report.Declaration.Host.CpuFreqMax?.Resolve(host.CpuFreq),
             },
             ["reserved"] = plan.Reserved.ToString(),
             ["sharedPool"] = plan.SharedPool.ToString(),

@@ -103,6 +103,11 @@ internal static class TopologyRenderer
             yield return ("CPU max MHz:", Mhz(max));
         }
 
+        if (f.BaseKHz is long rated)
+        {
+            yield return ("CPU base MHz:", Mhz(rated));
+        }
+
         if (f.MinKHz is long min)
         {
             yield return ("CPU min MHz:", Mhz(min));
@@ -354,7 +359,7 @@ internal static class TopologyRenderer
                 c.L2?.ToString(),
                 c.L3?.ToString(),
                 c.ThreadSiblings.ToString())).ToList(),
-            new CpuFreqDocument(t.CpuFreq.Governors, t.CpuFreq.CurrentGovernors, t.CpuFreq.MinKHz, t.CpuFreq.MaxKHz),
+            new CpuFreqDocument(t.CpuFreq.Governors, t.CpuFreq.CurrentGovernors, t.CpuFreq.MinKHz, t.CpuFreq.MaxKHz, t.CpuFreq.BaseKHz),
             t.Notes.Select(n => new NoteDocument(n.Severity.ToString().ToLowerInvariant(), n.Message)).ToList());
         return JsonSerializer.Serialize(document, TopologyJsonContext.Default.TopologyDocument) + "\n";
     }
@@ -418,7 +423,7 @@ internal sealed record HugePagesDocument(long SizeKiB, long Total, long Free);
 
 internal sealed record CpuDocument(int Cpu, int Core, int Socket, int Die, int? Cluster, int Node, string? L2, string? L3, string Siblings);
 
-internal sealed record CpuFreqDocument(IReadOnlyList<string> Governors, IReadOnlyList<string> CurrentGovernors, long? MinKHz, long? MaxKHz);
+internal sealed record CpuFreqDocument(IReadOnlyList<string> Governors, IReadOnlyList<string> CurrentGovernors, long? MinKHz, long? MaxKHz, long? BaseKHz);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true)]
 [JsonSerializable(typeof(TopologyDocument))]

@@ -231,6 +231,17 @@ public sealed class DeclarationBinder
     {
         var r = new ValueReader(this, host, null);
         var d = new HostPolicy();
+
+        // cpufreq = vtlb is overclock protection, not a governor: the governor is kept, the cap is the base frequency
+        // unless cpufreq_max names another, and what the rules say of that cap points at the vtlb line.
+        string governor = r.Get("cpufreq", KeyValues.Governor, d.CpuFreq)!;
+        FrequencyCap? cap = r.Get("cpufreq_max", KeyValues.CpuFreqMax, d.CpuFreqMax);
+        if (governor == KeyValues.OverclockProtection && cap is null && !r.Failed("cpufreq_max"))
+        {
+            cap = FrequencyCap.Base;
+            r.Remember("cpufreq_max", host.Values["cpufreq"].Span);
+        }
+
         return new HostPolicy
         {
             CpuSet = r.Get("cpuset", KeyValues.CpuSet, d.CpuSet),
@@ -244,8 +255,8 @@ public sealed class DeclarationBinder
             Numa = r.Get("numa", KeyValues.Numa, d.Numa),
             HugePages = r.Get("hugepages", KeyValues.HugePages, d.HugePages),
             MemoryReservedMiB = r.Get("memory_reserved", KeyValues.MemoryReserved, d.MemoryReservedMiB),
-            CpuFreq = r.Get("cpufreq", KeyValues.Governor, d.CpuFreq)!,
-            CpuFreqMax = r.Get("cpufreq_max", KeyValues.CpuFreqMax, d.CpuFreqMax),
+            CpuFreq = governor == KeyValues.OverclockProtection ? "keep" : governor,
+            CpuFreqMax = cap,
         } with
         {
             Origins = r.Origins,

@@ -38,14 +38,22 @@ internal static class KeyValues
 
     public static Parsed<long> MemoryReserved(string t) => ValueSyntax.SizeMiB(t, "memory_reserved");
 
+    /// <summary>
+    /// <c>cpufreq = vtlb</c>: not a governor but the white paper's word for overclock protection, which the binder
+    /// reads as <c>cpufreq = keep</c> with <c>cpufreq_max = base</c>.
+    /// </summary>
+    public const string OverclockProtection = "vtlb";
+
     // The governor is checked against the host in the rules; here only its shape. sysfs names are lower case.
     public static Parsed<string> Governor(string t) =>
         t.Length > 0 && t.All(c => char.IsAsciiLetter(c) || c == '_')
             ? t.ToLowerInvariant()
             : new ValueError(Rules.BadValue, $"cpufreq '{t}' is not a governor name",
-                $"write keep or a governor: {string.Join(", ", CpuFreqInfo.KnownGovernors)}");
+                $"write keep, {OverclockProtection} (overclock protection) or a governor: {string.Join(", ", CpuFreqInfo.KnownGovernors)}");
 
-    public static Parsed<FrequencyCap?> CpuFreqMax(string t) => Optional(ValueSyntax.Frequency(t, "cpufreq_max"));
+    // A frequency, a percentage of the hardware maximum, or base: the CPUs' base (non-turbo) frequency.
+    public static Parsed<FrequencyCap?> CpuFreqMax(string t) =>
+        t.Equals("base", StringComparison.OrdinalIgnoreCase) ? FrequencyCap.Base : Optional(ValueSyntax.Frequency(t, "cpufreq_max"));
 
     // ---- [host], [vm] and [profile] ----
 

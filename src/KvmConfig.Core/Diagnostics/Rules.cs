@@ -152,6 +152,12 @@ public static class Rules
     /// <summary>Reading the host, kvmconfig had to assume something: a file the kernel did not write, or one that could not be read, and what stands in for it.</summary>
     public static readonly DiagnosticDescriptor HostTopologyAssumed = new("KVC049", "host-topology-assumed", Severity.Warning, "something about the host was assumed");
 
+    /// <summary>
+    /// Overclock protection (<c>cpufreq = vtlb</c>, <c>cpufreq_max = base</c>): a note giving the base frequency the
+    /// VMs' CPUs are capped at, or a warning when this host does not say its base frequency.
+    /// </summary>
+    public static readonly DiagnosticDescriptor OverclockProtection = new("KVC050", "overclock-protection", Severity.Info, "CPUs capped at their base frequency");
+
     /// <summary><c>net_bandwidth</c> on a host whose kernel lacks what libvirt's interface shaping runs (tc qdiscs, filters, the police action).</summary>
     public static readonly DiagnosticDescriptor NetShapingUnsupported = new("KVC058", "net-shaping-unsupported", Severity.Warning, "the kernel cannot shape interfaces");
 

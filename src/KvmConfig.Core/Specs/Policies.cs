@@ -128,12 +128,28 @@ public sealed record Fraction(int Numerator, int Denominator)
     public override string ToString() => $"{Numerator}/{Denominator}";
 }
 
-/// <summary><c>cpufreq_max</c>: an absolute cap in kHz or a percentage of the hardware maximum.</summary>
+/// <summary>
+/// <c>cpufreq_max</c>: an absolute cap in kHz, a percentage of the hardware maximum, or the CPUs' base frequency
+/// (<see cref="Base"/>: overclock protection, what <c>cpufreq = vtlb</c> asks for).
+/// </summary>
 public sealed record FrequencyCap(long? KHz, int? Percent)
 {
-    /// <summary>The cap in kHz for a CPU whose hardware maximum is <paramref name="maxKHz"/>.</summary>
-    public long Resolve(long maxKHz) => KHz ?? maxKHz * Percent!.Value / 100;
+    /// <summary>
+    /// The base (non-turbo) frequency: the highest clock the part is rated to hold on every core at once. Above it
+    /// lies the turbo range, which depends on power, temperature and how many cores are busy.
+    /// </summary>
+    public static FrequencyCap Base { get; } = new(null, null) { AtBase = true };
+
+    /// <summary>True for <see cref="Base"/>.</summary>
+    public bool AtBase { get; private init; }
+
+    /// <summary>
+    /// The cap in kHz on a host whose frequency scaling is <paramref name="freq"/>; null when the host does not say
+    /// what it is relative to (no hardware maximum for a percentage, no base frequency for <see cref="Base"/>).
+    /// </summary>
+    public long? Resolve(Topology.CpuFreqInfo freq) =>
+        AtBase ? freq.BaseKHz : KHz ?? freq.MaxKHz * Percent!.Value / 100;
 
     /// <inheritdoc />
-    public override string ToString() => KHz is { } k ? $"{k / 1000.0:0.###}MHz" : $"{Percent}%";
+    public override string ToString() => AtBase ? "base" : KHz is { } k ? $"{k / 1000.0:0.###}MHz" : $"{Percent}%";
 }

@@ -79,6 +79,13 @@ public sealed record CpuFreqInfo(
     /// <summary>Why the governor is unknown (<see cref="NotVisible"/>, <see cref="Unreadable"/>); null when it is known.</summary>
     public string? UnknownBecause { get; init; }
 
+    /// <summary>
+    /// The base (non-turbo) frequency in kHz, the lowest when the CPUs differ (a hybrid part's efficient cores); null
+    /// when the host does not say it. intel_pstate writes it as <c>base_frequency</c> in each policy when the CPU has
+    /// HWP; the other drivers give no such file, and their <c>cpuinfo_max_freq</c> may include the turbo range.
+    /// </summary>
+    public long? BaseKHz { get; init; }
+
     /// <summary>True when the reader could not see the host's cpufreq at all.</summary>
     public bool Unknown => UnknownBecause is not null;
 

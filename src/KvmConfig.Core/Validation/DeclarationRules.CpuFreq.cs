@@ -35,7 +35,18 @@ public static partial class DeclarationRules
 
     private static void CpuFreqMax(RuleContext c)
     {
-        if (c.Policy.CpuFreqMax is not { } cap || c.Host.CpuFreq.Unknown)
+        if (c.Policy.CpuFreqMax is not { } cap)
+        {
+            return;
+        }
+
+        if (cap.AtBase)
+        {
+            OverclockProtection(c);
+            return;
+        }
+
+        if (c.Host.CpuFreq.Unknown)
         {
             return;
         }
@@ -51,7 +62,7 @@ public static partial class DeclarationRules
             return;
         }
 
-        long khz = cap.Resolve(max);
+        long khz = cap.Resolve(freq)!.Value;
         if (khz > max || (freq.MinKHz is { } min && khz < min))
         {
             c.Add(Rules.CpuFreqMax,
@@ -59,5 +70,46 @@ public static partial class DeclarationRules
                 at,
                 $"write a value from {freq.MinKHz / 1000 ?? 0}MHz to {max / 1000}MHz, or a percentage");
         }
+    }
+
+    // Overclock protection (cpufreq = vtlb, the white paper's word, or cpufreq_max = base): the VMs' CPUs never run
+    // above their base frequency, the clock the part is rated to hold on all cores; the turbo range above it is left
+    // unused. A note with the figure; a warning when this host cannot give the figure, since the protection the
+    // declaration asks for then has no value to apply.
+    private static void OverclockProtection(RuleContext c)
+    {
+        SourceSpan? at = c.Policy.Origins.Of("cpufreq_max");
+        CpuFreqInfo freq = c.Host.CpuFreq;
+        if (freq.Unknown)
+        {
+            c.Add(Rules.OverclockProtection,
+                $"overclock protection (cpufreq_max = base): the cap cannot be computed here, the host's cpufreq is {freq.UnknownBecause}",
+                at,
+                "run kvmconfig check on the host itself to see the base frequency its CPUs are capped at");
+            return;
+        }
+
+        if (freq.BaseKHz is { } baseKHz)
+        {
+            string turbo = freq.MaxKHz is { } max && max > baseKHz ? $"; the turbo range up to {max / 1000} MHz stays unused" : "";
+            c.Add(Rules.OverclockProtection,
+                $"overclock protection: the CPUs VMs use are capped at their base frequency, {baseKHz / 1000} MHz (cpufreq_max = base){turbo}",
+                at,
+                "the cap is for scaling_max_freq of those CPUs; write cpufreq_max = FREQUENCY or N% for another one");
+            return;
+        }
+
+        string why = freq.MaxKHz is { } top
+            ? $"this host does not say its CPUs' base frequency (no base_frequency in cpu/cpufreq/policy*, which intel_pstate writes when the CPU has HWP), and their {top / 1000} MHz maximum may be a turbo clock"
+            : "this host exposes no cpufreq at all (no cpu/cpufreq/policy*), firmware or a hypervisor sets the clock";
+        c.Diagnostics.Add(Diagnostic.Create(Rules.OverclockProtection,
+            $"overclock protection (cpufreq_max = base): {why}: the cap cannot be computed on this host",
+            at,
+            freq.MaxKHz is null
+                ? "cap the clock in the firmware's turbo setting, or remove the line on this host"
+                : "write the base clock from the CPU's data sheet instead, e.g. cpufreq_max = 2.4GHz") with
+        {
+            Severity = Severity.Warning,
+        });
     }
 }

@@ -79,6 +79,7 @@ class Machine:
     nodes: dict = field(default_factory=dict)      # node id -> list of CPUs
     node_memory_kib: int = 8 * 1024 * 1024
     policies: dict = field(default_factory=dict)   # policy dir name -> (cpus, governors, governor, min, max)
+    policy_files: dict = field(default_factory=dict)  # more files in every policy (driver-specific), name -> content
     percpu_cpufreq: bool = False                   # old kernels: cpuN/cpufreq/ directories, no cpu/cpufreq/policyN
     cpufreq_links: bool = True                     # cpuN/cpufreq -> ../cpufreq/policyM, as on a live /sys
     list_suffix: str = "\n"                        # what follows each cpulist (a NUL byte, spaces)
@@ -145,6 +146,7 @@ def build(m: Machine):
                  "scaling_available_governors": " ".join(governors) + " \n", "scaling_governor": governor + "\n",
                  "cpuinfo_min_freq": f"{low}\n", "cpuinfo_max_freq": f"{high}\n",
                  "scaling_min_freq": f"{low}\n", "scaling_max_freq": f"{high}\n"}
+        files.update(m.policy_files)
         if m.percpu_cpufreq:
             for cpu in cpus:
                 for name, text in files.items():
@@ -199,6 +201,13 @@ SHAPES = [
     Machine("acpi-cpufreq-shared-policy", sorted(smt_x86(4, 2), key=lambda c: c.id), 8,
             nodes={0: list(range(8))},
             policies={"policy0": (list(range(8)), ACPI_GOVERNORS, "schedutil", 800000, 2600000)}),
+    # A laptop on intel_pstate in active mode with HWP (Documentation/admin-guide/pm/intel_pstate.rst): a policy per
+    # CPU, the two governors intel_pstate offers, cpuinfo_max_freq the top of the turbo range (4.7 GHz) and
+    # base_frequency, which only HWP gives, the rated non-turbo clock (2.8 GHz), as on an 11th-generation Core i7.
+    Machine("intel-pstate-hwp-base-frequency", sorted(smt_x86(4, 2), key=lambda c: c.id), 8,
+            nodes={0: list(range(8))},
+            policies={f"policy{cpu}": ([cpu], ["performance", "powersave"], "powersave", 400000, 4700000) for cpu in range(8)},
+            policy_files={"base_frequency": "2800000\n", "scaling_driver": "intel_pstate\n"}),
     # A kernel before 4.6 on a 2-socket server: cpufreq/ in each cpuN (no cpu/cpufreq/policyN), only the old
     # topology names (thread_siblings, core_siblings), each socket one frequency domain.
     Machine("old-kernel-percpu-cpufreq",
