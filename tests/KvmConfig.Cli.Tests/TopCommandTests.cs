@@ -60,7 +60,8 @@ public sealed class TopCommandTests
                 Assert.NotNull(line);
                 JsonNode document = JsonNode.Parse(line)!;
                 Assert.NotNull(document["domains"]);
-                Assert.Equal(0.2, document["intervalSeconds"]?.GetValue<double>() ?? 0.2, 1);
+                // The interval measured: at least the one asked for, more when the machine is busy.
+                Assert.InRange(document["intervalSeconds"]?.GetValue<double>() ?? 0, 0.15, 5.0);
             }
         }
         finally
