@@ -106,7 +106,10 @@ public sealed class ExporterHistoryAlertsTests : IDisposable
             int n = _sweep++;
             ulong waitNs = (ulong)Math.Min(n, 3) * 200_000_000;
             var vcpu = new VcpuThread(0, 1001, new TaskSchedstat((ulong)n * 500_000_000, waitNs, (ulong)n));
-            var domain = new DomainSample("web1", 1000, n * 1_000_000_000L, [vcpu], RssKiB: 2_097_152, GuestMemoryKiB: 1_048_576);
+            var domain = new DomainSample("web1", 1000, n * 1_000_000_000L, [vcpu], RssKiB: 2_097_152, GuestMemoryKiB: 1_048_576)
+            {
+                Memory = new QemuMemory(RssKiB: 2_097_152, GuestRamRssKiB: 1_048_576, GuestRamMappings: 1),
+            };
             var host = new HostSample(n * 1_000_000_000L, new TcpSegmentCounters(0, 0), new PageReclaimCounters(0, 0), new Dictionary<PressureResource, PressureStall>());
             return new SweepSample([domain], host);
         }

@@ -136,6 +136,17 @@ public sealed class ProcfsReader(string procRoot = "/proc")
         return Parse(path, ReadRequired(path), ProcessRss.ParseSmapsRollupRssKiB);
     }
 
+    /// <summary>
+    /// Every mapping of process <paramref name="pid"/>'s address space (<c>PID/smaps</c>), in address order; empty for a
+    /// process without memory. Walks the page tables of every mapping, guest RAM included: on a large guest it costs
+    /// milliseconds, where <see cref="ReadVmRssKiB"/> costs microseconds.
+    /// </summary>
+    public IReadOnlyList<SmapsMapping> ReadSmaps(int pid)
+    {
+        string path = PidPath(pid, "smaps");
+        return Parse(path, ReadRequired(path), Smaps.Parse);
+    }
+
     /// <summary>The cgroups process <paramref name="pid"/> belongs to (<c>PID/cgroup</c>).</summary>
     public ProcessCgroup ReadCgroup(int pid)
     {

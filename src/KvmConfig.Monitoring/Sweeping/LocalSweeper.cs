@@ -26,8 +26,10 @@ public sealed class LocalSweeper(IMonitoredHost host, LocalSampler sampler, Proc
         IReadOnlyDictionary<string, InterfaceCounters>? netDev = null;
         foreach (string domain in running)
         {
-            if (sampler.Sample(domain) is not { } sample
-                || (_known.TryGetValue(domain, out Known? was) && was.Pid == sample.Pid ? was : Learn(domain, sample.Pid)) is not { } learned)
+            // libvirt is asked about a QEMU process once: its memory size is what the overhead is measured against.
+            if (sampler.PidOf(domain) is not { } pid
+                || (_known.TryGetValue(domain, out Known? was) && was.Pid == pid ? was : Learn(domain, pid)) is not { } learned
+                || sampler.Sample(domain, pid, learned.MemoryKiB) is not { } sample)
             {
                 continue;   // stopped meanwhile
             }
@@ -42,7 +44,7 @@ public sealed class LocalSweeper(IMonitoredHost host, LocalSampler sampler, Proc
                     .Select(i => i.SwapsWithGuest ? NetDev.GuestView(netDev[i.Device]) : netDev[i.Device])];
             }
 
-            samples.Add(sample with { GuestMemoryKiB = learned.MemoryKiB, Interfaces = interfaces });
+            samples.Add(sample with { Interfaces = interfaces });
             if (learned.Devices.Disks.Count > 0)
             {
                 withDisks.Add(domain);
