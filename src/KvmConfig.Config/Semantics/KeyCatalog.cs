@@ -62,7 +62,7 @@ public static class KeyCatalog
         new("disk_queue_depth", Alerts, "1..1000000", "requests in flight on one block device above which it warns (default 200)"),
         new("tcp_retransmit", Alerts, "percent", "host TCP retransmit % above which it warns (default 5%)"),
         new("reclaim_efficiency", Alerts, "percent", "host page-reclaim efficiency (pgsteal/pgscan) below which it warns (default 85%)"),
-        new("memory_overhead", Alerts, "percent, up to 1000%", "a VM's memory overhead % (QEMU RSS over guest memory) above which it warns (default 30%)"),
+        new("memory_overhead", Alerts, "percent, up to 1000%", "a VM's memory overhead % (QEMU's resident memory outside guest RAM, over guest memory) above which it warns (default 30%)"),
         new("cpu_pressure", Alerts, "percent", "host CPU pressure (PSI some avg10) above which it warns (default 25%)"),
     ];
 
