@@ -136,12 +136,12 @@ public sealed class TopCommandTests
         // When top takes one sample over 2 s
         CliResult r = Run("top", "--once", "--interval", "2s", "--format", "json");
 
-        // Then its vCPU waits far above the 10 % critical default, and the alert says so
+        // Then its vCPU waits far above the 10 % critical default, and the alert says so (beside the memory overhead
+        // warning of a 64 MiB guest, whose QEMU holds about 37 MiB of its own)
         Assert.True(r.Exit == 0, r.Err);
         JsonNode mine = JsonNode.Parse(r.Out)!["domains"]!.AsArray().Single(d => d!["name"]!.GetValue<string>() == spin.Name)!;
         Assert.True(mine["readyPercentMax"]!.GetValue<double>() > 25, r.Out);
-        JsonNode alert = Assert.Single(mine["alerts"]!.AsArray())!;
+        JsonNode alert = Assert.Single(mine["alerts"]!.AsArray(), a => a!["metric"]!.GetValue<string>() == "ready")!;
         Assert.Equal("critical", alert["severity"]!.GetValue<string>());
-        Assert.Equal("ready", alert["metric"]!.GetValue<string>());
     }
 }
