@@ -73,6 +73,20 @@ public sealed class SmapsCadenceTests
         Assert.Null(memory);
     }
 
+    [Fact]
+    public void A_process_whose_smaps_cannot_be_read_is_not_tried_again_while_it_runs()
+    {
+        // Given a process whose smaps was refused (a user without ptrace access to QEMU)
+        var cadence = new SmapsCadence();
+        cadence.Unreadable(4242);
+
+        // Then it is current, unknown, however long after, until it is forgotten as stopped
+        Assert.True(cadence.TryCurrent(4242, 65536, long.MaxValue, out QemuMemory? memory));
+        Assert.Null(memory);
+        cadence.Forget(_ => false);
+        Assert.False(cadence.TryCurrent(4242, 65536, 0, out _));
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(-0.5)]

@@ -90,22 +90,21 @@ public sealed class LocalSampler(QemuProcesses processes, ProcfsReader procfs, C
             return current;
         }
 
-        QemuMemory? memory;
+        _smaps.Forget(_handles.Tracks);
         try
         {
-            memory = QemuMemory.Of(procfs.ReadSmaps(pid), guestMemoryKiB);
+            QemuMemory? memory = QemuMemory.Of(procfs.ReadSmaps(pid), guestMemoryKiB);
+            long endNs = NowNs();
+            _smaps.Read(pid, guestMemoryKiB, endNs, endNs - startNs, memory);
+            return memory;
         }
         catch (KvmConfigException) when (procfs.ProcessExists(pid))
         {
             // smaps needs ptrace read access (root, or QEMU's own user), where status is anyone's: without it the
             // overhead is unknown, and the rest of the sample stands.
-            memory = null;
+            _smaps.Unreadable(pid);
+            return null;
         }
-
-        long endNs = NowNs();
-        _smaps.Forget(_handles.Tracks);
-        _smaps.Read(pid, guestMemoryKiB, endNs, endNs - startNs, memory);
-        return memory;
     }
 
     /// <summary>Closes the file handles the sampler keeps open; samples after this throw <see cref="ObjectDisposedException"/>.</summary>

@@ -24,6 +24,7 @@ public sealed class SmapsCadence(double budgetShare = SmapsCadence.DefaultBudget
     public const double DefaultBudgetShare = 0.01;
 
     private readonly Dictionary<int, Reading> _last = [];
+    private readonly HashSet<int> _unreadable = [];
 
     /// <summary>The share of one CPU that reading smaps may take.</summary>
     public double BudgetShare { get; } = budgetShare is > 0 and <= 1
@@ -36,10 +37,17 @@ public sealed class SmapsCadence(double budgetShare = SmapsCadence.DefaultBudget
     /// <summary>
     /// The latest split of process <paramref name="pid"/> for a guest of <paramref name="guestMemoryKiB"/> when it is
     /// current at <paramref name="nowNs"/>; false when smaps is due (never read, read for another guest size, or too
-    /// old). A reading that could not identify the guest RAM is current too (as null): it is not tried again sooner.
+    /// old). A reading that could not identify the guest RAM is current too (as null): it is not tried again sooner. A
+    /// process whose smaps could not be read is current (null) for as long as it runs.
     /// </summary>
     public bool TryCurrent(int pid, long guestMemoryKiB, long nowNs, out QemuMemory? memory)
     {
+        if (_unreadable.Contains(pid))
+        {
+            memory = null;
+            return true;
+        }
+
         if (_last.TryGetValue(pid, out Reading? last) && last.GuestMemoryKiB == guestMemoryKiB && nowNs - last.AtNs < SpacingNs)
         {
             memory = last.Memory;
@@ -54,6 +62,16 @@ public sealed class SmapsCadence(double budgetShare = SmapsCadence.DefaultBudget
     public void Read(int pid, long guestMemoryKiB, long atNs, long tookNs, QemuMemory? memory) =>
         _last[pid] = new Reading(guestMemoryKiB, atNs, Math.Max(0, tookNs), memory);
 
+    /// <summary>
+    /// Records that process <paramref name="pid"/>'s smaps cannot be read (no ptrace access to it): it is not tried again
+    /// while the process runs, since its owner, and so the access, does not change.
+    /// </summary>
+    public void Unreadable(int pid)
+    {
+        _last.Remove(pid);
+        _unreadable.Add(pid);
+    }
+
     /// <summary>Forgets the processes <paramref name="keep"/> says no longer run (their cost no longer counts).</summary>
     public void Forget(Func<int, bool> keep)
     {
@@ -61,6 +79,8 @@ public sealed class SmapsCadence(double budgetShare = SmapsCadence.DefaultBudget
         {
             _last.Remove(pid);
         }
+
+        _unreadable.RemoveWhere(p => !keep(p));
     }
 
     private sealed record Reading(long GuestMemoryKiB, long AtNs, long TookNs, QemuMemory? Memory);
