@@ -34,11 +34,12 @@ public sealed partial class GuestBlockCountersTests
     }
 
     [Fact]
-    public async Task The_second_call_waits_for_its_own_reading_so_that_the_first_interval_has_disk_time()
+    public async Task Asked_to_the_second_call_waits_for_its_own_reading_so_that_the_first_interval_has_disk_time()
     {
-        // Given a reader that has its first reading, then a libvirt whose block counters hang for a moment
+        // Given a reader of two waited requests (top --once) that has its first reading, then a libvirt whose block
+        // counters hang for a moment
         using var host = RecordedHost.OfCapture();
-        using var reader = new GuestBlockCounters(host.OpenAnother);
+        using var reader = new GuestBlockCounters(host.OpenAnother, waitedRequests: 2);
         GuestBlockCounters.Reading first = reader.Next([RecordedCapture.Name]);
         host.BlockGate.Reset();
 
@@ -57,12 +58,11 @@ public sealed partial class GuestBlockCountersTests
     [Fact]
     public void A_later_call_returns_the_previous_requests_reading_without_waiting_for_its_own()
     {
-        // Given a reader that has its first two readings, then a libvirt whose block counters hang
+        // Given a reader that has its first reading, then a libvirt whose block counters hang
         using var host = RecordedHost.OfCapture();
         host.Add(RecordedCapture.Domain() with { Name = "kvmct-recorded-second" });
         using var reader = new GuestBlockCounters(host.OpenAnother);
-        reader.Next([RecordedCapture.Name]);
-        GuestBlockCounters.Reading second = reader.Next([RecordedCapture.Name]);
+        GuestBlockCounters.Reading first = reader.Next([RecordedCapture.Name]);
         host.BlockGate.Reset();
 
         // When another domain is asked for
@@ -77,7 +77,7 @@ public sealed partial class GuestBlockCountersTests
         }
 
         // Then the call returned at once with the previous reading, and the new one comes once libvirt answers
-        Assert.Same(second, stale);
+        Assert.Same(first, stale);
         Assert.True(SpinWait.SpinUntil(() => reader.Next(["kvmct-recorded-second"]).Disks.ContainsKey("kvmct-recorded-second"), Deadline));
     }
 

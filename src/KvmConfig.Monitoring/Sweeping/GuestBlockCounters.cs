@@ -16,17 +16,19 @@ namespace KvmConfig.Monitoring.Sweeping;
 /// between two readings (<see cref="DomainSample.DisksAtNs"/>), and a slow monitor delays only them.
 /// </para>
 /// <para>
-/// The first two calls wait for the reading of their own request (a <see cref="KvmConfigException"/> when it does not
-/// come in time): they are the two ends of a sampler's first interval, which then has disk figures like every other
-/// (<c>top --once</c> prints that interval alone). Handing back the first reading to the second call, as later calls
-/// get the previous request's, would give the first interval no disk time at all. A reading that fails is thrown by
-/// the next <see cref="Next"/>, as a failed sweep: the owner connects again.
+/// The first call waits for its reading (a <see cref="KvmConfigException"/> when it does not come in time), so that a
+/// sampler has one. The second call gets that same reading back, as later calls get the previous request's: the first
+/// interval then has no disk time, and its disks are left out. A sampler that prints the first interval alone
+/// (<c>top --once</c>) asks for two waited calls (<c>waitedRequests</c>): they are then the two ends of the first
+/// interval, which has disk figures like every other. A reading that fails is thrown by the next <see cref="Next"/>,
+/// as a failed sweep: the owner connects again.
 /// </para>
 /// </remarks>
 public sealed class GuestBlockCounters : IDisposable
 {
     private readonly Func<IMonitoredHost> _connect;
     private readonly TimeSpan _firstReadingTimeout;
+    private readonly int _waitedRequests;
     private readonly Thread _thread;
     private readonly AutoResetEvent _wanted = new(false);
     private readonly object _answered = new();   // a monitor: waited on and pulsed (Lock has no Wait)
@@ -42,10 +44,14 @@ public sealed class GuestBlockCounters : IDisposable
 
     /// <summary>Reads through the connection <paramref name="connect"/> opens (on the reader's thread).</summary>
     /// <param name="connect">Opens the reader's connection (<see cref="IMonitoredHost.OpenAnother"/>); called again after a failed reading.</param>
-    /// <param name="firstReadingTimeout">How long each of the first two calls waits for its reading; 60 s by default, twice libvirt's job timeout.</param>
-    public GuestBlockCounters(Func<IMonitoredHost> connect, TimeSpan? firstReadingTimeout = null)
+    /// <param name="firstReadingTimeout">How long each waited call waits for its reading; 60 s by default, twice libvirt's job timeout.</param>
+    /// <param name="waitedRequests">How many first calls wait for the reading of their own request: 1 or 2 (see the remarks).</param>
+    public GuestBlockCounters(Func<IMonitoredHost> connect, TimeSpan? firstReadingTimeout = null, int waitedRequests = 1)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(waitedRequests, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(waitedRequests, 2);
         _connect = connect;
+        _waitedRequests = waitedRequests;
         _firstReadingTimeout = firstReadingTimeout ?? TimeSpan.FromSeconds(60);
         _thread = new Thread(Run) { IsBackground = true, Name = "kvmconfig guest block counters" };
         _thread.Start();
@@ -53,8 +59,8 @@ public sealed class GuestBlockCounters : IDisposable
 
     /// <summary>
     /// Asks for a reading of <paramref name="domains"/> and returns the latest complete one: the previous sweep's
-    /// request, or for the first two calls, this one, waited for. Throws what the reader's last attempt threw. One
-    /// caller at a time (a sweeper).
+    /// request, or for the first call (the first two when asked), this one, waited for. Throws what the reader's last
+    /// attempt threw. One caller at a time (a sweeper).
     /// </summary>
     public Reading Next(IReadOnlyList<string> domains)
     {
@@ -62,7 +68,7 @@ public sealed class GuestBlockCounters : IDisposable
         int request = Interlocked.Increment(ref _requested);
         _domains = domains;
         _wanted.Set();
-        if (request <= 2)
+        if (request <= _waitedRequests)
         {
             WaitForAnswer(request);
         }
