@@ -14,8 +14,8 @@ namespace KvmConfig.MonitorBench;
 /// <see cref="LocalSweeper"/> asks its <see cref="IMonitoredHost"/> (libvirt) which domains run and, once per QEMU
 /// process, a domain's memory size and live XML; it cannot sweep 200 domains that do not exist. This class is its body without that call: the
 /// same <see cref="LocalSampler"/> per domain (pid file, vCPU threads' comm and schedstat, <c>VmRSS</c>,
-/// <c>/proc/PID/cgroup</c>, the domain group's <c>cpu.stat</c> and its blkio counters), the memory size set on the sample as LocalSweeper
-/// sets it, and the host read by <see cref="LocalSweeper.ReadHost"/> itself. Left out: the libvirt call and turning its
+/// <c>/proc/PID/cgroup</c>, the domain group's <c>cpu.stat</c> and its blkio counters), the memory size given to the sampler as LocalSweeper
+/// gives it (for the smaps overhead), and the host read by <see cref="LocalSweeper.ReadHost"/> itself. Left out: the libvirt call and turning its
 /// device counters into the sample's disks and interfaces; part 1 measures those on the real daemon. Keep this in step
 /// with <c>src/KvmConfig.Monitoring/Sweeping/LocalSweeper.cs</c>.
 /// </remarks>
@@ -53,11 +53,11 @@ internal sealed class SyntheticSweeper : IHostSweeper
         for (int i = 0; i < _domains.Count; i++)
         {
             (string name, long memoryKiB) = _domains[i];
-            if (_sampler.Sample(name) is { } sample)
+            // As LocalSweeper: the memory size given to the sampler, which reads smaps for the overhead when it is due (the
+            // synthetic tree has no smaps: each process is found unreadable once, then not tried again).
+            if (_sampler.Sample(name, memoryKiB) is { } sample)
             {
-                domains.Add(_devices
-                    ? sample with { GuestMemoryKiB = memoryKiB, Disks = [LibvirtDisk(i, sample.AtNs)], Interfaces = [LibvirtInterface(i, sample.AtNs)] }
-                    : sample with { GuestMemoryKiB = memoryKiB });
+                domains.Add(_devices ? sample with { Disks = [LibvirtDisk(i, sample.AtNs)], Interfaces = [LibvirtInterface(i, sample.AtNs)] } : sample);
             }
         }
 

@@ -34,8 +34,9 @@ internal static class ReportHistory
     public static void Write(string path)
     {
         using HistoryStore store = HistoryStore.Open(path);
-        var transitions = new AlertTransitions();
-        AlertThresholds thresholds = AlertThresholds.Default;
+        // Each interval judged alone (no hold, no margin), so that the spikes below are alerts of their own
+        AlertThresholds thresholds = AlertThresholds.Default with { HoldFor = TimeSpan.Zero, ClearMarginPercent = 0 };
+        var transitions = new AlertTransitions(thresholds);
         for (int i = 0; i < Sweeps; i++)
         {
             DateTimeOffset at = T0.AddSeconds(10 * i);
@@ -53,8 +54,8 @@ internal static class ReportHistory
 
             var host = new HostGauges(TcpRetransmitPercent: i % 100 == 0 ? 6 : 0.5, ReclaimEfficiencyPercent: 97,
                 CpuPressure: new StallPercent(minute is >= 60 and < 63 ? 40 : 3, null), MemoryPressure: new StallPercent(0.5, 0), IoPressure: new StallPercent(1, 0.5));
-            IEnumerable<Alert> alerts = figures.SelectMany(f => AlertRules.Of(f, thresholds));
-            store.Append(at, figures, host, transitions.Update(alerts));
+            IEnumerable<AlertFigure> watched = figures.SelectMany(f => AlertRules.Watch(f, thresholds));
+            store.Append(at, figures, host, transitions.Update(watched, i * 10_000_000_000L));
         }
     }
 

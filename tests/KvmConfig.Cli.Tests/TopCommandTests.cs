@@ -35,6 +35,45 @@ public sealed class TopCommandTests
         double max = mine["readyPercentMax"]!.GetValue<double>();
         Assert.InRange(max, 0, 100);
         Assert.True(mine["vcpus"]!.AsArray().All(v => v!["readyPercent"]!.GetValue<double>() <= max));
+
+        // The overhead of an idle 64 MiB guest is QEMU's own memory, positive (VmRSS - guest size was about -33 %)
+        Assert.True(mine["memoryOverheadPercent"]!.GetValue<double>() > 0, mine.ToJsonString());
+    }
+
+    [Fact]
+    public void Once_has_the_guest_disks_of_its_one_interval()
+    {
+        // Given a running domain with a blank 1 MiB disk (SeaBIOS reads it and halts)
+        LibvirtDaemon.Ensure();
+        using LibvirtConnection connection = LibvirtDaemon.Connect();
+        DirectoryInfo directory = Directory.CreateTempSubdirectory("kvmconfig-top-disk-");
+        try
+        {
+            File.SetUnixFileMode(directory.FullName, (UnixFileMode)0b111_101_101);
+            string image = Path.Combine(directory.FullName, "blank.img");
+            using (FileStream file = File.Create(image))
+            {
+                file.SetLength(1 << 20);
+            }
+
+            File.SetUnixFileMode(image, (UnixFileMode)0b110_100_100);
+            using TestDomain vm = TestDomain.Create(connection, "topdisk", vcpus: 1, start: true, devices:
+                $"<disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='{image}'/><target dev='vda' bus='virtio'/></disk>");
+
+            // When top takes its one sample
+            CliResult r = Run("top", "--once", "--interval", "500ms", "--format", "json");
+
+            // Then the interval has the disk's figures: the block counters were read at both of its ends
+            Assert.True(r.Exit == 0, r.Err);
+            JsonNode mine = JsonNode.Parse(r.Out)!["domains"]!.AsArray().Single(d => d!["name"]!.GetValue<string>() == vm.Name)!;
+            JsonNode disk = Assert.Single(mine["disks"]!.AsArray())!;
+            Assert.Equal("vda", disk["device"]!.GetValue<string>());
+            Assert.True(disk["queueDepth"]!.GetValue<double>() >= 0, disk.ToJsonString());
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
     }
 
     [Fact]
@@ -137,12 +176,12 @@ public sealed class TopCommandTests
         // When top takes one sample over 2 s
         CliResult r = Run("top", "--once", "--interval", "2s", "--format", "json");
 
-        // Then its vCPU waits far above the 10 % critical default, and the alert says so
+        // Then its vCPU waits far above the 10 % critical default, and the alert says so (beside the memory overhead
+        // warning of a 64 MiB guest, whose QEMU holds about 37 MiB of its own)
         Assert.True(r.Exit == 0, r.Err);
         JsonNode mine = JsonNode.Parse(r.Out)!["domains"]!.AsArray().Single(d => d!["name"]!.GetValue<string>() == spin.Name)!;
         Assert.True(mine["readyPercentMax"]!.GetValue<double>() > 25, r.Out);
-        JsonNode alert = Assert.Single(mine["alerts"]!.AsArray())!;
+        JsonNode alert = Assert.Single(mine["alerts"]!.AsArray(), a => a!["metric"]!.GetValue<string>() == "ready")!;
         Assert.Equal("critical", alert["severity"]!.GetValue<string>());
-        Assert.Equal("ready", alert["metric"]!.GetValue<string>());
     }
 }

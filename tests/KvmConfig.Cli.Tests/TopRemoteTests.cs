@@ -97,6 +97,8 @@ public sealed class TopRemoteTests
         Assert.Equal([0, 1], mine["vcpus"]!.AsArray().Select(v => v!["vcpu"]!.GetValue<int>()));
         Assert.InRange(mine["cpuPercent"]!.GetValue<double>(), 0, 200);
         Assert.InRange(mine["readyPercentMax"]!.GetValue<double>(), 0, 100);
-        Assert.NotNull(mine["memoryOverheadPercent"]);
+        // Through libvirt the overhead is not measured (balloon.rss is QEMU's whole RSS): the field is there, null
+        Assert.True(mine.AsObject().ContainsKey("memoryOverheadPercent"));
+        Assert.Null(mine["memoryOverheadPercent"]);
     }
 }

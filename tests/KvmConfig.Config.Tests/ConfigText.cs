@@ -137,6 +137,8 @@ internal static class ConfigText
         "reclaim_efficiency" => Text(alerts.ReclaimEfficiencyPercent),
         "memory_overhead" => Text(alerts.MemoryOverheadPercent),
         "cpu_pressure" => Text(alerts.CpuPressurePercent),
+        "for" => $"{Text(alerts.HoldFor.TotalSeconds)}s",
+        "clear_margin" => Text(alerts.ClearMarginPercent),
         _ => throw new ArgumentException($"no [alerts] key '{key}'", nameof(key)),
     };
 

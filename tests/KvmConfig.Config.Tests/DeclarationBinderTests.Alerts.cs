@@ -22,6 +22,8 @@ public sealed partial class DeclarationBinderTests
         { "the seed's 85% page-reclaim efficiency", "reclaim_efficiency", "85" },
         { "30% memory overhead, above the ~22% a 1G VM costs", "memory_overhead", "30" },
         { "25% CPU pressure", "cpu_pressure", "25" },
+        { "a 30 s hold before an alert is raised, as the issue's for = 30s", "for", "30s" },
+        { "a 20% clear margin: a 5% ready warning clears below 4%", "clear_margin", "20" },
     };
 
     [Theory]
@@ -54,6 +56,12 @@ public sealed partial class DeclarationBinderTests
         { "memory overhead may pass 100% (tiny guests)", "--- 00-cpu.conf\n[alerts]\nmemory_overhead = 150%", "memory_overhead", "150" },
         { "CPU pressure", "--- 00-cpu.conf\n[alerts]\ncpu_pressure = 40%", "cpu_pressure", "40" },
         { "[alerts] in a file of its own, like [cost]", "--- 50-alerts.conf\n[alerts]\ncpu_pressure = 10%", "cpu_pressure", "10" },
+        { "a hold in seconds", "--- 00-cpu.conf\n[alerts]\nfor = 45s", "for", "45s" },
+        { "a hold in minutes", "--- 00-cpu.conf\n[alerts]\nfor = 2m", "for", "120s" },
+        { "no hold: raised at the first crossing", "--- 00-cpu.conf\n[alerts]\nfor = 0", "for", "0s" },
+        { "a bare number of seconds", "--- 00-cpu.conf\n[alerts]\nfor = 90", "for", "90s" },
+        { "a clear margin", "--- 00-cpu.conf\n[alerts]\nclear_margin = 10%", "clear_margin", "10" },
+        { "no clear margin: cleared as soon as the threshold is no longer crossed", "--- 00-cpu.conf\n[alerts]\nclear_margin = 0%", "clear_margin", "0" },
         { "keys not written keep their defaults", "--- 00-cpu.conf\n[alerts]\nready_warning = 3%", "ready_critical", "10" },
         {
             "a later file's [alerts] key wins (drop-in)",
@@ -97,6 +105,9 @@ public sealed partial class DeclarationBinderTests
         { "a negative percentage", "[alerts]\ntcp_retransmit = -1%", "KVC012 error 10-test.conf:2:18+3" },
         { "memory_overhead above 1000%", "[alerts]\nmemory_overhead = 1001%", "KVC012 error 10-test.conf:2:19+5" },
         { "a queue depth of 0", "[alerts]\ndisk_queue_depth = 0", "KVC012 error 10-test.conf:2:20+1" },
+        { "a hold longer than a day", "[alerts]\nfor = 2d", "KVC012 error 10-test.conf:2:7+2" },
+        { "a clear margin of 100%: never cleared while the figure is above 0", "[alerts]\nclear_margin = 100%", "KVC012 error 10-test.conf:2:16+4" },
+        { "a hold without a unit it knows", "[alerts]\nfor = 30 seconds", "KVC011 error 10-test.conf:2:7+10" },
 
         // Keys
         { "an unknown key in [alerts]", "[alerts]\nready_warn = 3%", "KVC010 error 10-test.conf:2:1+10" },
@@ -135,6 +146,8 @@ public sealed partial class DeclarationBinderTests
         { "a percentage out of range states the range", "[alerts]\nready_critical = 101%", "KVC012", "above 0% and at most 100%" },
         { "memory_overhead's range is wider", "[alerts]\nmemory_overhead = 1001%", "KVC012", "at most 1000%" },
         { "a word shows the form", "[alerts]\nready_warning = five", "KVC011", "e.g. 5% or 2.5%" },
+        { "a hold that is not a duration shows the units", "[alerts]\nfor = soon", "KVC011", "ms, s, m, h or d, e.g. 30s or 2m" },
+        { "a clear margin out of range states that 0 is allowed", "[alerts]\nclear_margin = 150%", "KVC012", "from 0% to 99%" },
         { "a headerless alerts file is told to add the header", "--- 50-alerts.conf\nready_warning = 3%", "KVC007", "add [alerts] as its first line" },
         { "an [alerts] key in a [vm] says where it belongs", "[alerts]\nready_warning = 3%\n[vm a]\nvcpus = 1\nready_warning = 4%", "KVC010", "'ready_warning' belongs in [alerts], not in [vm]" },
     };

@@ -169,20 +169,20 @@ public sealed class MonitoringArithmeticTests
         Near(percent, Metrics.ReclaimEfficiencyPercent(before, after), description);
     }
 
-    /// <summary>Rows: description, QEMU RSS KiB, guest memory KiB, overhead % or null.</summary>
-    public static TheoryData<string, long, long, double?> MemoryOverheads => new()
+    /// <summary>Rows: description, QEMU RSS KiB, of which in guest RAM KiB, guest memory KiB, overhead % or null.</summary>
+    public static TheoryData<string, long, long, long, double?> MemoryOverheads => new()
     {
-        { "4 GiB guest, QEMU resident 4.5 GiB", 4718592, 4194304, 12.5 },
-        { "exactly the guest's memory", 4194304, 4194304, 0 },
-        { "a guest that has touched a quarter of its memory", 1048576, 4194304, -75 },
-        { "guest memory unknown (0)", 4718592, 0, null },
+        { "4 GiB guest, all touched, QEMU resident 4.5 GiB", 4718592, 4194304, 4194304, 12.5 },
+        { "an idle guest that touched a quarter of its memory: QEMU's 40 MiB are its overhead, not -74 %", 1089536, 1048576, 4194304, 40.0 * 1024 / 4194304 * 100 },
+        { "nothing outside the guest RAM", 1048576, 1048576, 4194304, 0 },
+        { "guest memory unknown (0)", 4718592, 4194304, 0, null },
     };
 
     [Theory]
     [MemberData(nameof(MemoryOverheads))]
-    public void Memory_overhead_percent(string description, long rssKiB, long guestKiB, double? percent)
+    public void Memory_overhead_percent_is_the_resident_memory_outside_guest_ram_over_the_guest_size(string description, long rssKiB, long guestRamRssKiB, long guestKiB, double? percent)
     {
-        Near(percent, Metrics.MemoryOverheadPercent(rssKiB, guestKiB), description);
+        Near(percent, Metrics.MemoryOverheadPercent(new QemuMemory(rssKiB, guestRamRssKiB, 1), guestKiB), description);
     }
 
     [Fact]

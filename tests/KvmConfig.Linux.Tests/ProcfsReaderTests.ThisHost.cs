@@ -35,6 +35,28 @@ public sealed partial class ProcfsReaderTests
     }
 
     [Fact]
+    public void This_process_smaps_adds_up_to_its_smaps_rollup_and_grows_with_memory_it_touches()
+    {
+        // Given 64 MiB allocated and touched by this process between two readings
+        int pid = Environment.ProcessId;
+        long before = Host.ReadSmaps(pid).Sum(m => m.RssKiB);
+        byte[] touched = GC.AllocateUninitializedArray<byte>(64 << 20, pinned: true);
+        for (int i = 0; i < touched.Length; i += 4096)
+        {
+            touched[i] = 1;
+        }
+
+        IReadOnlyList<SmapsMapping> after = Host.ReadSmaps(pid);
+        long rollup = Host.ReadSmapsRollupRssKiB(pid)!.Value;
+
+        // Then the resident memory of the mappings grew by about the 64 MiB (the runtime moves a few MiB both ways), and
+        // agrees with smaps_rollup read right after it within as much
+        GC.KeepAlive(touched);
+        Assert.InRange(after.Sum(m => m.RssKiB) - before, 60 * 1024, 96 * 1024);
+        Assert.InRange(rollup, after.Sum(m => m.RssKiB) - (8 * 1024), after.Sum(m => m.RssKiB) + (8 * 1024));
+    }
+
+    [Fact]
     public void This_threads_schedstat_grows_with_its_own_work()
     {
         // Given this test's thread, read before and after 200 ms of spinning on it

@@ -35,6 +35,27 @@ public sealed partial class ProcfsReaderTests
     }
 
     /// <summary>Rows: description, capture, pid whose namespace (null: the root's net/snmp), OutSegs, RetransSegs.</summary>
+    [Fact]
+    public void Smaps_of_the_captured_qemu_process_under_its_root()
+    {
+        var reader = new ProcfsReader(TestData.Path("procfs", "qemu72-tcg-smaps", "proc"));
+
+        IReadOnlyList<SmapsMapping> mappings = reader.ReadSmaps(4541);
+
+        Assert.Equal((344, 44068L), (mappings.Count, mappings.Sum(m => m.RssKiB)));
+    }
+
+    [Fact]
+    public void Smaps_of_a_process_that_is_not_there_is_KVC093_naming_the_path()
+    {
+        var reader = new ProcfsReader(TestData.Path("procfs", "qemu72-tcg-smaps", "proc"));
+
+        KvmConfig.Core.KvmConfigException e = Assert.Throws<KvmConfig.Core.KvmConfigException>(() => reader.ReadSmaps(1));
+
+        Assert.Equal(KvmConfig.Core.Diagnostics.Rules.Unreadable, e.Descriptor);
+        Assert.Contains(Path.Combine("qemu72-tcg-smaps", "proc", "1", "smaps"), e.Message, StringComparison.Ordinal);
+    }
+
     public static TheoryData<string, string, int?, ulong, ulong> SnmpCaptures => new()
     {
         { "a process's network namespace", "prometheus-procfs", 26231, 594855, 348 },

@@ -1,5 +1,6 @@
 using System.Net;
 using KvmConfig.Core.Monitoring;
+using KvmConfig.Core.Specs;
 using KvmConfig.Monitoring.Exporter;
 using KvmConfig.Monitoring.History;
 using KvmConfig.Monitoring.Sweeping;
@@ -22,20 +23,32 @@ public sealed class ExporterHistoryAlertsTests : IDisposable
     public async Task Raised_and_cleared_alerts_are_logged_and_kept_in_the_history()
     {
         // Given a domain whose vCPU waits 20 % of each interval for three intervals, then not at all, and whose QEMU
-        // uses twice its guest memory throughout
+        // uses its guest's size again outside guest RAM throughout, judged with a 2 s hold (on the sweeps' clock: sweep n
+        // is n seconds in) and no clear margin
         var log = new StringWriter();
         using (HistoryStore history = HistoryStore.Open(Path.Combine(_dir, "history.db")))
         {
-            var options = new ExporterOptions { Listen = new IPEndPoint(IPAddress.Loopback, 0), Interval = TimeSpan.FromMilliseconds(20), History = history };
+            var options = new ExporterOptions
+            {
+                Listen = new IPEndPoint(IPAddress.Loopback, 0),
+                Interval = TimeSpan.FromMilliseconds(20),
+                History = history,
+                Thresholds = AlertThresholds.Default with { HoldFor = TimeSpan.FromSeconds(2), ClearMarginPercent = 0 },
+            };
             await using (MetricsExporter exporter = MetricsExporter.Start(options, () => new ScriptedSweeper(), TextWriter.Synchronized(log)))
             {
                 // When it has swept six times (five intervals)
                 await exporter.WaitForSweepsAsync(6, Timeout);
             }
 
-            // Then the history holds the transitions the log shows, in its order
+            // Then the history holds the transitions the log shows, in its order: both alerts raised at the sweep 2 s
+            // after the first interval that crossed (sweep 3), the ready one cleared at the first quiet interval (sweep 4)
             List<string> kept = [.. history.ReadAlerts(DateTimeOffset.UnixEpoch).Select(a => $"{a.Change} {a.Alert.Subject} {a.Alert.Metric} {a.Alert.Severity}")];
             Assert.Equal(["Raised web1 vcpu 0 ready Critical", "Raised web1 memory_overhead Warning", "Cleared web1 vcpu 0 ready Critical"], kept.Take(3));
+            List<DateTimeOffset> at = [.. history.ReadAlerts(DateTimeOffset.UnixEpoch).Select(a => a.At)];
+            HistoryRows sweeps = history.Read(DateTimeOffset.UnixEpoch);
+            List<DateTimeOffset> appended = [.. sweeps.Domains.Select(d => d.At).Distinct().Order()];
+            Assert.Equal([appended[2], appended[2], appended[3]], at.Take(3));
             // (log lines are "TIME alert raised: ..." and "TIME alert cleared: ...")
             Assert.Equal(kept.Count, log.ToString().Split('\n').Count(l => l.Contains(" alert raised: ", StringComparison.Ordinal) || l.Contains(" alert cleared: ", StringComparison.Ordinal)));
 
@@ -106,7 +119,10 @@ public sealed class ExporterHistoryAlertsTests : IDisposable
             int n = _sweep++;
             ulong waitNs = (ulong)Math.Min(n, 3) * 200_000_000;
             var vcpu = new VcpuThread(0, 1001, new TaskSchedstat((ulong)n * 500_000_000, waitNs, (ulong)n));
-            var domain = new DomainSample("web1", 1000, n * 1_000_000_000L, [vcpu], RssKiB: 2_097_152, GuestMemoryKiB: 1_048_576);
+            var domain = new DomainSample("web1", 1000, n * 1_000_000_000L, [vcpu], RssKiB: 2_097_152, GuestMemoryKiB: 1_048_576)
+            {
+                Memory = new QemuMemory(RssKiB: 2_097_152, GuestRamRssKiB: 1_048_576, GuestRamMappings: 1),
+            };
             var host = new HostSample(n * 1_000_000_000L, new TcpSegmentCounters(0, 0), new PageReclaimCounters(0, 0), new Dictionary<PressureResource, PressureStall>());
             return new SweepSample([domain], host);
         }

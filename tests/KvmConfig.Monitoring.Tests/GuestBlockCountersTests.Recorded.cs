@@ -34,6 +34,28 @@ public sealed partial class GuestBlockCountersTests
     }
 
     [Fact]
+    public async Task Asked_to_the_second_call_waits_for_its_own_reading_so_that_the_first_interval_has_disk_time()
+    {
+        // Given a reader of two waited requests (top --once) that has its first reading, then a libvirt whose block
+        // counters hang for a moment
+        using var host = RecordedHost.OfCapture();
+        using var reader = new GuestBlockCounters(host.OpenAnother, waitedRequests: 2);
+        GuestBlockCounters.Reading first = reader.Next([RecordedCapture.Name]);
+        host.BlockGate.Reset();
+
+        // When the second call is made, and libvirt answers only once it is waiting
+        Task<GuestBlockCounters.Reading> second = Task.Run(() => reader.Next([RecordedCapture.Name]));
+        Assert.True(SpinWait.SpinUntil(() => host.BlockReadsWaiting > 0, Deadline), "the reader never asked libvirt");
+        Assert.False(second.IsCompleted, "the second call returned before its reading");
+        host.BlockGate.Set();
+
+        // Then it returns that new reading, later than the first: the two ends of an interval with disk time
+        GuestBlockCounters.Reading answered = await second.WaitAsync(Deadline);
+        Assert.NotSame(first, answered);
+        Assert.True(answered.AtNs > first.AtNs, $"{answered.AtNs} after {first.AtNs}");
+    }
+
+    [Fact]
     public void A_later_call_returns_the_previous_requests_reading_without_waiting_for_its_own()
     {
         // Given a reader that has its first reading, then a libvirt whose block counters hang

@@ -2,6 +2,7 @@ using KvmConfig.Core;
 using KvmConfig.Core.Monitoring;
 using KvmConfig.Linux.Procfs;
 using KvmConfig.Monitoring.Sweeping;
+using KvmConfig.TestSupport;
 
 namespace KvmConfig.Monitoring.Tests;
 
@@ -37,6 +38,42 @@ public sealed class LocalSamplerTests : IDisposable
         Assert.Equal([(0, 100UL, 20UL), (1, 300UL, 40UL)], sample.Vcpus.Select(v => (v.Vcpu, v.Schedstat.RunNs, v.Schedstat.WaitNs)));
         Assert.Equal(2048, sample.RssKiB);
         Assert.Equal(1024, sample.GuestMemoryKiB);
+    }
+
+    [Fact]
+    public void With_the_guest_size_the_memory_split_comes_from_smaps_and_is_not_read_again_while_current()
+    {
+        // Given the process with the smaps of the captured 64 MiB guest, and a cadence that keeps a reading for a
+        // billion times what it cost
+        WriteProcess(("CPU 0/KVM", "100 20 1"));
+        string smaps = Path.Combine(Proc, $"{Pid}", "smaps");
+        File.Copy(TestData.Path("procfs", "qemu72-tcg-smaps", "proc", "4541", "smaps"), smaps);
+        using var sampler = new LocalSampler(new QemuProcesses(Run), new ProcfsReader(Proc), smaps: new SmapsCadence(budgetShare: 1e-9));
+
+        // When it is sampled, its smaps replaced by an empty one (a process without memory), and sampled again
+        DomainSample first = sampler.Sample("web1", guestMemoryKiB: 65536)!;
+        File.WriteAllText(smaps, "");
+        DomainSample second = sampler.Sample("web1", guestMemoryKiB: 65536)!;
+
+        // Then both carry the split of the first reading: 44068 kB resident, 6144 kB of it in the guest's RAM
+        Assert.Equal(new QemuMemory(44068, 6144, 1), first.Memory);
+        Assert.Equal(first.Memory, second.Memory);
+
+        // and a sample for another guest size reads it again: no RAM block adds up to it now
+        Assert.Null(sampler.Sample("web1", guestMemoryKiB: 65536 * 2)!.Memory);
+    }
+
+    [Fact]
+    public void Smaps_that_cannot_be_read_leaves_the_overhead_unknown_and_the_rest_of_the_sample()
+    {
+        // Given a live process without a readable smaps (as for a user without ptrace access to QEMU)
+        WriteProcess(("CPU 0/KVM", "100 20 1"));
+
+        DomainSample sample = _sampler.Sample("web1", guestMemoryKiB: 65536)!;
+
+        Assert.Null(sample.Memory);
+        Assert.Equal(2048, sample.RssKiB);
+        Assert.Single(sample.Vcpus);
     }
 
     [Fact]

@@ -13,16 +13,17 @@ public sealed class PrometheusTextTests
     private const long GiB = 1024 * 1024 * 1024;
 
     // Two domains as LocalSampler reads them: web1 with 3 vCPUs (numbered 0, 2, 10 to see the numeric order),
-    // db1 with one, both with their RSS and memory size; a third, "booting", whose RSS and size are unknown.
+    // db1 with one, both with their RSS, memory size and smaps split (a quarter of the guest's size resident outside its
+    // RAM); a third, "booting", whose RSS and size are unknown.
     private static readonly DomainSample Web1 = new("web1", 4242, 1_000, [
         new VcpuThread(10, 4301, new TaskSchedstat(RunNs: 7_000_000_000, WaitNs: 250_000_000, Timeslices: 900)),
         new VcpuThread(0, 4299, new TaskSchedstat(RunNs: 12_500_000_000, WaitNs: 1_500_000_001, Timeslices: 1200)),
         new VcpuThread(2, 4300, new TaskSchedstat(RunNs: 3, WaitNs: 0, Timeslices: 1)),
-    ], RssKiB: 5 * 1024 * 1024, GuestMemoryKiB: 4 * 1024 * 1024);
+    ], RssKiB: 5 * 1024 * 1024, GuestMemoryKiB: 4 * 1024 * 1024) { Memory = new QemuMemory(RssKiB: 5 * 1024 * 1024, GuestRamRssKiB: 4 * 1024 * 1024, GuestRamMappings: 1) };
 
     private static readonly DomainSample Db1 = new("db1", 5151, 1_000, [
         new VcpuThread(0, 5200, new TaskSchedstat(RunNs: 60_000_000_000, WaitNs: 9_000_000_000, Timeslices: 77)),
-    ], RssKiB: 1024 * 1024 + 256 * 1024, GuestMemoryKiB: 1024 * 1024);
+    ], RssKiB: 1024 * 1024 + 256 * 1024, GuestMemoryKiB: 1024 * 1024) { Memory = new QemuMemory(RssKiB: 1024 * 1024 + 256 * 1024, GuestRamRssKiB: 1024 * 1024, GuestRamMappings: 2) };
 
     private static readonly DomainSample Booting = new("booting", 6000, 1_000, [], RssKiB: null, GuestMemoryKiB: null);
 

@@ -56,6 +56,9 @@ internal sealed class RecordedHost : IMonitoredHost
     /// <summary>How many block counter reads were made, over every connection.</summary>
     public int BlockReads => Volatile.Read(ref _state.BlockReads);
 
+    /// <summary>How many block counter reads are waiting at the closed <see cref="BlockGate"/> now.</summary>
+    public int BlockReadsWaiting => Volatile.Read(ref _state.BlockReadsWaiting);
+
     /// <summary>How many connections <see cref="OpenAnother"/> opened.</summary>
     public int Opened => Volatile.Read(ref _state.Opened);
 
@@ -138,7 +141,9 @@ internal sealed class RecordedHost : IMonitoredHost
     public IReadOnlyDictionary<string, IReadOnlyList<BlockDeviceCounters>> BlockCounters(IReadOnlyList<string> domains)
     {
         // Outside the lock: a test holds the reader here while it sweeps on the other connection.
+        Interlocked.Increment(ref _state.BlockReadsWaiting);
         _state.BlockGate.Wait();
+        Interlocked.Decrement(ref _state.BlockReadsWaiting);
         lock (_state)
         {
             Check();
@@ -194,6 +199,7 @@ internal sealed class RecordedHost : IMonitoredHost
         public readonly ManualResetEventSlim BlockGate = new(true);
         public Exception? FailNextBlockRead;
         public int BlockReads;
+        public int BlockReadsWaiting;
         public int Opened;
         public int Disposed;
     }

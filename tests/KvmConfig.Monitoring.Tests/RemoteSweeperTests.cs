@@ -164,7 +164,9 @@ public sealed partial class RemoteSweeperTests
             Assert.InRange(l.ReadyPercent, p.ReadyPercent - run.TolerancePoints, p.ReadyPercent + run.TolerancePoints);
         }
 
-        Assert.InRange(viaLibvirt.MemoryOverheadPercent!.Value, viaProc.MemoryOverheadPercent!.Value - 5, viaProc.MemoryOverheadPercent!.Value + 5);
+        // and the memory overhead only through /proc: libvirt gives QEMU's whole RSS, not what lies outside guest RAM
+        Assert.Null(viaLibvirt.MemoryOverheadPercent);
+        Assert.True(viaProc.MemoryOverheadPercent > 0, $"overhead {viaProc.MemoryOverheadPercent} % through /proc");
     }
 
     /// <summary>Rows: call start, end, record index, record count, stamp.</summary>

@@ -51,7 +51,8 @@ internal sealed class TopCommand : Command<TopCommand.Settings>
     {
         string uri = settings.Uri;
         AlertThresholds thresholds = AlertSettings.Load(settings.ConfigDir);
-        using HostSweeper sweeper = HostSweeper.Connect(uri, settings.SourceValue, LibvirtMonitoredHost.Open);
+        // --once prints the first interval alone: it waits for every figure of it (the guest disks come a sweep late otherwise).
+        using HostSweeper sweeper = HostSweeper.Connect(uri, settings.SourceValue, LibvirtMonitoredHost.Open, completeFirstInterval: settings.Once);
         Func<SweepSample> sweep = WarnWithoutReady(sweeper);
         bool json = settings.Format == "json";
 

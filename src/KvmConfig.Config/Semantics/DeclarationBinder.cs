@@ -398,6 +398,8 @@ public sealed class DeclarationBinder
             ReclaimEfficiencyPercent = r.Get("reclaim_efficiency", KeyValues.ReclaimEfficiency, d.ReclaimEfficiencyPercent),
             MemoryOverheadPercent = r.Get("memory_overhead", KeyValues.MemoryOverhead, d.MemoryOverheadPercent),
             CpuPressurePercent = r.Get("cpu_pressure", KeyValues.CpuPressure, d.CpuPressurePercent),
+            HoldFor = r.Get("for", KeyValues.HoldFor, d.HoldFor),
+            ClearMarginPercent = r.Get("clear_margin", KeyValues.ClearMargin, d.ClearMarginPercent),
         } with
         {
             Origins = r.Origins,

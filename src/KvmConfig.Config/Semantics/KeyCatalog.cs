@@ -63,8 +63,10 @@ public static class KeyCatalog
         new("disk_queue_depth", Alerts, "1..1000000", "requests in flight on one block device above which it warns (default 200)"),
         new("tcp_retransmit", Alerts, "percent", "host TCP retransmit % above which it warns (default 5%)"),
         new("reclaim_efficiency", Alerts, "percent", "host page-reclaim efficiency (pgsteal/pgscan) below which it warns (default 85%)"),
-        new("memory_overhead", Alerts, "percent, up to 1000%", "a VM's memory overhead % (QEMU RSS over guest memory) above which it warns (default 30%)"),
+        new("memory_overhead", Alerts, "percent, up to 1000%", "a VM's memory overhead % (QEMU's resident memory outside guest RAM, over guest memory) above which it warns (default 30%)"),
         new("cpu_pressure", Alerts, "percent", "host CPU pressure (PSI some avg10) above which it warns (default 25%)"),
+        new("for", Alerts, "duration, 0 to 1d", "how long a figure stays past its threshold before serve raises the alert, as Prometheus's for: (default 30s)"),
+        new("clear_margin", Alerts, "percent, 0 to 99%", "share of the way from the threshold to the ideal value a figure must come back before the alert clears (default 20%)"),
     ];
 
     private static readonly Dictionary<string, KeyDefinition> ByName =

@@ -164,6 +164,12 @@ internal static class KeyValues
 
     public static Parsed<double> CpuPressure(string t) => ValueSyntax.Percent(t, 100, "cpu_pressure");
 
+    // The hold time may be 0 (raise at the first crossing, as before it existed); a day is far beyond any contention
+    // worth waiting for. The margin may be 0 (clear at the threshold); 100 % would clear only at the ideal (0 % ready).
+    public static Parsed<TimeSpan> HoldFor(string t) => ValueSyntax.Duration(t, TimeSpan.FromDays(1), "for");
+
+    public static Parsed<double> ClearMargin(string t) => ValueSyntax.PercentFromZero(t, 99, "clear_margin");
+
     /// <summary>For every canonical key name, a check of its value that binds nothing.</summary>
     public static IReadOnlyDictionary<string, Func<string, ValueError?>> Validators { get; } = new Dictionary<string, Func<string, ValueError?>>(StringComparer.Ordinal)
     {
@@ -209,6 +215,8 @@ internal static class KeyValues
         ["reclaim_efficiency"] = t => ReclaimEfficiency(t).Error,
         ["memory_overhead"] = t => MemoryOverhead(t).Error,
         ["cpu_pressure"] = t => CpuPressure(t).Error,
+        ["for"] = t => HoldFor(t).Error,
+        ["clear_margin"] = t => ClearMargin(t).Error,
     };
 
     private static Parsed<long> Bytes(Parsed<long> bits) => bits.Ok ? bits.Value / 8 : bits.Error!;

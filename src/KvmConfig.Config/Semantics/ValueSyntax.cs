@@ -114,6 +114,41 @@ public static class ValueSyntax
             : value;
     }
 
+    /// <summary>
+    /// A percentage from 0 (allowed, unlike <see cref="Percent"/>) to at most <paramref name="max"/>: <c>20%</c>,
+    /// <c>0</c>; a bare number is percent too.
+    /// </summary>
+    public static Parsed<double> PercentFromZero(string text, double max, string what)
+    {
+        string number = text.EndsWith('%') ? text[..^1].TrimEnd() : text;
+        if (IsDecimal(number) && double.TryParse(number, NumberStyles.AllowDecimalPoint, Invariant, out double value) && value == 0)
+        {
+            return 0;
+        }
+
+        // Otherwise what Percent accepts, and its errors with this range in the hint.
+        Parsed<double> percent = Percent(text, max, what);
+        return percent.Error is { } error ? error with { Hint = $"write a percentage from 0% to {max.ToString(Invariant)}%, e.g. 20%" } : percent;
+    }
+
+    /// <summary>
+    /// A duration from 0 to <paramref name="most"/>: <c>30s</c>, <c>2m</c>, <c>500ms</c>, <c>1h</c>, <c>0</c>; a bare
+    /// number is seconds (the forms of the command line's <c>--interval</c>).
+    /// </summary>
+    public static Parsed<TimeSpan> Duration(string text, TimeSpan most, string what)
+    {
+        if (Durations.Parse(text) is not { } value)
+        {
+            return text.StartsWith('-')
+                ? Range($"{what} {text} is negative", $"write a duration from 0 to {most.TotalDays:0}d, e.g. 30s")
+                : Bad($"{what} '{text}' is not a duration", "write a number with a unit, ms, s, m, h or d, e.g. 30s or 2m");
+        }
+
+        return value > most
+            ? Range($"{what} {text} is longer than {most.TotalDays:0}d", $"write a duration from 0 to {most.TotalDays:0}d, e.g. 30s")
+            : value;
+    }
+
     // Digits with at most one decimal point, and at least one digit: what Percent reads as a number. Stricter than
     // double.TryParse, which also takes "NaN" and "Infinity".
     private static bool IsDecimal(string text) =>

@@ -29,6 +29,13 @@ public sealed record DomainSample(string Domain, int Pid, long AtNs, IReadOnlyLi
 
     /// <summary>The I/O the domain's cgroup issued per host block device; empty when not read or none.</summary>
     public IReadOnlyList<CgroupIoDevice> HostIo { get; init; } = [];
+
+    /// <summary>
+    /// QEMU's resident memory split into guest RAM and the rest (from <c>/proc/PID/smaps</c>, read less often than the
+    /// rest when it costs: the latest split), or null when not known: read through libvirt, which gives the total only,
+    /// or a guest RAM layout <see cref="QemuMemory.Of"/> cannot identify.
+    /// </summary>
+    public QemuMemory? Memory { get; init; }
 }
 
 /// <summary>The I/O a domain issued to one host block device over an interval (its cgroup's I/O counters).</summary>
@@ -66,7 +73,7 @@ public sealed record VcpuFigures(int Vcpu, double UsedPercent, double ReadyPerce
 /// <param name="CpuPercent">The vCPUs' run time together, percent of one CPU (200 = two CPUs busy).</param>
 /// <param name="ReadyPercent">Mean ready % over the vCPUs.</param>
 /// <param name="ReadyPercentMax">The highest vCPU's ready %.</param>
-/// <param name="MemoryOverheadPercent">(RSS - guest memory) / guest memory at the later sample, or null.</param>
+/// <param name="MemoryOverheadPercent">QEMU's resident memory outside guest RAM / guest memory at the later sample, or null when not measured.</param>
 public sealed record DomainFigures(
     string Domain,
     long IntervalNs,
@@ -118,7 +125,7 @@ public sealed record DomainFigures(
             }
         }
 
-        double? overhead = after.RssKiB is { } rss && after.GuestMemoryKiB is { } guest ? Metrics.MemoryOverheadPercent(rss, guest) : null;
+        double? overhead = after.Memory is { } memory && after.GuestMemoryKiB is { } guest ? Metrics.MemoryOverheadPercent(memory, guest) : null;
         return new DomainFigures(
             after.Domain,
             elapsed,

@@ -34,11 +34,12 @@ public static class Metrics
         Counter.PercentOf(before.StolenPages, after.StolenPages, before.ScannedPages, after.ScannedPages);
 
     /// <summary>
-    /// Memory overhead % of a VM: (QEMU RSS - guest memory) / guest memory x 100, both in KiB. Negative while the
-    /// guest has not touched all its memory. Null when the guest memory is not positive.
+    /// Memory overhead % of a VM: QEMU's resident memory outside the guest RAM mappings / guest memory x 100, i.e.
+    /// (QEMU RSS - guest memory in use) / guest memory, where "in use" is what the guest has touched of its RAM (see
+    /// <see cref="QemuMemory.Of"/>). Never negative. Null when the guest memory is not positive.
     /// </summary>
-    public static double? MemoryOverheadPercent(long rssKiB, long guestMemoryKiB) =>
-        guestMemoryKiB > 0 ? (rssKiB - guestMemoryKiB) * 100.0 / guestMemoryKiB : null;
+    public static double? MemoryOverheadPercent(QemuMemory memory, long guestMemoryKiB) =>
+        guestMemoryKiB > 0 ? memory.OverheadKiB * 100.0 / guestMemoryKiB : null;
 
     /// <summary>
     /// Stall % of a pressure line over the interval: delta(total, us) / delta(wall) x 100, the share of the interval

@@ -67,6 +67,23 @@ public sealed record AlertThresholds
     /// </summary>
     public double CpuPressurePercent { get; init; } = 25;
 
+    /// <summary>
+    /// <c>for</c>: how long a figure must stay past a threshold before its alert is raised (default 30 s), as a
+    /// Prometheus rule's <c>for:</c>. Counted from the sweep that first saw it past; a figure that comes back past its
+    /// clear level (<see cref="ClearMarginPercent"/>) starts again. 30 s is 15 sweeps at <c>serve</c>'s default 2 s
+    /// interval: a burst of a few seconds (a backup starting, a guest booting) is not an alert; a minute of contention is.
+    /// </summary>
+    public TimeSpan HoldFor { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// <c>clear_margin</c>, in percent (default 20): a raised alert clears only once its figure has come back from the
+    /// threshold toward its ideal value (0, or 100 % for reclaim efficiency) by this share of the way: a 5 % ready
+    /// warning clears below 4 %, a 200-request queue below 160, an 85 % reclaim efficiency above 88 %. 0 clears as
+    /// soon as the threshold is no longer crossed. A figure between the threshold and its clear level keeps its
+    /// alert (or its pending hold).
+    /// </summary>
+    public double ClearMarginPercent { get; init; } = 20;
+
     /// <summary>Where each key came from.</summary>
     public Origins Origins { get; init; } = Origins.None;
 }

@@ -16,8 +16,9 @@ namespace KvmConfig.Linux.Procfs;
 /// <para>
 /// Per process (a QEMU pid from libvirt): <c>PID/task/TID/comm</c> tells vCPU threads (<c>CPU n/KVM</c>,
 /// <c>CPU n/TCG</c>) from emulator and I/O threads, <c>PID/task/TID/schedstat</c> gives their run time and run-queue
-/// wait (CPU ready), <c>PID/status</c> and <c>PID/smaps_rollup</c> the resident memory. Per host: <c>net/snmp</c>
-/// (TCP segments), <c>diskstats</c>, <c>vmstat</c> (page reclaim), <c>pressure/{cpu,memory,io}</c>.
+/// wait (CPU ready), <c>PID/status</c> and <c>PID/smaps_rollup</c> the resident memory, <c>PID/smaps</c> each
+/// mapping's (to tell guest RAM from QEMU's own memory). Per host: <c>net/snmp</c> (TCP segments), <c>diskstats</c>,
+/// <c>vmstat</c> (page reclaim), <c>pressure/{cpu,memory,io}</c>.
 /// </para>
 /// <para>
 /// Failures are <see cref="KvmConfigException"/> with <see cref="Rules.Unreadable"/> (KVC093), naming the path: a
@@ -134,6 +135,17 @@ public sealed class ProcfsReader(string procRoot = "/proc")
     {
         string path = PidPath(pid, "smaps_rollup");
         return Parse(path, ReadRequired(path), ProcessRss.ParseSmapsRollupRssKiB);
+    }
+
+    /// <summary>
+    /// Every mapping of process <paramref name="pid"/>'s address space (<c>PID/smaps</c>), in address order; empty for a
+    /// process without memory. Walks the page tables of every mapping, guest RAM included: on a large guest it costs
+    /// milliseconds, where <see cref="ReadVmRssKiB"/> costs microseconds.
+    /// </summary>
+    public IReadOnlyList<SmapsMapping> ReadSmaps(int pid)
+    {
+        string path = PidPath(pid, "smaps");
+        return Parse(path, ReadRequired(path), Smaps.Parse);
     }
 
     /// <summary>The cgroups process <paramref name="pid"/> belongs to (<c>PID/cgroup</c>).</summary>

@@ -41,7 +41,7 @@ public sealed partial class MetricsExporter
         SweepSample? previous = null;
         TimeSpan backoff = _options.ReconnectInitial;
         DateTimeOffset? lastPrune = null;
-        var alerts = new AlertTransitions();
+        var alerts = new AlertTransitions(_options.Thresholds);
         try
         {
             while (!stop.IsCancellationRequested)
@@ -84,7 +84,7 @@ public sealed partial class MetricsExporter
                 {
                     figures = SweepFigures.Between(previous, sample);
                     host = Gauges(previous.Host, sample.Host);
-                    Record(figures, host, alerts, ref lastPrune);
+                    Record(figures, host, alerts, sample.Host.AtNs, ref lastPrune);
                 }
 
                 previous = sample;
@@ -108,18 +108,19 @@ public sealed partial class MetricsExporter
         }
     }
 
-    // History and alerts of one interval: the alert transitions are logged and kept in the history with the sweep. A
-    // history that cannot be written is logged and the sweep goes on: the exposition does not depend on it.
-    private void Record(SweepFigures figures, HostGauges? host, AlertTransitions alerts, ref DateTimeOffset? lastPrune)
+    // History and alerts of one interval: the alert transitions are logged and kept in the history with the sweep. Their
+    // hold time counts on the sweeps' own monotonic clock (atNs, the sweep's host stamp). A history that cannot be
+    // written is logged and the sweep goes on: the exposition does not depend on it.
+    private void Record(SweepFigures figures, HostGauges? host, AlertTransitions alerts, long atNs, ref DateTimeOffset? lastPrune)
     {
         DateTimeOffset now = _options.Time.GetUtcNow();
-        IEnumerable<Alert> raised = figures.Domains.SelectMany(d => AlertRules.Of(d, _options.Thresholds));
+        IEnumerable<AlertFigure> watched = figures.Domains.SelectMany(d => AlertRules.Watch(d, _options.Thresholds));
         if (figures.Host is { } hostFigures)
         {
-            raised = raised.Concat(AlertRules.Of(hostFigures, _options.Thresholds));
+            watched = watched.Concat(AlertRules.Watch(hostFigures, _options.Thresholds));
         }
 
-        IReadOnlyList<AlertTransition> transitions = alerts.Update(raised);
+        IReadOnlyList<AlertTransition> transitions = alerts.Update(watched, atNs);
         foreach (AlertTransition transition in transitions)
         {
             Log(transition.ToString());

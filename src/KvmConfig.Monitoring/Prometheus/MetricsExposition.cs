@@ -66,7 +66,7 @@ public static class MetricsExposition
                 guest.Add(new MetricSample([domain], guestKiB * 1024.0));
             }
 
-            if (sample.RssKiB is { } rss && sample.GuestMemoryKiB is { } size && Metrics.MemoryOverheadPercent(rss, size) is { } percent)
+            if (sample.Memory is { } memory && sample.GuestMemoryKiB is { } size && Metrics.MemoryOverheadPercent(memory, size) is { } percent)
             {
                 overhead.Add(new MetricSample([domain], percent / 100));
             }
@@ -87,7 +87,7 @@ public static class MetricsExposition
             new("kvmconfig_domain_resident_memory_bytes", MetricType.Gauge, "Resident memory of the domain's QEMU process (VmRSS).", resident),
             new("kvmconfig_domain_guest_memory_bytes", MetricType.Gauge, "Memory size of the guest, from libvirt.", guest),
             new("kvmconfig_domain_memory_overhead_ratio", MetricType.Gauge,
-                "(QEMU resident memory - guest memory) / guest memory; negative while the guest has not touched all its memory.", overhead),
+                "QEMU resident memory outside the guest RAM mappings (/proc/PID/smaps) / guest memory: what the VM costs beyond its guest.", overhead),
         };
 
         families.AddRange(devices.Families());

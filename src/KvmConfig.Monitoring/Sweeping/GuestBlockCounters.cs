@@ -16,29 +16,42 @@ namespace KvmConfig.Monitoring.Sweeping;
 /// between two readings (<see cref="DomainSample.DisksAtNs"/>), and a slow monitor delays only them.
 /// </para>
 /// <para>
-/// The first reading is waited for (a <see cref="KvmConfigException"/> when it does not come in time), so that a
-/// sampler's first two sweeps (<c>top --once</c>) already have disks. A
-/// reading that fails is thrown by the next <see cref="Next"/>, as a failed sweep: the owner connects again.
+/// The first call waits for its reading (a <see cref="KvmConfigException"/> when it does not come in time), so that a
+/// sampler has one. The second call gets that same reading back, as later calls get the previous request's: the first
+/// interval then has no disk time, and its disks are left out. A sampler that prints the first interval alone
+/// (<c>top --once</c>) asks for two waited calls (<c>waitedRequests</c>): they are then the two ends of the first
+/// interval, which has disk figures like every other. A reading that fails is thrown by the next <see cref="Next"/>,
+/// as a failed sweep: the owner connects again.
 /// </para>
 /// </remarks>
 public sealed class GuestBlockCounters : IDisposable
 {
     private readonly Func<IMonitoredHost> _connect;
     private readonly TimeSpan _firstReadingTimeout;
+    private readonly int _waitedRequests;
     private readonly Thread _thread;
     private readonly AutoResetEvent _wanted = new(false);
-    private readonly ManualResetEventSlim _firstReading = new(false);
+    private readonly object _answered = new();   // a monitor: waited on and pulsed (Lock has no Wait)
     private readonly CancellationTokenSource _stop = new();
     private volatile IReadOnlyList<string> _domains = [];
     private volatile Reading? _latest;
     private volatile Exception? _failure;
 
+    // Requests are numbered from 1 as Next makes them; the reader notes the latest request it has answered (with a
+    // reading or a failure), under _answered, which it pulses.
+    private int _requested;
+    private int _answeredRequest;
+
     /// <summary>Reads through the connection <paramref name="connect"/> opens (on the reader's thread).</summary>
     /// <param name="connect">Opens the reader's connection (<see cref="IMonitoredHost.OpenAnother"/>); called again after a failed reading.</param>
-    /// <param name="firstReadingTimeout">How long the first call waits for a reading; 60 s by default, twice libvirt's job timeout.</param>
-    public GuestBlockCounters(Func<IMonitoredHost> connect, TimeSpan? firstReadingTimeout = null)
+    /// <param name="firstReadingTimeout">How long each waited call waits for its reading; 60 s by default, twice libvirt's job timeout.</param>
+    /// <param name="waitedRequests">How many first calls wait for the reading of their own request: 1 or 2 (see the remarks).</param>
+    public GuestBlockCounters(Func<IMonitoredHost> connect, TimeSpan? firstReadingTimeout = null, int waitedRequests = 1)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(waitedRequests, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(waitedRequests, 2);
         _connect = connect;
+        _waitedRequests = waitedRequests;
         _firstReadingTimeout = firstReadingTimeout ?? TimeSpan.FromSeconds(60);
         _thread = new Thread(Run) { IsBackground = true, Name = "kvmconfig guest block counters" };
         _thread.Start();
@@ -46,16 +59,18 @@ public sealed class GuestBlockCounters : IDisposable
 
     /// <summary>
     /// Asks for a reading of <paramref name="domains"/> and returns the latest complete one: the previous sweep's
-    /// request, or for the first call, this one, waited for. Throws what the reader's last attempt threw.
+    /// request, or for the first call (the first two when asked), this one, waited for. Throws what the reader's last
+    /// attempt threw. One caller at a time (a sweeper).
     /// </summary>
     public Reading Next(IReadOnlyList<string> domains)
     {
         ObjectDisposedException.ThrowIf(_stop.IsCancellationRequested, this);
+        int request = Interlocked.Increment(ref _requested);
         _domains = domains;
         _wanted.Set();
-        if (_latest is null && !_firstReading.Wait(_firstReadingTimeout))
+        if (request <= _waitedRequests)
         {
-            throw MonitoringErrors.NoBlockStatistics(_firstReadingTimeout);
+            WaitForAnswer(request);
         }
 
         return _failure is { } failure ? throw failure : _latest!;
@@ -72,7 +87,6 @@ public sealed class GuestBlockCounters : IDisposable
         _stop.Cancel();
         _thread.Join();
         _wanted.Dispose();
-        _firstReading.Dispose();
         _stop.Dispose();
     }
 
@@ -84,6 +98,8 @@ public sealed class GuestBlockCounters : IDisposable
             WaitHandle[] handles = [_stop.Token.WaitHandle, _wanted];
             while (WaitHandle.WaitAny(handles) == 1)
             {
+                // The request being answered: the latest made, whose domains are read below.
+                int request = Volatile.Read(ref _requested);
                 try
                 {
                     connection ??= _connect();
@@ -97,12 +113,33 @@ public sealed class GuestBlockCounters : IDisposable
                     connection = null;
                 }
 
-                _firstReading.Set();
+                lock (_answered)
+                {
+                    _answeredRequest = request;
+                    Monitor.PulseAll(_answered);
+                }
             }
         }
         finally
         {
             connection?.Dispose();
+        }
+    }
+
+    // Waits until the reader has answered request number `request` (or a later one), at most the first-reading timeout.
+    private void WaitForAnswer(int request)
+    {
+        long deadline = Environment.TickCount64 + (long)_firstReadingTimeout.TotalMilliseconds;
+        lock (_answered)
+        {
+            while (_answeredRequest < request)
+            {
+                long left = deadline - Environment.TickCount64;
+                if (left <= 0 || !Monitor.Wait(_answered, TimeSpan.FromMilliseconds(left)))
+                {
+                    throw MonitoringErrors.NoBlockStatistics(_firstReadingTimeout);
+                }
+            }
         }
     }
 

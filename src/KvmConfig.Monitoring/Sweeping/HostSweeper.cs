@@ -36,7 +36,11 @@ public sealed class HostSweeper : IHostSweeper
     /// </summary>
     /// <param name="host">The connection, open.</param>
     /// <param name="source"><see cref="SweepSource.Auto"/>: /proc for a URI without a host part, libvirt otherwise.</param>
-    public HostSweeper(IMonitoredHost host, SweepSource source = SweepSource.Auto)
+    /// <param name="completeFirstInterval">
+    /// Through /proc, wait at the second sweep for the guest block counters, so that the first interval has every figure
+    /// (<c>top --once</c>; see <see cref="LocalSweeper"/>). Through libvirt every sweep has them anyway.
+    /// </param>
+    public HostSweeper(IMonitoredHost host, SweepSource source = SweepSource.Auto, bool completeFirstInterval = false)
     {
         _host = host;
         Source = Resolve(host.Uri, source);
@@ -50,7 +54,7 @@ public sealed class HostSweeper : IHostSweeper
             // The sampler keeps the QEMU processes' files open across sweeps; they close with this sweeper.
             var procfs = new ProcfsReader();
             _sampler = new LocalSampler(new QemuProcesses(), procfs, new CgroupReader());
-            _local = new LocalSweeper(host, _sampler, procfs);
+            _local = new LocalSweeper(host, _sampler, procfs, completeFirstInterval);
             _sweep = _local.Sweep;
         }
     }
@@ -76,13 +80,14 @@ public sealed class HostSweeper : IHostSweeper
     /// <param name="uri">The libvirt URI.</param>
     /// <param name="source"><see cref="SweepSource.Auto"/>: /proc for a URI without a host part, libvirt otherwise.</param>
     /// <param name="open">Opens a connection to a URI.</param>
-    public static HostSweeper Connect(string uri, SweepSource source, Func<string, IMonitoredHost> open)
+    /// <param name="completeFirstInterval">Wait for every figure of the first interval (see the constructor).</param>
+    public static HostSweeper Connect(string uri, SweepSource source, Func<string, IMonitoredHost> open, bool completeFirstInterval = false)
     {
         SweepSource resolved = Resolve(uri, source);
         IMonitoredHost host = open(uri);
         try
         {
-            return new HostSweeper(host, resolved);
+            return new HostSweeper(host, resolved, completeFirstInterval);
         }
         catch
         {

@@ -11,9 +11,17 @@ namespace KvmConfig.Monitoring.Sweeping;
 /// read apart on a thread and a connection of their own (<see cref="GuestBlockCounters"/>) so that a sweep never waits
 /// for a QEMU monitor.
 /// </summary>
-public sealed class LocalSweeper(IMonitoredHost host, LocalSampler sampler, ProcfsReader procfs) : IDisposable
+/// <param name="host">libvirt's view of the host.</param>
+/// <param name="sampler">Reads each domain's process.</param>
+/// <param name="procfs">Reads the host's files.</param>
+/// <param name="completeFirstInterval">
+/// Wait at the second sweep for fresh guest block counters, so that the first interval has its disks
+/// (<c>top --once</c>, which prints it alone); otherwise they come from the third sweep on, and no sweep after the first
+/// waits for a QEMU monitor.
+/// </param>
+public sealed class LocalSweeper(IMonitoredHost host, LocalSampler sampler, ProcfsReader procfs, bool completeFirstInterval = false) : IDisposable
 {
-    private readonly GuestBlockCounters _blocks = new(host.OpenAnother);
+    private readonly GuestBlockCounters _blocks = new(host.OpenAnother, waitedRequests: completeFirstInterval ? 2 : 1);
     private Dictionary<string, Known> _known = new(StringComparer.Ordinal);
 
     /// <summary>Reads every running domain and the host once.</summary>
@@ -26,8 +34,10 @@ public sealed class LocalSweeper(IMonitoredHost host, LocalSampler sampler, Proc
         IReadOnlyDictionary<string, InterfaceCounters>? netDev = null;
         foreach (string domain in running)
         {
-            if (sampler.Sample(domain) is not { } sample
-                || (_known.TryGetValue(domain, out Known? was) && was.Pid == sample.Pid ? was : Learn(domain, sample.Pid)) is not { } learned)
+            // libvirt is asked about a QEMU process once: its memory size is what the overhead is measured against.
+            if (sampler.PidOf(domain) is not { } pid
+                || (_known.TryGetValue(domain, out Known? was) && was.Pid == pid ? was : Learn(domain, pid)) is not { } learned
+                || sampler.Sample(domain, pid, learned.MemoryKiB) is not { } sample)
             {
                 continue;   // stopped meanwhile
             }
@@ -42,7 +52,7 @@ public sealed class LocalSweeper(IMonitoredHost host, LocalSampler sampler, Proc
                     .Select(i => i.SwapsWithGuest ? NetDev.GuestView(netDev[i.Device]) : netDev[i.Device])];
             }
 
-            samples.Add(sample with { GuestMemoryKiB = learned.MemoryKiB, Interfaces = interfaces });
+            samples.Add(sample with { Interfaces = interfaces });
             if (learned.Devices.Disks.Count > 0)
             {
                 withDisks.Add(domain);
