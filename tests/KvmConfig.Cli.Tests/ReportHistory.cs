@@ -79,7 +79,8 @@ internal static class ReportHistory
         double[] baseReady = [.. names.Select(_ => random.NextDouble() * 3)];
         double[] overhead = [.. names.Select((_, d) => d % 13 == 5 ? 300 + (random.NextDouble() * 600) : 2 + (random.NextDouble() * 20))];
         using HistoryStore store = HistoryStore.Open(path);
-        var transitions = new AlertTransitions();
+        AlertThresholds thresholds = AlertThresholds.Default with { HoldFor = TimeSpan.Zero, ClearMarginPercent = 0 };
+        var transitions = new AlertTransitions(thresholds);
         const int sweeps = 360;
         for (int i = 0; i < sweeps; i++)
         {
@@ -101,7 +102,7 @@ internal static class ReportHistory
 
             var host = new HostGauges(TcpRetransmitPercent: random.NextDouble() * 2, ReclaimEfficiencyPercent: 90 + (random.NextDouble() * 10),
                 CpuPressure: new StallPercent(random.NextDouble() * 30, null), MemoryPressure: new StallPercent(random.NextDouble(), 0), IoPressure: new StallPercent(random.NextDouble() * 5, 0.5));
-            store.Append(at, figures, host, transitions.Update(figures.SelectMany(f => AlertRules.Of(f, AlertThresholds.Default))));
+            store.Append(at, figures, host, transitions.Update(figures.SelectMany(f => AlertRules.Watch(f, thresholds)), i * 20_000_000_000L));
         }
     }
 
