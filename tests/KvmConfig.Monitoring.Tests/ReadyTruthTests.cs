@@ -69,10 +69,17 @@ public sealed class ReadyTruthTests : IDisposable
         int pid = new QemuProcesses().PidOf(_spin.Name)!.Value;
         int tid = new Linux.Procfs.ProcfsReader().ReadVcpuThreads(pid).Single().Tid;
 
-        // The same counter two ways: libvirt's vcpu.0.delay and the thread's schedstat wait, read back to back
-        (ulong Libvirt, ulong Procfs) Read() =>
-            (_connection.AllDomainStats(DomainStatsGroups.Vcpu, activeOnly: true).Single(s => s.Domain == _spin.Name)["vcpu.0.delay"]!.AsUInt64(),
-             TaskSchedstat.Parse(File.ReadAllText($"/proc/{pid}/task/{tid}/schedstat")).WaitNs);
+        // The same counter two ways: libvirt's vcpu.0.delay, and the thread's schedstat wait read just before and just
+        // after that call, whose midpoint stands for the moment libvirt read it (the call's own latency, longer on a
+        // busy machine, would otherwise count on one side only)
+        ulong Schedstat() => TaskSchedstat.Parse(File.ReadAllText($"/proc/{pid}/task/{tid}/schedstat")).WaitNs;
+        (ulong Libvirt, ulong Procfs) Read()
+        {
+            ulong before = Schedstat();
+            ulong delay = _connection.AllDomainStats(DomainStatsGroups.Vcpu, activeOnly: true).Single(s => s.Domain == _spin.Name)["vcpu.0.delay"]!.AsUInt64();
+            ulong after = Schedstat();
+            return (delay, before + ((after - before) / 2));
+        }
 
         (ulong libvirtBefore, ulong procfsBefore) = Read();
         Thread.Sleep(TimeSpan.FromSeconds(2)); // the measured interval
