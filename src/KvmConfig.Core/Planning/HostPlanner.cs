@@ -48,8 +48,10 @@ namespace KvmConfig.Core.Planning;
 /// </remarks>
 public static partial class HostPlanner
 {
-    /// <summary>Plans <paramref name="declaration"/> on <paramref name="host"/>.</summary>
-    public static PlanResult Plan(HostTopology host, Declaration declaration)
+    /// <summary>Plans <paramref name="declaration"/> on <paramref name="host"/> from scratch.</summary>
+    public static PlanResult Plan(HostTopology host, Declaration declaration) => Plan(host, declaration, Keeping.Nothing);
+
+    private static PlanResult Plan(HostTopology host, Declaration declaration, Keeping keeping)
     {
         // Step 1: what is free.
         var state = new PlannerState(host, declaration.Host)
@@ -66,9 +68,12 @@ public static partial class HostPlanner
             Place(state, vm, placements, errors, PlaceExplicit);
         }
 
+        // Step 2b: auto dedicated VMs that already run somewhere still valid stay there, in declaration order.
+        Dictionary<string, string> notKept = KeepIncumbents(state, declaration, keeping, placements);
+
         // Step 3: auto dedicated VMs, largest first; keys: CPUs needed desc, memory desc, name ordinal.
         IEnumerable<VmSpec> autos = declaration.Vms
-            .Where(v => v.IsDedicated && v.Cpus is null)
+            .Where(v => v.IsDedicated && v.Cpus is null && !placements.ContainsKey(v.Name))
             .OrderByDescending(v => state.CpusNeeded(v))
             .ThenByDescending(v => v.MemoryMiB ?? 0)
             .ThenBy(v => v.Name, StringComparer.Ordinal);
@@ -108,6 +113,8 @@ public static partial class HostPlanner
                 Free = free,
                 TypicalVmCpus = typical,
                 Fragmentation = Fragmentation(host, state, pool, typical),
+                Moves = Moves(keeping, ordered, notKept),
+                Kept = KeptNames(keeping, ordered, notKept),
             },
             []);
     }

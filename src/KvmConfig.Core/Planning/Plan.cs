@@ -92,6 +92,15 @@ public sealed record Plan
     /// <summary>Per node, what is left.</summary>
     public required IReadOnlyList<NodeFragmentation> Fragmentation { get; init; }
 
+    /// <summary>
+    /// The VMs that ran somewhere (an <see cref="Incumbent"/>) and get other CPUs, in declaration order; empty when
+    /// nothing moves or no incumbents were given.
+    /// </summary>
+    public IReadOnlyList<PlanMove> Moves { get; init; } = [];
+
+    /// <summary>The VMs kept where they run, by name.</summary>
+    public IReadOnlySet<string> Kept { get; init; } = new HashSet<string>();
+
     /// <summary>The placement of VM <paramref name="name"/>, or null.</summary>
     public VmPlacement? Vm(string name) => Vms.FirstOrDefault(v => v.Name == name);
 }
