@@ -27,11 +27,16 @@ public sealed record CheckReport(ConfigSource Source, Declaration Declaration, I
 /// <summary>Syntax, then semantics, then the host rules: what <c>kvmconfig check</c> does, as a library call.</summary>
 public static class DeclarationCheck
 {
-    /// <summary>Reads <paramref name="directory"/> and checks it against <paramref name="host"/>.</summary>
-    public static CheckReport Run(string directory, HostTopology host) => Run(new ConfigDirectoryReader(directory).Read(), host);
+    /// <summary>
+    /// Reads <paramref name="directory"/> and checks it against <paramref name="host"/>. When
+    /// <paramref name="incumbentsOf"/> is given, it is asked where the declared VMs (their names) run now, and the plan
+    /// keeps them there while that is valid; without it the plan is made from scratch.
+    /// </summary>
+    public static CheckReport Run(string directory, HostTopology host, Func<IReadOnlyList<string>, IReadOnlyDictionary<string, Incumbent>>? incumbentsOf = null) =>
+        Run(new ConfigDirectoryReader(directory).Read(), host, incumbentsOf);
 
-    /// <summary>Checks already-read files against <paramref name="host"/>.</summary>
-    public static CheckReport Run(ConfigSource source, HostTopology host)
+    /// <summary>Checks already-read files against <paramref name="host"/>, planning around the incumbents <paramref name="incumbentsOf"/> gives.</summary>
+    public static CheckReport Run(ConfigSource source, HostTopology host, Func<IReadOnlyList<string>, IReadOnlyDictionary<string, Incumbent>>? incumbentsOf = null)
     {
         (Declaration declaration, IReadOnlyList<Diagnostic> binding) = DeclarationBinder.Bind(source.Documents);
         List<Diagnostic> all = [.. source.Diagnostics, .. binding, .. DeclarationRules.Check(declaration, host)];
@@ -41,7 +46,9 @@ public static class DeclarationCheck
         Plan? plan = null;
         if (all.All(d => d.Severity != Severity.Error))
         {
-            PlanResult result = HostPlanner.Plan(host, declaration);
+            PlanResult result = incumbentsOf is null
+                ? HostPlanner.Plan(host, declaration)
+                : HostPlanner.Plan(host, declaration, incumbentsOf([.. declaration.Vms.Select(v => v.Name)]));
             plan = result.Plan;
             all.AddRange(result.Errors.Select(e => PlanDiagnostic(e, declaration)));
         }

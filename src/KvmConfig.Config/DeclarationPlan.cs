@@ -23,8 +23,13 @@ public abstract record PlanOutcome(CheckReport Report)
 /// <summary>Check, then plan: the first half of <c>plan</c>, <c>apply</c> and <c>status</c>, as a library call.</summary>
 public static class DeclarationPlan
 {
-    /// <summary>Reads <paramref name="directory"/>, checks it against <paramref name="host"/> and plans it when it is clean.</summary>
-    public static PlanOutcome Run(string directory, HostTopology host) => Of(DeclarationCheck.Run(directory, host));
+    /// <summary>
+    /// Reads <paramref name="directory"/>, checks it against <paramref name="host"/> and plans it when it is clean,
+    /// keeping the declared VMs where <paramref name="incumbentsOf"/> says they run while that is valid (null: from
+    /// scratch). <c>LibvirtIncumbents.Read</c> and <see cref="IncumbentFile"/> give incumbents.
+    /// </summary>
+    public static PlanOutcome Run(string directory, HostTopology host, Func<IReadOnlyList<string>, IReadOnlyDictionary<string, Incumbent>>? incumbentsOf = null) =>
+        Of(DeclarationCheck.Run(directory, host, incumbentsOf));
 
     /// <summary>The outcome of a check already made.</summary>
     public static PlanOutcome Of(CheckReport report) => report switch

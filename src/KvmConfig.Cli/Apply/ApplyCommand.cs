@@ -23,12 +23,16 @@ internal sealed class ApplyCommand : Command<ApplyCommand.Settings>
         public override string Format { get; init; } = "text";
 
         protected override IReadOnlyList<string> AllowedFormats => ["text", "json"];
+
+        [CommandOption("--repack")]
+        [Description("Plan from scratch for the best packing and move the VMs that need it; without it, VMs stay where they run while that is valid.")]
+        public bool Repack { get; init; }
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         using HostSession host = HostSession.Open(settings, readOnly: settings.DryRun);
-        if (settings.PlanOrRefuse(host) is not { } planned)
+        if (settings.PlanOrRefuse(host, settings.Repack) is not { } planned)
         {
             return ExitCodes.Errors;
         }
@@ -38,6 +42,7 @@ internal sealed class ApplyCommand : Command<ApplyCommand.Settings>
         using PendingApply pending = PendingApply.Prepare(host.Libvirt(uri), planned.Plan, origin, Change.Options(settings));
         if (!settings.Json)
         {
+            Console.Out.Write(ApplyText.Moves(planned.Plan.Moves));
             Console.Out.Write(ApplyText.Changes(pending.Changes, Terminal.Color));
         }
 

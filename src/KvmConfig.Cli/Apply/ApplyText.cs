@@ -20,6 +20,13 @@ internal static class ApplyText
             : $"dry run: {Units.Plural(real, "VM")} would change; nothing was changed";
     }
 
+    /// <summary>
+    /// The VMs the plan moves off the CPUs they run on, one line each with why; nothing when every VM stays (the
+    /// usual case: a VM moves only when its place is no longer valid, to make room, or with --repack).
+    /// </summary>
+    public static string Moves(IReadOnlyList<Core.Planning.PlanMove> moves) =>
+        moves.Count == 0 ? "" : string.Concat(moves.Select(m => $"moves: {m.Vm} from CPUs {m.From} to {m.To}: {m.Why}\n")) + "\n";
+
     /// <summary>For each VM: "unchanged", or the unified diff of its persistent XML, its live changes and what waits
     /// for its next boot. Diff lines are coloured on a terminal (removed red, added green, hunks cyan).</summary>
     public static string Changes(IReadOnlyList<DomainChange> changes, bool color)

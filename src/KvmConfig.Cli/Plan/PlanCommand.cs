@@ -25,20 +25,28 @@ internal sealed class PlanCommand : Command<PlanCommand.Settings>
         [Description("Also draw the plan as an SVG picture in FILE: packages, NUMA nodes, L3 groups, cores and threads coloured by VM and marked as in the CPU map, shared-pool VMs each in its own tint, stranded CPUs outlined, with a legend.")]
         public string? Svg { get; init; }
 
+        [CommandOption("--incumbent <FILE>")]
+        [Description("With --sysroot: where the VMs run now, as an earlier plan --format json wrote it; they stay there while that is valid. Without --sysroot the VMs' libvirt definitions say it.")]
+        public string? Incumbent { get; init; }
+
+        [CommandOption("--repack")]
+        [Description("Plan from scratch for the best packing, ignoring where the VMs run now, and list the VMs that would move.")]
+        public bool Repack { get; init; }
+
         [CommandOption("--explain")]
         [Description("After the table, say for each VM why it landed where it did and what it would need to land elsewhere.")]
         public bool Explain { get; init; }
 
         public override Spectre.Console.ValidationResult Validate() =>
-            OptionValue.IsMissing(Svg)
-                ? Spectre.Console.ValidationResult.Error("--svg needs a file name, e.g. --svg plan.svg")
-                : base.Validate();
+            OptionValue.IsMissing(Svg) ? Spectre.Console.ValidationResult.Error("--svg needs a file name, e.g. --svg plan.svg")
+            : OptionValue.IsMissing(Incumbent) ? Spectre.Console.ValidationResult.Error("--incumbent needs a file, e.g. --incumbent plan.json (an earlier plan --format json)")
+            : base.Validate();
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         using HostSession host = HostSession.Open(settings);
-        if (settings.PlanOrRefuse(host) is not { } planned)
+        if (settings.PlanOrRefuse(host, settings.Repack, settings.Incumbent) is not { } planned)
         {
             return ExitCodes.Errors;
         }

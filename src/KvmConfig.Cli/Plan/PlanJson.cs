@@ -42,6 +42,14 @@ internal static class PlanJson
             ["free"] = plan.Free.ToString(),
             ["typicalVmCpus"] = plan.TypicalVmCpus,
             ["vms"] = Array(plan.Vms.Select(vm => Vm(vm, report.Declaration.Host))),
+            ["kept"] = Array(plan.Vms.Where(v => plan.Kept.Contains(v.Name)).Select(v => JsonValue.Create(v.Name))),
+            ["moves"] = Array(plan.Moves.Select(m => new JsonObject
+            {
+                ["vm"] = m.Vm,
+                ["from"] = m.From.ToString(),
+                ["to"] = m.To.ToString(),
+                ["why"] = m.Why,
+            })),
             ["fragmentation"] = Array(plan.Fragmentation.Select(f => new JsonObject
             {
                 ["node"] = f.Node,

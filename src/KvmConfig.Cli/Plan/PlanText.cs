@@ -42,6 +42,7 @@ internal static class PlanText
         sb.Append(CultureInfo.InvariantCulture, $"plan for {Units.Plural(plan.Vms.Count, "VM")} in {report.Source.Directory}, ")
             .Append(CultureInfo.InvariantCulture, $"against {options.HostLabel} ({Units.Plural(host.OnlineCpuCount, "CPU")}, {Units.Plural(host.Nodes.Count, "NUMA node")})\n\n");
         AppendTable(sb, plan, roles, report.Declaration.Host, options.Color);
+        AppendMoves(sb, plan, options.Color);
         if (options.Explain)
         {
             AppendExplanations(sb, plan, options.Color);
@@ -51,6 +52,30 @@ internal static class PlanText
         AppendMap(sb, host, roles, options.Color);
         AppendFragmentation(sb, plan, options.Color);
         return sb.ToString();
+    }
+
+    // ---- (1b) what stays and what moves -----------------------------------------------------------------
+
+    private static void AppendMoves(StringBuilder sb, Core.Planning.Plan plan, bool color)
+    {
+        if (plan.Kept.Count > 0)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"kept where they run: {Units.Plural(plan.Kept.Count, "VM")} ({string.Join(", ", plan.Vms.Where(v => plan.Kept.Contains(v.Name)).Select(v => v.Name))})\n");
+        }
+
+        if (plan.Moves.Count > 0)
+        {
+            sb.Append(Bold($"Moves ({plan.Moves.Count}):", color)).Append('\n');
+            foreach (Core.Planning.PlanMove move in plan.Moves)
+            {
+                sb.Append(CultureInfo.InvariantCulture, $"  {move.Vm}: CPUs {move.From} -> {move.To}: {move.Why}\n");
+            }
+        }
+
+        if (plan.Kept.Count > 0 || plan.Moves.Count > 0)
+        {
+            sb.Append('\n');
+        }
     }
 
     // ---- (1) the table ------------------------------------------------------------------------------------

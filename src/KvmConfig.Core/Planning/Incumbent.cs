@@ -26,3 +26,15 @@ public sealed record PlanMove(string Vm, CpuSet From, CpuSet To, string Why)
     /// <inheritdoc />
     public override string ToString() => $"{Vm}: {From} -> {To}: {Why}";
 }
+
+/// <summary>Where the declared VMs run now, as far as it could be told, and what could not be used and why.</summary>
+/// <param name="ByName">Each VM's place, by name.</param>
+/// <param name="Notes">One sentence per thing left out (a file for another host, a VM without pins), for the output.</param>
+public sealed record Incumbents(IReadOnlyDictionary<string, Incumbent> ByName, IReadOnlyList<string> Notes)
+{
+    /// <summary>No incumbents: a plan from scratch.</summary>
+    public static Incumbents None { get; } = new(new Dictionary<string, Incumbent>(StringComparer.Ordinal), []);
+
+    /// <summary>Nothing known, and why.</summary>
+    public static Incumbents Unknown(string why) => new(None.ByName, [why]);
+}
