@@ -25,7 +25,7 @@ internal sealed record Scenario(string Name, string Title, IReadOnlyList<HostEve
 /// order, never sorted; each allocator sees only what is already on the host and the one VM arriving.
 /// </summary>
 /// <remarks>
-/// <para><b>kvmconfig</b>: VM <c>i</c> is planned by <see cref="HostPlanner.Plan"/> on a declaration holding every VM
+/// <para><b>kvmconfig</b>: VM <c>i</c> is planned by <see cref="HostPlanner.Plan(HostTopology, Declaration)"/> on a declaration holding every VM
 /// already on the host pinned where it landed, plus VM <c>i</c> with <c>cpus = auto</c>. When the plan fails, VM
 /// <c>i</c> is counted as not placed and dropped; the host keeps the others as they were. (The plan can only fail
 /// because of VM <c>i</c>: without it the same declaration was planned in the step before. It may be VM <c>i</c>
@@ -84,7 +84,7 @@ internal static class Arrival
     }
 
     /// <summary>
-    /// Runs the scenario through <see cref="HostPlanner.Plan"/>, one plan per arrival. With <paramref name="breaches"/>,
+    /// Runs the scenario through <see cref="HostPlanner.Plan(HostTopology, Declaration)"/>, one plan per arrival. With <paramref name="breaches"/>,
     /// also checks after every plan that each earlier dedicated VM kept its CPUs, idle siblings and emulator CPUs; with
     /// <paramref name="refusals"/>, collects the planner's first error for every VM it could not place.
     /// </summary>

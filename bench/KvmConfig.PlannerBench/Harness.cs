@@ -9,7 +9,7 @@ using KvmConfig.Core.Topology;
 namespace KvmConfig.PlannerBench;
 
 /// <summary>
-/// Times <see cref="HostPlanner.Plan"/> on the synthetic host, measures its plan beside the baselines, prints the
+/// Times <see cref="HostPlanner.Plan(HostTopology, Declaration)"/> on the synthetic host, measures its plan beside the baselines, prints the
 /// tables and the machine, and exits 0 when the target is met, 1 when it is missed, 2 when the harness fails.
 /// </summary>
 /// <remarks>

@@ -10,6 +10,20 @@ namespace KvmConfig.Config;
 /// </summary>
 internal static class ConfigErrors
 {
+    private const string IncumbentHint = "give the output of an earlier kvmconfig plan --format json for this host";
+
+    /// <summary>An incumbent file larger than any plan.</summary>
+    public static KvmConfigException IncumbentTooLarge(string path, long length, long most) =>
+        new(Rules.Unreadable, $"{path} is {length} bytes, more than a plan file holds ({most})", path, IncumbentHint);
+
+    /// <summary>An incumbent file that cannot be read.</summary>
+    public static KvmConfigException IncumbentUnreadable(string path, Exception inner) =>
+        new(Rules.Unreadable, $"cannot read the incumbent file {path}: {inner.Message}", path, IncumbentHint, inner);
+
+    /// <summary>An incumbent file that is not JSON.</summary>
+    public static KvmConfigException IncumbentNotJson(string path, Exception inner) =>
+        new(Rules.Unreadable, $"the incumbent file {path} is not JSON: {inner.Message}", path, IncumbentHint, inner);
+
     public static KvmConfigException DirectoryLinkBroken(string directory, string problem) =>
         new(Rules.NoDirectory, $"{directory} is a symbolic link {problem}, not a configuration directory", directory,
             $"point it at the directory that holds the *.conf files (ls -l {directory}), or pass that directory with --config-dir");

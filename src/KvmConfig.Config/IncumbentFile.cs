@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using KvmConfig.Core;
-using KvmConfig.Core.Diagnostics;
 using KvmConfig.Core.Planning;
 using KvmConfig.Core.Topology;
 
@@ -27,21 +26,18 @@ public static class IncumbentFile
             var info = new FileInfo(path);
             if (info.Exists && info.Length > MostBytes)
             {
-                throw new KvmConfigException(Rules.Unreadable, $"{path} is {info.Length} bytes, more than a plan file holds ({MostBytes})", path,
-                    "give the output of kvmconfig plan --format json");
+                throw ConfigErrors.IncumbentTooLarge(path, info.Length, MostBytes);
             }
 
             json = JsonNode.Parse(File.ReadAllText(path));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new KvmConfigException(Rules.Unreadable, $"cannot read the incumbent file {path}: {e.Message}", path,
-                "give the output of an earlier kvmconfig plan --format json for this host", e);
+            throw ConfigErrors.IncumbentUnreadable(path, e);
         }
         catch (JsonException e)
         {
-            throw new KvmConfigException(Rules.Unreadable, $"the incumbent file {path} is not JSON: {e.Message}", path,
-                "give the output of an earlier kvmconfig plan --format json for this host", e);
+            throw ConfigErrors.IncumbentNotJson(path, e);
         }
 
         return Of(json, path, host);
