@@ -291,7 +291,6 @@ public sealed class DeclarationBinder
         // Every value is read before anything is decided, so one bad value never hides another.
         CpuSet? cpus = r.Get("cpus", KeyValues.Cpus, null);
         PinningMode pinning = r.Get("cpuspinlock", KeyValues.Pinning, host.Pinning);
-        // DESIGN.md section 3: vcpus defaults to the size of cpus under strict pinning, and only else to the profile's.
         bool fromCpus = cpus is not null && pinning == PinningMode.Strict && !own.Values.ContainsKey("vcpus");
         int? vcpus = fromCpus ? null : r.Get("vcpus", KeyValues.Vcpus, null);
         var spec = new VmSpec
