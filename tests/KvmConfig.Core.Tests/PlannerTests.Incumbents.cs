@@ -151,6 +151,26 @@ public sealed class IncumbentPlannerTests
     }
 
     [Fact]
+    public void When_no_single_move_makes_room_the_smallest_pair_moves()
+    {
+        // Given CPU 0 reserved and four 1-vCPU VMs on CPUs 1 to 4: cores 1 to 4 broken, cores 5 to 7 whole
+        HostTopology host = Topologies.Named("single-socket-smt");
+        var policy = new HostPolicy { Reserved = CpuSet.Of(0) };
+        string[] names = ["a", "b", "c", "e"];
+        var incumbents = names.Select((n, i) => new Incumbent(n, [CpuSet.Of(i + 1)], "libvirt (live)")).ToDictionary(i => i.Name, StringComparer.Ordinal);
+
+        // When a VM that needs 5 whole cores arrives: one move frees one core, too few
+        Declaration declaration = PlannerTests.Declare(policy, [.. names.Select(n => PlannerTests.Auto(n, 1)), PlannerTests.Auto("d", 10) with { Smt = SmtPolicy.Require }]);
+        PlanResult result = HostPlanner.Plan(host, declaration, incumbents);
+
+        // Then the first pair by size and name moves, a and b, and c and e stay
+        Assert.True(result.Ok, PlannerTests.Describe(result.Errors));
+        Assert.Equal(["a", "b"], result.Plan!.Moves.Select(m => m.Vm));
+        Assert.Equal("moved with b to make room for d: no single move did", result.Plan.Moves[0].Why);
+        Assert.Equal(["c", "e"], result.Plan.Kept.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public void Arrivals_that_fit_in_free_cpus_never_move_anything()
     {
         // VMs arrive one at a time on the eight-node machine; each plan is made against where the earlier ones run

@@ -26,8 +26,9 @@ public static partial class HostPlanner
     /// fits on its nodes. Otherwise it is placed afresh, and the move says which of these failed.</item>
     /// <item>The other VMs are placed as <see cref="Plan(HostTopology, Declaration)"/> places them.</item>
     /// <item>When some VM cannot be placed, the kept VMs are tried one at a time as the one to move, fewest vCPUs
-    /// first (then name): the first plan that places everything wins, moving one VM. When no single move makes
-    /// room, the whole declaration is repacked and every VM that changes is listed.</item>
+    /// first (then name): the first plan that places everything wins, moving one VM. When no single move makes room,
+    /// pairs are tried the same way (fewest vCPUs together first, at most <see cref="MostPairsTried"/>); failing
+    /// those, the whole declaration is repacked and every VM that changes is listed.</item>
     /// </list>
     /// Shared-pool VMs and explicit lists have no incumbent to keep: the pool is recomputed, and a list is its own place.
     /// </remarks>
@@ -40,22 +41,31 @@ public static partial class HostPlanner
             return first;
         }
 
-        // Some VM found no room around the kept ones: move the fewest, smallest first.
+        // Some VM found no room around the kept ones: move the fewest, smallest first. Keys: VMs moved (one, then
+        // two), their vCPUs together (ascending), their names (ordinal).
         string stuck = string.Join(", ", first.Errors.Select(e => e.Vm).Distinct());
-        var movable = declaration.Vms
+        List<VmSpec> movable = [.. declaration.Vms
             .Where(v => v.IsDedicated && v.Cpus is null && incumbents.ContainsKey(v.Name))
             .OrderBy(v => v.Vcpus)
-            .ThenBy(v => v.Name, StringComparer.Ordinal);
-        foreach (VmSpec vm in movable)
+            .ThenBy(v => v.Name, StringComparer.Ordinal)];
+        IEnumerable<string[]> singles = movable.Select(v => new[] { v.Name });
+        IEnumerable<string[]> pairs = movable
+            .SelectMany((a, i) => movable.Skip(i + 1).Select(b => (Vcpus: a.Vcpus + b.Vcpus, Names: new[] { a.Name, b.Name })))
+            .OrderBy(p => p.Vcpus)
+            .ThenBy(p => p.Names[0], StringComparer.Ordinal)
+            .ThenBy(p => p.Names[1], StringComparer.Ordinal)
+            .Take(MostPairsTried)
+            .Select(p => p.Names);
+        foreach (string[] evicted in singles.Concat(pairs))
         {
-            PlanResult moved = Plan(host, declaration, keeping with { Evicted = vm.Name, MadeRoomFor = stuck });
+            PlanResult moved = Plan(host, declaration, keeping with { Evicted = evicted, MadeRoomFor = stuck });
             if (moved.Ok)
             {
                 return moved;
             }
         }
 
-        PlanResult repacked = Plan(host, declaration, keeping with { Evicted = "*", MadeRoomFor = stuck });
+        PlanResult repacked = Plan(host, declaration, keeping with { Evicted = Everyone, MadeRoomFor = stuck });
         return repacked.Ok ? repacked : first;
     }
 
@@ -64,17 +74,27 @@ public static partial class HostPlanner
     /// plan made from scratch against where the VMs run now.
     /// </summary>
     public static IReadOnlyList<PlanMove> MovesFrom(IReadOnlyDictionary<string, Incumbent> incumbents, Plan plan) =>
-        Moves(new Keeping(incumbents, Evicted: "*", MadeRoomFor: null), plan.Vms, []);
+        Moves(new Keeping(incumbents, Evicted: Everyone, MadeRoomFor: null), plan.Vms, []);
 
-    /// <summary>Which incumbents a planning run may keep: none, all of them, all but one, or none after all (a repack).</summary>
+    /// <summary>
+    /// How many pairs of VMs are tried as the two to move when no single move makes room, smallest first: beyond
+    /// that the declaration is repacked. Each try is a whole plan; 256 of them on an 80-VM host stay under a second.
+    /// </summary>
+    public const int MostPairsTried = 256;
+
+    private static readonly string[] Everyone = ["*"];
+
+    /// <summary>Which incumbents a planning run may keep: none, all of them, all but one or two, or none after all (a repack).</summary>
     /// <param name="Incumbents">Where the VMs run now.</param>
-    /// <param name="Evicted">A VM whose incumbent is not kept, so that others fit; <c>*</c> for every one.</param>
+    /// <param name="Evicted">The VMs whose incumbents are not kept, so that others fit; <c>*</c> for every one.</param>
     /// <param name="MadeRoomFor">The VMs that did not fit without the move, for its explanation.</param>
-    private sealed record Keeping(IReadOnlyDictionary<string, Incumbent> Incumbents, string? Evicted, string? MadeRoomFor)
+    private sealed record Keeping(IReadOnlyDictionary<string, Incumbent> Incumbents, string[]? Evicted, string? MadeRoomFor)
     {
         public static Keeping Nothing { get; } = new(new Dictionary<string, Incumbent>(), null, null);
 
-        public Incumbent? Of(string vm) => Evicted is "*" || Evicted == vm ? null : Incumbents.GetValueOrDefault(vm);
+        public bool Evicts(string vm) => Evicted is { } names && (names is ["*"] || names.Contains(vm));
+
+        public Incumbent? Of(string vm) => Evicts(vm) ? null : Incumbents.GetValueOrDefault(vm);
     }
 
     // Step 2b: each auto dedicated VM with an incumbent, kept or told why not (by name).
@@ -210,10 +230,12 @@ public static partial class HostPlanner
 
             string why = notKept.TryGetValue(vm.Name, out string? reason)
                 ? $"its place is no longer valid: {reason}"
-                : keeping.Evicted == vm.Name
-                    ? $"moved to make room for {keeping.MadeRoomFor}, the fewest vCPUs any single move frees"
+                : keeping.Evicted is not ["*"] && keeping.Evicts(vm.Name)
+                    ? keeping.Evicted!.Length == 1
+                        ? $"moved to make room for {keeping.MadeRoomFor}, the fewest vCPUs any single move frees"
+                        : $"moved with {keeping.Evicted.Single(n => n != vm.Name)} to make room for {keeping.MadeRoomFor}: no single move did"
                     : keeping.MadeRoomFor is { } stuck
-                        ? $"repacked: no single move made room for {stuck}"
+                        ? $"repacked: no move of one or two VMs made room for {stuck}"
                         : "repacked from scratch";
             moves.Add(new PlanMove(vm.Name, incumbent.Cpus, vm.Cpus, why));
         }
