@@ -18,6 +18,7 @@ public sealed class PlanJsonTests
     [
         ("name", [JsonValueKind.String]),
         ("vcpus", [JsonValueKind.Number]),
+        ("vcpusMax", [JsonValueKind.Number, JsonValueKind.Null]),
         ("pinning", [JsonValueKind.String]),
         ("smt", [JsonValueKind.String]),
         ("policy", [JsonValueKind.String]),

@@ -69,6 +69,7 @@ internal static class PlanJson
     {
         ["name"] = vm.Name,
         ["vcpus"] = vm.Spec.Vcpus,
+        ["vcpusMax"] = vm.Spec.VcpusMax,
         ["pinning"] = Lower(vm.Spec.Pinning),
         ["smt"] = Lower(vm.Spec.Smt),
         ["policy"] = PlanText.Policy(vm.Spec, policy),
