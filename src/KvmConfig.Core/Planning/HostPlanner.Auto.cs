@@ -19,12 +19,12 @@ public static partial class HostPlanner
         string? memoryShort = vm.NumaNodes is null ? null : MemoryShortage(state, vm, MemoryTargets(vm, []));
         foreach (NumaNode node in cpuNodes)
         {
-            CpuSet free = Usable(state, vm, state.FreeOn(node.Id));
-            CpuPicker.Pick? pick = CpuPicker.Choose(state.Host, free, vm.Vcpus, vm.Smt);
+            (CpuSet free, CpuSet whole) = UsableOn(state, vm, node.Id);
+            CpuPicker.Pick? pick = CpuPicker.Choose(state.Host, free, whole, vm.Vcpus, vm.Smt);
             // An isolated emulator needs one CPU more, unless the pick already holds an idle sibling for it.
             if (pick is null || (pick.Idle.IsEmpty && free.Count - pick.Cpus.Count < extra))
             {
-                refusals.Add($"node{node.Id} has {Units.Plural(free.Count, "free CPU")}{(vm.Smt is SmtPolicy.Isolate or SmtPolicy.Require ? $" ({CpuPicker.WholeFreeCores(state.Host, free).Count / state.Threads} whole cores)" : "")}, {need + extra} needed");
+                refusals.Add($"node{node.Id} has {Units.Plural(free.Count, "free CPU")}{(vm.Smt is SmtPolicy.Isolate or SmtPolicy.Require ? $" ({whole.Count / state.Threads} whole cores)" : "")}, {need + extra} needed");
                 continue;
             }
 
@@ -34,10 +34,8 @@ public static partial class HostPlanner
                 continue;
             }
 
-            CpuSet after = free - pick.Cpus - pick.Idle;
-            fits.Add((new Part(node.Id, pick, vm.Vcpus, vm.MemoryMiB),
-                NewlyStranded(state, vm, new Part(node.Id, pick, vm.Vcpus, null)),
-                CpuPicker.WholeFreeCores(state.Host, after).Count,
+            (int stranded, int wholeLeft) = Leaves(state, free, whole, pick);
+            fits.Add((new Part(node.Id, pick, vm.Vcpus, vm.MemoryMiB), stranded, wholeLeft,
                 (state.FreeMemoryMiB(node.Id) ?? 0) - (vm.MemoryMiB ?? 0)));
         }
 
@@ -106,14 +104,34 @@ public static partial class HostPlanner
         return null;
     }
 
-    // How many more CPUs of a node the fragmentation figure would count once the part took its CPUs (negative when
-    // it fills a stranded remainder).
+    // The node's free CPUs as this VM may use them, and the whole-core CPUs among them: the state's counters, unless
+    // a float VM must leave out isolated CPUs of the node.
+    private static (CpuSet Free, CpuSet Whole) UsableOn(PlannerState state, VmSpec vm, int node)
+    {
+        CpuSet free = state.FreeOn(node);
+        CpuSet usable = Usable(state, vm, free);
+        return usable.Count == free.Count ? (free, state.WholeFreeOn(node)) : (usable, CpuPicker.WholeFreeCores(state.Host, usable));
+    }
+
+    // What a pick leaves on its node: how many more CPUs the fragmentation figure would count (negative when it fills
+    // a stranded remainder), and the CPUs of whole free cores left. Counts only: taking X leaves whole(F) - cores(X).
+    private static (int NewlyStranded, int WholeLeft) Leaves(PlannerState state, CpuSet free, CpuSet whole, CpuPicker.Pick pick)
+    {
+        CpuSet taken = pick.Cpus | pick.Idle;
+        int freeAfter = free.Count - taken.Count;
+        int wholeAfter = (whole - state.Host.CoresOf(taken)).Count;
+        return (StrandedCount(freeAfter, wholeAfter, state.TypicalVmCpus) - StrandedCount(free.Count, whole.Count, state.TypicalVmCpus), wholeAfter);
+    }
+
     private static int NewlyStranded(PlannerState state, VmSpec vm, Part part)
     {
-        CpuSet free = Usable(state, vm, state.FreeOn(part.Node));
-        CpuSet after = free - part.Pick.Cpus - part.Pick.Idle;
-        return CpuPicker.Stranded(state.Host, after, state.TypicalVmCpus).Count - CpuPicker.Stranded(state.Host, free, state.TypicalVmCpus).Count;
+        (CpuSet free, CpuSet whole) = UsableOn(state, vm, part.Node);
+        return Leaves(state, free, whole, part.Pick).NewlyStranded;
     }
+
+    // CpuPicker.Stranded's size from counts: every free CPU when fewer than the typical VM needs, else those outside
+    // whole cores.
+    private static int StrandedCount(int free, int whole, int typical) => free < typical ? free : free - whole;
 
     private static string NodeKey(NumaNode[] nodes) => string.Join("+", nodes.Select(n => n.Id));
 
@@ -129,16 +147,16 @@ public static partial class HostPlanner
         // Equal parts: (vcpus mod k) nodes take one more, those with the most room (free CPUs, whole-core CPUs under
         // isolate/require; ties: lower id), so that a node a core short still takes a smaller share.
         HashSet<int> larger = Enumerable.Range(0, k)
-            .OrderByDescending(i => vm.Smt == SmtPolicy.Prefer ? state.FreeOn(nodes[i].Id).Count : CpuPicker.WholeFreeCores(state.Host, state.FreeOn(nodes[i].Id)).Count)
+            .OrderByDescending(i => vm.Smt == SmtPolicy.Prefer ? state.FreeOn(nodes[i].Id).Count : state.WholeFreeOn(nodes[i].Id).Count)
             .ThenBy(i => i)
             .Take(vm.Vcpus % k)
             .ToHashSet();
         for (int i = 0; i < k; i++)
         {
             int vcpus = (vm.Vcpus / k) + (larger.Contains(i) ? 1 : 0);
-            CpuSet free = Usable(state, vm, state.FreeOn(nodes[i].Id));
+            (CpuSet free, CpuSet whole) = UsableOn(state, vm, nodes[i].Id);
             int extra = i == 0 && vm.Emulator == EmulatorPlacement.Isolate ? 1 : 0;
-            if (CpuPicker.Choose(state.Host, free, vcpus, vm.Smt) is not { } pick || (pick.Idle.IsEmpty && free.Count - pick.Cpus.Count < extra))
+            if (CpuPicker.Choose(state.Host, free, whole, vcpus, vm.Smt) is not { } pick || (pick.Idle.IsEmpty && free.Count - pick.Cpus.Count < extra))
             {
                 return null;
             }

@@ -134,9 +134,11 @@ public static partial class HostPlanner
         var result = new List<NodeFragmentation>();
         foreach (NumaNode node in host.Nodes)
         {
+            // The state's counters (free is its FreeCpus here); a core is counted at its first CPU.
             CpuSet nodeFree = free & node.Cpus;
-            int wholeCoreCount = host.Cores.Count(core => core.IsSubsetOf(nodeFree) && core.Overlaps(node.Cpus));
-            CpuSet stranded = CpuPicker.Stranded(host, nodeFree, typical);
+            CpuSet whole = nodeFree == state.FreeOn(node.Id) ? state.WholeFreeOn(node.Id) : CpuPicker.WholeFreeCores(host, nodeFree);
+            int wholeCoreCount = whole.Count(cpu => host.CoreOf(cpu).First == cpu);
+            CpuSet stranded = nodeFree.Count < typical ? nodeFree : nodeFree - whole;
             result.Add(new NodeFragmentation(node.Id, nodeFree, wholeCoreCount, stranded, state.FreeMemoryMiB(node.Id)));
         }
 
