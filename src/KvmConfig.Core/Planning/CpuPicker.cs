@@ -142,6 +142,16 @@ internal static class CpuPicker
     }
 
     /// <summary>The cores of <paramref name="cpus"/> (each restricted to <paramref name="cpus"/>), ordered by first CPU.</summary>
-    public static IEnumerable<CpuSet> Cores(HostTopology host, CpuSet cpus) =>
-        cpus.Select(cpu => host.CoreOf(cpu) & cpus).Where(c => !c.IsEmpty).Distinct().OrderBy(c => c.First);
+    public static IEnumerable<CpuSet> Cores(HostTopology host, CpuSet cpus)
+    {
+        // Ascending CPUs meet each core at its first CPU in cpus, so the cores come ordered by first CPU, once each.
+        foreach (int cpu in cpus)
+        {
+            CpuSet core = host.CoreOf(cpu);
+            if (core.Contains(cpu) && !core.Any(sibling => sibling < cpu && cpus.Contains(sibling)))
+            {
+                yield return core & cpus;
+            }
+        }
+    }
 }

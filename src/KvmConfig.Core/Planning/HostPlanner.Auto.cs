@@ -114,12 +114,29 @@ public static partial class HostPlanner
     }
 
     // What a pick leaves on its node: how many more CPUs the fragmentation figure would count (negative when it fills
-    // a stranded remainder), and the CPUs of whole free cores left. Counts only: taking X leaves whole(F) - cores(X).
+    // a stranded remainder), and the CPUs of whole free cores left. Counts only: taking X leaves whole(F) - cores(X),
+    // and since a core lies in whole(F) entirely or not at all, that removes each whole core X touches, counted once
+    // (at the first of its CPUs that X takes).
     private static (int NewlyStranded, int WholeLeft) Leaves(PlannerState state, CpuSet free, CpuSet whole, CpuPicker.Pick pick)
     {
         CpuSet taken = pick.Cpus | pick.Idle;
+        int wholeAfter = whole.Count;
+        foreach (int cpu in taken)
+        {
+            if (whole.Contains(cpu))
+            {
+                CpuSet core = state.Host.CoreOf(cpu);
+                bool firstTaken = true;
+                foreach (int sibling in core)
+                {
+                    firstTaken &= sibling >= cpu || !taken.Contains(sibling);
+                }
+
+                wholeAfter -= firstTaken ? Math.Max(1, core.Count) : 0;
+            }
+        }
+
         int freeAfter = free.Count - taken.Count;
-        int wholeAfter = (whole - state.Host.CoresOf(taken)).Count;
         return (StrandedCount(freeAfter, wholeAfter, state.TypicalVmCpus) - StrandedCount(free.Count, whole.Count, state.TypicalVmCpus), wholeAfter);
     }
 
