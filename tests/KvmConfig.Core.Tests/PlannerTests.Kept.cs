@@ -50,6 +50,30 @@ public sealed partial class PlannerTests
     }
 
     [Fact]
+    public void Arriving_one_at_a_time_the_look_ahead_still_strands_nothing_in_the_8_4_4_churn_case()
+    {
+        // Given the look-ahead row's host (free CPUs 8 / 4 / 4 on nodes 5 / 6 / 7), its explicit VMs planned
+        HostTopology host = Topologies.Named("eight-small-nodes");
+        PlacementCase row = PlacementCases.Single(c => c.Description.StartsWith("look-ahead against stranding", StringComparison.Ordinal));
+        var onHost = row.Vms.Where(v => v.Cpus is not null).ToList();
+        IReadOnlyList<VmPlacement> kept = HostPlanner.Plan(host, Declare(null, onHost)).Plan!.Vms;
+
+        // When a, b and c arrive one at a time, each planned around the VMs already on the host
+        Plan? plan = null;
+        foreach (VmSpec arriving in row.Vms.Where(v => v.Cpus is null))
+        {
+            onHost.Add(arriving);
+            plan = HostPlanner.PlanAround(host, Declare(null, onHost), kept).Plan!;
+            kept = plan.Vms;
+        }
+
+        // Then they land as in the single plan, and no free CPU is stranded
+        Assert.Equal(("20,52", "26,58", "27,59"), (plan!.Vm("a")!.Cpus.ToString(), plan.Vm("b")!.Cpus.ToString(), plan.Vm("c")!.Cpus.ToString()));
+        Assert.All(plan.Fragmentation, node => Assert.True(node.StrandedCpus.IsEmpty, $"node{node.Node} strands {node.StrandedCpus}"));
+        Assert.Equal("21-23,30-31,53-55,62-63", plan.Free.ToString());
+    }
+
+    [Fact]
     public void A_kept_placement_on_cpus_another_kept_vm_holds_is_an_error_not_an_overlap()
     {
         // Given two VMs planned apart, and a kept placement of the second moved onto the first's CPUs
