@@ -48,11 +48,18 @@ public static partial class HostPlanner
         var placements = new Dictionary<string, VmPlacement>(StringComparer.Ordinal);
         var errors = new List<PlanError>();
 
-        // Step 1b: the kept VMs, in declaration order, as they are.
+        // Step 1b: the kept VMs, in declaration order, as they are. Their CPUs are taken together at the end of the
+        // step, so that the node counters are updated once, not once per kept VM.
+        CpuSet held = CpuSet.Empty;
         foreach (VmSpec vm in declaration.Vms.Where(IsKept))
         {
-            Place(state, vm, placements, errors, (s, v, e) => PlaceKept(s, v, keptByName[v.Name], e));
+            if (PlaceKept(state, vm, keptByName[vm.Name], ref held, errors) is { } placement)
+            {
+                placements[vm.Name] = placement;
+            }
         }
+
+        state.Take(held);
 
         // Step 2: explicit CPU lists, in declaration order.
         foreach (VmSpec vm in declaration.Vms.Where(v => v.IsDedicated && v.Cpus is not null && !IsKept(v)))
@@ -103,13 +110,17 @@ public static partial class HostPlanner
             []);
     }
 
-    // Step 1b: a kept placement takes what it holds, if that is still free and its memory still fits.
-    private static VmPlacement? PlaceKept(PlannerState state, VmSpec vm, VmPlacement kept, List<PlanError> errors)
+    // Step 1b: a kept placement holds what it owns (added to `held`, which the caller takes from the state), if that
+    // is still free and its memory still fits.
+    private static VmPlacement? PlaceKept(PlannerState state, VmSpec vm, VmPlacement kept, ref CpuSet held, List<PlanError> errors)
     {
-        CpuSet owned = kept.Cpus | kept.IdleSiblings | (vm.Emulator == EmulatorPlacement.Isolate ? kept.EmulatorCpus : CpuSet.Empty);
-        CpuSet busy = owned - state.FreeCpus;
-        if (!busy.IsEmpty)
+        CpuSet owned = vm.Emulator == EmulatorPlacement.Isolate ? kept.Cpus | kept.IdleSiblings | kept.EmulatorCpus : kept.Cpus | kept.IdleSiblings;
+        if (!owned.IsSubsetOf(state.FreeCpus) || owned.Overlaps(held))
         {
+            // The error shows what is free at this VM's turn, the earlier kept VMs' CPUs taken.
+            CpuSet busy = (owned - state.FreeCpus) | (owned & held);
+            state.Take(held);
+            held = CpuSet.Empty;
             errors.Add(new PlanError(vm.Name, "kept-cpus",
                 $"VM '{vm.Name}' is kept on cpus {owned}, but {busy} {(busy.Count == 1 ? "is" : "are")} not free (reserved, outside the cpuset, offline, or held by an earlier VM)",
                 state.Snapshot()));
@@ -122,18 +133,20 @@ public static partial class HostPlanner
             : kept.Cells.Select(c => (c.HostNode, c.MemoryMiB)).ToList();
         if (MemoryShortage(state, vm, memory) is { } shortage)
         {
+            state.Take(held);
+            held = CpuSet.Empty;
             errors.Add(new PlanError(vm.Name, PlannerState.HugePageSizeKiB(vm) is null ? "memory" : "hugepages",
                 $"VM '{vm.Name}' is kept on nodes {kept.NumaNodes}, but its memory no longer fits there: {shortage}",
                 state.Snapshot()));
             return null;
         }
 
-        state.Take(owned);
+        held |= owned;
         foreach ((int node, long? mib) in memory)
         {
             state.TakeMemory(vm, node, mib);
         }
 
-        return kept with { Spec = vm };
+        return ReferenceEquals(kept.Spec, vm) ? kept : kept with { Spec = vm };
     }
 }
