@@ -25,8 +25,10 @@ internal sealed record Scenario(string Name, string Title, IReadOnlyList<HostEve
 /// order, never sorted; each allocator sees only what is already on the host and the one VM arriving.
 /// </summary>
 /// <remarks>
-/// <para><b>kvmconfig</b>: VM <c>i</c> is planned by <see cref="HostPlanner.Plan(HostTopology, Declaration)"/> on a declaration holding every VM
-/// already on the host pinned where it landed, plus VM <c>i</c> with <c>cpus = auto</c>. When the plan fails, VM
+/// <para><b>kvmconfig</b>: VM <c>i</c> is planned by <see cref="HostPlanner.PlanAround"/> on a declaration holding every
+/// VM already on the host, each kept where it landed (its placement passed as kept), plus VM <c>i</c>. Before issue
+/// 14 the bench planned VM <c>i</c> by <see cref="HostPlanner.Plan(HostTopology, Declaration)"/> with every earlier VM pinned as an explicit list
+/// (below), re-placing all of them on every arrival; that mode is still run once per sequence as a cross-check. When the plan fails, VM
 /// <c>i</c> is counted as not placed and dropped; the host keeps the others as they were. (The plan can only fail
 /// because of VM <c>i</c>: without it the same declaration was planned in the step before. It may be VM <c>i</c>
 /// itself that does not fit, or the shared pool that no longer holds the shared VMs within <c>overcommit</c> once VM
@@ -84,11 +86,14 @@ internal static class Arrival
     }
 
     /// <summary>
-    /// Runs the scenario through <see cref="HostPlanner.Plan(HostTopology, Declaration)"/>, one plan per arrival. With <paramref name="breaches"/>,
+    /// Runs the scenario through <see cref="HostPlanner.PlanAround"/>, one plan per arrival, the VMs on the host kept as
+    /// they landed (or, with <paramref name="pinAsLists"/>, through <see cref="HostPlanner.Plan(HostTopology, Declaration)"/> with each earlier VM
+    /// pinned as an explicit list, as before issue 14: the reference the kept mode is compared with). <paramref name="placed"/>
+    /// receives the placements on the host at the end. With <paramref name="breaches"/>,
     /// also checks after every plan that each earlier dedicated VM kept its CPUs, idle siblings and emulator CPUs; with
     /// <paramref name="refusals"/>, collects the planner's first error for every VM it could not place.
     /// </summary>
-    public static Outcome RunKvmconfig(TopologyView topology, Scenario scenario, List<string>? breaches = null, List<(string Constraint, string Text)>? refusals = null)
+    public static Outcome RunKvmconfig(TopologyView topology, Scenario scenario, List<string>? breaches = null, List<(string Constraint, string Text)>? refusals = null, bool pinAsLists = false, List<VmPlacement>? placed = null)
     {
         HostTopology host = topology.Host;
         var onHost = new List<(VmSpec Spec, VmPlacement Placement)>();
@@ -104,13 +109,18 @@ internal static class Arrival
 
             VmSpec vm = e.Arrives!;
             var vms = new List<VmSpec>(onHost.Count + 1);
+            var kept = new List<VmPlacement>(onHost.Count);
             foreach ((VmSpec spec, VmPlacement placement) in onHost)
             {
-                vms.Add(Pinned(host, spec, placement));
+                vms.Add(spec);
+                kept.Add(placement);
             }
 
             vms.Add(vm);
-            PlanResult result = HostPlanner.Plan(host, new Declaration(scenario.Final.Host, vms, scenario.Final.Profiles, scenario.Final.Cost));
+            var declaration = new Declaration(scenario.Final.Host, vms, scenario.Final.Profiles, scenario.Final.Cost);
+            PlanResult result = pinAsLists
+                ? HostPlanner.Plan(host, declaration with { Vms = [.. onHost.Select(p => Pinned(host, p.Spec, p.Placement)), vm] })
+                : HostPlanner.PlanAround(host, declaration, kept);
             if (result.Plan is not { } plan)
             {
                 // A pinned VM refused means its explicit list did not reproduce its placement: a flaw of this model,
@@ -151,6 +161,7 @@ internal static class Arrival
             onHost.Add((vm, plan.Vm(vm.Name)!));
         }
 
+        placed?.AddRange(onHost.Select(p => p.Placement));
         CpuSet usable = scenario.Final.Host.CpuSetOn(host) & host.Online;
         return new Outcome(
             "kvmconfig",

@@ -24,6 +24,12 @@ internal static class Harness
     // The issue's target: all 80 VMs planned in under 5 ms (median of the timed runs, mix "fit").
     private const double TargetMs = 5;
 
+    // Issue 14, item 5: the 80-VM plan in at most 1 ms, and one VM into a host holding 80 in at most 0.2 ms (both
+    // reported beside the gated 5 ms target, not gated: this machine is shared).
+    private const double PlanTargetMs = 1;
+
+    private const double OneMoreTargetMs = 0.2;
+
     // Warm-up is counted and timed: at least Warmup runs and WarmupSeconds of them. Ten runs are not enough: .NET's
     // tiered JIT promotes a method to optimised code only after 30 calls and a 100 ms quiet spell, then compiles it
     // in the background. With one warm-up run the first try measured 99.5 ms, against about 30 to 40 ms steady.
@@ -108,7 +114,7 @@ internal static class Harness
             }
 
             Console.WriteLine();
-            PrintTable($"mix `{mix.Name}`, {VmMix.Vms} VMs, largest first", "Median ms", rows);
+            PrintTable($"mix `{mix.Name}`, {VmMix.Vms} VMs, largest first", "Median ms", rows, "**kvmconfig** `HostPlanner.Plan`");
             Console.WriteLine();
             PrintPerNode(rows, topology, declaration);
             Console.WriteLine();
@@ -121,6 +127,7 @@ internal static class Harness
                 Console.WriteLine($"target      all {VmMix.Vms} planned in < {TargetMs} ms (median): {planTime.MedianMs:F2} ms {(fast ? "met" : "MISSED")}; " +
                     $"a complete plan: {(result.Ok ? "yes" : "NO")}");
                 met &= fast && result.Ok;
+                Console.WriteLine($"target      (issue 14) all {VmMix.Vms} planned in <= {PlanTargetMs} ms (median): {planTime.MedianMs:F2} ms {(planTime.MedianMs <= PlanTargetMs ? "met" : "MISSED")} (reported, not gated)");
             }
 
             if (options.ArrivalRuns > 0)
@@ -129,6 +136,8 @@ internal static class Harness
                 {
                     broken |= !RunScenario(scenario, topology, options);
                 }
+
+                OneMore(mix, declaration, topology, options);
             }
         }
 
@@ -149,6 +158,14 @@ internal static class Harness
         var rows = new List<Row>();
         Outcome kvm = Arrival.RunKvmconfig(topology, scenario, breaches, refusals);
         rows.Add(Measure(kvm, Time(() => Arrival.RunKvmconfig(topology, scenario), timing)));
+
+        // The same sequence as before issue 14: every earlier VM pinned as an explicit list and planned again by Plan.
+        // Its placements must be the kept mode's, VM for VM; its time is the baseline of the incremental entry point.
+        Outcome lists = Arrival.RunKvmconfig(topology, scenario, breaches, pinAsLists: true) with { Allocator = "kvmconfig `HostPlanner.Plan`, earlier VMs pinned as lists (before issue 14)" };
+        var listOwned = lists.Dedicated.ToDictionary(d => d.Vm.Name, d => d.Owned);
+        int differ = kvm.Dedicated.Count(d => listOwned.GetValueOrDefault(d.Vm.Name) != d.Owned);
+
+        rows.Add(Measure(lists, Time(() => Arrival.RunKvmconfig(topology, scenario, pinAsLists: true), timing)));
         foreach ((string name, Baselines.Allocator allocator) in (List<(string, Baselines.Allocator)>)
             [
                 ("kubelet-style packed, lowest first", Baselines.KubeletLowestFirst),
@@ -170,6 +187,10 @@ internal static class Harness
         {
             Console.WriteLine($"BREACH      {breach}");
         }
+
+        // A split VM pinned as a list gets its memory in proportion to its CPUs per node, not as it was split: later
+        // choices may then differ. Reported, not a breach.
+        Console.WriteLine($"cross-check kept against pinned as lists: {differ} of {kvm.Dedicated.Count} dedicated VMs own different CPUs");
 
         // Why kvmconfig refused each VM it did not place: every one when few, else a count per constraint and the first few.
         if (refusals.Count > 6)
@@ -197,16 +218,16 @@ internal static class Harness
         }
 
         Console.WriteLine();
-        PrintTable(scenario.Title, $"Total ms, {scenario.Arrivals} arrivals (median)", rows);
+        PrintTable(scenario.Title, $"Total ms, {scenario.Arrivals} arrivals (median)", rows, "**kvmconfig** `HostPlanner.PlanAround`, VMs on the host kept");
         Console.WriteLine();
         PrintPerNode(rows, topology, scenario.Final);
         Console.WriteLine();
-        Compare(scenario.Name, rows[0], rows[1], topology, scenario.Final);
+        Compare(scenario.Name, rows[0], rows[2], topology, scenario.Final);
         if (replan is not null)
         {
             Dictionary<string, CpuSet> before = kvm.Dedicated.ToDictionary(d => d.Vm.Name, d => d.Owned);
             int moved = replan.Outcome.Dedicated.Count(d => before[d.Vm.Name] != d.Owned);
-            Compare($"{scenario.Name}, re-planned", replan, rows[1], topology, scenario.Final);
+            Compare($"{scenario.Name}, re-planned", replan, rows[2], topology, scenario.Final);
             Console.WriteLine($"{scenario.Name,-11} re-planning moves {moved} of {before.Count} dedicated VMs (live re-pinning; memory follows only where numatune can migrate it)");
         }
         else
@@ -214,8 +235,26 @@ internal static class Harness
             Console.WriteLine($"{scenario.Name,-11} re-planning the VMs on the host finds no plan: {replanned.Errors[0].Vm}: {replanned.Errors[0].Message}");
         }
 
-        Console.WriteLine($"{scenario.Name,-11} kvmconfig {rows[0].Time.MedianMs:F1} ms for {scenario.Arrivals} sequential plans ({rows[0].Time.MedianMs / scenario.Arrivals:F2} ms per arrival on average; reported, not gated)");
+        Console.WriteLine($"{scenario.Name,-11} kvmconfig {rows[0].Time.MedianMs:F1} ms for {scenario.Arrivals} sequential plans ({rows[0].Time.MedianMs / scenario.Arrivals:F3} ms per arrival on average; " +
+            $"pinned as lists: {rows[1].Time.MedianMs:F1} ms, {rows[1].Time.MedianMs / scenario.Arrivals:F3} ms per arrival; reported, not gated)");
         return breaches.Count == 0;
+    }
+
+    // Issue 14's arrival target: one VM placed into the host the arrival sequence left (80 VMs on it in every mix but
+    // overload), by PlanAround with the VMs on the host kept. Reported, not gated.
+    private static void OneMore(MixSpec mix, Declaration declaration, TopologyView topology, Options options)
+    {
+        var placed = new List<VmPlacement>();
+        Arrival.RunKvmconfig(topology, Arrival.Arrivals(mix, declaration), placed: placed);
+        VmSpec extra = VmMix.Draw(mix, new Random(options.Seed + 2), 8, "one").First(v => v.IsDedicated);
+        var onHost = placed.Select(p => p.Spec).ToList();
+        Declaration withExtra = declaration with { Vms = [.. onHost, extra] };
+        PlanResult result = HostPlanner.PlanAround(topology.Host, withExtra, placed);
+        Sample time = Time(() => HostPlanner.PlanAround(topology.Host, withExtra, placed), options);
+        Console.WriteLine();
+        Console.WriteLine($"one more    {extra.Name} ({extra.Vcpus} vCPUs, {extra.Pinning.ToString().ToLowerInvariant()}, smt {extra.Smt.ToString().ToLowerInvariant()}) into the host holding {onHost.Count} VMs: " +
+            $"PlanAround median {time.MedianMs:F3} ms (max {time.MaxMs:F3}, {Bytes(time.MedianAllocatedBytes)}), {(result.Ok ? $"placed on {result.Plan!.Vm(extra.Name)!.Cpus}" : $"refused: {result.Errors[0].Constraint}")}; " +
+            $"target <= {OneMoreTargetMs} ms: {(time.MedianMs <= OneMoreTargetMs ? "met" : "MISSED")} (reported, not gated)");
     }
 
     private static Options? Parse(string[] args)
@@ -298,7 +337,7 @@ internal static class Harness
             $"memory {declaration.Vms.Min(v => v.MemoryMiB) / 1024}..{declaration.Vms.Max(v => v.MemoryMiB) / 1024} GiB, {memoryGiB} GiB in all; median dedicated VM {Outcomes.TypicalVmCpus(declaration)} vCPUs");
     }
 
-    private static void PrintTable(string title, string timeHeader, List<Row> rows)
+    private static void PrintTable(string title, string timeHeader, List<Row> rows, string kvmconfig)
     {
         Console.WriteLine($"| Allocator ({title}) | {timeHeader} | Max ms | Allocated | Not placed | NUMA-local | Whole cores | Fragmentation (stranded CPUs) | Free CPUs / whole cores | Nodes short of memory |");
         Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
@@ -306,7 +345,7 @@ internal static class Harness
         {
             Quality q = row.Quality;
             bool known = row.Outcome.HasPlacements;
-            string name = row.Outcome.Allocator == "kvmconfig" ? "**kvmconfig** `HostPlanner.Plan`" : row.Outcome.Allocator;
+            string name = row.Outcome.Allocator == "kvmconfig" ? kvmconfig : row.Outcome.Allocator;
             Console.WriteLine($"| {name} | {row.Time.MedianMs:F2} | {row.Time.MaxMs:F2} | {Bytes(row.Time.MedianAllocatedBytes)} | {q.Unplaced} | " +
                 $"{(known ? Share(q.NumaLocal, q.DedicatedPlaced) : "n/a")} | {(known ? Share(q.WholeCore, q.WholeCoreEligible) : "n/a")} | " +
                 $"{(known ? q.Stranded.ToString(CultureInfo.InvariantCulture) : "n/a")} | {(known ? $"{q.FreeCpus} / {q.FreeWholeCores}" : "n/a")} | " +

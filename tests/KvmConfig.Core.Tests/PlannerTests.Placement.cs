@@ -43,6 +43,9 @@ internal sealed record PlacementCase(string Description, string Machine, IReadOn
     /// <summary>The shared pool, when the row checks it.</summary>
     public string? SharedPool { get; init; }
 
+    /// <summary>The free CPUs the plan counts as stranded, over every node (its fragmentation), when the row checks it.</summary>
+    public string? Stranded { get; init; }
+
     /// <inheritdoc />
     public override string ToString() => Description;
 }
@@ -302,6 +305,17 @@ public sealed partial class PlannerTests
             [Auto("desk", 6) with { Pinning = PinningMode.Float }, Shared("a", 4), Shared("b", 6)],
             [new("desk", "1-3,11-13"), new("a", "4-9,14-19")])
         { SharedPool = "4-9,14-19" },
+        new("look-ahead against stranding (issue 14): three 2-vCPU VMs into free CPUs of 8 / 4 / 4 (nodes 5 / 6 / 7) with a typical VM of 4 " +
+            "strand nothing: the second fills half of node 6 and the third completes it, where taking the 8 each time (nothing stranded at once) left 2",
+            "eight-small-nodes",
+            [
+                Explicit("n0", "1-3,33-35"), Explicit("n1a", "4-5,36-37"), Explicit("n1b", "6-7,38-39"), Explicit("n2a", "8-9,40-41"),
+                Explicit("n2b", "10-11,42-43"), Explicit("n3a", "12-13,44-45"), Explicit("n3b", "14-15,46-47"), Explicit("n4a", "16-17,48-49"),
+                Explicit("n4b", "18-19,50-51"), Explicit("n6", "24-25,56-57"), Explicit("n7", "28-29,60-61"),
+                Auto("a", 2), Auto("b", 2), Auto("c", 2),
+            ],
+            [new("a", "20,52") { Nodes = "5" }, new("b", "26,58") { Nodes = "6" }, new("c", "27,59") { Nodes = "6" }])
+        { Stranded = "" },
         new("EPYC 7402 with offline CPUs: only online CPUs are handed out, single-thread cores included",
             "cadvisor-epyc7402",
             [Auto("vm", 8)],
@@ -364,6 +378,7 @@ public sealed partial class PlannerTests
         }
 
         CheckSet("shared pool", row.SharedPool, plan.SharedPool);
+        CheckSet("stranded", row.Stranded, plan.Fragmentation.Aggregate(CpuSet.Empty, (all, node) => all | node.StrandedCpus));
         Assert.True(wrong.Count == 0, $"{description} ({row.Machine}):\n  {string.Join("\n  ", wrong)}\nplan:\n{Render(plan)}");
     }
 }

@@ -46,34 +46,62 @@ internal static class CpuPicker
         nodeFree.Count < typical ? nodeFree : nodeFree - WholeFreeCores(host, nodeFree);
 
     /// <summary><paramref name="count"/> CPUs from <paramref name="free"/> (one node's free CPUs), or null.</summary>
-    public static Pick? Choose(HostTopology host, CpuSet free, int count, SmtPolicy smt)
+    public static Pick? Choose(HostTopology host, CpuSet free, int count, SmtPolicy smt) =>
+        Choose(host, free, WholeFreeCores(host, free), count, smt);
+
+    /// <summary>
+    /// <paramref name="count"/> CPUs from <paramref name="free"/> (one node's free CPUs), or null.
+    /// <paramref name="wholeFree"/> is <see cref="WholeFreeCores"/> of <paramref name="free"/>, which the planner keeps
+    /// as a counter rather than recompute it here.
+    /// </summary>
+    public static Pick? Choose(HostTopology host, CpuSet free, CpuSet wholeFree, int count, SmtPolicy smt)
     {
         bool wholeOnly = smt is SmtPolicy.Isolate or SmtPolicy.Require;
         int threads = Math.Max(1, host.ThreadsPerCore);
-        int capacity(CpuSet cpus) => wholeOnly ? WholeFreeCores(host, cpus).Count / threads * threads : cpus.Count;
 
-        // Rung 1: the L3 group that fits best; the node as a whole when none fits (or caches are unknown).
-        CpuSet? group = host.L3Groups
-            .Select(g => g & free)
-            .Where(g => capacity(g) >= count)
-            .OrderBy(g => g.Count)
-            .ThenBy(g => g.First)
-            .FirstOrDefault();
+        // Rung 1: the L3 group that fits best; the node as a whole when none fits (or caches are unknown). Keys: free
+        // CPUs of the group (ascending: best fit), then its first CPU. A group's whole cores are its share of the node's
+        // (SMT threads share every cache level, so a core never straddles two L3 groups).
+        CpuSet? group = null;
+        CpuSet? groupWhole = null;
+        foreach (CpuSet l3 in host.L3Groups)
+        {
+            if (!l3.Overlaps(free))
+            {
+                continue;
+            }
+
+            CpuSet g = l3 & free;
+            CpuSet gWhole = l3 & wholeFree;
+            if (Capacity(g, gWhole) >= count && (group is null || g.Count < group.Count || (g.Count == group.Count && g.First < group.First)))
+            {
+                group = g;
+                groupWhole = gWhole;
+            }
+        }
+
         CpuSet scope = group ?? free;
-        if (capacity(scope) < count)
+        CpuSet scopeWhole = groupWhole ?? wholeFree;
+        if (Capacity(scope, scopeWhole) < count)
         {
             return null;
         }
 
-        // Rung 2: whole cores in CPU order.
+        // Rung 2: whole cores in CPU order (a core is met at its first CPU, so cores come ordered by first CPU).
         var chosen = new CpuSet.Builder();
         var idle = new CpuSet.Builder();
         int left = count;
-        foreach (CpuSet core in Cores(host, WholeFreeCores(host, scope)))
+        foreach (int first in scopeWhole)
         {
             if (left == 0)
             {
                 break;
+            }
+
+            CpuSet core = host.CoreOf(first);
+            if (core.First != first)
+            {
+                continue;
             }
 
             // Under prefer a core the VM cannot fill is skipped, not the end: a smaller core further on (one whose
@@ -97,14 +125,11 @@ internal static class CpuPicker
             }
         }
 
-        // Rung 3 (prefer): threads of already split cores, then of whole ones.
+        // Rung 3 (prefer): threads of already split cores (free CPUs outside whole cores), then of whole ones.
         if (left > 0)
         {
-            CpuSet taken = chosen.ToCpuSet();
-            CpuSet remaining = scope - taken;
-            IEnumerable<int> split = remaining.Where(cpu => !host.CoreOf(cpu).IsSubsetOf(free));
-            IEnumerable<int> whole = remaining.Where(cpu => host.CoreOf(cpu).IsSubsetOf(free));
-            foreach (int cpu in split.Concat(whole).Take(left))
+            CpuSet remaining = scope - chosen.ToCpuSet();
+            foreach (int cpu in (remaining - wholeFree).Concat(remaining & wholeFree).Take(left))
             {
                 chosen.Add(cpu);
                 left--;
@@ -112,9 +137,21 @@ internal static class CpuPicker
         }
 
         return left > 0 ? null : new Pick(chosen.ToCpuSet(), idle.ToCpuSet(), group);
+
+        int Capacity(CpuSet cpus, CpuSet whole) => wholeOnly ? whole.Count / threads * threads : cpus.Count;
     }
 
     /// <summary>The cores of <paramref name="cpus"/> (each restricted to <paramref name="cpus"/>), ordered by first CPU.</summary>
-    public static IEnumerable<CpuSet> Cores(HostTopology host, CpuSet cpus) =>
-        cpus.Select(cpu => host.CoreOf(cpu) & cpus).Where(c => !c.IsEmpty).Distinct().OrderBy(c => c.First);
+    public static IEnumerable<CpuSet> Cores(HostTopology host, CpuSet cpus)
+    {
+        // Ascending CPUs meet each core at its first CPU in cpus, so the cores come ordered by first CPU, once each.
+        foreach (int cpu in cpus)
+        {
+            CpuSet core = host.CoreOf(cpu);
+            if (core.Contains(cpu) && !core.Any(sibling => sibling < cpu && cpus.Contains(sibling)))
+            {
+                yield return core & cpus;
+            }
+        }
+    }
 }

@@ -12,19 +12,20 @@ public static partial class HostPlanner
         int need = state.CpusNeeded(vm);
         int extra = vm.Emulator == EmulatorPlacement.Isolate ? 1 : 0;
 
-        // Step 4: every node alone; keys: CPUs newly stranded, whole free cores left, memory left, node id.
-        var fits = new List<(Part Part, int Stranded, int CoresLeft, long MemoryLeft)>();
+        // Step 4: every node alone; keys: distance, CPUs newly stranded with a look-ahead, then without, whole free
+        // cores left, memory left, node id.
+        var fits = new List<(Part Part, int AheadStranded, int Stranded, int CoresLeft, long MemoryLeft)>();
         var refusals = new List<string>();
         List<NumaNode> cpuNodes = CpuNodes(state, vm);
         string? memoryShort = vm.NumaNodes is null ? null : MemoryShortage(state, vm, MemoryTargets(vm, []));
         foreach (NumaNode node in cpuNodes)
         {
-            CpuSet free = Usable(state, vm, state.FreeOn(node.Id));
-            CpuPicker.Pick? pick = CpuPicker.Choose(state.Host, free, vm.Vcpus, vm.Smt);
+            (CpuSet free, CpuSet whole) = UsableOn(state, vm, node.Id);
+            CpuPicker.Pick? pick = CpuPicker.Choose(state.Host, free, whole, vm.Vcpus, vm.Smt);
             // An isolated emulator needs one CPU more, unless the pick already holds an idle sibling for it.
             if (pick is null || (pick.Idle.IsEmpty && free.Count - pick.Cpus.Count < extra))
             {
-                refusals.Add($"node{node.Id} has {Units.Plural(free.Count, "free CPU")}{(vm.Smt is SmtPolicy.Isolate or SmtPolicy.Require ? $" ({CpuPicker.WholeFreeCores(state.Host, free).Count / state.Threads} whole cores)" : "")}, {need + extra} needed");
+                refusals.Add($"node{node.Id} has {Units.Plural(free.Count, "free CPU")}{(vm.Smt is SmtPolicy.Isolate or SmtPolicy.Require ? $" ({whole.Count / state.Threads} whole cores)" : "")}, {need + extra} needed");
                 continue;
             }
 
@@ -34,18 +35,25 @@ public static partial class HostPlanner
                 continue;
             }
 
-            CpuSet after = free - pick.Cpus - pick.Idle;
-            fits.Add((new Part(node.Id, pick, vm.Vcpus, vm.MemoryMiB),
-                NewlyStranded(state, vm, new Part(node.Id, pick, vm.Vcpus, null)),
-                CpuPicker.WholeFreeCores(state.Host, after).Count,
-                (state.FreeMemoryMiB(node.Id) ?? 0) - (vm.MemoryMiB ?? 0)));
+            (int stranded, int wholeLeft) = Leaves(state, free, whole, pick);
+            long memoryLeft = (state.FreeMemoryMiB(node.Id) ?? 0) - (vm.MemoryMiB ?? 0);
+            int twin = TwinStranded(state, vm, cpuNodes, node.Id, free.Count - (pick.Cpus.Count + pick.Idle.Count), wholeLeft, state.FreeMemoryMiB(node.Id) - (vm.MemoryMiB ?? 0));
+            fits.Add((new Part(node.Id, pick, vm.Vcpus, vm.MemoryMiB), stranded + twin, stranded, wholeLeft, memoryLeft));
         }
 
         if (fits.Count > 0)
         {
-            // Keys: distance to the declared memory nodes (0 without numa_nodes, or on one of them), CPUs newly
-            // stranded, whole free cores left, memory left, node id.
-            var ranked = fits.OrderBy(f => MemoryDistance(state, vm, f.Part.Node)).ThenBy(f => f.Stranded).ThenBy(f => f.CoresLeft).ThenBy(f => f.MemoryLeft).ThenBy(f => f.Part.Node).ToList();
+            // Keys: distance to the declared memory nodes (0 without numa_nodes, or on one of them); CPUs newly
+            // stranded by this VM and one more like it (the look-ahead, see TwinStranded); by this VM alone; whole
+            // free cores left (best fit); memory left; node id.
+            var ranked = fits
+                .OrderBy(f => MemoryDistance(state, vm, f.Part.Node))
+                .ThenBy(f => f.AheadStranded)
+                .ThenBy(f => f.Stranded)
+                .ThenBy(f => f.CoresLeft)
+                .ThenBy(f => f.MemoryLeft)
+                .ThenBy(f => f.Part.Node)
+                .ToList();
             Part best = ranked[0].Part;
             var why = new List<string>
             {
@@ -56,6 +64,11 @@ public static partial class HostPlanner
                     ? "it is the only node that can hold it."
                     : $"best fit: it changes the node's stranded CPUs by {ranked[0].Stranded:+0;-0;0} and leaves {Units.Plural(ranked[0].CoresLeft / state.Threads, "whole core")} free there, against {string.Join(", ", ranked.Skip(1).Select(r => $"{r.Stranded:+0;-0;0} and {r.CoresLeft / state.Threads} on node{r.Part.Node}"))}.",
             };
+            if (ranked.Skip(1).FirstOrDefault(r => r.Stranded < ranked[0].Stranded && MemoryDistance(state, vm, r.Part.Node) == MemoryDistance(state, vm, best.Node)) is { Part: not null } greedy)
+            {
+                why.Add($"look-ahead: with one more VM like it, node{best.Node} ends {ranked[0].AheadStranded:+0;-0;0} stranded CPUs against {greedy.AheadStranded:+0;-0;0} on node{greedy.Part.Node}, which strands fewer now.");
+            }
+
             if (best.Pick.L3Group is { } l3)
             {
                 why.Add($"kept in one L3 cache group ({l3}).");
@@ -106,14 +119,93 @@ public static partial class HostPlanner
         return null;
     }
 
-    // How many more CPUs of a node the fragmentation figure would count once the part took its CPUs (negative when
-    // it fills a stranded remainder).
+    // The node's free CPUs as this VM may use them, and the whole-core CPUs among them: the state's counters, unless
+    // a float VM must leave out isolated CPUs of the node.
+    private static (CpuSet Free, CpuSet Whole) UsableOn(PlannerState state, VmSpec vm, int node)
+    {
+        CpuSet free = state.FreeOn(node);
+        CpuSet usable = Usable(state, vm, free);
+        return usable.Count == free.Count ? (free, state.WholeFreeOn(node)) : (usable, CpuPicker.WholeFreeCores(state.Host, usable));
+    }
+
+    // What a pick leaves on its node: how many more CPUs the fragmentation figure would count (negative when it fills
+    // a stranded remainder), and the CPUs of whole free cores left. Counts only: taking X leaves whole(F) - cores(X),
+    // and since a core lies in whole(F) entirely or not at all, that removes each whole core X touches, counted once
+    // (at the first of its CPUs that X takes).
+    private static (int NewlyStranded, int WholeLeft) Leaves(PlannerState state, CpuSet free, CpuSet whole, CpuPicker.Pick pick)
+    {
+        CpuSet taken = pick.Cpus | pick.Idle;
+        int wholeAfter = whole.Count;
+        foreach (int cpu in taken)
+        {
+            if (whole.Contains(cpu))
+            {
+                CpuSet core = state.Host.CoreOf(cpu);
+                bool firstTaken = true;
+                foreach (int sibling in core)
+                {
+                    firstTaken &= sibling >= cpu || !taken.Contains(sibling);
+                }
+
+                wholeAfter -= firstTaken ? Math.Max(1, core.Count) : 0;
+            }
+        }
+
+        int freeAfter = free.Count - taken.Count;
+        return (StrandedCount(freeAfter, wholeAfter, state.TypicalVmCpus) - StrandedCount(free.Count, whole.Count, state.TypicalVmCpus), wholeAfter);
+    }
+
     private static int NewlyStranded(PlannerState state, VmSpec vm, Part part)
     {
-        CpuSet free = Usable(state, vm, state.FreeOn(part.Node));
-        CpuSet after = free - part.Pick.Cpus - part.Pick.Idle;
-        return CpuPicker.Stranded(state.Host, after, state.TypicalVmCpus).Count - CpuPicker.Stranded(state.Host, free, state.TypicalVmCpus).Count;
+        (CpuSet free, CpuSet whole) = UsableOn(state, vm, part.Node);
+        return Leaves(state, free, whole, part.Pick).NewlyStranded;
     }
+
+    // Step 4's look-ahead: the fewest CPUs a second VM like this one (same CPU count, SMT policy and memory) would newly
+    // strand, placed right after this one took its pick on `chosen`; 0 when no node could hold it. It keeps a node from
+    // being preferred only because it strands nothing now, when the VM that usually follows would then strand CPUs
+    // wherever it goes (three 2-vCPU VMs into free CPUs of 8 / 4 / 4 with a typical VM of 4: greedy, all three go to
+    // the 8 and leave 2 stranded; with the look-ahead the second fills a 4, the third completes it, and none is).
+    // Counts only, as CpuPicker picks on one node: whole cores first (all of them under isolate/require); the rest
+    // (prefer) from threads of split cores, then by splitting whole cores. Memory counts for VMs bound to their node;
+    // huge pages and an isolated emulator CPU are not looked at here.
+    private static int TwinStranded(PlannerState state, VmSpec vm, List<NumaNode> cpuNodes, int chosen, int freeAfter, int wholeAfter, long? memoryAfter)
+    {
+        int need = state.CpusNeeded(vm);
+        int threads = state.Threads;
+        bool wholeOnly = vm.Smt is SmtPolicy.Isolate or SmtPolicy.Require;
+        bool bound = PlannerState.BindsMemory(vm) && PlannerState.HugePageSizeKiB(vm) is null && vm.MemoryMiB is not null;
+        int best = int.MaxValue;
+        foreach (NumaNode node in cpuNodes)
+        {
+            (int free, int whole, long? memory) = node.Id == chosen
+                ? (freeAfter, wholeAfter, memoryAfter)
+                : (state.FreeOn(node.Id).Count, state.WholeFreeOn(node.Id).Count, state.FreeMemoryMiB(node.Id));
+            if (vm.Pinning == PinningMode.Float && node.Id != chosen && state.FreeOn(node.Id).Overlaps(state.Host.Isolated))
+            {
+                (CpuSet usable, CpuSet usableWhole) = UsableOn(state, vm, node.Id);
+                (free, whole) = (usable.Count, usableWhole.Count);
+            }
+
+            if ((wholeOnly ? whole : free) < need || (bound && memory is { } m && m < vm.MemoryMiB))
+            {
+                continue;
+            }
+
+            int cores = wholeOnly ? need / threads : Math.Min(need / threads, whole / threads);
+            int rest = need - (cores * threads);
+            int fromSplit = Math.Min(rest, free - whole);
+            int broken = (rest - fromSplit + threads - 1) / threads;
+            int delta = StrandedCount(free - need, whole - ((cores + broken) * threads), state.TypicalVmCpus) - StrandedCount(free, whole, state.TypicalVmCpus);
+            best = Math.Min(best, delta);
+        }
+
+        return best == int.MaxValue ? 0 : best;
+    }
+
+    // CpuPicker.Stranded's size from counts: every free CPU when fewer than the typical VM needs, else those outside
+    // whole cores.
+    private static int StrandedCount(int free, int whole, int typical) => free < typical ? free : free - whole;
 
     private static string NodeKey(NumaNode[] nodes) => string.Join("+", nodes.Select(n => n.Id));
 
@@ -129,16 +221,16 @@ public static partial class HostPlanner
         // Equal parts: (vcpus mod k) nodes take one more, those with the most room (free CPUs, whole-core CPUs under
         // isolate/require; ties: lower id), so that a node a core short still takes a smaller share.
         HashSet<int> larger = Enumerable.Range(0, k)
-            .OrderByDescending(i => vm.Smt == SmtPolicy.Prefer ? state.FreeOn(nodes[i].Id).Count : CpuPicker.WholeFreeCores(state.Host, state.FreeOn(nodes[i].Id)).Count)
+            .OrderByDescending(i => vm.Smt == SmtPolicy.Prefer ? state.FreeOn(nodes[i].Id).Count : state.WholeFreeOn(nodes[i].Id).Count)
             .ThenBy(i => i)
             .Take(vm.Vcpus % k)
             .ToHashSet();
         for (int i = 0; i < k; i++)
         {
             int vcpus = (vm.Vcpus / k) + (larger.Contains(i) ? 1 : 0);
-            CpuSet free = Usable(state, vm, state.FreeOn(nodes[i].Id));
+            (CpuSet free, CpuSet whole) = UsableOn(state, vm, nodes[i].Id);
             int extra = i == 0 && vm.Emulator == EmulatorPlacement.Isolate ? 1 : 0;
-            if (CpuPicker.Choose(state.Host, free, vcpus, vm.Smt) is not { } pick || (pick.Idle.IsEmpty && free.Count - pick.Cpus.Count < extra))
+            if (CpuPicker.Choose(state.Host, free, whole, vcpus, vm.Smt) is not { } pick || (pick.Idle.IsEmpty && free.Count - pick.Cpus.Count < extra))
             {
                 return null;
             }

@@ -32,8 +32,18 @@ public static partial class HostPlanner
                 return cpus;
             case EmulatorPlacement.Reserved:
                 // Nearest first: the reserved CPUs of its nodes, else of its sockets, else all of them.
-                CpuSet local = state.Reserved & CpuSet.Of(nodes.SelectMany(n => state.Host.Node(n)!.Cpus));
-                CpuSet socket = state.Reserved & CpuSet.Of(cpus.Select(c => state.Host.Cpu(c)!.PackageId).Distinct().SelectMany(p => state.Host.PackageCpus(p)));
+                CpuSet local = CpuSet.Empty;
+                foreach (int n in nodes)
+                {
+                    local |= state.Reserved & state.Host.Node(n)!.Cpus;
+                }
+
+                CpuSet socket = CpuSet.Empty;
+                foreach (int package in cpus.Select(c => state.Host.Cpu(c)!.PackageId).Distinct())
+                {
+                    socket |= state.Reserved & state.PackageCpus(package);
+                }
+
                 CpuSet chosen = !local.IsEmpty ? local : !socket.IsEmpty ? socket : !state.Reserved.IsEmpty ? state.Reserved : cpus;
                 why.Add(!local.IsEmpty
                     ? $"emulator threads on the reserved CPUs of its node{(nodes.Count == 1 ? "" : "s")}: {chosen}."

@@ -26,9 +26,11 @@ namespace KvmConfig.Core.Planning;
 /// (descending), name (ordinal): the same input always gives the same plan.</item>
 /// <item>For each, try every node alone and keep the one that leaves the least unusable remainder. Sort keys: the
 /// SLIT distance to the VM's declared <c>numa_nodes</c> (0 without them; it matters when they are memory-only
-/// nodes); how many CPUs the placement newly strands on the node (step 9's figure after minus before: free CPUs of broken cores,
-/// or every free CPU when fewer than the typical VM needs remain); then the free whole cores left (best fit); then
-/// the free memory left; then the node id. A node qualifies when it has the CPUs (whole cores under isolate/require), the memory and the
+/// nodes); how many CPUs the placement and one more VM like it (placed next where it strands least) newly strand
+/// (the look-ahead: a node that strands nothing now can leave the next VM only bad holes); how many CPUs the placement
+/// alone newly strands on the node (step 9's figure after minus before: free CPUs of broken cores, or every free CPU
+/// when fewer than the typical VM needs remain); then the free whole cores left (best fit); then the free memory left;
+/// then the node id. A node qualifies when it has the CPUs (whole cores under isolate/require), the memory and the
 /// huge pages.</item>
 /// <item>Inside the chosen node, keep the VM in one L3 group when one can hold it (best fit again: the group with
 /// the fewest free CPUs that suffices), and take whole cores before split cores (see <see cref="CpuPicker"/>).</item>
@@ -141,9 +143,11 @@ public static partial class HostPlanner
         var result = new List<NodeFragmentation>();
         foreach (NumaNode node in host.Nodes)
         {
+            // The state's counters (free is its FreeCpus here); a core is counted at its first CPU.
             CpuSet nodeFree = free & node.Cpus;
-            int wholeCoreCount = host.Cores.Count(core => core.IsSubsetOf(nodeFree) && core.Overlaps(node.Cpus));
-            CpuSet stranded = CpuPicker.Stranded(host, nodeFree, typical);
+            CpuSet whole = nodeFree == state.FreeOn(node.Id) ? state.WholeFreeOn(node.Id) : CpuPicker.WholeFreeCores(host, nodeFree);
+            int wholeCoreCount = whole.Count(cpu => host.CoreOf(cpu).First == cpu);
+            CpuSet stranded = nodeFree.Count < typical ? nodeFree : nodeFree - whole;
             result.Add(new NodeFragmentation(node.Id, nodeFree, wholeCoreCount, stranded, state.FreeMemoryMiB(node.Id)));
         }
 

@@ -4,10 +4,32 @@ using KvmConfig.Core.Topology;
 namespace KvmConfig.Core.Planning;
 
 /// <summary>What is still free while the planner works: CPUs, memory and huge pages per node.</summary>
+/// <remarks>
+/// The per-node views are counters kept up to date by <see cref="Take"/>, never recomputed from the whole host: the
+/// planner asks for them once per node per VM, and a cluster planner calls the host planner for every candidate host.
+/// <list type="bullet">
+/// <item><b>free CPUs of a node</b>: the usable cpuset CPUs of the node that no VM owns yet.</item>
+/// <item><b>whole-core CPUs of a node</b>: those free CPUs whose every online sibling is free too. Taking CPUs X
+/// removes from it every thread of the cores X touches (whole(F - X) = whole(F) - cores(X)), and nothing else.</item>
+/// <item><b>memory</b> and <b>huge pages</b> per node, lowered by <see cref="TakeMemory"/>.</item>
+/// </list>
+/// </remarks>
 internal sealed class PlannerState
 {
     private readonly Dictionary<int, long?> _memoryMiB = [];
     private readonly Dictionary<(int Node, long SizeKiB), long> _hugePages = [];
+    private readonly Dictionary<int, NodeCpus> _nodes = [];
+    private readonly Dictionary<int, CpuSet> _packages = [];
+
+    // One node's counters: its free CPUs and, of those, the CPUs of whole free cores.
+    private sealed class NodeCpus(CpuSet all, CpuSet free, CpuSet wholeFree)
+    {
+        public CpuSet All { get; } = all;
+
+        public CpuSet Free { get; set; } = free;
+
+        public CpuSet WholeFree { get; set; } = wholeFree;
+    }
 
     public PlannerState(HostTopology host, HostPolicy policy)
     {
@@ -28,6 +50,9 @@ internal sealed class PlannerState
             {
                 _hugePages[(node.Id, pool.SizeKiB)] = pool.Free;
             }
+
+            CpuSet free = FreeCpus & node.Cpus;
+            _nodes[node.Id] = new NodeCpus(node.Cpus, free, CpuPicker.WholeFreeCores(host, free));
         }
     }
 
@@ -52,7 +77,22 @@ internal sealed class PlannerState
     public int CpusNeeded(VmSpec vm) =>
         vm.Smt is SmtPolicy.Isolate or SmtPolicy.Require ? (vm.Vcpus + Threads - 1) / Threads * Threads : vm.Vcpus;
 
-    public CpuSet FreeOn(int node) => FreeCpus & (Host.Node(node)?.Cpus ?? CpuSet.Empty);
+    public CpuSet FreeOn(int node) => _nodes.TryGetValue(node, out NodeCpus? n) ? n.Free : CpuSet.Empty;
+
+    /// <summary>The free CPUs of <paramref name="node"/> whose whole core is free (<see cref="CpuPicker.WholeFreeCores"/> of <see cref="FreeOn"/>).</summary>
+    public CpuSet WholeFreeOn(int node) => _nodes.TryGetValue(node, out NodeCpus? n) ? n.WholeFree : CpuSet.Empty;
+
+    /// <summary>The online CPUs of package <paramref name="packageId"/>, computed once per plan.</summary>
+    public CpuSet PackageCpus(int packageId)
+    {
+        if (!_packages.TryGetValue(packageId, out CpuSet? cpus))
+        {
+            cpus = Host.PackageCpus(packageId);
+            _packages[packageId] = cpus;
+        }
+
+        return cpus;
+    }
 
     public long? FreeMemoryMiB(int node) => _memoryMiB.GetValueOrDefault(node);
 
@@ -68,7 +108,19 @@ internal sealed class PlannerState
     public bool HugePagesShort(VmSpec vm, int node, long? mib) =>
         HugePageSizeKiB(vm) is { } size && mib is { } need && PagesFor(need, size) > FreeHugePages(node, size);
 
-    public void Take(CpuSet cpus) => FreeCpus -= cpus;
+    public void Take(CpuSet cpus)
+    {
+        FreeCpus -= cpus;
+        foreach (NodeCpus node in _nodes.Values)
+        {
+            if (node.All.Overlaps(cpus))
+            {
+                CpuSet taken = cpus & node.All;
+                node.Free -= taken;
+                node.WholeFree -= Host.CoresOf(taken);
+            }
+        }
+    }
 
     public void TakeMemory(VmSpec vm, int node, long? mib)
     {
@@ -91,7 +143,7 @@ internal sealed class PlannerState
         Host.Nodes.Select(n => new NodeFree(
                 n.Id,
                 FreeOn(n.Id),
-                CpuPicker.WholeFreeCores(Host, FreeOn(n.Id)).Count / Threads,
+                WholeFreeOn(n.Id).Count / Threads,
                 FreeMemoryMiB(n.Id),
                 n.HugePages.ToDictionary(p => p.SizeKiB, p => FreeHugePages(n.Id, p.SizeKiB))))
             .ToList();
