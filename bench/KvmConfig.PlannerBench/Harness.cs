@@ -135,6 +135,7 @@ internal static class Harness
                 foreach (Scenario scenario in (List<Scenario>)[Arrival.Arrivals(mix, declaration), Arrival.Churn(mix, declaration, options.Seed)])
                 {
                     broken |= !RunScenario(scenario, topology, options);
+                    Moves.Report(scenario, topology);
                 }
 
                 OneMore(mix, declaration, topology, options);

@@ -170,6 +170,26 @@ public sealed class IncumbentPlannerTests
         Assert.Equal(["c", "e"], result.Plan.Kept.Order(StringComparer.Ordinal));
     }
 
+    [Theory]
+    [InlineData(SmtPolicy.Prefer)]
+    [InlineData(SmtPolicy.Isolate)]
+    [InlineData(SmtPolicy.Require)]
+    public void A_floating_vm_is_kept_whatever_its_smt_policy(SmtPolicy smt)
+    {
+        // Given a 1-vCPU and a 3-vCPU floating VM planned (under isolate the planner gives each whole cores' worth)
+        HostTopology host = Topologies.Named("single-socket-smt");
+        List<VmSpec> vms = [PlannerTests.Auto("f1", 1) with { Pinning = PinningMode.Float, Smt = smt }, PlannerTests.Auto("f3", 3) with { Pinning = PinningMode.Float, Smt = smt }];
+        Plan before = Planned(host, vms);
+
+        // When a VM is added and the plan made against where they run
+        Plan after = Planned(host, [.. vms, PlannerTests.Auto("new", 2)], Where(before));
+
+        // Then both stay, exactly where they were
+        Assert.Empty(after.Moves);
+        Assert.Equal(["f1", "f3"], after.Kept.Order(StringComparer.Ordinal));
+        Assert.Equal(before.Vm("f3")!.VcpuPins, after.Vm("f3")!.VcpuPins);
+    }
+
     [Fact]
     public void Arrivals_that_fit_in_free_cpus_never_move_anything()
     {

@@ -146,9 +146,11 @@ public static partial class HostPlanner
             return "its vCPUs are not pinned one to a CPU each, as cpuspinlock = strict asks";
         }
 
-        if (vm.Pinning == PinningMode.Float && (pins.Any(p => p != cpus) || cpus.Count != state.CpusNeeded(vm)))
+        // A float VM's set holds one CPU per vCPU; under smt = isolate or require the planner may give it the whole
+        // cores instead, or keep their other threads idle beside it.
+        if (vm.Pinning == PinningMode.Float && (pins.Any(p => p != cpus) || (cpus.Count != vm.Vcpus && cpus.Count != state.CpusNeeded(vm))))
         {
-            return $"its vCPUs do not share one set of {Units.Plural(state.CpusNeeded(vm), "CPU")}, as cpuspinlock = float asks";
+            return $"its vCPUs do not share one set of {Units.Plural(vm.Vcpus, "CPU")}, as cpuspinlock = float asks";
         }
 
         if ((cpus - host.Online) is { IsEmpty: false } gone)
