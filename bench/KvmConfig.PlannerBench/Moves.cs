@@ -63,9 +63,10 @@ internal static class Moves
             int movedNow = last is null ? 0 : plan.Vms.Count(p => last.Vm(p.Name) is { } before && p.Spec.IsDedicated && !before.VcpuPins.SequenceEqual(p.VcpuPins));
             moved += movedNow;
             eventsWithMoves += movedNow > 0 ? 1 : 0;
-            if (fits && movedNow > 0 && keeping && Environment.GetEnvironmentVariable("KVMCONFIG_BENCH_DEBUG") is not null)
+            // A move where none was needed is a flaw worth seeing at once: print why.
+            if (fits && movedNow > 0 && keeping)
             {
-                Console.WriteLine($"DEBUG {scenario.Name}: {string.Join("; ", plan.Moves)}");
+                Console.WriteLine($"moved       {scenario.Name}: {string.Join("; ", plan.Moves)} (the newcomer fitted in free CPUs)");
             }
 
             if (fits)
