@@ -1,4 +1,5 @@
 using KvmConfig.Config;
+using KvmConfig.Core;
 using KvmConfig.Core.Apply;
 using KvmConfig.Core.Planning;
 using KvmConfig.Core.Topology;
@@ -14,9 +15,9 @@ namespace KvmConfig.UseCases.Tests;
 /// definitions byte for byte; a VM whose place becomes invalid is the only one that moves, and status is in sync.
 /// </summary>
 /// <remarks>
-/// This machine has 2 CPUs, where the rules allow one VM ("more physical CPUs than VMs"), so the plan is made for the
-/// captured 20-CPU desktop and the domains stay shut off: libvirt stores and returns their definitions, and the live
-/// half of a move is covered by the apply tests of running domains.
+/// This machine has 2 CPUs, where the rules allow one VM ("more physical CPUs than VMs"), so the seven-VM sequence is
+/// planned for the captured 20-CPU desktop with the domains shut off (libvirt stores and returns their definitions),
+/// and the live half of a move is shown on this host with its one VM.
 /// </remarks>
 public sealed class StablePlanTests : IDisposable
 {
@@ -92,6 +93,40 @@ public sealed class StablePlanTests : IDisposable
         Assert.NotEqual(after[victim], last[victim]);
         StatusReport status = DomainStatus.Observe(_connection, third);
         Assert.True(status.InSync, string.Join("; ", status.Vms.SelectMany(v => v.Drift)));
+    }
+
+    [Fact]
+    public void A_running_vm_whose_place_becomes_invalid_moves_live_and_status_is_in_sync()
+    {
+        // Given a running 1-vCPU VM applied on this host with CPU 0 reserved: its vCPU runs on CPU 1
+        HostTopology here = SysfsTopologyReader.ForHost().Read();
+        TestDomain vm = TestDomain.Create(_connection, "moving", vcpus: 1, start: true);
+        _domains.Add(vm);
+        using var config = new ConfigDir(("00-cpu.conf", "reserved = 0\nmax_vm_share = 1/2\nmemory_reserved = 1G\n"), ("20-vm.conf", $"[vm {vm.Name}]\nvcpus = 1\n"));
+        Plan first = ApplyHere(config, here);
+        Assert.Equal(CpuSet.Of(1), first.Vm(vm.Name)!.Cpus);
+
+        // When the host's reserved CPU becomes CPU 1
+        config.Write("00-cpu.conf", "reserved = 1\nmax_vm_share = 1/2\nmemory_reserved = 1G\n");
+        Plan second = ApplyHere(config, here);
+
+        // Then the VM is the one move, to CPU 0, live as well as in its definition, and status is in sync
+        PlanMove move = Assert.Single(second.Moves);
+        Assert.Equal((vm.Name, CpuSet.Of(1), CpuSet.Of(0)), (move.Vm, move.From, move.To));
+        Assert.Contains("reserved or outside the cpuset", move.Why, StringComparison.Ordinal);
+        using LibvirtDomain domain = _connection.Lookup(vm.Name);
+        Assert.Equal([CpuSet.Of(0)], domain.VcpuPins(DomainImpact.Live));
+        Assert.True(DomainStatus.Observe(_connection, second).InSync);
+    }
+
+    private Plan ApplyHere(ConfigDir config, HostTopology here)
+    {
+        PlanOutcome.Planned planned = Assert.IsType<PlanOutcome.Planned>(
+            DeclarationPlan.Run(config.Dir, here, names => LibvirtIncumbents.Read(_connection, names).ByName));
+        var options = new ChangeOptions { JournalRoot = Path.Combine(_state, "journal"), LockFile = Path.Combine(_state, "lock") };
+        ApplyResult.Applied applied = Assert.IsType<ApplyResult.Applied>(PendingApply.Apply(_connection, planned.Plan, new PlanOrigin(here, "this host", config.Dir), options));
+        Assert.True(applied.Outcome.Succeeded, applied.Outcome.Error?.Message);
+        return planned.Plan;
     }
 
     public void Dispose()
