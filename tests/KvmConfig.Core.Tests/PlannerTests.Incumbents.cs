@@ -170,6 +170,23 @@ public sealed class IncumbentPlannerTests
         Assert.Equal(["c", "e"], result.Plan.Kept.Order(StringComparer.Ordinal));
     }
 
+    [Fact]
+    public void A_vm_that_fits_even_nowhere_from_scratch_moves_nothing_and_gets_the_kept_plans_error()
+    {
+        // Given three 1-vCPU VMs running on a 16-CPU host with CPU 0 reserved
+        HostTopology host = Topologies.Named("single-socket-smt");
+        var policy = new HostPolicy { Reserved = CpuSet.Of(0) };
+        var incumbents = new[] { "a", "b", "c" }.Select((n, i) => new Incumbent(n, [CpuSet.Of(i + 1)], "libvirt")).ToDictionary(i => i.Name, StringComparer.Ordinal);
+
+        // When a VM of 14 vCPUs arrives: 15 CPUs are left for VMs, 12 beside the three
+        Declaration declaration = PlannerTests.Declare(policy, [.. incumbents.Keys.Select(n => PlannerTests.Auto(n, 1)), PlannerTests.Auto("huge", 14)]);
+        PlanResult result = HostPlanner.Plan(host, declaration, incumbents);
+
+        // Then there is no plan, and the error is the newcomer's: no VM was moved for nothing
+        Assert.False(result.Ok);
+        Assert.All(result.Errors, e => Assert.Equal("huge", e.Vm));
+    }
+
     [Theory]
     [InlineData(SmtPolicy.Prefer)]
     [InlineData(SmtPolicy.Isolate)]
