@@ -67,47 +67,7 @@ public static partial class HostPlanner
             Place(state, vm, placements, errors, PlaceExplicit);
         }
 
-        // Step 3: auto dedicated VMs, largest first; keys: CPUs needed desc, memory desc, name ordinal.
-        IEnumerable<VmSpec> autos = declaration.Vms
-            .Where(v => v.IsDedicated && v.Cpus is null && !IsKept(v))
-            .OrderByDescending(v => state.CpusNeeded(v))
-            .ThenByDescending(v => v.MemoryMiB ?? 0)
-            .ThenBy(v => v.Name, StringComparer.Ordinal);
-        foreach (VmSpec vm in autos)
-        {
-            // Steps 4 to 6.
-            Place(state, vm, placements, errors, PlaceAuto);
-        }
-
-        // Step 8: the shared pool and its VMs.
-        CpuSet pool = state.FreeCpus;
-        List<VmSpec> shared = declaration.Vms.Where(v => !v.IsDedicated).ToList();
-        PlaceShared(state, shared, pool, placements, errors);
-        if (errors.Count > 0)
-        {
-            return new PlanResult(null, errors);
-        }
-
-        // Step 7's emulator = shared: the pool when there is one, else the VM's own CPUs (a kept VM may carry an
-        // older pool).
-        bool hasPool = shared.Count > 0 && !pool.IsEmpty;
-        List<VmPlacement> ordered = declaration.Vms
-            .Select(v => placements[v.Name])
-            .Select(p => p.Spec.IsDedicated && p.Spec.Emulator == EmulatorPlacement.Shared ? p with { EmulatorCpus = hasPool ? pool : p.Cpus } : p)
-            .ToList();
-
-        // Step 9: what is left, and how usable.
-        return new PlanResult(
-            new Plan
-            {
-                Vms = ordered,
-                Reserved = state.Reserved,
-                SharedPool = shared.Count > 0 ? pool : CpuSet.Empty,
-                Free = shared.Count > 0 ? CpuSet.Empty : pool,
-                TypicalVmCpus = state.TypicalVmCpus,
-                Fragmentation = Fragmentation(host, state, pool, state.TypicalVmCpus),
-            },
-            []);
+        return Finish(state, declaration, placements, errors, name => keptByName.ContainsKey(name));
     }
 
     // Step 1b: a kept placement holds what it owns (added to `held`, which the caller takes from the state), if that

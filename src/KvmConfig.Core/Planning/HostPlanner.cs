@@ -73,12 +73,26 @@ public static partial class HostPlanner
         // Step 2b: auto dedicated VMs that already run somewhere still valid stay there, in declaration order.
         Dictionary<string, string> notKept = KeepIncumbents(state, declaration, keeping, placements);
 
+        PlanResult result = Finish(state, declaration, placements, errors, placements.ContainsKey);
+        return result.Plan is { } plan
+            ? result with { Plan = plan with { Moves = Moves(keeping, plan.Vms, notKept), Kept = KeptNames(keeping, plan.Vms, notKept) } }
+            : result;
+    }
+
+    /// <summary>
+    /// Steps 3 to 9, shared by <see cref="Plan(HostTopology, Declaration)"/> and <see cref="PlanAround"/> once the VMs
+    /// that are not placed again (explicit lists, kept VMs) hold their CPUs: the auto dedicated VMs
+    /// <paramref name="placed"/> does not name, the shared pool, emulator threads on it, and the fragmentation.
+    /// </summary>
+    private static PlanResult Finish(PlannerState state, Declaration declaration, Dictionary<string, VmPlacement> placements, List<PlanError> errors, Func<string, bool> placed)
+    {
         // Step 3: auto dedicated VMs, largest first; keys: CPUs needed desc, memory desc, name ordinal.
         IEnumerable<VmSpec> autos = declaration.Vms
-            .Where(v => v.IsDedicated && v.Cpus is null && !placements.ContainsKey(v.Name))
+            .Where(v => v.IsDedicated && v.Cpus is null && !placed(v.Name))
             .OrderByDescending(v => state.CpusNeeded(v))
             .ThenByDescending(v => v.MemoryMiB ?? 0)
-            .ThenBy(v => v.Name, StringComparer.Ordinal);
+            .ThenBy(v => v.Name, StringComparer.Ordinal)
+            .ToList();
         foreach (VmSpec vm in autos)
         {
             // Steps 4 to 6.
@@ -89,34 +103,29 @@ public static partial class HostPlanner
         CpuSet pool = state.FreeCpus;
         List<VmSpec> shared = declaration.Vms.Where(v => !v.IsDedicated).ToList();
         PlaceShared(state, shared, pool, placements, errors);
-
         if (errors.Count > 0)
         {
             return new PlanResult(null, errors);
         }
 
-        // Step 7 needs the pool, so emulator CPUs of dedicated VMs are settled here.
+        // Step 7 needs the pool, so emulator = shared is settled here: the pool when there is one, else the VM's own
+        // CPUs (what step 7 gave it; a kept VM may carry an older pool).
+        bool hasPool = shared.Count > 0 && !pool.IsEmpty;
         List<VmPlacement> ordered = declaration.Vms
             .Select(v => placements[v.Name])
-            .Select(p => p.Spec.IsDedicated && p.Spec.Emulator == EmulatorPlacement.Shared && shared.Count > 0 && !pool.IsEmpty
-                ? p with { EmulatorCpus = pool }
-                : p)
+            .Select(p => p.Spec.IsDedicated && p.Spec.Emulator == EmulatorPlacement.Shared ? p with { EmulatorCpus = hasPool ? pool : p.Cpus } : p)
             .ToList();
 
         // Step 9: what is left, and how usable.
-        int typical = state.TypicalVmCpus;
-        CpuSet free = shared.Count > 0 ? CpuSet.Empty : pool;
         return new PlanResult(
             new Plan
             {
                 Vms = ordered,
                 Reserved = state.Reserved,
                 SharedPool = shared.Count > 0 ? pool : CpuSet.Empty,
-                Free = free,
-                TypicalVmCpus = typical,
-                Fragmentation = Fragmentation(host, state, pool, typical),
-                Moves = Moves(keeping, ordered, notKept),
-                Kept = KeptNames(keeping, ordered, notKept),
+                Free = shared.Count > 0 ? CpuSet.Empty : pool,
+                TypicalVmCpus = state.TypicalVmCpus,
+                Fragmentation = Fragmentation(state.Host, state, pool, state.TypicalVmCpus),
             },
             []);
     }
