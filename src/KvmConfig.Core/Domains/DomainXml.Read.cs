@@ -184,6 +184,14 @@ public static partial class DomainXml
             .Where(d => (Attr(d, "device") ?? "disk") == "disk" && Attr(d, "type") != "vhostuser")
             .Select((d, i) => (Attr(d.Element("target"), "dev") ?? $"#{i}", d));
 
+    /// <summary>
+    /// The target devices (<c>vda</c>) of the disks kvmconfig throttles in <paramref name="domainXml"/>, a running
+    /// domain's live XML: the names libvirt's block I/O tuning calls take.
+    /// </summary>
+    /// <exception cref="System.Xml.XmlException">The text is not XML.</exception>
+    public static IReadOnlyList<string> ThrottledDiskTargets(string domainXml) =>
+        [.. ThrottledDisks(Load(domainXml).Root!).Select(d => Attr(d.Disk.Element("target"), "dev")).OfType<string>()];
+
     /// <summary>Interfaces libvirt can shape, named by MAC address (or <c>#N</c>, the position among them).</summary>
     internal static IEnumerable<(string Name, XElement Interface)> ShapedInterfaces(XElement domain) =>
         (domain.Element("devices")?.Elements("interface") ?? [])

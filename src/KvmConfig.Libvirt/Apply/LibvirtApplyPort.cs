@@ -140,7 +140,7 @@ public sealed class LibvirtApplyPort(LibvirtConnection connection) : IApplyPort,
 
         string liveXml = domain.Xml();
         var disks = new Dictionary<string, DiskThrottle>(StringComparer.Ordinal);
-        foreach (string device in DiskTargets(liveXml))
+        foreach (string device in DomainXml.ThrottledDiskTargets(liveXml))
         {
             IReadOnlyList<TypedParameter> iotune = domain.BlockIoTune(device, now);
             long? Value(string name) => iotune.FirstOrDefault(p => p.Name == name)?.AsInt64() is { } v and > 0 ? v : null;
@@ -194,15 +194,6 @@ public sealed class LibvirtApplyPort(LibvirtConnection connection) : IApplyPort,
 
         return parameters;
     }
-
-    // <disk device='disk'> with a <target dev='vda'/> in the live XML, as the merge throttles them: not vhost-user
-    // disks, which bypass QEMU's block layer.
-    private static IEnumerable<string> DiskTargets(string liveXml) =>
-        XDocument.Parse(liveXml).Root?.Element("devices")?.Elements("disk")
-            .Where(d => (d.Attribute("device")?.Value ?? "disk") == "disk" && d.Attribute("type")?.Value != "vhostuser")
-            .Select(d => d.Element("target")?.Attribute("dev")?.Value)
-            .OfType<string>()
-            .ToList() ?? [];
 
     // <interface type='network'> ... <target dev='vnet0'/> in the live XML: the device name the live API wants.
     private static IEnumerable<string> InterfaceTargets(string liveXml) =>
