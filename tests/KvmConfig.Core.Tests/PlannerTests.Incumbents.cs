@@ -171,6 +171,60 @@ public sealed class IncumbentPlannerTests
     }
 
     [Fact]
+    public void When_no_pair_makes_room_the_smallest_three_move_and_the_others_stay()
+    {
+        // Given CPU 0 reserved, six 1-vCPU VMs on CPUs 1 to 6 and a 2-vCPU VM on both threads of core 7 (CPUs 7 and
+        // 15): no core is whole, cores 0 to 6 each have one free thread
+        HostTopology host = Topologies.Named("single-socket-smt");
+        var policy = new HostPolicy { Reserved = CpuSet.Of(0) };
+        string[] names = ["a", "b", "c", "e", "f", "g"];
+        var incumbents = names.Select((n, i) => new Incumbent(n, [CpuSet.Of(i + 1)], "libvirt (live)")).ToDictionary(i => i.Name, StringComparer.Ordinal);
+        incumbents["w"] = new Incumbent("w", [CpuSet.Of(7), CpuSet.Of(15)], "libvirt (live)");
+
+        // When a VM that needs 3 whole cores arrives: each VM that leaves frees one core, so no pair is enough, and
+        // of the triples those of three 1-vCPU VMs move the fewest vCPUs
+        Declaration declaration = PlannerTests.Declare(policy, [
+            .. names.Select(n => PlannerTests.Auto(n, 1)),
+            PlannerTests.Auto("w", 2),
+            PlannerTests.Auto("d", 6) with { Smt = SmtPolicy.Require },
+        ]);
+        PlanResult result = HostPlanner.Plan(host, declaration, incumbents);
+
+        // Then exactly three VMs move, the first three by size and name, and each names the other two
+        Assert.True(result.Ok, PlannerTests.Describe(result.Errors));
+        Assert.Equal(["a", "b", "c"], result.Plan!.Moves.Select(m => m.Vm));
+        Assert.Equal("moved with b, c to make room for d: no move of 2 or fewer VMs did", result.Plan.Moves[0].Why);
+        Assert.Equal(["e", "f", "g", "w"], result.Plan.Kept.Order(StringComparer.Ordinal));
+        Assert.Equal(CpuSet.Parse("1-3,9-11"), result.Plan.Vm("d")!.Cpus);
+    }
+
+    [Theory]
+    [InlineData(6, 1, "a VM of 3 whole cores fits node 3 alone once one of its two VMs leaves; the VMs on nodes 0 to 2 come first by name, but one leaving there frees a core too few")]
+    [InlineData(10, 4, "5 whole cores never fit one node of 4: split 3 + 3 over two nodes (node 3 frees one, another node three) or 2 + 2 + 2 over three, four moves either way")]
+    public void The_fewest_moves_are_counted_node_by_node(int vcpus, int movedCount, string why)
+    {
+        // Given four nodes of 4 cores x 2 threads (node k = cores 4k to 4k+3, siblings +16), CPU 0 reserved, and a
+        // 1-vCPU VM on the first thread of every other core but two of node 3 (cores 14 and 15 whole)
+        HostTopology host = Topologies.Named("two-nodes-per-socket");
+        var policy = new HostPolicy { Reserved = CpuSet.Of(0) };
+        var incumbents = Enumerable.Range(1, 13).Select(c => new Incumbent($"vm{c:D2}", [CpuSet.Of(c)], "libvirt (live)")).ToDictionary(i => i.Name, StringComparer.Ordinal);
+
+        // When a VM that must own whole cores arrives
+        Declaration declaration = PlannerTests.Declare(policy, [.. incumbents.Keys.Select(n => PlannerTests.Auto(n, 1)), PlannerTests.Auto("big", vcpus) with { Smt = SmtPolicy.Require }]);
+        PlanResult result = HostPlanner.Plan(host, declaration, incumbents);
+
+        // Then exactly the fewest VMs move, and every other one stays
+        Assert.True(result.Ok, PlannerTests.Describe(result.Errors));
+        Assert.True(movedCount == result.Plan!.Moves.Count, $"{why}: moved {string.Join("; ", result.Plan.Moves)}");
+        Assert.Equal(13 - movedCount, result.Plan.Kept.Count);
+        Assert.All(result.Plan.Moves, m => Assert.DoesNotContain("repacked", m.Why, StringComparison.Ordinal));
+        if (movedCount == 1)
+        {
+            Assert.Equal("vm12", result.Plan.Moves[0].Vm);
+        }
+    }
+
+    [Fact]
     public void A_vm_that_fits_even_nowhere_from_scratch_moves_nothing_and_gets_the_kept_plans_error()
     {
         // Given three 1-vCPU VMs running on a 16-CPU host with CPU 0 reserved

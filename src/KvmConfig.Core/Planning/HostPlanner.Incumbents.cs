@@ -25,11 +25,11 @@ public static partial class HostPlanner
     /// by a VM kept before it; under <c>smt = isolate</c> or <c>require</c> no other VM shares its cores; its memory
     /// fits on its nodes. Otherwise it is placed afresh, and the move says which of these failed.</item>
     /// <item>The other VMs are placed as <see cref="Plan(HostTopology, Declaration)"/> places them.</item>
-    /// <item>When some VM cannot be placed, the kept VMs are tried one at a time as the one to move, fewest vCPUs
-    /// first (then name): the first plan that places everything wins, moving one VM. When no single move makes room,
-    /// every pair is tried the same way (fewest vCPUs together first, at most <see cref="MostPairsTried"/>); failing
-    /// those, the whole declaration is repacked and every VM that changes is listed. When even a plan from scratch
-    /// cannot place everything, no move is tried: the errors are those of the plan that keeps everything.</item>
+    /// <item>When some VM cannot be placed, the fewest kept VMs move: sets of one VM, then two, three, ..., each size
+    /// in order of vCPUs moved together, then names; the first whose plan places everything wins (see
+    /// <see cref="FewestMoves"/>). Past <see cref="MostMoveSetsExamined"/> sets or <see cref="MostMovePlansTried"/>
+    /// plans, the whole declaration is repacked and every VM that changes is listed, saying so. When even a plan from
+    /// scratch cannot place everything, no move is tried: the errors are those of the plan that keeps everything.</item>
     /// </list>
     /// Shared-pool VMs and explicit lists have no incumbent to keep: the pool is recomputed, and a list is its own place.
     /// </remarks>
@@ -51,31 +51,7 @@ public static partial class HostPlanner
             return first;
         }
 
-        // Move the fewest, smallest first. Keys: VMs moved (one, then two), their vCPUs together (ascending), their
-        // names (ordinal). Every single and every pair is tried (up to MostPairsTried), so a plan that moves one VM,
-        // or two, is found whenever there is one.
-        List<VmSpec> movable = [.. declaration.Vms
-            .Where(v => v.IsDedicated && v.Cpus is null && incumbents.ContainsKey(v.Name))
-            .OrderBy(v => v.Vcpus)
-            .ThenBy(v => v.Name, StringComparer.Ordinal)];
-        IEnumerable<string[]> singles = movable.Select(v => new[] { v.Name });
-        IEnumerable<string[]> pairs = movable
-            .SelectMany((a, i) => movable.Skip(i + 1).Select(b => (Vcpus: a.Vcpus + b.Vcpus, Names: new[] { a.Name, b.Name })))
-            .OrderBy(p => p.Vcpus)
-            .ThenBy(p => p.Names[0], StringComparer.Ordinal)
-            .ThenBy(p => p.Names[1], StringComparer.Ordinal)
-            .Take(MostPairsTried)
-            .Select(p => p.Names);
-        foreach (string[] evicted in singles.Concat(pairs))
-        {
-            PlanResult moved = Plan(host, declaration, keeping with { Evicted = evicted, MadeRoomFor = stuck });
-            if (moved.Ok)
-            {
-                return moved;
-            }
-        }
-
-        return repacked;
+        return FewestMoves(host, declaration, keeping with { MadeRoomFor = stuck });
     }
 
     /// <summary>
@@ -85,20 +61,14 @@ public static partial class HostPlanner
     public static IReadOnlyList<PlanMove> MovesFrom(IReadOnlyDictionary<string, Incumbent> incumbents, Plan plan) =>
         Moves(new Keeping(incumbents, Evicted: Everyone, MadeRoomFor: null), plan.Vms, []);
 
-    /// <summary>
-    /// How many pairs of VMs are tried as the two to move when no single move makes room, smallest first: every pair
-    /// of up to 91 movable VMs. Each try is a whole plan (about a millisecond for 80 VMs), and the search runs only
-    /// when a plan from scratch shows that moving can make room.
-    /// </summary>
-    public const int MostPairsTried = 4096;
-
     private static readonly string[] Everyone = ["*"];
 
-    /// <summary>Which incumbents a planning run may keep: none, all of them, all but one or two, or none after all (a repack).</summary>
+    /// <summary>Which incumbents a planning run may keep: none, all of them, all but a few, or none after all (a repack).</summary>
     /// <param name="Incumbents">Where the VMs run now.</param>
     /// <param name="Evicted">The VMs whose incumbents are not kept, so that others fit; <c>*</c> for every one.</param>
     /// <param name="MadeRoomFor">The VMs that did not fit without the move, for its explanation.</param>
-    private sealed record Keeping(IReadOnlyDictionary<string, Incumbent> Incumbents, string[]? Evicted, string? MadeRoomFor)
+    /// <param name="RepackedBecause">Why a search for the fewest moves ended in a repack, for the moves' explanation.</param>
+    private sealed record Keeping(IReadOnlyDictionary<string, Incumbent> Incumbents, string[]? Evicted, string? MadeRoomFor, string? RepackedBecause = null)
     {
         public static Keeping Nothing { get; } = new(new Dictionary<string, Incumbent>(), null, null);
 
@@ -108,7 +78,7 @@ public static partial class HostPlanner
     }
 
     // Step 2b: each auto dedicated VM with an incumbent, kept or told why not (by name).
-    private static Dictionary<string, string> KeepIncumbents(PlannerState state, Declaration declaration, Keeping keeping, Dictionary<string, VmPlacement> placements)
+    private static Dictionary<string, string> KeepIncumbents(PlannerState state, Declaration declaration, Keeping keeping, Dictionary<string, VmPlacement> placements, Dictionary<string, CpuSet>? held)
     {
         var notKept = new Dictionary<string, string>(StringComparer.Ordinal);
         var owners = new Dictionary<int, string>();
@@ -125,7 +95,9 @@ public static partial class HostPlanner
                 continue;
             }
 
+            CpuSet freeBefore = state.FreeCpus;
             placements[vm.Name] = Keep(state, vm, incumbent);
+            held?.Add(vm.Name, freeBefore - state.FreeCpus);
             foreach (int cpu in incumbent.Cpus)
             {
                 owners[cpu] = vm.Name;
@@ -243,11 +215,14 @@ public static partial class HostPlanner
             string why = notKept.TryGetValue(vm.Name, out string? reason)
                 ? $"its place is no longer valid: {reason}"
                 : keeping.Evicted is not ["*"] && keeping.Evicts(vm.Name)
-                    ? keeping.Evicted!.Length == 1
-                        ? $"moved to make room for {keeping.MadeRoomFor}, the fewest vCPUs any single move frees"
-                        : $"moved with {keeping.Evicted.Single(n => n != vm.Name)} to make room for {keeping.MadeRoomFor}: no single move did"
+                    ? keeping.Evicted!.Length switch
+                    {
+                        1 => $"moved to make room for {keeping.MadeRoomFor}, the fewest vCPUs any single move frees",
+                        2 => $"moved with {keeping.Evicted.Single(n => n != vm.Name)} to make room for {keeping.MadeRoomFor}: no single move did",
+                        int n => $"moved with {string.Join(", ", keeping.Evicted.Where(e => e != vm.Name))} to make room for {keeping.MadeRoomFor}: no move of {n - 1} or fewer VMs did",
+                    }
                     : keeping.MadeRoomFor is { } stuck
-                        ? $"repacked: no move of one or two VMs made room for {stuck}"
+                        ? $"repacked: {keeping.RepackedBecause ?? $"no move of fewer VMs made room for {stuck}"}"
                         : "repacked from scratch";
             moves.Add(new PlanMove(vm.Name, incumbent.Cpus, vm.Cpus, why));
         }

@@ -55,7 +55,19 @@ public static partial class HostPlanner
 
     private static PlanResult Plan(HostTopology host, Declaration declaration, Keeping keeping)
     {
-        // Step 1: what is free.
+        (PlannerState state, Dictionary<string, VmPlacement> placements, List<PlanError> errors, Dictionary<string, string> notKept) =
+            Start(host, declaration, keeping, held: null);
+        PlanResult result = Finish(state, declaration, placements, errors, placements.ContainsKey);
+        return result.Plan is { } plan
+            ? result with { Plan = plan with { Moves = Moves(keeping, plan.Vms, notKept), Kept = KeptNames(keeping, plan.Vms, notKept) } }
+            : result;
+    }
+
+    // Steps 1 to 2b: what is free; explicit CPU lists, in declaration order; then the auto dedicated VMs that already
+    // run somewhere still valid stay there, in declaration order (held, when given, gets the CPUs each kept VM takes).
+    private static (PlannerState State, Dictionary<string, VmPlacement> Placements, List<PlanError> Errors, Dictionary<string, string> NotKept) Start(
+        HostTopology host, Declaration declaration, Keeping keeping, Dictionary<string, CpuSet>? held)
+    {
         var state = new PlannerState(host, declaration.Host)
         {
             TypicalVmCpus = TypicalSize(declaration),
@@ -63,20 +75,12 @@ public static partial class HostPlanner
         };
         var placements = new Dictionary<string, VmPlacement>(StringComparer.Ordinal);
         var errors = new List<PlanError>();
-
-        // Step 2: explicit CPU lists, in declaration order.
         foreach (VmSpec vm in declaration.Vms.Where(v => v.IsDedicated && v.Cpus is not null))
         {
             Place(state, vm, placements, errors, PlaceExplicit);
         }
 
-        // Step 2b: auto dedicated VMs that already run somewhere still valid stay there, in declaration order.
-        Dictionary<string, string> notKept = KeepIncumbents(state, declaration, keeping, placements);
-
-        PlanResult result = Finish(state, declaration, placements, errors, placements.ContainsKey);
-        return result.Plan is { } plan
-            ? result with { Plan = plan with { Moves = Moves(keeping, plan.Vms, notKept), Kept = KeptNames(keeping, plan.Vms, notKept) } }
-            : result;
+        return (state, placements, errors, KeepIncumbents(state, declaration, keeping, placements, held));
     }
 
     /// <summary>
