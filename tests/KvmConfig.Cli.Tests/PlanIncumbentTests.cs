@@ -111,5 +111,38 @@ public sealed class PlanIncumbentTests : IDisposable
         Assert.Contains("plan --format json", r.Err, StringComparison.Ordinal);
     }
 
+    /// <summary>A row: an incumbent file that cannot be used at all, and what the message must say.</summary>
+    public sealed record UnusableFile(string Description, Func<string, string> Make, string Says)
+    {
+        public override string ToString() => Description;
+    }
+
+    public static TheoryData<UnusableFile> UnusableFiles => new()
+    {
+        new("a path where no file is", dir => Path.Combine(dir, "missing.json"), "cannot read the incumbent file"),
+        new("a directory", dir => Directory.CreateDirectory(Path.Combine(dir, "plans")).FullName, "cannot read the incumbent file"),
+        new("a file larger than any plan (sparse, 65 MiB)", dir =>
+        {
+            string big = Path.Combine(dir, "big.json");
+            using FileStream stream = File.Create(big);
+            stream.SetLength(65L * 1024 * 1024);
+            return big;
+        }, "more than a plan file holds"),
+    };
+
+    [Theory]
+    [MemberData(nameof(UnusableFiles))]
+    public void An_incumbent_file_that_cannot_be_read_stops_before_planning(UnusableFile row)
+    {
+        string path = row.Make(_dir.Dir);
+
+        CliResult r = CliRunner.Run("plan", "--config-dir", _dir.Dir, "--sysroot", Xeon, "--incumbent", path);
+
+        r.CouldNotRun("KVC093");
+        Assert.Contains(row.Says, r.Err, StringComparison.Ordinal);
+        Assert.Contains(path, r.Err, StringComparison.Ordinal);
+        Assert.Empty(r.Out);
+    }
+
     public void Dispose() => _dir.Dispose();
 }
