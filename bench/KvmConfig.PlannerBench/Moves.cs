@@ -85,24 +85,6 @@ internal static class Moves
     }
 
     /// <summary>
-    /// The must-move cases: into the host <paramref name="placed"/> describes, a VM like <paramref name="like"/> that
-    /// must own whole cores (<c>smt = require</c>) and needs 1 to 4 cores more than are free, so that the planner must
-    /// search for the fewest VMs to move (or find that none can make room).
-    /// </summary>
-    public static IEnumerable<(int Cores, Declaration Declaration, Dictionary<string, Incumbent> Incumbents)> MustMove(
-        Core.Topology.HostTopology host, Declaration declaration, List<VmPlacement> placed, VmSpec like)
-    {
-        Dictionary<string, Incumbent> incumbents = placed.Where(v => v.Spec.IsDedicated)
-            .ToDictionary(v => v.Name, v => new Incumbent(v.Name, v.VcpuPins, "previous plan"), StringComparer.Ordinal);
-        int free = WholeFreeCores(host, declaration, placed);
-        foreach (int more in (int[])[1, 2, 3, 4])
-        {
-            VmSpec vm = like with { Name = $"must{more}", Vcpus = (free + more) * host.ThreadsPerCore, Smt = SmtPolicy.Require, Pinning = PinningMode.Strict };
-            yield return (free + more, declaration with { Vms = [.. placed.Select(p => p.Spec), vm] }, incumbents);
-        }
-    }
-
-    /// <summary>
     /// The worst must-move case: every core but <paramref name="wholeLeft"/> broken by a 1-vCPU VM on its first
     /// thread (as a host an older tool filled one thread at a time), and a VM that must own
     /// <paramref name="wholeLeft"/> + <paramref name="more"/> whole cores. Every VM that leaves frees one core, so
@@ -119,10 +101,6 @@ internal static class Moves
         VmSpec big = like with { Name = "big", Vcpus = (wholeLeft + more) * host.ThreadsPerCore, Smt = SmtPolicy.Require, Pinning = PinningMode.Strict, MemoryMiB = 1024 };
         return (declaration with { Vms = [.. small, big] }, incumbents);
     }
-
-    /// <summary>Whole cores left free (or to the shared pool) around <paramref name="placed"/>, as the planner counts them.</summary>
-    public static int WholeFreeCores(Core.Topology.HostTopology host, Declaration declaration, List<VmPlacement> placed) =>
-        HostPlanner.PlanAround(host, declaration with { Vms = [.. placed.Select(p => p.Spec)] }, placed).Plan?.Fragmentation.Sum(f => f.FreeWholeCores) ?? 0;
 
     private static Dictionary<string, Incumbent> Incumbents(Plan plan) =>
         plan.Vms.Where(v => v.Spec.IsDedicated).ToDictionary(v => v.Name, v => new Incumbent(v.Name, v.VcpuPins, "previous plan"), StringComparer.Ordinal);
