@@ -123,6 +123,47 @@ public static partial class HostPlanner
 
             return false;
         }
+
+        /// <summary>
+        /// Whether <paramref name="left"/> more VMs, each freeing at most <paramref name="most"/> CPUs per node, could
+        /// give the VM room alone on top of <paramref name="room"/>: for some split over k nodes, the k nodes that
+        /// need the fewest VMs to reach the smallest part need no more than <paramref name="left"/> together, and
+        /// some node can reach the largest part. An optimistic count (a VM is counted once, on one node), so a set
+        /// it rules out can never be completed into one that passes <see cref="FitsAlone(int[])"/>.
+        /// </summary>
+        public bool MayFitAlone(int[] room, int[] most, int left)
+        {
+            var shortBy = new int[room.Length];
+            for (int k = 1; k <= Math.Min(room.Length, Vcpus); k++)
+            {
+                int largest = Cpus((Vcpus / k) + (Vcpus % k == 0 ? 0 : 1));
+                int smallest = Cpus(Vcpus / k);
+                bool largestReachable = false;
+                for (int n = 0; n < room.Length; n++)
+                {
+                    shortBy[n] = VmsShort(room[n], most[n], smallest);
+                    largestReachable |= VmsShort(room[n], most[n], largest) <= left;
+                }
+
+                Array.Sort(shortBy);
+                long together = 0;
+                for (int i = 0; i < k; i++)
+                {
+                    together += shortBy[i];
+                }
+
+                if (largestReachable && together <= left)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        // How many VMs freeing `most` CPUs each a node with `room` needs to reach `part` (int.MaxValue / 4: never, and a sum of a few stays positive).
+        private static int VmsShort(int room, int most, int part) =>
+            room >= part ? 0 : most == 0 ? int.MaxValue / 4 : (part - room + most - 1) / most;
     }
 
     /// <summary>The counts a set of VMs to move must pass before its plan is tried (see <see cref="FewestMoves"/>).</summary>
@@ -138,11 +179,16 @@ public static partial class HostPlanner
     private sealed record MoveCounts(HostTopology Host, CpuSet Free, int CpusToPlace, int WholeToPlace, CpuSet[] Held, int[] Needs, int[] WholeNeeds, CpuSet[] NodeCpus, AloneNeed[] Alone)
     {
         // Per node, the most CPUs (and whole-core CPUs: every CPU of the cores it touches) that any one movable VM from
-        // index i on frees there: [i][node]. The walk's bound: r more VMs free at most r times that on each node.
+        // index i on frees there: [i][node]. The walk's bound: each VM still to pick frees at most that, on one node.
         private int[][] MostFreedFrom => _mostFreedFrom ??= SuffixMost(i => Held[i]);
 
         private int[][] MostWholeFreedFrom => _mostWholeFreedFrom ??= SuffixMost(i => Host.CoresOf(Held[i]));
 
+        // Whether every movable VM from index i on holds CPUs of one node only: MayFitAlone counts each VM on one
+        // node, which a VM split over nodes is not (it frees CPUs on each); the looser bound is used then.
+        private bool[] OneNodeEachFrom => _oneNodeEachFrom ??= OneNodeEach();
+
+        private bool[]? _oneNodeEachFrom;
         private int[][]? _mostFreedFrom;
         private int[][]? _mostWholeFreedFrom;
 
@@ -158,7 +204,8 @@ public static partial class HostPlanner
             return passing;
 
             // Depth-first over ascending indices, the freed CPUs and the needs summed on the way down. A branch is left
-            // when even the most the VMs still to pick could free leaves some VM that did not fit without room alone.
+            // when even the most the VMs still to pick could free leaves some VM that did not fit without room alone
+            // (AloneNeed.MayFitAlone).
             void Walk(int depth, int from, CpuSet free, int cpus, int whole)
             {
                 for (int i = from; i <= Held.Length - (size - depth) && seen < most; i++)
@@ -198,13 +245,16 @@ public static partial class HostPlanner
                 {
                     bool byCores = vm.CoreCpus > 1;
                     CpuSet usable = byCores ? wholeCores : freed;
-                    int[]? most = left == 0 ? null : (byCores ? MostWholeFreedFrom : MostFreedFrom)[next];
                     for (int n = 0; n < NodeCpus.Length; n++)
                     {
-                        room[n] = usable.CountIn(NodeCpus[n]) + (most is null ? 0 : left * most[n]);
+                        room[n] = usable.CountIn(NodeCpus[n]);
                     }
 
-                    if (!vm.FitsAlone(room))
+                    int[]? most = left == 0 ? null : (byCores ? MostWholeFreedFrom : MostFreedFrom)[next];
+                    bool fits = most is null ? vm.FitsAlone(room)
+                        : OneNodeEachFrom[next] ? vm.MayFitAlone(room, most, left)
+                        : vm.FitsAlone([.. room.Select((r, n) => r + (left * most[n]))]);
+                    if (!fits)
                     {
                         return false;
                     }
@@ -212,6 +262,18 @@ public static partial class HostPlanner
 
                 return true;
             }
+        }
+
+        private bool[] OneNodeEach()
+        {
+            var each = new bool[Held.Length + 1];
+            each[Held.Length] = true;
+            for (int i = Held.Length - 1; i >= 0; i--)
+            {
+                each[i] = each[i + 1] && NodeCpus.Count(node => Held[i].Overlaps(node)) <= 1;
+            }
+
+            return each;
         }
 
         private int[][] SuffixMost(Func<int, CpuSet> freedBy)
