@@ -153,3 +153,13 @@ public sealed record FrequencyCap(long? KHz, int? Percent)
     /// <inheritdoc />
     public override string ToString() => AtBase ? "base" : KHz is { } k ? $"{k / 1000.0:0.###}MHz" : $"{Percent}%";
 }
+
+/// <summary>How far apart the members of an anti-affinity group run (<c>group_spread</c>).</summary>
+public enum GroupSpread
+{
+    /// <summary>Each member on another node.</summary>
+    Node,
+
+    /// <summary>Each member in another rack (<c>[node] rack</c>).</summary>
+    Rack,
+}

@@ -149,6 +149,9 @@ public sealed record VmSpec
     /// <summary>Host this VM must run on (cluster placement).</summary>
     public string? Host { get; init; }
 
+    /// <summary>How far apart the members of <see cref="Group"/> must run (<c>group_spread</c>): other nodes, or other racks.</summary>
+    public GroupSpread GroupSpread { get; init; } = GroupSpread.Node;
+
     /// <summary>Where each key came from.</summary>
     public Origins Origins { get; init; } = Origins.None;
 
@@ -193,6 +196,34 @@ public sealed record CostSpec
     public Origins Origins { get; init; } = Origins.None;
 }
 
+/// <summary>
+/// A cluster node (<c>[node NAME]</c>): where its libvirt is reached, its failure domain, what to plan with when it is
+/// not reached, and its host policy (<c>[host]</c> with the keys this node overrides).
+/// </summary>
+public sealed record NodeSpec
+{
+    /// <summary>The node's name, as VMs' <c>host</c> names it.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>libvirt URI (<c>qemu+ssh://root@kvm1/system</c>, <c>test:///path.xml</c>), or null.</summary>
+    public string? Uri { get; init; }
+
+    /// <summary>Failure domain (<c>rack</c>), or null: a rack of its own.</summary>
+    public string? Rack { get; init; }
+
+    /// <summary>A captured sysfs tree to plan with instead of connecting (<c>sysroot</c>), or null.</summary>
+    public string? Sysroot { get; init; }
+
+    /// <summary>A captured libvirt capabilities XML to plan with instead of connecting (<c>capabilities</c>), or null.</summary>
+    public string? Capabilities { get; init; }
+
+    /// <summary>The host policy on this node: <c>[host]</c> with this section's overrides.</summary>
+    public required HostPolicy Policy { get; init; }
+
+    /// <summary>Where each key came from.</summary>
+    public Origins Origins { get; init; } = Origins.None;
+}
+
 /// <summary>A whole validated declaration: the host policy, every VM, the profiles, the cost inputs and the alert thresholds.</summary>
 public sealed record Declaration(
     HostPolicy Host,
@@ -204,4 +235,7 @@ public sealed record Declaration(
 
     /// <summary>The alert thresholds (<c>[alerts]</c>); DESIGN.md section 5's defaults when none is written.</summary>
     public AlertThresholds Alerts { get; init; } = AlertThresholds.Default;
+
+    /// <summary>The cluster's nodes (<c>[node NAME]</c> sections), in file order; none for a single host.</summary>
+    public IReadOnlyList<NodeSpec> Nodes { get; init; } = [];
 }
