@@ -1,0 +1,166 @@
+using KvmConfig.Core.Diagnostics;
+using KvmConfig.Core.Planning;
+using KvmConfig.Core.Specs;
+using KvmConfig.Core.Validation;
+
+namespace KvmConfig.Cluster;
+
+/// <summary>
+/// Places every declared VM on a node of the cluster so that the node's own host planner can place it, and pins
+/// each node with that planner. Pure: nodes (topologies, policies, what runs where) and a declaration in, a plan out.
+/// </summary>
+/// <remarks>
+/// <list type="number">
+/// <item>A solver assigns VMs to nodes from node counters (<see cref="HeuristicPlacer"/>, or CP-SAT with
+/// <c>PlanExact</c>).</item>
+/// <item>Each node that runs VMs is checked and planned as <c>check</c> and <c>plan</c> would on it: the rules of its
+/// host, then the host planner, keeping VMs where they run. A VM the node refuses leaves it for good and is placed
+/// again elsewhere (the counters are close to the planner, not equal: a remainder split over L3 groups, say), until
+/// every node plans cleanly.</item>
+/// <item>With <c>--ha N</c>, N unused nodes at least as large as the largest node in use are held empty: the VMs of
+/// any N failed nodes move to them whole. When there are not enough, the plan says so.</item>
+/// <item>The lower bound (<see cref="LowerBounds"/>) and the gap to it; VMs planned away from where they run, and
+/// why; VMs no node takes, and why, node by node.</item>
+/// </list>
+/// </remarks>
+public static partial class ClusterPlanner
+{
+    /// <summary>Plans <paramref name="request"/> with the fast heuristic.</summary>
+    public static ClusterPlan Plan(ClusterRequest request)
+    {
+        (NodeState[] nodes, VmDemand[] vms, Dictionary<string, int> runningOn) = Prepare(request);
+        var placer = new HeuristicPlacer(nodes, vms, request.Policy);
+        placer.PlaceAll(runningOn);
+        return Finish(request, nodes, vms, runningOn, placer, provenOptimal: false, solver: "heuristic (best fit)");
+    }
+
+    private static (NodeState[] Nodes, VmDemand[] Vms, Dictionary<string, int> RunningOn) Prepare(ClusterRequest request)
+    {
+        NodeState[] nodes = [.. request.Nodes.Select((n, i) => new NodeState(n, i))];
+        VmDemand[] vms = [.. request.Declaration.Vms.Select((v, i) => new VmDemand(v, i))];
+        var runningOn = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int n = 0; n < nodes.Length; n++)
+        {
+            foreach (string vm in request.Nodes[n].Running.Keys)
+            {
+                runningOn.TryAdd(vm, n);
+            }
+        }
+
+        return (nodes, vms, runningOn);
+    }
+
+    // Steps 2 to 4, after a solver has filled placer.NodeOf.
+    private static ClusterPlan Finish(ClusterRequest request, NodeState[] nodes, VmDemand[] vms, Dictionary<string, int> runningOn, HeuristicPlacer placer, bool provenOptimal, string solver)
+    {
+        Plan?[] plans = PlanNodes(request, nodes, vms, placer, ref provenOptimal);
+        LowerBound bound = LowerBounds.Of(nodes, vms, request.Ha);
+        HashSet<int> spares = Spares(request, nodes, out string? haProblem);
+        var assignments = new List<NodeAssignment>();
+        for (int n = 0; n < nodes.Length; n++)
+        {
+            List<VmSpec> onNode = [.. vms.Where(v => placer.NodeOf[v.Index] == n).Select(v => v.Spec)];
+            assignments.Add(new NodeAssignment(request.Nodes[n], onNode, nodes[n].Usage, plans[n], spares.Contains(n)));
+        }
+
+        List<Unplaced> unplaced = [.. vms.Where(v => placer.NodeOf[v.Index] < 0).Select(v => WhyUnplaced(request, nodes, placer, v))];
+        List<ClusterMove> moves = [.. vms
+            .Where(v => runningOn.ContainsKey(v.Name) && placer.NodeOf[v.Index] >= 0 && placer.NodeOf[v.Index] != runningOn[v.Name])
+            .Select(v => new ClusterMove(v.Name, nodes[runningOn[v.Name]].Node.Name, nodes[placer.NodeOf[v.Index]].Node.Name, WhyMoved(placer, nodes, v, runningOn[v.Name])))];
+        return new ClusterPlan(assignments, unplaced, moves, bound, provenOptimal && unplaced.Count == 0, solver)
+        {
+            Problems = haProblem is null ? [] : [haProblem],
+        };
+    }
+
+    // Step 2: every node in use, checked and planned; refused VMs placed again elsewhere until all nodes plan.
+    private static Plan?[] PlanNodes(ClusterRequest request, NodeState[] nodes, VmDemand[] vms, HeuristicPlacer placer, ref bool provenOptimal)
+    {
+        var plans = new Plan?[nodes.Length];
+        var dirty = new HashSet<int>(Enumerable.Range(0, nodes.Length).Where(n => nodes[n].VmCount > 0));
+        for (int round = 0; dirty.Count > 0 && round <= vms.Length; round++)
+        {
+            int[] todo = [.. dirty.Order()];
+            dirty.Clear();
+            var refusals = new VmDemand?[todo.Length];
+            Parallel.For(0, todo.Length, i =>
+            {
+                int n = todo[i];
+                List<VmDemand> onNode = [.. vms.Where(v => placer.NodeOf[v.Index] == n)];
+                (plans[n], refusals[i]) = PlanNode(request, nodes[n].Node, onNode);
+            });
+
+            for (int i = 0; i < todo.Length; i++)
+            {
+                if (refusals[i] is not { } refused)
+                {
+                    continue;
+                }
+
+                // The node's own planner has the last word: the VM leaves, the node is recounted without it, and the
+                // VM is placed again on another node (which is planned in the next round).
+                int n = todo[i];
+                provenOptimal = false;
+                placer.Forbid(refused, n);
+                placer.Recount(n);
+                dirty.Add(n);
+                if (placer.Place(refused))
+                {
+                    dirty.Add(placer.NodeOf[refused.Index]);
+                }
+            }
+        }
+
+        return plans;
+    }
+
+    // One node as check and plan see it: its rules' errors, else the host planner's; the VM to send away, if any.
+    private static (Plan? Plan, VmDemand? Refused) PlanNode(ClusterRequest request, ClusterNode node, List<VmDemand> onNode)
+    {
+        Declaration declaration = request.Declaration with { Host = node.Policy, Vms = [.. onNode.Select(v => v.Spec)], Nodes = [] };
+        IReadOnlyList<Diagnostic> errors = [.. DeclarationRules.Check(declaration, node.Host).Where(d => d.Severity == Severity.Error)];
+        if (errors.Count == 0)
+        {
+            var incumbents = node.Running.Where(r => r.Value is not null).ToDictionary(r => r.Key, r => r.Value!, StringComparer.Ordinal);
+            PlanResult result = HostPlanner.Plan(node.Host, declaration, incumbents);
+            if (result.Plan is { } plan)
+            {
+                return (plan, null);
+            }
+
+            string[] named = [.. result.Errors.Select(e => e.Vm)];
+            return (null, Largest(onNode.Where(v => named.Contains(v.Name, StringComparer.Ordinal))) ?? Largest(onNode));
+        }
+
+        return (null, Largest(onNode.Where(v => errors.Any(e => e.Message.Contains($"'{v.Name}'", StringComparison.Ordinal)))) ?? Largest(onNode));
+    }
+
+    private static VmDemand? Largest(IEnumerable<VmDemand> vms) =>
+        vms.OrderByDescending(v => v.CpusFor(v.Vcpus, 1)).ThenByDescending(v => v.MemoryMiB).ThenBy(v => v.Index).FirstOrDefault();
+
+    // Step 3: N unused nodes, each at least as large (CPUs and memory) as the largest use of a node in use.
+    private static HashSet<int> Spares(ClusterRequest request, NodeState[] nodes, out string? problem)
+    {
+        problem = null;
+        if (request.Ha <= 0)
+        {
+            return [];
+        }
+
+        int cpus = nodes.Where(n => n.VmCount > 0).Select(n => n.UsableCpus - n.FreeCpus).DefaultIfEmpty(0).Max();
+        long memory = nodes.Where(n => n.VmCount > 0).Select(n => n.MemoryMiBUsed).DefaultIfEmpty(0).Max();
+        HashSet<int> spares = [.. nodes
+            .Where(n => n.VmCount == 0 && n.UsableCpus >= cpus && n.MemoryMiBTotal >= memory)
+            .OrderBy(n => n.UsableCpus)
+            .ThenBy(n => n.Index)
+            .Take(request.Ha)
+            .Select(n => n.Index)];
+        if (spares.Count < request.Ha)
+        {
+            problem = $"--ha {request.Ha}: {Core.Units.Plural(spares.Count, "unused node")} can take the VMs of the most loaded node ({cpus} CPUs, {Core.Units.MiB(memory)}); " +
+                $"{request.Ha - spares.Count} more such node{(request.Ha - spares.Count == 1 ? " is" : "s are")} needed to survive losing {request.Ha}";
+        }
+
+        return spares;
+    }
+}

@@ -1,0 +1,244 @@
+using KvmConfig.Core.Specs;
+
+namespace KvmConfig.Cluster;
+
+/// <summary>
+/// The fast placement: vector bin packing with a best-fit score, node counters instead of plans, and an index over
+/// the nodes so that a VM looks at a few candidates, never the whole cluster.
+/// </summary>
+/// <remarks>
+/// <list type="number">
+/// <item>VMs whose <c>host</c> names a node go there; VMs already running on a node stay there when it still takes
+/// them (what is declared elsewhere or breaks a group moves, and says so).</item>
+/// <item>The others, largest first. Keys: the dominant share (the larger of CPUs over the typical node's CPUs and
+/// memory over its memory, descending), then declaration order.</item>
+/// <item><c>pack</c>: among the nodes in use, the one with the fewest free CPUs that still takes the VM (best fit; at
+/// most <see cref="MostCandidates"/> are asked, in that order); when none does, the next unused node, largest first
+/// (CPUs, then memory, then inventory order). <c>spread</c>: the least loaded node that takes it (load: the most
+/// used dimension).</item>
+/// <item>A node takes a VM when its counters do (<see cref="NodeState.TryFit"/>) and no member of the VM's
+/// <c>group</c> is on it (or in its rack, under <c>group_spread = rack</c>).</item>
+/// </list>
+/// </remarks>
+internal sealed class HeuristicPlacer(NodeState[] nodes, VmDemand[] vms, PlacementPolicy policy)
+{
+    /// <summary>How many nodes in use a VM asks, tightest first, before it opens a new one.</summary>
+    public const int MostCandidates = 64;
+
+    private readonly SortedSet<(long Key, int Node)> _index = [];
+    private readonly long[] _keys = new long[nodes.Length];
+    private readonly Dictionary<string, HashSet<string>> _groupsByDomain = new(StringComparer.Ordinal);
+    private readonly int[] _unusedOrder = [.. Enumerable.Range(0, nodes.Length)
+        .OrderByDescending(n => nodes[n].UsableCpus)
+        .ThenByDescending(n => nodes[n].MemoryMiBTotal)
+        .ThenBy(n => n)];
+
+    private int _nextUnused;
+
+    /// <summary>The node of each VM (by declaration index), -1 when none takes it.</summary>
+    public int[] NodeOf { get; } = [.. vms.Select(_ => -1)];
+
+    /// <summary>Nodes a VM may not go to (after the host planner refused it there), by VM index.</summary>
+    public Dictionary<int, HashSet<int>> Forbidden { get; } = [];
+
+    /// <summary>Places every VM not yet placed, in the order of the remarks.</summary>
+    public void PlaceAll(IReadOnlyDictionary<string, int> runningOn)
+    {
+        if (policy == PlacementPolicy.Spread)
+        {
+            for (int n = 0; n < nodes.Length; n++)
+            {
+                Index(n);
+            }
+        }
+
+        var byName = nodes.Select((s, i) => (s.Node.Name, i)).ToDictionary(p => p.Name, p => p.i, StringComparer.Ordinal);
+        foreach (VmDemand vm in vms.Where(v => NodeOf[v.Index] < 0 && v.Spec.Host is not null))
+        {
+            if (byName.TryGetValue(vm.Spec.Host!, out int n))
+            {
+                TryPlace(vm, n);
+            }
+        }
+
+        foreach (VmDemand vm in vms.Where(v => NodeOf[v.Index] < 0 && runningOn.ContainsKey(v.Name)))
+        {
+            TryPlace(vm, runningOn[vm.Name]);
+        }
+
+        double typicalCpus = Median(nodes.Select(s => (double)s.UsableCpus));
+        double typicalMemory = Math.Max(1, Median(nodes.Select(s => (double)s.MemoryMiBTotal)));
+        IEnumerable<VmDemand> rest = vms
+            .Where(v => NodeOf[v.Index] < 0 && v.Spec.Host is null)
+            .OrderByDescending(v => Math.Max(v.CpusFor(v.Vcpus, 1) / Math.Max(1, typicalCpus), v.MemoryMiB / typicalMemory))
+            .ThenBy(v => v.Index);
+        foreach (VmDemand vm in rest)
+        {
+            Place(vm);
+        }
+    }
+
+    /// <summary>Places one VM by the policy; false when no node takes it.</summary>
+    public bool Place(VmDemand vm)
+    {
+        int tries = 0;
+        long from = policy == PlacementPolicy.Pack ? vm.CpusFor(vm.Vcpus, 1) : long.MinValue;
+        foreach ((long _, int n) in _index.GetViewBetween((from, int.MinValue), (long.MaxValue, int.MaxValue)))
+        {
+            if (tries++ == MostCandidates)
+            {
+                break;
+            }
+
+            if (Takes(vm, n, out NodeState.Fit fit))
+            {
+                Commit(vm, n, fit);
+                return true;
+            }
+        }
+
+        if (policy == PlacementPolicy.Spread)
+        {
+            return false;
+        }
+
+        // A node not in use yet: the largest first. Nodes skipped here (too small for this VM) stay for later VMs.
+        for (int i = _nextUnused; i < _unusedOrder.Length; i++)
+        {
+            int n = _unusedOrder[i];
+            if (nodes[n].VmCount == 0 && Takes(vm, n, out NodeState.Fit fit))
+            {
+                Commit(vm, n, fit);
+                while (_nextUnused < _unusedOrder.Length && nodes[_unusedOrder[_nextUnused]].VmCount > 0)
+                {
+                    _nextUnused++;
+                }
+
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Places <paramref name="vm"/> on node <paramref name="n"/> when it takes it.</summary>
+    public bool TryPlace(VmDemand vm, int n)
+    {
+        if (!Takes(vm, n, out NodeState.Fit fit))
+        {
+            return false;
+        }
+
+        Commit(vm, n, fit);
+        return true;
+    }
+
+    /// <summary>Keeps <paramref name="vm"/> off node <paramref name="n"/> from now on, and takes it off there.</summary>
+    public void Forbid(VmDemand vm, int n)
+    {
+        if (!Forbidden.TryGetValue(vm.Index, out HashSet<int>? refused))
+        {
+            Forbidden[vm.Index] = refused = [];
+        }
+
+        refused.Add(n);
+        if (NodeOf[vm.Index] == n)
+        {
+            NodeOf[vm.Index] = -1;
+        }
+    }
+
+    /// <summary>Counts node <paramref name="n"/> again from the VMs still on it (after one left).</summary>
+    public void Recount(int n)
+    {
+        var fresh = new NodeState(nodes[n].Node, n);
+        foreach (VmDemand vm in vms.Where(v => NodeOf[v.Index] == n))
+        {
+            if (fresh.TryFit(vm, out _) is { } fit)
+            {
+                fresh.Commit(vm, fit);
+            }
+        }
+
+        nodes[n] = fresh;
+        RebuildGroups();
+        Index(n);
+    }
+
+    private void RebuildGroups()
+    {
+        _groupsByDomain.Clear();
+        foreach (VmDemand vm in vms.Where(v => NodeOf[v.Index] >= 0 && v.Spec.Group is not null))
+        {
+            string domain = nodes[NodeOf[vm.Index]].Node.FailureDomain;
+            if (!_groupsByDomain.TryGetValue(domain, out HashSet<string>? groups))
+            {
+                _groupsByDomain[domain] = groups = new HashSet<string>(StringComparer.Ordinal);
+            }
+
+            groups.Add(vm.Spec.Group!);
+        }
+    }
+
+    /// <summary>Whether node <paramref name="n"/> takes <paramref name="vm"/>, and if not, why.</summary>
+    public Refusal? WhyNot(VmDemand vm, int n) => Takes(vm, n, out _, out Refusal why) ? null : why;
+
+    private bool Takes(VmDemand vm, int n, out NodeState.Fit fit) => Takes(vm, n, out fit, out _);
+
+    private bool Takes(VmDemand vm, int n, out NodeState.Fit fit, out Refusal why)
+    {
+        fit = default;
+        NodeState node = nodes[n];
+        if (Forbidden.TryGetValue(vm.Index, out HashSet<int>? refused) && refused.Contains(n))
+        {
+            why = new Refusal("host-plan", "the node's own planner could not place it there");
+            return false;
+        }
+
+        if (vm.Spec.Group is { } group
+            && (node.HasGroup(group) || (vm.Spec.GroupSpread == GroupSpread.Rack && _groupsByDomain.TryGetValue(node.Node.FailureDomain, out HashSet<string>? inRack) && inRack.Contains(group))))
+        {
+            why = new Refusal("group", $"another member of group '{group}' runs on this {(node.HasGroup(group) ? "node" : "rack")}");
+            return false;
+        }
+
+        if (node.TryFit(vm, out why) is not { } found)
+        {
+            return false;
+        }
+
+        fit = found;
+        return true;
+    }
+
+    private void Commit(VmDemand vm, int n, NodeState.Fit fit)
+    {
+        nodes[n].Commit(vm, fit);
+        NodeOf[vm.Index] = n;
+        if (vm.Spec.Group is { } group)
+        {
+            if (!_groupsByDomain.TryGetValue(nodes[n].Node.FailureDomain, out HashSet<string>? groups))
+            {
+                _groupsByDomain[nodes[n].Node.FailureDomain] = groups = new HashSet<string>(StringComparer.Ordinal);
+            }
+
+            groups.Add(group);
+        }
+
+        Index(n);
+    }
+
+    // Pack: nodes in use by free CPUs, ascending (best fit). Spread: every node by load, ascending.
+    private void Index(int n)
+    {
+        _index.Remove((_keys[n], n));
+        _keys[n] = policy == PlacementPolicy.Pack ? nodes[n].FreeCpus : (long)(nodes[n].Load * 1_000_000);
+        _index.Add((_keys[n], n));
+    }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        double[] sorted = [.. values.Order()];
+        return sorted.Length == 0 ? 0 : sorted[sorted.Length / 2];
+    }
+}
