@@ -116,6 +116,13 @@ internal sealed partial class NodeState
 
     public bool HasGroup(string group) => _groups.ContainsKey(group);
 
+    /// <summary>Free huge pages of <paramref name="sizeKiB"/> on the whole node.</summary>
+    public long FreeHugePages(long sizeKiB) => _pages.Where(p => p.Key.SizeKiB == sizeKiB).Sum(p => p.Value);
+
+    /// <summary>What the exact model sees of the node, as one string: nodes with the same one are interchangeable there.</summary>
+    public string Signature =>
+        $"{UsableCpus}/{OnlineCpus}/{Threads}/{MostCpusPerVm}/{MemoryMiBTotal}/{Node.Policy.Overcommit}/{string.Join(",", _pages.GroupBy(p => p.Key.SizeKiB).OrderBy(g => g.Key).Select(g => $"{g.Key}:{g.Sum(p => p.Value)}"))}/{string.Join(",", _numaIds)}";
+
     public NodeUsage Usage => new(UsableCpus - FreeCpus, UsableCpus, MemoryMiBUsed, MemoryMiBTotal);
 
     private int PoolCpusNeeded(int vcpus) => vcpus == 0 ? 0 : (int)Math.Ceiling(vcpus / VcpusPerPoolCpu);

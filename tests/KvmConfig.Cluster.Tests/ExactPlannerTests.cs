@@ -1,0 +1,72 @@
+using KvmConfig.Core.Specs;
+
+namespace KvmConfig.Cluster.Tests;
+
+/// <summary>
+/// <c>cluster plan --exact</c>: CP-SAT finds the packing a greedy heuristic misses, proves it optimal, and never
+/// does worse than the heuristic or better than the lower bound on generated clusters.
+/// </summary>
+public sealed class ExactPlannerTests
+{
+    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(20);
+
+    // single-socket-smt with max_vm_share 1: one NUMA node, 14 usable CPUs (0 and 8 reserved), 32 GiB.
+    private static ClusterNode Node(string name) =>
+        ClusterPlannerTests.Node(name, shape: "single-socket-smt", policy: new HostPolicy { MaxVmShare = new Fraction(1, 1) });
+
+    [Fact]
+    public void Cp_sat_packs_what_best_fit_decreasing_cannot_and_proves_it()
+    {
+        // Given nodes of 14 usable CPUs and VMs of 6, 6, 4, 4, 4 and 4 vCPUs (28 CPUs): best fit decreasing puts both
+        // 6s on one node (2 CPUs left), the 4s three on the next, and the last alone; 6 + 4 + 4 twice fills two
+        ClusterNode[] nodes = [Node("a"), Node("b"), Node("c"), Node("d")];
+        VmSpec[] vms = [ClusterPlannerTests.Vm("big1", 6), ClusterPlannerTests.Vm("big2", 6), .. Enumerable.Range(1, 4).Select(i => ClusterPlannerTests.Vm($"small{i}", 4))];
+        ClusterRequest request = ClusterPlannerTests.Request(nodes, vms);
+
+        // When planned with the heuristic, then exactly
+        ClusterPlan greedy = ClusterPlanner.Plan(request);
+        ClusterPlan exact = ClusterPlanner.PlanExact(request, Limit);
+
+        // Then the heuristic needs three nodes, one over the bound; CP-SAT two, proven, and each node's own planner agrees
+        Assert.Equal((3, 2, false), (greedy.NodesUsed, greedy.Bound.Nodes, greedy.ProvenOptimal));
+        Assert.Equal((2, 0, true), (exact.NodesUsed, exact.Gap, exact.ProvenOptimal));
+        Assert.All(exact.Assignments.Where(a => a.Vms.Count > 0), a => Assert.NotNull(a.Plan));
+        Assert.StartsWith("CP-SAT (optimal", exact.Solver, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void On_generated_clusters_the_exact_plan_is_never_worse_than_the_heuristic_nor_below_the_bound()
+    {
+        int agreedOptimal = 0;
+        for (int seed = 1; seed <= 40; seed++)
+        {
+            // Given 3 to 6 nodes and 6 to 16 VMs of 1 to 8 vCPUs, some in anti-affinity groups
+            var random = new Random(seed);
+            ClusterNode[] nodes = [.. Enumerable.Range(0, random.Next(3, 7)).Select(i => ClusterPlannerTests.Node($"n{i}", shape: i % 2 == 0 ? "dual-socket-smt" : "single-socket-smt", policy: new HostPolicy { MaxVmShare = new Fraction(1, 1) }))];
+            VmSpec[] vms = [.. Enumerable.Range(0, random.Next(6, 17)).Select(i =>
+                ClusterPlannerTests.Vm($"vm{i:D2}", random.Next(1, 9), 1024L * random.Next(1, 9)) with { Group = random.Next(4) == 0 ? "g" : null })];
+            ClusterRequest request = ClusterPlannerTests.Request(nodes, vms);
+
+            // When planned both ways
+            ClusterPlan greedy = ClusterPlanner.Plan(request);
+            ClusterPlan exact = ClusterPlanner.PlanExact(request, Limit);
+
+            // Then the exact plan places at least as many VMs, on no more nodes, never fewer than the bound; when the
+            // heuristic meets the bound (its claim of optimality), the exact plan uses the same count
+            Assert.True(exact.Unplaced.Count <= greedy.Unplaced.Count, $"seed {seed}: exact leaves {exact.Unplaced.Count} unplaced, the heuristic {greedy.Unplaced.Count}");
+            if (exact.Unplaced.Count == greedy.Unplaced.Count)
+            {
+                Assert.True(exact.NodesUsed <= greedy.NodesUsed, $"seed {seed}: exact {exact.NodesUsed} nodes, heuristic {greedy.NodesUsed}");
+            }
+
+            Assert.True(exact.Unplaced.Count > 0 || exact.NodesUsed >= exact.Bound.Nodes, $"seed {seed}: {exact.NodesUsed} nodes, below the bound {exact.Bound.Nodes}");
+            if (greedy.Unplaced.Count == 0 && greedy.NodesUsed == greedy.Bound.Nodes)
+            {
+                Assert.Equal(greedy.NodesUsed, exact.NodesUsed);
+                agreedOptimal++;
+            }
+        }
+
+        Assert.True(agreedOptimal >= 10, $"only {agreedOptimal} generated clusters had the heuristic at its bound");
+    }
+}
