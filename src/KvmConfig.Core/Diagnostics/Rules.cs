@@ -21,7 +21,7 @@ public static class Rules
     /// <summary><c>[vm web1</c> without the closing bracket, or text after the <c>]</c>.</summary>
     public static readonly DiagnosticDescriptor UnterminatedHeader = new("KVC004", "unterminated-header", Severity.Error, "section header must be '[...]' alone on its line");
 
-    /// <summary>A header other than host, vm, profile, cost, alerts.</summary>
+    /// <summary>A header other than host, vm, profile, node, cost, alerts.</summary>
     public static readonly DiagnosticDescriptor UnknownSection = new("KVC005", "unknown-section", Severity.Error, "unknown section");
 
     /// <summary><c>[vm]</c> without a name, a name libvirt would refuse, or a name on <c>[host]</c>.</summary>
