@@ -39,7 +39,8 @@ public static class DeclarationCheck
     public static CheckReport Run(ConfigSource source, HostTopology host, Func<IReadOnlyList<string>, IReadOnlyDictionary<string, Incumbent>>? incumbentsOf = null)
     {
         (Declaration declaration, IReadOnlyList<Diagnostic> binding) = DeclarationBinder.Bind(source.Documents);
-        List<Diagnostic> all = [.. source.Diagnostics, .. binding, .. DeclarationRules.Check(declaration, host)];
+        // The cluster rules judge the [node] inventory and need no host: they run here once, whatever host this is.
+        List<Diagnostic> all = [.. source.Diagnostics, .. binding, .. DeclarationRules.Check(declaration, host), .. ClusterRules.Check(declaration)];
 
         // A declaration that breaks no rule must still be placeable: the planner has the last word. It does not run
         // after an error, whose consequences it would only report again.

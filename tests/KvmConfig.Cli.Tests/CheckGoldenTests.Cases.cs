@@ -4,7 +4,7 @@ namespace KvmConfig.Cli.Tests;
 public sealed partial class CheckGoldenTests
 {
     /// <summary>
-    /// The cases, one or more per code of KVC001..KVC050. A case's name starts with the code it exists for;
+    /// The cases, one or more per code of KVC001..KVC059. A case's name starts with the code it exists for;
     /// <see cref="CheckCase.Also"/> lists the other codes the declaration cannot avoid, so a golden file can never
     /// lock a declaration that trips something else by accident.
     /// </summary>
@@ -351,5 +351,53 @@ public sealed partial class CheckGoldenTests
             "cpufreq = vtlb on a capture whose intel_pstate policies have no base_frequency: the cap cannot be computed, a warning",
             Desktop,
             [("00-cpu.conf", "cpufreq = vtlb\n")]),
+
+        // ---- The cluster inventory ([node NAME]) ----------------------------------------------------------
+        new("KVC051-unknown-node",
+            "a backup VM pinned with host = kvm03 in a directory whose nodes are kvm1, kvm2 and kvm3: did you mean 'kvm3'",
+            Desktop,
+            [(NodesFile, ThreeNodes), ("20-backup.conf", "vcpus = 2\nmemory = 2G\nhost = kvm03\n")]),
+
+        new("KVC052-group-too-large",
+            "four PostgreSQL replicas in one anti-affinity group on three nodes: the fourth can never be placed",
+            Desktop,
+            [(NodesFile, ThreeNodes), ("20-pg.conf", Members("pg", 4, ""))]),
+
+        new("KVC052-rack-spread",
+            "three etcd members spread over racks (group_spread = rack) in a cluster of two racks: kvm1 and kvm2 share r1",
+            Desktop,
+            [(NodesFile, ThreeNodes), ("20-etcd.conf", Members("etcd", 3, "group_spread = rack\n"))]),
+
+        new("KVC053-duplicate-uri",
+            "kvm2's section copied from kvm1's, with the uri left as it was: one machine would count as two nodes",
+            Desktop,
+            [(NodesFile, "[node kvm1]\nuri = qemu+ssh://root@kvm1/system\n\n[node kvm2]\nuri = qemu+ssh://root@kvm1/system\n")]),
+
+        new("KVC054-node-without-source",
+            "a node ordered but not yet cabled, written with its rack only: nothing to read its CPUs and memory from",
+            Desktop,
+            [(NodesFile, "[node kvm1]\nuri = qemu+ssh://root@kvm1/system\nrack = r1\n\n[node kvm4]\nrack = r2\n")]),
+
+        new("KVC055-group-spread-mismatch",
+            "etcd2 spreads group etcd over racks while etcd1, declared first, keeps the default: one group, two spreads",
+            Desktop,
+            [(NodesFile, ThreeNodes), ("20-etcd.conf", "[vm etcd1]\nvcpus = 2\nmemory = 2G\ngroup = etcd\n\n[vm etcd2]\nvcpus = 2\nmemory = 2G\ngroup = etcd\ngroup_spread = rack\n")]),
+
+        new("KVC056-duplicate-node",
+            "kvm2 declared with the other nodes and again in a file of its own",
+            Desktop,
+            [(NodesFile, ThreeNodes), ("41-kvm2.conf", "[node kvm2]\nuri = qemu+ssh://root@kvm2.example.net/system\n")]),
     ];
+
+    // The cluster cases' inventory: three nodes, kvm1 and kvm2 in rack r1, kvm3 in r2.
+    private const string NodesFile = "40-nodes.conf";
+
+    private const string ThreeNodes =
+        "[node kvm1]\nuri = qemu+ssh://root@kvm1/system\nrack = r1\n\n"
+        + "[node kvm2]\nuri = qemu+ssh://root@kvm2/system\nrack = r1\n\n"
+        + "[node kvm3]\nuri = qemu+ssh://root@kvm3/system\nrack = r2\n";
+
+    // count small VMs of one group, NAME1..NAMEcount, each with the extra lines given.
+    private static string Members(string group, int count, string extra) =>
+        string.Concat(Enumerable.Range(1, count).Select(i => $"[vm {group}{i}]\nvcpus = 2\nmemory = 2G\ngroup = {group}\n{extra}\n")).TrimEnd() + "\n";
 }

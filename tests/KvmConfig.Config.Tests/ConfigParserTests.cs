@@ -5,7 +5,7 @@ namespace KvmConfig.Config.Tests;
 
 /// <summary>
 /// Phase one, the syntax of a <c>kvmconfig.d</c> file (DESIGN.md section 3): comments, blank lines, line ends,
-/// <c>key = value</c>, the five headers and the headers a file name implies. Sections are written as
+/// <c>key = value</c>, the six headers and the headers a file name implies. Sections are written as
 /// <c>[host]: cpuset=2-5 | [vm vm1]*: cpus=1-4</c> (<c>*</c>: header implied by the file name); diagnostics as
 /// <c>KVC002 error FILE:LINE:COL+LENGTH</c>.
 /// </summary>
@@ -45,6 +45,11 @@ public sealed class ConfigParserTests
             "all five headers, each with its keys", "t.conf",
             "[host]\na=1\n[vm web1]\nb=2\n[profile big]\nc=3\n[cost]\nd=4\n[alerts]\ne=5",
             "[host]: a=1 | [vm web1]: b=2 | [profile big]: c=3 | [cost]: d=4 | [alerts]: e=5"
+        },
+        {
+            "[node NAME], the cluster inventory, beside the other five", "t.conf",
+            "[node kvm1]\nuri = qemu+ssh://root@kvm1/system\nrack = r1\n[vm web1]\nhost = kvm1",
+            "[node kvm1]: uri=qemu+ssh://root@kvm1/system, rack=r1 | [vm web1]: host=kvm1"
         },
         { "[alerts] below the host keys of 00-cpu.conf", "00-cpu.conf", "reserved = 0\n[alerts]\nready_warning = 3%", "[host]*: reserved=0 | [alerts]: ready_warning=3%" },
         { "header words are case-insensitive; names are kept as written", "t.conf", "[VM Web1]\nvcpus=1\n[Host]", "[vm Web1]: vcpus=1 | [host]:" },
@@ -141,6 +146,8 @@ public sealed class ConfigParserTests
         { "an unknown section is KVC005 on its word, and its keys are skipped", "t.conf", "[vmm x]\ncpus=1\n[vm y]\nvcpus=1", "KVC005 error t.conf:1:2+3", "[vm y]: vcpus=1" },
         { "an empty header is KVC005", "t.conf", "[]\na=1", "KVC005 error t.conf:1:2+1", "" },
         { "[vm] without a name is KVC006 on the header", "t.conf", "[vm]\nvcpus=1", "KVC006 error t.conf:1:1+4", "" },
+        { "[node] without a name is KVC006 on the header", "t.conf", "[node]\nuri = test:///default", "KVC006 error t.conf:1:1+6", "" },
+        { "a node name libvirt would refuse is KVC006 on the name", "t.conf", "[node kvm 1]\nuri = test:///default", "KVC006 error t.conf:1:7+5", "" },
         { "[profile] without a name is KVC006", "t.conf", "[profile]\nvcpus=1", "KVC006 error t.conf:1:1+9", "" },
         { "[host x] takes no name: KVC006", "t.conf", "[host x]\nsmt=isolate", "KVC006 error t.conf:1:1+8", "" },
         { "[cost eur] takes no name: KVC006", "t.conf", "[cost eur]\npue=1.2", "KVC006 error t.conf:1:1+10", "" },
@@ -176,7 +183,7 @@ public sealed class ConfigParserTests
         { "a typo of vm suggests the header with its name", "[vmm x]", "did you mean '[vm x]'?" },
         { "a typo of host suggests [host]", "[hots]", "did you mean '[host]'?" },
         { "a typo of profile keeps the name", "[profle big]", "did you mean '[profile big]'?" },
-        { "a word far from any section lists the sections", "[machine x]", "sections are [host], [vm NAME], [profile NAME], [cost] and [alerts]" },
+        { "a word far from any section lists the sections", "[machine x]", "sections are [host], [vm NAME], [profile NAME], [node NAME], [cost] and [alerts]" },
         { "[alert] suggests [alerts]", "[alert]", "did you mean '[alerts]'?" },
         { "[alerts x] shows the form without a name", "[alerts x]", "write [alerts]" },
         { "an unterminated header says the keys below are skipped", "[vm web1\na=1", "the keys below it are skipped until the next valid header" },

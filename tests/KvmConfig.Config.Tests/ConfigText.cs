@@ -105,6 +105,7 @@ internal static class ConfigText
         "profile" => vm.Profile ?? "none",
         "group" => vm.Group ?? "none",
         "host" => vm.Host ?? "none",
+        "group_spread" => Word(vm.GroupSpread),
         _ => throw new ArgumentException($"no VM key '{key}'", nameof(key)),
     };
 
@@ -125,6 +126,20 @@ internal static class ConfigText
         "cpufreq" => host.CpuFreq,
         "cpufreq_max" => host.CpuFreqMax is null ? "none" : Cap(host.CpuFreqMax),
         _ => throw new ArgumentException($"no host key '{key}'", nameof(key)),
+    };
+
+    /// <summary>
+    /// One bound <c>[node]</c> value as text, by its key in the configuration (none = not set); <c>policy.KEY</c> is the
+    /// node's host policy's value of a <c>[host]</c> key.
+    /// </summary>
+    public static string Value(NodeSpec node, string key) => key switch
+    {
+        "uri" => node.Uri ?? "none",
+        "rack" => node.Rack ?? "none",
+        "sysroot" => node.Sysroot ?? "none",
+        "capabilities" => node.Capabilities ?? "none",
+        _ when key.StartsWith("policy.", StringComparison.Ordinal) => Value(node.Policy, key["policy.".Length..]),
+        _ => throw new ArgumentException($"no [node] key '{key}'", nameof(key)),
     };
 
     /// <summary>One bound <c>[alerts]</c> threshold as text, by its key in the configuration.</summary>

@@ -365,8 +365,9 @@ public sealed class ValueSyntaxTests
 /// </summary>
 public sealed class NotANumberTests
 {
-    // Keys whose value is a name (a governor, a profile, a group, a host), where "nan" is a word like any other.
-    private static readonly string[] NameKeys = ["cpufreq", "group", "host", "profile"];
+    // Keys whose value is a name (a governor, a profile, a group, a host, a rack) or a path (a node's captures), where
+    // "nan" is a word like any other.
+    private static readonly string[] NameKeys = ["capabilities", "cpufreq", "group", "host", "profile", "rack", "sysroot"];
 
     public static TheoryData<string> Keys() =>
         new(KvmConfig.Config.Semantics.KeyValues.Validators.Keys.Except(NameKeys).Order(StringComparer.Ordinal));

@@ -14,7 +14,7 @@ namespace KvmConfig.Config.Semantics;
 /// A VM key's value comes from, in order: the VM's own section, its profile (user <c>[profile]</c> keys over
 /// the built-in ones), the <c>[host]</c> default for inheritable keys, the built-in default.
 /// </remarks>
-public sealed class DeclarationBinder
+public sealed partial class DeclarationBinder
 {
     private readonly List<Diagnostic> _diagnostics = [];
 
@@ -73,7 +73,11 @@ public sealed class DeclarationBinder
             p => p.Key,
             p => new ProfileSpec(p.Key, p.Value.Values.ToDictionary(v => v.Key, v => v.Value.Text), p.Value.Origins),
             StringComparer.Ordinal);
-        return new Declaration(policy, vms, profileSpecs, BindCost(cost)) { Alerts = BindAlerts(alerts) };
+        return new Declaration(policy, vms, profileSpecs, BindCost(cost))
+        {
+            Alerts = BindAlerts(alerts),
+            Nodes = BindNodes(sections, host, policy),
+        };
     }
 
     // ---- keys -------------------------------------------------------------------------------------
@@ -81,7 +85,9 @@ public sealed class DeclarationBinder
     // 50-local.conf holding only [host] keys, one of them host-only (overcommit = 1:3), is an override of the host
     // policy whose name, by the implied header rule, makes it [vm local]. Said once, instead of an unknown-key error
     // per line and a VM with no vCPUs. The same for 50-alerts.conf holding only [alerts] keys.
-    private static readonly SectionKind[] HeaderOnlyKinds = [SectionKind.Host, SectionKind.Alerts];
+    // 50-kvm1.conf holding only uri = ... is a [node kvm1] written without its header. [host] comes before [node]: keys
+    // that both take are the host policy's.
+    private static readonly SectionKind[] HeaderOnlyKinds = [SectionKind.Host, SectionKind.Alerts, SectionKind.Node];
 
     private bool IsMisnamedDropIn(ConfigSection section)
     {
@@ -101,7 +107,7 @@ public sealed class DeclarationBinder
 
         SectionKind kind = meant[0];
         string file = Path.GetFileName(section.HeaderSpan.File);
-        string header = $"[{kind.ToString().ToLowerInvariant()}]";
+        string header = kind == SectionKind.Node ? $"[node {section.Name}]" : $"[{kind.ToString().ToLowerInvariant()}]";
         _diagnostics.Add(Diagnostic.Create(Rules.NoSection,
             $"'{file}' has no header, so its name makes it [vm {section.Name}], but its keys ({string.Join(", ", section.Entries.Select(e => e.Key).Distinct())}) belong in {header}",
             section.HeaderSpan,
@@ -144,7 +150,11 @@ public sealed class DeclarationBinder
         string section = kind.ToString().ToLowerInvariant();
         if (elsewhere is not null)
         {
-            string where = string.Join(" or ", elsewhere.Sections.Select(s => $"[{s.ToString().ToLowerInvariant()}]"));
+            // [node] takes every [host] key; the hint names [host], the usual home, and [node] only for node-only keys.
+            IEnumerable<SectionKind> homes = elsewhere.Sections.Any(s => s != SectionKind.Node)
+                ? elsewhere.Sections.Where(s => s != SectionKind.Node)
+                : elsewhere.Sections;
+            string where = string.Join(" or ", homes.Select(s => $"[{s.ToString().ToLowerInvariant()}]"));
             return $"'{elsewhere.Name}' belongs in {where}, not in [{section}]";
         }
 
@@ -316,6 +326,7 @@ public sealed class DeclarationBinder
             NetBandwidthBitsPerSec = r.Get("net_bandwidth", KeyValues.NetBandwidth, null),
             Profile = profile is null ? null : profileName,
             Group = r.Get("group", KeyValues.Group, null),
+            GroupSpread = r.Get("group_spread", KeyValues.Spread, GroupSpread.Node),
             Host = r.Get("host", KeyValues.HostName, null),
         };
 
@@ -403,97 +414,5 @@ public sealed class DeclarationBinder
         {
             Origins = r.Origins,
         };
-    }
-
-    /// <summary>Reads typed values from a section (falling back to a profile), reporting errors at the value.</summary>
-    private sealed class ValueReader(DeclarationBinder binder, RawSection own, (string Name, RawSection Section)? profile)
-    {
-        private readonly HashSet<string> _failed = [];
-        private readonly Dictionary<string, SourceSpan> _origins = new(StringComparer.Ordinal);
-
-        private readonly HashSet<string> _inherited = new(StringComparer.Ordinal);
-
-        public Origins Origins => new(own.Header, _origins, _inherited, _failed);
-
-        /// <summary>Records where a key was written when another reader parsed it.</summary>
-        public void Remember(string key, SourceSpan? span)
-        {
-            if (span is not null)
-            {
-                _origins[key] = span;
-            }
-        }
-
-        public bool Failed(string key) => _failed.Contains(key);
-
-        public T Get<T>(string key, Func<string, Parsed<T>> parse, T fallback)
-        {
-            RawValue? raw = own.Values.GetValueOrDefault(key);
-            bool fromProfile = false;
-            if (raw is null && profile is { } p && p.Section.Values.TryGetValue(key, out RawValue? inherited))
-            {
-                raw = inherited;
-                fromProfile = true;
-            }
-
-            if (raw is null)
-            {
-                return fallback;
-            }
-
-            // Where a profile's value is judged: in the [profile] section when the user wrote it, else at 'profile ='.
-            SourceSpan? at = raw.Span ?? own.Values.GetValueOrDefault("profile")?.Span ?? own.Header;
-            Parsed<T> parsed = raw.Text.Length == 0
-                ? new ValueError(Rules.BadValue, $"{key} has no value", $"write {key} = VALUE or delete the line")
-                : parse(raw.Text);
-            if (parsed.Ok)
-            {
-                // Only a value in force has an origin: rules must never say "set here" of a value that was refused.
-                if (at is not null)
-                {
-                    _origins[key] = at;
-                }
-
-                if (fromProfile)
-                {
-                    _inherited.Add(key);
-                }
-
-                return parsed.Value!;
-            }
-
-            _failed.Add(key);
-            if (!fromProfile || raw.Span is null)
-            {
-                binder.Report(parsed.Error!, at, raw.Span is not null);
-            }
-
-            return fallback;
-        }
-
-        /// <summary>
-        /// Judges every value without binding it: a profile where it is written, a second declaration of a VM.
-        /// Keys of the wrong section were reported by <see cref="CheckKeys"/> and never reach here.
-        /// </summary>
-        public void ValidateAll()
-        {
-            foreach (string key in own.Values.Keys)
-            {
-                Func<string, ValueError?> validate = KeyValues.Validators[key];
-                _ = Get<object?>(key, t => new Parsed<object?>(null, validate(t)), null);
-            }
-        }
-
-    }
-
-    private void Report(ValueError error, SourceSpan? at, bool pointIntoValue)
-    {
-        SourceSpan? span = at;
-        if (at is not null && pointIntoValue && error.Length > 0)
-        {
-            span = at with { Column = at.Column + error.Offset, Length = error.Length };
-        }
-
-        _diagnostics.Add(Diagnostic.Create(error.Descriptor, error.Message, span, error.Hint));
     }
 }

@@ -10,11 +10,13 @@ namespace KvmConfig.Config.Semantics;
 /// <param name="Aliases">Other spellings accepted (the white paper writes <c>cpusets</c>).</param>
 public sealed record KeyDefinition(string Name, IReadOnlySet<SectionKind> Sections, string Syntax, string Description, params string[] Aliases);
 
-/// <summary>Every key DESIGN.md section 3 defines, by section, and the <c>[alerts]</c> thresholds of section 5. The single source for "unknown key" and "did you mean".</summary>
+/// <summary>Every key DESIGN.md section 3 defines, by section, the <c>[alerts]</c> thresholds of section 5 and the <c>[node NAME]</c> inventory. The single source for "unknown key" and "did you mean".</summary>
 public static class KeyCatalog
 {
-    private static readonly HashSet<SectionKind> Host = [SectionKind.Host];
-    private static readonly HashSet<SectionKind> HostVmProfile = [SectionKind.Host, SectionKind.Vm, SectionKind.Profile];
+    // A [node NAME] takes every [host] key: the node's policy is [host] with the node's keys on top.
+    private static readonly HashSet<SectionKind> Host = [SectionKind.Host, SectionKind.Node];
+    private static readonly HashSet<SectionKind> HostVmProfile = [SectionKind.Host, SectionKind.Node, SectionKind.Vm, SectionKind.Profile];
+    private static readonly HashSet<SectionKind> Node = [SectionKind.Node];
     private static readonly HashSet<SectionKind> VmProfile = [SectionKind.Vm, SectionKind.Profile];
     private static readonly HashSet<SectionKind> Vm = [SectionKind.Vm];
     private static readonly HashSet<SectionKind> Cost = [SectionKind.Cost];
@@ -49,8 +51,13 @@ public static class KeyCatalog
         new("disk_iops", VmProfile, "count", "I/O operations per second throttle"),
         new("net_bandwidth", VmProfile, "rate", "average rate per interface, e.g. 1Gbit"),
         new("profile", Vm, "name", "fill defaults from a profile (database, web, monitoring or your own)"),
-        new("group", VmProfile, "name", "anti-affinity group: VMs of one group go to different hosts"),
-        new("host", Vm, "name", "cluster only: the host this VM must run on"),
+        new("group", VmProfile, "name", "anti-affinity group: VMs of one group go to different nodes (or racks, with group_spread)"),
+        new("group_spread", VmProfile, "node|rack", "how far apart the members of the group run: other nodes, or other racks (default node)"),
+        new("host", Vm, "name", "cluster only: the [node] this VM must run on"),
+        new("uri", Node, "libvirt URI", "where the node's libvirt is reached, e.g. qemu+ssh://root@kvm1/system"),
+        new("rack", Node, "name", "the node's failure domain; a node without one is a rack of its own"),
+        new("sysroot", Node, "directory", "a captured sysfs tree to plan the node with instead of connecting (relative to the configuration directory)"),
+        new("capabilities", Node, "file", "a captured libvirt capabilities XML to plan the node with instead of connecting (relative to the configuration directory)"),
         new("currency", Cost, "ISO 4217 code", "currency of the amounts below (default EUR)"),
         new("host_price", Cost, "amount", "purchase price of one host"),
         new("amortization_years", Cost, "number", "years over which a host is written off (default 5)"),

@@ -108,6 +108,9 @@ internal static class KeyValues
 
     public static Parsed<string?> Group(string t) => Optional(ValueSyntax.Name(t, "group"));
 
+    public static Parsed<GroupSpread> Spread(string t) =>
+        ValueSyntax.Choice(t, "group_spread", ("node", GroupSpread.Node), ("rack", GroupSpread.Rack));
+
     // ---- [vm] only ----
 
     public static Parsed<CpuSet?> Cpus(string t) => ValueSyntax.AutoOrCpuList(t, "cpus");
@@ -117,6 +120,18 @@ internal static class KeyValues
     public static Parsed<string?> HostName(string t) => Optional(ValueSyntax.Name(t, "host"));
 
     public static Parsed<string?> ProfileName(string t) => Optional(ValueSyntax.Name(t, "profile"));
+
+    // ---- [node] only ----
+
+    public static Parsed<string?> Uri(string t) => Optional(ValueSyntax.LibvirtUri(t, "uri"));
+
+    public static Parsed<string?> Rack(string t) => Optional(ValueSyntax.Name(t, "rack"));
+
+    // Paths are taken as written here; the binder resolves a relative one against the configuration directory.
+    // Whether they exist is for whoever reads them: binding does no I/O.
+    public static Parsed<string?> Sysroot(string t) => t;
+
+    public static Parsed<string?> Capabilities(string t) => t;
 
     // ---- [cost] ----
 
@@ -200,7 +215,12 @@ internal static class KeyValues
         ["net_bandwidth"] = t => NetBandwidth(t).Error,
         ["profile"] = t => ProfileName(t).Error,
         ["group"] = t => Group(t).Error,
+        ["group_spread"] = t => Spread(t).Error,
         ["host"] = t => HostName(t).Error,
+        ["uri"] = t => Uri(t).Error,
+        ["rack"] = t => Rack(t).Error,
+        ["sysroot"] = t => Sysroot(t).Error,
+        ["capabilities"] = t => Capabilities(t).Error,
         ["currency"] = t => Currency(t).Error,
         ["host_price"] = t => HostPrice(t).Error,
         ["amortization_years"] = t => AmortizationYears(t).Error,

@@ -440,6 +440,32 @@ public static class ValueSyntax
         return text;
     }
 
+    /// <summary>
+    /// A libvirt connection URI: a scheme (a letter, then letters, digits, <c>+ - .</c>), a colon, then the rest, which
+    /// libvirt judges when it connects (<c>qemu+ssh://root@kvm1/system</c>, <c>qemu:///system</c>, <c>test:///path.xml</c>).
+    /// </summary>
+    public static Parsed<string> LibvirtUri(string text, string what)
+    {
+        const string Examples = "write e.g. qemu+ssh://root@kvm1/system, qemu+tls://kvm2/system or test:///path.xml";
+        int space = text.IndexOf(' ', StringComparison.Ordinal);
+        if (space >= 0)
+        {
+            return Bad($"{what} '{text}' has a space in it, which no URI has", "write the URI in one piece; escape a space in a path as %20", space, 1);
+        }
+
+        int colon = text.IndexOf(':', StringComparison.Ordinal);
+        bool scheme = colon > 0 && char.IsAsciiLetter(text[0])
+            && text[..colon].All(c => char.IsAsciiLetterOrDigit(c) || c is '+' or '-' or '.');
+        if (!scheme)
+        {
+            return Bad($"{what} '{text}' has no scheme: a libvirt URI starts with one and a colon", Examples);
+        }
+
+        return colon == text.Length - 1
+            ? Bad($"{what} '{text}' has nothing after its scheme", Examples)
+            : text;
+    }
+
     // Digits that decimal cannot hold (above 7.9 * 10^28): a number, just far too large.
     private static bool IsHugeNumber(string number) =>
         number.Length > 0 && number.Count(c => c == '.') <= 1 && number.Any(char.IsAsciiDigit);

@@ -2,7 +2,7 @@ using KvmConfig.Core.Diagnostics;
 
 namespace KvmConfig.Config.Syntax;
 
-/// <summary>The five kinds of section a <c>kvmconfig.d</c> file may hold.</summary>
+/// <summary>The six kinds of section a <c>kvmconfig.d</c> file may hold.</summary>
 public enum SectionKind
 {
     /// <summary><c>[host]</c>: the host policy; later files override earlier keys.</summary>
@@ -19,6 +19,9 @@ public enum SectionKind
 
     /// <summary><c>[alerts]</c>: contention alert thresholds; later files override earlier keys.</summary>
     Alerts,
+
+    /// <summary><c>[node NAME]</c>: one machine of the cluster inventory; declared once.</summary>
+    Node,
 }
 
 /// <summary>One <c>key = value</c> line as written: text and spans of both sides.</summary>
@@ -30,7 +33,7 @@ public sealed record ConfigEntry(string Key, string Value, SourceSpan KeySpan, S
 
 /// <summary>A section as written: its header (real or implied by the file name) and its entries in order.</summary>
 /// <param name="Kind">Which section.</param>
-/// <param name="Name">VM or profile name; null for host, cost and alerts.</param>
+/// <param name="Name">VM, profile or node name; null for host, cost and alerts.</param>
 /// <param name="HeaderSpan">The header text, or the first key when the header is implied.</param>
 /// <param name="Implied">True when the header came from the file name (<c>00-vm1.conf</c>).</param>
 /// <param name="Entries">The section's lines in order.</param>

@@ -12,9 +12,9 @@ namespace KvmConfig.Config.Syntax;
 /// </summary>
 public static partial class ConfigParser
 {
-    private static readonly string[] SectionWords = ["host", "vm", "profile", "cost", "alerts"];
+    private static readonly string[] SectionWords = ["host", "vm", "profile", "cost", "alerts", "node"];
 
-    private const string AllSections = "[host], [vm NAME], [profile NAME], [cost] and [alerts]";
+    private const string AllSections = "[host], [vm NAME], [profile NAME], [node NAME], [cost] and [alerts]";
 
     /// <summary>Parses <paramref name="text"/>, shown in diagnostics as <paramref name="path"/>.</summary>
     public static ConfigDocument Parse(string path, string text, ICollection<Diagnostic> diagnostics)
@@ -117,6 +117,7 @@ public static partial class ConfigParser
             "profile" => SectionKind.Profile,
             "cost" => SectionKind.Cost,
             "alerts" => SectionKind.Alerts,
+            "node" => SectionKind.Node,
             _ => null,
         };
         if (kind is null)
@@ -131,13 +132,15 @@ public static partial class ConfigParser
             return null;
         }
 
-        bool named = kind is SectionKind.Vm or SectionKind.Profile;
+        bool named = kind is SectionKind.Vm or SectionKind.Profile or SectionKind.Node;
         if (named && name is null)
         {
             diagnostics.Add(Diagnostic.Create(Rules.BadSectionName,
                 $"section '[{word}]' needs a name",
                 span,
-                $"write [{word} NAME], where NAME is the libvirt domain{(kind == SectionKind.Profile ? " profile" : "")} name"));
+                kind == SectionKind.Node
+                    ? $"write [{word} NAME], where NAME is the name VMs' host = gives this machine"
+                    : $"write [{word} NAME], where NAME is the libvirt domain{(kind == SectionKind.Profile ? " profile" : "")} name"));
             return null;
         }
 

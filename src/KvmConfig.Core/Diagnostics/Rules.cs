@@ -21,7 +21,7 @@ public static class Rules
     /// <summary><c>[vm web1</c> without the closing bracket, or text after the <c>]</c>.</summary>
     public static readonly DiagnosticDescriptor UnterminatedHeader = new("KVC004", "unterminated-header", Severity.Error, "section header must be '[...]' alone on its line");
 
-    /// <summary>A header other than host, vm, profile, cost, alerts.</summary>
+    /// <summary>A header other than host, vm, profile, node, cost, alerts.</summary>
     public static readonly DiagnosticDescriptor UnknownSection = new("KVC005", "unknown-section", Severity.Error, "unknown section");
 
     /// <summary><c>[vm]</c> without a name, a name libvirt would refuse, or a name on <c>[host]</c>.</summary>
@@ -157,6 +157,26 @@ public static class Rules
     /// VMs' CPUs are capped at, or a warning when this host does not say its base frequency.
     /// </summary>
     public static readonly DiagnosticDescriptor OverclockProtection = new("KVC050", "overclock-protection", Severity.Info, "CPUs capped at their base frequency");
+
+    // ---- The cluster inventory ([node NAME]): the declaration alone, whatever the host ------------------
+
+    /// <summary>A VM's <c>host =</c> names no <c>[node]</c> of a directory that declares its nodes.</summary>
+    public static readonly DiagnosticDescriptor UnknownNode = new("KVC051", "unknown-node", Severity.Error, "host names no [node]");
+
+    /// <summary>An anti-affinity group with more members than nodes (or, with <c>group_spread = rack</c>, than racks): one can never be placed.</summary>
+    public static readonly DiagnosticDescriptor GroupTooLarge = new("KVC052", "group-too-large", Severity.Error, "more group members than nodes or racks");
+
+    /// <summary>Two <c>[node]</c> sections with the same <c>uri</c>: one machine counted twice.</summary>
+    public static readonly DiagnosticDescriptor DuplicateUri = new("KVC053", "duplicate-uri", Severity.Error, "two nodes with one URI");
+
+    /// <summary>A <c>[node]</c> with neither <c>uri</c> nor <c>sysroot</c> nor <c>capabilities</c>: nothing to read it from.</summary>
+    public static readonly DiagnosticDescriptor NodeWithoutSource = new("KVC054", "node-without-source", Severity.Error, "node with nothing to read it from");
+
+    /// <summary>Members of one anti-affinity group disagree on <c>group_spread</c>.</summary>
+    public static readonly DiagnosticDescriptor GroupSpreadMismatch = new("KVC055", "group-spread-mismatch", Severity.Error, "group members disagree on group_spread");
+
+    /// <summary>A <c>[node NAME]</c> declared twice (like <see cref="DuplicateVm"/>).</summary>
+    public static readonly DiagnosticDescriptor DuplicateNode = new("KVC056", "duplicate-node", Severity.Error, "node declared twice");
 
     /// <summary><c>net_bandwidth</c> on a host whose kernel lacks what libvirt's interface shaping runs (tc qdiscs, filters, the police action).</summary>
     public static readonly DiagnosticDescriptor NetShapingUnsupported = new("KVC058", "net-shaping-unsupported", Severity.Warning, "the kernel cannot shape interfaces");
