@@ -54,24 +54,25 @@ public static class DeclarationCheck
             all.AddRange(result.Errors.Select(e => PlanDiagnostic(e, declaration)));
         }
 
-        List<Diagnostic> ordered = all
-            .Select((d, i) => (d, i))
-            .OrderBy(p => p.d.Span is null ? 1 : 0)
-            .ThenBy(p => p.d.Span?.File, StringComparer.Ordinal)
-            .ThenBy(p => p.d.Span?.Line)
-            .ThenBy(p => p.d.Span?.Column)
-            .ThenBy(p => p.i)
-            .Select(p => p.d)
-            .ToList();
-        return new CheckReport(source, declaration, Capped(ordered), plan);
+        return new CheckReport(source, declaration, Capped(InFileOrder(all)), plan);
     }
+
+    /// <summary>Findings in file, line and column order (as found among equals); findings without a place last.</summary>
+    internal static List<Diagnostic> InFileOrder(IEnumerable<Diagnostic> all) => [.. all
+        .Select((d, i) => (d, i))
+        .OrderBy(p => p.d.Span is null ? 1 : 0)
+        .ThenBy(p => p.d.Span?.File, StringComparer.Ordinal)
+        .ThenBy(p => p.d.Span?.Line)
+        .ThenBy(p => p.d.Span?.Column)
+        .ThenBy(p => p.i)
+        .Select(p => p.d)];
 
     /// <summary>How many findings of one code in one file are shown; the last one shown says how many more there are.</summary>
     public const int MostPerCodeAndFile = 20;
 
     // A file of ten thousand duplicated lines makes ten thousand KVC013s, which help nobody and once took gigabytes to
     // print: the first few of each code in each file are shown, the last of them saying how many more there are.
-    private static List<Diagnostic> Capped(List<Diagnostic> ordered)
+    internal static List<Diagnostic> Capped(List<Diagnostic> ordered)
     {
         var counts = ordered.GroupBy(d => (d.Code, d.Span?.File)).ToDictionary(g => g.Key, g => g.Count());
         var seen = new Dictionary<(string, string?), int>();

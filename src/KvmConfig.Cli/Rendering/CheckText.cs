@@ -10,7 +10,11 @@ namespace KvmConfig.Cli.Rendering;
 internal static class CheckText
 {
     /// <summary>The text report: each diagnostic, then a summary line.</summary>
-    public static string Render(CheckReport report, HostTopology host, string hostLabel, bool verbose, bool color)
+    public static string Render(CheckReport report, HostTopology host, string hostLabel, bool verbose, bool color) =>
+        Render(report, $"{hostLabel} ({Units.Plural(host.OnlineCpuCount, "CPU")}, {Units.Plural(host.Nodes.Count, "NUMA node")})", verbose, color);
+
+    /// <summary>The text report against what <paramref name="against"/> names (a host and its shape, a cluster inventory).</summary>
+    public static string Render(CheckReport report, string against, bool verbose, bool color)
     {
         var sb = new StringBuilder();
         foreach (Diagnostic d in report.Diagnostics.Where(d => verbose || d.Severity != Severity.Info))
@@ -31,7 +35,7 @@ internal static class CheckText
         }
 
         sb.Append($"; {Units.Plural(report.Declaration.Vms.Count, "VM")} in {Units.Plural(report.Source.Documents.Count, "file")} of {report.Source.Directory}");
-        sb.Append($", against {hostLabel} ({Units.Plural(host.OnlineCpuCount, "CPU")}, {Units.Plural(host.Nodes.Count, "NUMA node")})\n");
+        sb.Append($", against {against}\n");
         return sb.ToString();
     }
 }

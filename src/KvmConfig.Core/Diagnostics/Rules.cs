@@ -184,6 +184,17 @@ public static class Rules
     /// <summary><c>vcpus_max</c> below <c>vcpus</c>: a domain cannot boot with more vCPUs online than its maximum.</summary>
     public static readonly DiagnosticDescriptor VcpusAboveMax = new("KVC059", "vcpus-above-max", Severity.Error, "vcpus above vcpus_max");
 
+    // ---- A cluster command could not run (exit 2) -------------------------------------------------
+
+    /// <summary>A <c>[node]</c> could not be read: its libvirt does not answer or refuses, or its captured files are unreadable or wrong.</summary>
+    public static readonly DiagnosticDescriptor NodeUnreachable = new("KVC080", "node-unreachable", Severity.Error, "a cluster node cannot be read");
+
+    /// <summary>A <c>cluster</c> command on a directory without <c>[node]</c> sections.</summary>
+    public static readonly DiagnosticDescriptor NoInventory = new("KVC081", "no-inventory", Severity.Error, "no [node] sections");
+
+    /// <summary><c>--ha N</c> with N at least the number of nodes: no node would be left to run anything.</summary>
+    public static readonly DiagnosticDescriptor HaTooLarge = new("KVC082", "ha-too-large", Severity.Error, "--ha leaves no node");
+
     // ---- Could not run (exit 2) ------------------------------------------------------------------
 
     /// <summary>The configuration directory does not exist or is not a directory.</summary>
