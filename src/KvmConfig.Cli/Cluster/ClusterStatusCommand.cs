@@ -73,8 +73,10 @@ internal sealed class ClusterStatusCommand : Command<ClusterStatusCommand.Settin
             sb.Append(CultureInfo.InvariantCulture, $"{active.Sum(d => d.Vcpus)} vCPUs on {cpus} CPUs, {Units.MiB(active.Sum(d => d.MemoryMiB))} of {Units.MiB(memory)}\n");
             foreach (VmStatus vm in node.Status?.Vms ?? [])
             {
-                string where = vm.State == VmStatus.Undefined && misplaced.FirstOrDefault(m => m.Vm == vm.Name) is { } m ? $"runs on {m.On}" : vm.State;
-                sb.Append(CultureInfo.InvariantCulture, $"  {vm.Name}: {where}{(vm.InSync ? ", in sync" : vm.State == VmStatus.Undefined ? ", not defined here" : $", {Units.Plural(vm.Drift.Count, "drift")}:")}\n");
+                string where = vm.State != VmStatus.Undefined ? vm.State
+                    : misplaced.FirstOrDefault(m => m.Vm == vm.Name) is { } m ? $"planned here, runs on {m.On}"
+                    : "planned here, not defined here";
+                sb.Append(CultureInfo.InvariantCulture, $"  {vm.Name}: {where}{(vm.InSync ? ", in sync" : vm.State == VmStatus.Undefined ? "" : $", {Units.Plural(vm.Drift.Count, "drift")}:")}\n");
                 foreach (Drift d in vm.State == VmStatus.Undefined ? [] : vm.Drift)
                 {
                     sb.Append(CultureInfo.InvariantCulture, $"    {d.Field}: desired {d.Desired}, actual {d.Actual}\n");
