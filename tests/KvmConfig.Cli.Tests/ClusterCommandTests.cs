@@ -1,4 +1,5 @@
 using System.Text.Json;
+using KvmConfig.Libvirt;
 using KvmConfig.TestSupport;
 
 namespace KvmConfig.Cli.Tests;
@@ -192,4 +193,42 @@ public sealed class ClusterCommandTests : IDisposable
     }
 
     public void Dispose() => _dir.Dispose();
+}
+
+/// <summary>The real local daemon as one node of a cluster, beside a node planned from a capture.</summary>
+[Collection(ConsoleCollection.Name)]
+public sealed class ClusterLocalDaemonTests : IDisposable
+{
+    private readonly LibvirtConnection _connection = LibvirtDaemon.Connect();
+    private readonly ConfigDir _dir = new();
+
+    [Fact]
+    public void A_vm_defined_on_the_local_daemon_stays_there_and_status_reads_it_from_the_daemon()
+    {
+        // Given a 1-vCPU domain defined on this machine's libvirt, declared, in a cluster of this machine and a capture
+        using TestDomain domain = TestDomain.Create(_connection, "cluster", vcpus: 1);
+        _dir.Write("00-cpu.conf",
+            $"[host]\nmax_vm_share = 1/1\n\n[node here]\nuri = {LibvirtDaemon.Uri}\n\n[node big]\ncapabilities = {TestData.Path("capabilities", "xeon-2s-4numa-snc-80cpu.xml")}\n");
+        _dir.Write("10-vm.conf", $"[vm {domain.Name}]\nvcpus = 1\nmemory = 64M\n");
+
+        // When the cluster is planned and its status read
+        CliResult plan = CliRunner.Run("cluster", "plan", "--config-dir", _dir.Dir, "--format", "json");
+        CliResult status = CliRunner.Run("cluster", "status", "--config-dir", _dir.Dir, "--format", "json");
+
+        // Then the VM stays on the node it is defined on (the big one would hold it as well), and status finds it there,
+        // defined and shut off, drifting (never pinned)
+        Assert.True(plan.Exit == 0, plan.Out + plan.Err);
+        JsonElement here = JsonDocument.Parse(plan.Out).RootElement.GetProperty("nodes").EnumerateArray().Single(n => n.GetProperty("name").GetString() == "here");
+        Assert.Equal(domain.Name, Assert.Single(here.GetProperty("vms").EnumerateArray()).GetString());
+        Assert.True(status.Exit == 3, status.Out + status.Err);
+        JsonElement observed = JsonDocument.Parse(status.Out).RootElement.GetProperty("nodes").EnumerateArray().Single(n => n.GetProperty("name").GetString() == "here");
+        JsonElement vm = Assert.Single(observed.GetProperty("vms").EnumerateArray());
+        Assert.Equal((domain.Name, "shut off", false), (vm.GetProperty("name").GetString(), vm.GetProperty("state").GetString(), vm.GetProperty("inSync").GetBoolean()));
+    }
+
+    public void Dispose()
+    {
+        _connection.Dispose();
+        _dir.Dispose();
+    }
 }
