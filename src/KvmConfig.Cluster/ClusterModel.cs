@@ -96,3 +96,9 @@ public sealed record ClusterPlan(
     /// <summary>What the plan cannot promise (an <c>--ha</c> it cannot meet), one sentence each.</summary>
     public IReadOnlyList<string> Problems { get; init; } = [];
 }
+
+/// <summary>The placement's decisions alone (<see cref="ClusterPlanner.Assign"/>).</summary>
+/// <param name="NodeOf">Per VM, in declaration order, the index of its node in the request, or -1.</param>
+/// <param name="NodesUsed">Nodes that run at least one VM.</param>
+/// <param name="Bound">The lower bound on nodes.</param>
+public sealed record ClusterAssignment(IReadOnlyList<int> NodeOf, int NodesUsed, LowerBound Bound);

@@ -34,6 +34,19 @@ public static partial class ClusterPlanner
         return Finish(request, nodes, vms, runningOn, placer, provenOptimal: false, solver: "heuristic (best fit)");
     }
 
+    /// <summary>
+    /// Step 1 alone, the heuristic's decisions without any node's pinning: which node each VM goes to (by declaration
+    /// index, -1 for none), the nodes used and the lower bound. What the cluster benchmark times, and what a scheduler
+    /// asking "where would this go" needs.
+    /// </summary>
+    public static ClusterAssignment Assign(ClusterRequest request)
+    {
+        (NodeState[] nodes, VmDemand[] vms, Dictionary<string, int> runningOn) = Prepare(request);
+        var placer = new HeuristicPlacer(nodes, vms, request.Policy);
+        placer.PlaceAll(runningOn);
+        return new ClusterAssignment(placer.NodeOf, nodes.Count(n => n.VmCount > 0), LowerBounds.Of(nodes, vms, request.Ha));
+    }
+
     private static (NodeState[] Nodes, VmDemand[] Vms, Dictionary<string, int> RunningOn) Prepare(ClusterRequest request)
     {
         NodeState[] nodes = [.. request.Nodes.Select((n, i) => new NodeState(n, i))];
@@ -56,11 +69,11 @@ public static partial class ClusterPlanner
         Plan?[] plans = PlanNodes(request, nodes, vms, placer, ref provenOptimal);
         LowerBound bound = LowerBounds.Of(nodes, vms, request.Ha);
         HashSet<int> spares = Spares(request, nodes, out string? haProblem);
-        var assignments = new List<NodeAssignment>();
+        List<VmDemand>[] byNode = ByNode(nodes.Length, vms, placer);
+        var assignments = new List<NodeAssignment>(nodes.Length);
         for (int n = 0; n < nodes.Length; n++)
         {
-            List<VmSpec> onNode = [.. vms.Where(v => placer.NodeOf[v.Index] == n).Select(v => v.Spec)];
-            assignments.Add(new NodeAssignment(request.Nodes[n], onNode, nodes[n].Usage, plans[n], spares.Contains(n)));
+            assignments.Add(new NodeAssignment(request.Nodes[n], [.. byNode[n].Select(v => v.Spec)], nodes[n].Usage, plans[n], spares.Contains(n)));
         }
 
         List<Unplaced> unplaced = [.. vms.Where(v => placer.NodeOf[v.Index] < 0).Select(v => WhyUnplaced(request, nodes, placer, v))];
@@ -83,11 +96,11 @@ public static partial class ClusterPlanner
             int[] todo = [.. dirty.Order()];
             dirty.Clear();
             var refusals = new VmDemand?[todo.Length];
+            List<VmDemand>[] byNode = ByNode(nodes.Length, vms, placer);
             Parallel.For(0, todo.Length, i =>
             {
                 int n = todo[i];
-                List<VmDemand> onNode = [.. vms.Where(v => placer.NodeOf[v.Index] == n)];
-                (plans[n], refusals[i]) = PlanNode(request, nodes[n].Node, onNode);
+                (plans[n], refusals[i]) = PlanNode(request, nodes[n].Node, byNode[n]);
             });
 
             for (int i = 0; i < todo.Length; i++)
@@ -133,6 +146,23 @@ public static partial class ClusterPlanner
         }
 
         return (null, Largest(onNode.Where(v => errors.Any(e => e.Message.Contains($"'{v.Name}'", StringComparison.Ordinal)))) ?? Largest(onNode));
+    }
+
+    // The VMs of each node, in declaration order.
+    private static List<VmDemand>[] ByNode(int count, VmDemand[] vms, HeuristicPlacer placer)
+    {
+        var byNode = new List<VmDemand>[count];
+        for (int n = 0; n < count; n++)
+        {
+            byNode[n] = [];
+        }
+
+        foreach (VmDemand vm in vms.Where(v => placer.NodeOf[v.Index] >= 0))
+        {
+            byNode[placer.NodeOf[vm.Index]].Add(vm);
+        }
+
+        return byNode;
     }
 
     private static VmDemand? Largest(IEnumerable<VmDemand> vms) =>
