@@ -80,10 +80,14 @@ public static partial class ClusterPlanner
         List<ClusterMove> moves = [.. vms
             .Where(v => runningOn.ContainsKey(v.Name) && placer.NodeOf[v.Index] >= 0 && placer.NodeOf[v.Index] != runningOn[v.Name])
             .Select(v => new ClusterMove(v.Name, nodes[runningOn[v.Name]].Node.Name, nodes[placer.NodeOf[v.Index]].Node.Name, WhyMoved(placer, nodes, v, runningOn[v.Name])))];
-        return new ClusterPlan(assignments, unplaced, moves, bound, provenOptimal && unplaced.Count == 0, solver)
+        // Under pack a plan that meets the lower bound is optimal, whichever solver made it.
+        var plan = new ClusterPlan(assignments, unplaced, moves, bound, provenOptimal && unplaced.Count == 0, solver)
         {
             Problems = haProblem is null ? [] : [haProblem],
         };
+        return request.Policy == PlacementPolicy.Pack && unplaced.Count == 0 && haProblem is null && plan.NodesUsed == bound.Nodes
+            ? plan with { ProvenOptimal = true }
+            : plan;
     }
 
     // Step 2: every node in use, checked and planned; refused VMs placed again elsewhere until all nodes plan.
