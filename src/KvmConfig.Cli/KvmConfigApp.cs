@@ -50,16 +50,16 @@ internal static class KvmConfigApp
                 .WithExample("status", "--connect", "qemu+ssh://root@kvm1/system");
             config.AddBranch("cluster", cluster =>
             {
-                cluster.SetDescription("Many hosts: the [node NAME] sections of the configuration directory are the cluster's inventory.");
+                cluster.SetDescription("Many hosts: the [[node NAME]] sections of the configuration directory are the cluster's inventory.");
                 cluster.AddCommand<Cluster.ClusterPlanCommand>("plan")
-                    .WithDescription("Place every declared VM on a node so that the node's own planner can place it (NUMA fit, whole cores, memory, huge pages, overcommit and the rules), honouring host, group and --ha; show each node's VMs and use, the VMs that move or fit nowhere and why, and the nodes used against a lower bound. Exit codes: 0 every VM placed, 1 the declaration has errors or some VM fits nowhere, 2 could not run (a node cannot be read without --skip-unreachable, no [node] sections, bad usage).")
+                    .WithDescription("Place every declared VM on a node so that the node's own planner can place it (NUMA fit, whole cores, memory, huge pages, overcommit and the rules), honouring host, group and --ha; show each node's VMs and use, the VMs that move or fit nowhere and why, and the nodes used against a lower bound. Exit codes: 0 every VM placed, 1 the declaration has errors or some VM fits nowhere, 2 could not run (a node cannot be read without --skip-unreachable, no [[node]] sections, bad usage).")
                     .WithExample("cluster", "plan")
                     .WithExample("cluster", "plan", "--exact", "--time-limit", "30s")
                     .WithExample("cluster", "plan", "--policy", "spread", "--ha", "1", "--format", "json")
                     .WithExample("cluster", "plan", "--node", "kvm2")
                     .WithExample("cluster", "plan", "--svg", "cluster.svg");
                 cluster.AddCommand<Cluster.ClusterStatusCommand>("status")
-                    .WithDescription("Read every node in parallel and show, per node, whether it answered, its VMs running and defined and what they use of it, declared VMs on another node than the plan's, undeclared domains, and drift as status reports it. Exit codes: 0 in sync, 3 drift (or a VM on the wrong node, or one that fits nowhere), 2 a node cannot be read, no [node] sections, or bad usage.")
+                    .WithDescription("Read every node in parallel and show, per node, whether it answered, its VMs running and defined and what they use of it, declared VMs on another node than the plan's, undeclared domains, and drift as status reports it. Exit codes: 0 in sync, 3 drift (or a VM on the wrong node, or one that fits nowhere), 2 a node cannot be read, no [[node]] sections, or bad usage.")
                     .WithExample("cluster", "status")
                     .WithExample("cluster", "status", "--format", "json")
                     .WithExample("cluster", "status", "--node-timeout", "5s");

@@ -15,7 +15,7 @@ namespace KvmConfig.Cli.Cluster;
 internal abstract class ClusterSettings : CommandSettings
 {
     [CommandOption("--config-dir <DIR>")]
-    [Description("Configuration directory with the [node NAME] sections (default: $KVMCONFIG_DIR or /etc/kvmconfig.d).")]
+    [Description("Configuration directory with the [[node NAME]] sections (default: $KVMCONFIG_DIR or /etc/kvmconfig.d).")]
     public string? ConfigDir { get; init; }
 
     [CommandOption("--format <FORMAT>")]
