@@ -164,6 +164,32 @@ public sealed class CheckCommandTests(ITestOutputHelper output)
         r.NoStackTrace();
     }
 
+    [Fact]
+    public void A_cluster_directory_is_checked_with_its_inventory_and_passes()
+    {
+        // Given a directory with three nodes in two racks, groups spread over nodes and racks, and a VM pinned to a node
+        using var dir = new ConfigDir(
+            ("00-cpu.conf", "reserved = 0,10\n"),
+            ("20-vms.conf",
+                "[profile pg]\nvcpus = 2\nmemory = 2G\ngroup = pg\n\n[vm pg1]\nprofile = pg\n[vm pg2]\nprofile = pg\n[vm pg3]\nprofile = pg\n\n"
+                + "[vm etcd1]\nvcpus = 1\nmemory = 1G\ngroup = etcd\ngroup_spread = rack\n"
+                + "[vm etcd2]\nvcpus = 1\nmemory = 1G\ngroup = etcd\ngroup_spread = rack\n\n"
+                + "[vm backup]\nvcpus = 2\nmemory = 2G\nhost = kvm3\n"),
+            ("40-nodes.conf",
+                "[node kvm1]\nuri = qemu+ssh://root@kvm1/system\nrack = r1\n"
+                + "[node kvm2]\nuri = qemu+ssh://root@kvm2/system\nrack = r1\nreserved = 0-1,10-11\n"
+                + "[node kvm3]\nuri = qemu+tls://kvm3/system\nrack = r2\n"));
+
+        // When check runs against one host
+        CliResult r = Run("check", "--config-dir", dir.Dir, "--sysroot", Capture("desktop-1s-20cpu"));
+
+        // Then the cluster rules find nothing, and the summary counts the nodes beside the VMs
+        Assert.True(r.Exit == 0, $"exit {r.Exit}\n{r.Out}{r.Err}");
+        Assert.Contains("check ok: 0 errors, 0 warnings", r.Out);
+        Assert.Contains("6 VMs and 3 cluster nodes in 3 files", r.Out);
+        r.NoStackTrace();
+    }
+
     /// <summary>
     /// A 4-CPU host made from the desktop capture by taking CPUs 4-19 offline: small enough that the seed's two
     /// rules bite, and the same on every machine the tests run on.

@@ -34,7 +34,10 @@ internal static class CheckText
             sb.Append($" ({Units.Plural(notes, "note")} hidden, see --verbose)");
         }
 
-        sb.Append($"; {Units.Plural(report.Declaration.Vms.Count, "VM")} in {Units.Plural(report.Source.Documents.Count, "file")} of {report.Source.Directory}");
+        // A directory with a cluster inventory says how many [node] sections it has; "cluster" keeps them apart from NUMA nodes.
+        int clusterNodes = report.Declaration.Nodes.Count;
+        string nodes = clusterNodes == 0 ? "" : $" and {Units.Plural(clusterNodes, "cluster node")}";
+        sb.Append($"; {Units.Plural(report.Declaration.Vms.Count, "VM")}{nodes} in {Units.Plural(report.Source.Documents.Count, "file")} of {report.Source.Directory}");
         sb.Append($", against {against}\n");
         return sb.ToString();
     }
