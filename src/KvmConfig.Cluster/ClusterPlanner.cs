@@ -68,7 +68,7 @@ public static partial class ClusterPlanner
     {
         Plan?[] plans = PlanNodes(request, nodes, vms, placer, ref provenOptimal);
         LowerBound bound = LowerBounds.Of(nodes, vms, request.Ha);
-        HashSet<int> spares = Spares(request, nodes, out string? haProblem);
+        HashSet<int> spares = Spares(request, nodes, vms, placer, out string? haProblem);
         List<VmDemand>[] byNode = ByNode(nodes.Length, vms, placer);
         var assignments = new List<NodeAssignment>(nodes.Length);
         for (int n = 0; n < nodes.Length; n++)
@@ -171,30 +171,4 @@ public static partial class ClusterPlanner
 
     private static VmDemand? Largest(IEnumerable<VmDemand> vms) =>
         vms.OrderByDescending(v => v.CpusFor(v.Vcpus, 1)).ThenByDescending(v => v.MemoryMiB).ThenBy(v => v.Index).FirstOrDefault();
-
-    // Step 3: N unused nodes, each at least as large (CPUs and memory) as the largest use of a node in use.
-    private static HashSet<int> Spares(ClusterRequest request, NodeState[] nodes, out string? problem)
-    {
-        problem = null;
-        if (request.Ha <= 0)
-        {
-            return [];
-        }
-
-        int cpus = nodes.Where(n => n.VmCount > 0).Select(n => n.UsableCpus - n.FreeCpus).DefaultIfEmpty(0).Max();
-        long memory = nodes.Where(n => n.VmCount > 0).Select(n => n.MemoryMiBUsed).DefaultIfEmpty(0).Max();
-        HashSet<int> spares = [.. nodes
-            .Where(n => n.VmCount == 0 && n.UsableCpus >= cpus && n.MemoryMiBTotal >= memory)
-            .OrderBy(n => n.UsableCpus)
-            .ThenBy(n => n.Index)
-            .Take(request.Ha)
-            .Select(n => n.Index)];
-        if (spares.Count < request.Ha)
-        {
-            problem = $"--ha {request.Ha}: {Core.Units.Plural(spares.Count, "unused node")} can take the VMs of the most loaded node ({cpus} CPUs, {Core.Units.MiB(memory)}); " +
-                $"{request.Ha - spares.Count} more such node{(request.Ha - spares.Count == 1 ? " is" : "s are")} needed to survive losing {request.Ha}";
-        }
-
-        return spares;
-    }
 }

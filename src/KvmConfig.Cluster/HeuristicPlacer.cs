@@ -20,7 +20,7 @@ namespace KvmConfig.Cluster;
 /// <c>group</c> is on it (or in its rack, under <c>group_spread = rack</c>).</item>
 /// </list>
 /// </remarks>
-internal sealed class HeuristicPlacer(NodeState[] nodes, VmDemand[] vms, PlacementPolicy policy)
+internal sealed partial class HeuristicPlacer(NodeState[] nodes, VmDemand[] vms, PlacementPolicy policy)
 {
     /// <summary>How many nodes in use a VM asks, tightest first, before it opens a new one.</summary>
     public const int MostCandidates = 64;

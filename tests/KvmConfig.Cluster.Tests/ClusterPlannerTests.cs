@@ -198,4 +198,24 @@ public sealed class ClusterPlannerTests
         Assert.Empty(one.Problems);
         Assert.Contains("--ha 3", Assert.Single(three.Problems), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Under_spread_ha_holds_when_the_other_nodes_can_absorb_any_lost_node_and_says_so_when_they_cannot()
+    {
+        // Given four nodes of 30 usable CPUs and eight VMs of 6 vCPUs spread over them (12 CPUs a node)
+        ClusterNode[] nodes = [Node("a"), Node("b"), Node("c"), Node("d")];
+        VmSpec[] light = [.. Enumerable.Range(1, 8).Select(i => Vm($"vm{i}", 6))];
+
+        // When planned to survive losing one node, light and then heavy (twelve of 8: 24 CPUs a node)
+        ClusterPlan survives = ClusterPlanner.Plan(Request(nodes, light, PlacementPolicy.Spread, ha: 1));
+        VmSpec[] heavy = [.. Enumerable.Range(1, 12).Select(i => Vm($"vm{i}", 8))];
+        ClusterPlan fails = ClusterPlanner.Plan(Request(nodes, heavy, PlacementPolicy.Spread, ha: 1));
+
+        // Then the light plan needs no spare (losing any node, its two VMs fit on the three others); the heavy one
+        // says which loss leaves VMs without a node
+        Assert.Empty(survives.Problems);
+        Assert.DoesNotContain(survives.Assignments, a => a.Spare);
+        Assert.Equal(4, survives.NodesUsed);
+        Assert.Contains("losing a leaves VMs that fit on no other node", Assert.Single(fails.Problems), StringComparison.Ordinal);
+    }
 }
