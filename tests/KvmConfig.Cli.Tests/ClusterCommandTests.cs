@@ -192,6 +192,55 @@ public sealed class ClusterCommandTests : IDisposable
         Assert.Equal("scratch", Assert.Single(kvm1.GetProperty("undeclared").EnumerateArray()).GetProperty("name").GetString());
     }
 
+    [Theory]
+    [InlineData(2)]
+    [InlineData(5)]
+    public void On_test_driver_nodes_of_two_shapes_host_pins_a_vm_and_one_too_big_for_every_node_is_unplaced_with_exit_1(int count)
+    {
+        // Given `count` nodes, each its own test-driver libvirt, alternately the 80-CPU and the 20-CPU capture; app
+        // declared for the last node; huge larger than any node allows
+        string nodes = string.Concat(Enumerable.Range(1, count).Select(i =>
+            $"[node n{i}]\nuri = test://{TestDriverNode($"n{i}")}\nsysroot = {PlanCases.Sysroot(i % 2 == 1 ? PlanCases.Xeon : "desktop-1s-20cpu")}\n\n"));
+        Inventory(nodes, dbs: 0, webs: 2);
+        _dir.Write("30-app.conf", $"[vm app]\nvcpus = 2\nmemory = 2G\nhost = n{count}\n");
+        _dir.Write("40-huge.conf", "[vm huge]\nvcpus = 60\nmemory = 8G\n");
+
+        // When the cluster is planned
+        CliResult r = Run("plan", "--format", "json");
+
+        // Then app is on its node, huge is on none (max_vm_share on every node), and the exit says so
+        Assert.True(r.Exit == 1, r.Out + r.Err);
+        JsonElement root = JsonDocument.Parse(r.Out).RootElement;
+        Assert.False(root.GetProperty("ok").GetBoolean());
+        Assert.Equal(count, root.GetProperty("nodes").GetArrayLength());
+        JsonElement last = root.GetProperty("nodes").EnumerateArray().Single(n => n.GetProperty("name").GetString() == $"n{count}");
+        Assert.Contains(last.GetProperty("vms").EnumerateArray(), v => v.GetString() == "app");
+        JsonElement huge = Assert.Single(root.GetProperty("unplaced").EnumerateArray());
+        Assert.Equal(("huge", "max_vm_share"), (huge.GetProperty("name").GetString(), huge.GetProperty("rule").GetString()));
+        Assert.Contains("more than max_vm_share allows", huge.GetProperty("reason").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Svg_draws_each_rack_and_node_with_its_vms()
+    {
+        // Given the three nodes in two racks
+        Inventory(ThreeNodes());
+        string svg = Path.Combine(_dir.Dir, "cluster.svg");
+
+        // When the plan is drawn
+        CliResult r = Run("plan", "--svg", svg);
+
+        // Then the picture is well-formed SVG naming both racks, every node, and every VM in a title
+        Assert.True(r.Exit == 0, r.Out + r.Err);
+        System.Xml.Linq.XDocument picture = System.Xml.Linq.XDocument.Load(svg);
+        string[] titles = [.. picture.Descendants().Where(e => e.Name.LocalName == "title").Select(e => e.Value)];
+        string[] texts = [.. picture.Descendants().Where(e => e.Name.LocalName == "text").Select(e => e.Value)];
+        Assert.Contains("rack r1", texts);
+        Assert.Contains("rack r2", texts);
+        Assert.All(new[] { "kvm1", "kvm2", "kvm3" }, n => Assert.Contains(titles, t => t.StartsWith($"{n}: ", StringComparison.Ordinal)));
+        Assert.All(Enumerable.Range(1, 6).Select(i => $"web{i}").Concat(["db1", "db2", "db3"]), vm => Assert.Contains(titles, t => t.StartsWith($"{vm}: ", StringComparison.Ordinal)));
+    }
+
     public void Dispose() => _dir.Dispose();
 }
 
