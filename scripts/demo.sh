@@ -27,6 +27,9 @@ step kvmconfig check --config-dir examples/finance --sysroot tests/data/sysfs/xe
 step kvmconfig plan --config-dir examples/finance --sysroot tests/data/sysfs/xeon-2s-4numa-snc-80cpu --explain --svg artifacts/finance-plan.svg
 "$kvmconfig" plan --config-dir examples/finance --sysroot tests/data/sysfs/xeon-2s-4numa-snc-80cpu --explain --svg artifacts/finance-plan.svg
 
+step kvmconfig cluster plan --config-dir examples/cluster --exact --svg artifacts/cluster-plan.svg
+"$kvmconfig" cluster plan --config-dir examples/cluster --exact --svg artifacts/cluster-plan.svg
+
 step "kvmconfig check --config-dir examples/seed   # against this host: expected to fail (exit 1)"
 set +e
 "$kvmconfig" check --config-dir examples/seed
