@@ -221,6 +221,25 @@ public sealed class ClusterCommandTests : IDisposable
     }
 
     [Fact]
+    public void Check_judges_an_inventory_without_a_host_unless_one_is_named()
+    {
+        // Given the three-node cluster: nine VMs, far more than this small machine holds
+        Inventory(ThreeNodes());
+
+        // When it is checked without a host, and against this machine's capture of a 20-CPU desktop
+        CliResult inventory = CliRunner.Run("check", "--config-dir", _dir.Dir, "--format", "json");
+        CliResult oneHost = CliRunner.Run("check", "--config-dir", _dir.Dir, "--sysroot", PlanCases.Sysroot("desktop-1s-20cpu"));
+
+        // Then the inventory is clean (no host rule judged against a machine that is not a node), and names its nodes;
+        // against one host, the host rules apply again and the databases cannot all fit
+        Assert.True(inventory.Exit == 0, inventory.Out + inventory.Err);
+        JsonElement root = JsonDocument.Parse(inventory.Out).RootElement;
+        Assert.Equal(JsonValueKind.Null, root.GetProperty("host").ValueKind);
+        Assert.Equal(["kvm1", "kvm2", "kvm3"], root.GetProperty("clusterNodes").EnumerateArray().Select(n => n.GetString()!));
+        Assert.Equal(1, oneHost.Exit);
+    }
+
+    [Fact]
     public void Svg_draws_each_rack_and_node_with_its_vms()
     {
         // Given the three nodes in two racks

@@ -12,7 +12,7 @@ namespace KvmConfig.Cli.Rendering;
 internal static class CheckJson
 {
     /// <summary>The JSON report (documented in docs/check-json.md).</summary>
-    public static string Render(CheckReport report, HostTopology host, string hostSource, bool verbose)
+    public static string Render(CheckReport report, HostTopology? host, string hostSource, bool verbose)
     {
         var diagnostics = new JsonArray();
         foreach (Diagnostic d in report.Diagnostics.Where(d => verbose || d.Severity != Severity.Info))
@@ -46,13 +46,15 @@ internal static class CheckJson
             ["warnings"] = report.Warnings,
             ["configDir"] = report.Source.Directory,
             ["files"] = new JsonArray(report.Source.Documents.Select(doc => (JsonNode)JsonValue.Create(doc.Path)).ToArray()),
-            ["host"] = new JsonObject
+            // A cluster inventory checked without a host (check on a directory with [node] sections) has no host.
+            ["host"] = host is null ? null : new JsonObject
             {
                 ["source"] = hostSource,
                 ["cpus"] = host.OnlineCpuCount,
                 ["online"] = host.Online.ToString(),
                 ["numaNodes"] = host.Nodes.Count,
             },
+            ["clusterNodes"] = new JsonArray([.. report.Declaration.Nodes.Select(n => (JsonNode)JsonValue.Create(n.Name))]),
             ["vms"] = new JsonArray(report.Declaration.Vms.Select(v => (JsonNode)new JsonObject
             {
                 ["name"] = v.Name,
