@@ -39,7 +39,7 @@ internal sealed class ClusterStatusCommand : Command<ClusterStatusCommand.Settin
         bool allRead = ClusterReadings.ReportUnreachable(readings, skip: true) && readings.All(r => r.Reachable);
         List<ClusterNode> nodes = [.. readings.Where(r => r.Reachable).Select(r => r.Node!)];
         ClusterPlan plan = ClusterPlanner.Plan(new ClusterRequest(nodes, report.Declaration));
-        IReadOnlyList<NodeStatus> statuses = ClusterStatus.Observe(readings, plan, settings.Concurrency);
+        IReadOnlyList<NodeStatus> statuses = ClusterStatus.Observe(readings, plan, settings.Concurrency, settings.NodeTimeoutValue);
 
         Dictionary<string, string> plannedOn = plan.Assignments.SelectMany(a => a.Vms.Select(v => (v.Name, a.Node.Name))).ToDictionary(p => p.Item1, p => p.Item2, StringComparer.Ordinal);
         HashSet<string> declared = [.. report.Declaration.Vms.Select(v => v.Name)];
@@ -48,7 +48,8 @@ internal sealed class ClusterStatusCommand : Command<ClusterStatusCommand.Settin
         bool drift = misplaced.Count > 0 || plan.Unplaced.Count > 0 || statuses.Any(s => s.Status is { InSync: false });
 
         Console.Out.Write(settings.Json ? Json(statuses, misplaced, declared, plan) : Text(statuses, misplaced, declared, plan));
-        return !allRead ? ExitCodes.CouldNotRun : drift ? ExitCodes.Drift : ExitCodes.Ok;
+        // A node whose domains could not be compared (it stopped answering after it was read) is as unknown as one never read.
+        return !allRead || statuses.Any(s => s.Error is not null) ? ExitCodes.CouldNotRun : drift ? ExitCodes.Drift : ExitCodes.Ok;
     }
 
     private static string Text(IReadOnlyList<NodeStatus> statuses, List<Misplaced> misplaced, HashSet<string> declared, ClusterPlan plan)

@@ -16,9 +16,9 @@ public static class ClusterStatus
 {
     /// <summary>
     /// Compares each reachable node with a <c>uri</c> against its share of <paramref name="plan"/> (read-only calls
-    /// only), at most <paramref name="concurrency"/> nodes at once.
+    /// only), at most <paramref name="concurrency"/> nodes at once, each within <paramref name="timeout"/>.
     /// </summary>
-    public static IReadOnlyList<NodeStatus> Observe(IReadOnlyList<NodeReading> readings, ClusterPlan plan, int concurrency)
+    public static IReadOnlyList<NodeStatus> Observe(IReadOnlyList<NodeReading> readings, ClusterPlan plan, int concurrency, TimeSpan timeout)
     {
         var statuses = new NodeStatus[readings.Count];
         Parallel.For(0, readings.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, concurrency) }, i =>
@@ -31,18 +31,26 @@ public static class ClusterStatus
                 return;
             }
 
-            try
-            {
-                using LibvirtConnection connection = LibvirtConnection.Open(uri, readOnly: true);
-                Plan share = assignment.Plan ?? EmptyPlan;
-                statuses[i] = new NodeStatus(reading, assignment, Apply.DomainStatus.Observe(connection, share), null);
-            }
-            catch (LibvirtException e)
-            {
-                statuses[i] = new NodeStatus(reading, assignment, null, e.Message);
-            }
+            // A node that answered when it was read may hang now: the comparison gets the same time as the reading.
+            Task<NodeStatus> compare = Task.Run(() => Compare(reading, assignment, uri));
+            statuses[i] = compare.Wait(timeout)
+                ? compare.Result
+                : new NodeStatus(reading, assignment, null, $"no answer within {timeout.TotalSeconds:0.#} s while its domains were compared");
         });
         return statuses;
+    }
+
+    private static NodeStatus Compare(NodeReading reading, NodeAssignment assignment, string uri)
+    {
+        try
+        {
+            using LibvirtConnection connection = LibvirtConnection.Open(uri, readOnly: true);
+            return new NodeStatus(reading, assignment, Apply.DomainStatus.Observe(connection, assignment.Plan ?? EmptyPlan), null);
+        }
+        catch (LibvirtException e)
+        {
+            return new NodeStatus(reading, assignment, null, e.Message);
+        }
     }
 
     private static readonly Plan EmptyPlan = new()
