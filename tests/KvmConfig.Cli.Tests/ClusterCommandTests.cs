@@ -221,6 +221,25 @@ public sealed class ClusterCommandTests : IDisposable
     }
 
     [Fact]
+    public void Status_reports_every_node_it_can_and_exits_2_when_one_cannot_be_read()
+    {
+        // Given the three nodes and a fourth whose libvirt file does not exist
+        Inventory(ThreeNodes() + "\n[node kvm4]\nuri = test:///nonexistent-kvmconfig-node.xml\nsysroot = " + PlanCases.Sysroot(PlanCases.Xeon) + "\n");
+
+        // When the status is read
+        CliResult r = Run("status", "--format", "json");
+
+        // Then kvm4 is named unreachable with its cause, kvm1 is still reported, and the exit is 2
+        Assert.True(r.Exit == 2, r.Out + r.Err);
+        Assert.Contains("error[KVC080]: node kvm4", r.Err, StringComparison.Ordinal);
+        JsonElement[] nodes = [.. JsonDocument.Parse(r.Out).RootElement.GetProperty("nodes").EnumerateArray()];
+        JsonElement kvm4 = nodes.Single(n => n.GetProperty("name").GetString() == "kvm4");
+        Assert.False(kvm4.GetProperty("reachable").GetBoolean());
+        Assert.Contains("nonexistent-kvmconfig-node.xml", kvm4.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.True(nodes.Single(n => n.GetProperty("name").GetString() == "kvm1").GetProperty("reachable").GetBoolean());
+    }
+
+    [Fact]
     public void Check_judges_an_inventory_without_a_host_unless_one_is_named()
     {
         // Given the three-node cluster: nine VMs, far more than this small machine holds
