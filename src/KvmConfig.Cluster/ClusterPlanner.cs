@@ -66,7 +66,8 @@ public static partial class ClusterPlanner
     // Steps 2 to 4, after a solver has filled placer.NodeOf.
     private static ClusterPlan Finish(ClusterRequest request, NodeState[] nodes, VmDemand[] vms, Dictionary<string, int> runningOn, HeuristicPlacer placer, bool provenOptimal, string solver)
     {
-        Plan?[] plans = PlanNodes(request, nodes, vms, placer, ref provenOptimal);
+        var refusedBy = new Dictionary<(int Vm, int Node), string>();
+        Plan?[] plans = PlanNodes(request, nodes, vms, placer, refusedBy, ref provenOptimal);
         LowerBound bound = LowerBounds.Of(nodes, vms, request.Ha);
         HashSet<int> spares = Spares(request, nodes, vms, placer, out string? haProblem);
         List<VmDemand>[] byNode = ByNode(nodes.Length, vms, placer);
@@ -76,10 +77,10 @@ public static partial class ClusterPlanner
             assignments.Add(new NodeAssignment(request.Nodes[n], [.. byNode[n].Select(v => v.Spec)], nodes[n].Usage, plans[n], spares.Contains(n)));
         }
 
-        List<Unplaced> unplaced = [.. vms.Where(v => placer.NodeOf[v.Index] < 0).Select(v => WhyUnplaced(request, nodes, placer, v))];
+        List<Unplaced> unplaced = [.. vms.Where(v => placer.NodeOf[v.Index] < 0).Select(v => WhyUnplaced(request, nodes, placer, refusedBy, v))];
         List<ClusterMove> moves = [.. vms
             .Where(v => runningOn.ContainsKey(v.Name) && placer.NodeOf[v.Index] >= 0 && placer.NodeOf[v.Index] != runningOn[v.Name])
-            .Select(v => new ClusterMove(v.Name, nodes[runningOn[v.Name]].Node.Name, nodes[placer.NodeOf[v.Index]].Node.Name, WhyMoved(placer, nodes, v, runningOn[v.Name])))];
+            .Select(v => new ClusterMove(v.Name, nodes[runningOn[v.Name]].Node.Name, nodes[placer.NodeOf[v.Index]].Node.Name, WhyMoved(placer, nodes, refusedBy, v, runningOn[v.Name])))];
         // Under pack a plan that meets the lower bound is optimal, whichever solver made it.
         var plan = new ClusterPlan(assignments, unplaced, moves, bound, provenOptimal && unplaced.Count == 0, solver)
         {
@@ -91,7 +92,7 @@ public static partial class ClusterPlanner
     }
 
     // Step 2: every node in use, checked and planned; refused VMs placed again elsewhere until all nodes plan.
-    private static Plan?[] PlanNodes(ClusterRequest request, NodeState[] nodes, VmDemand[] vms, HeuristicPlacer placer, ref bool provenOptimal)
+    private static Plan?[] PlanNodes(ClusterRequest request, NodeState[] nodes, VmDemand[] vms, HeuristicPlacer placer, Dictionary<(int Vm, int Node), string> refusedBy, ref bool provenOptimal)
     {
         var plans = new Plan?[nodes.Length];
         var dirty = new HashSet<int>(Enumerable.Range(0, nodes.Length).Where(n => nodes[n].VmCount > 0));
@@ -99,7 +100,7 @@ public static partial class ClusterPlanner
         {
             int[] todo = [.. dirty.Order()];
             dirty.Clear();
-            var refusals = new VmDemand?[todo.Length];
+            var refusals = new (VmDemand Vm, string Why)?[todo.Length];
             List<VmDemand>[] byNode = ByNode(nodes.Length, vms, placer);
             Parallel.For(0, todo.Length, i =>
             {
@@ -109,7 +110,7 @@ public static partial class ClusterPlanner
 
             for (int i = 0; i < todo.Length; i++)
             {
-                if (refusals[i] is not { } refused)
+                if (refusals[i] is not ({ } refused, string why))
                 {
                     continue;
                 }
@@ -119,6 +120,7 @@ public static partial class ClusterPlanner
                 int n = todo[i];
                 provenOptimal = false;
                 placer.Forbid(refused, n);
+                refusedBy[(refused.Index, n)] = why;
                 placer.Recount(n);
                 dirty.Add(n);
                 if (placer.Place(refused))
@@ -131,11 +133,12 @@ public static partial class ClusterPlanner
         return plans;
     }
 
-    // One node as check and plan see it: its rules' errors, else the host planner's; the VM to send away, if any.
-    private static (Plan? Plan, VmDemand? Refused) PlanNode(ClusterRequest request, ClusterNode node, List<VmDemand> onNode)
+    // One node as check and plan see it: its rules' errors, else the host planner's; the VM to send away, if any, and
+    // the first error that names it (else the first error).
+    private static (Plan? Plan, (VmDemand Vm, string Why)? Refused) PlanNode(ClusterRequest request, ClusterNode node, List<VmDemand> onNode)
     {
         Declaration declaration = request.Declaration with { Host = node.Policy, Vms = [.. onNode.Select(v => v.Spec)], Nodes = [] };
-        IReadOnlyList<Diagnostic> errors = [.. DeclarationRules.Check(declaration, node.Host).Where(d => d.Severity == Severity.Error)];
+        List<(string Message, string Code)> errors = [.. DeclarationRules.Check(declaration, node.Host).Where(d => d.Severity == Severity.Error).Select(d => (d.Message, d.Code))];
         if (errors.Count == 0)
         {
             var incumbents = node.Running.Where(r => r.Value is not null).ToDictionary(r => r.Key, r => r.Value!, StringComparer.Ordinal);
@@ -145,11 +148,12 @@ public static partial class ClusterPlanner
                 return (plan, null);
             }
 
-            string[] named = [.. result.Errors.Select(e => e.Vm)];
-            return (null, Largest(onNode.Where(v => named.Contains(v.Name, StringComparer.Ordinal))) ?? Largest(onNode));
+            errors = [.. result.Errors.Select(e => (e.Message, Rules.CannotPlan.Code))];
         }
 
-        return (null, Largest(onNode.Where(v => errors.Any(e => e.Message.Contains($"'{v.Name}'", StringComparison.Ordinal)))) ?? Largest(onNode));
+        VmDemand refused = Largest(onNode.Where(v => errors.Any(e => e.Message.Contains($"'{v.Name}'", StringComparison.Ordinal)))) ?? Largest(onNode)!;
+        (string message, string code) = errors.FirstOrDefault(e => e.Message.Contains($"'{refused.Name}'", StringComparison.Ordinal), errors[0]);
+        return (null, (refused, $"its planner refused it ({code}: {message})"));
     }
 
     // The VMs of each node, in declaration order.

@@ -1,3 +1,4 @@
+using KvmConfig.Core;
 using KvmConfig.Core.Planning;
 using KvmConfig.Core.Specs;
 using KvmConfig.Core.Tests;
@@ -217,5 +218,22 @@ public sealed class ClusterPlannerTests
         Assert.DoesNotContain(survives.Assignments, a => a.Spare);
         Assert.Equal(4, survives.NodesUsed);
         Assert.Contains("losing a leaves VMs that fit on no other node", Assert.Single(fails.Problems), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_vm_the_nodes_own_rules_refuse_is_unplaced_with_the_rules_words()
+    {
+        // Given a VM pinned to node a with an explicit CPU list that node does not have (its CPUs are 0-31)
+        ClusterNode[] nodes = [Node("a"), Node("b")];
+        VmSpec listed = Vm("listed", 2) with { Cpus = CpuSet.Parse("100-101"), Host = "a" };
+
+        // When the cluster is planned
+        ClusterPlan plan = ClusterPlanner.Plan(Request(nodes, [listed, Vm("other", 2)]));
+
+        // Then the counters took it, the node's rules refused it, and the reason quotes them with their code
+        Unplaced unplaced = Assert.Single(plan.Unplaced);
+        Assert.Equal(("listed", "host"), (unplaced.Vm.Name, unplaced.Rule));
+        Assert.Matches(@"host = a, and node a cannot take it: its planner refused it \(KVC0\d\d: .*100-101", unplaced.Reason);
+        Assert.Equal("a", NodeOf(plan, "other"));
     }
 }
