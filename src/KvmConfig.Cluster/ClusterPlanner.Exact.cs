@@ -42,6 +42,14 @@ public static partial class ClusterPlanner
         int[] hint = [.. warm.NodeOf];
         ClusterPlan heuristic = Finish(request, nodes, vms, runningOn, warm, provenOptimal: false, solver: "heuristic (best fit)");
 
+        // The model has a boolean per VM and node: past MostExactVariables it would take more memory and time than
+        // the answer is worth, and the heuristic's plan stands, saying so.
+        long variables = (long)vms.Length * nodes.Length;
+        if (variables > MostExactVariables)
+        {
+            return heuristic with { Solver = $"heuristic (best fit); CP-SAT not run: {vms.Length} VMs x {nodes.Length} nodes is {variables:N0} assignment variables, more than {MostExactVariables:N0}" };
+        }
+
         (NodeState[] blank, _, _) = Prepare(request);
         var model = new ExactModel(blank, vms, request.Policy, runningOn);
         ExactResult solved = model.Solve(hint, timeLimit, workers);
@@ -87,6 +95,9 @@ public static partial class ClusterPlanner
             ProvenOptimal = chosen.Unplaced.Count == 0 && chosen.Problems.Count == 0 && chosen.NodesUsed == bound.Nodes,
         };
     }
+
+    /// <summary>The largest model <see cref="PlanExact"/> builds: VMs times nodes (one boolean each).</summary>
+    public const long MostExactVariables = 400_000;
 
     // Fewer VMs unplaced, then fewer nodes, then fewer moves.
     private static bool Better(ClusterPlan a, ClusterPlan b) =>

@@ -69,4 +69,19 @@ public sealed class ExactPlannerTests
 
         Assert.True(agreedOptimal >= 10, $"only {agreedOptimal} generated clusters had the heuristic at its bound");
     }
+
+    [Fact]
+    public void A_model_too_large_is_not_built_and_the_heuristics_plan_says_why()
+    {
+        // Given 401 nodes and 1,000 small VMs: 401,000 assignment variables
+        ClusterNode[] nodes = [.. Enumerable.Range(0, 401).Select(i => ClusterPlannerTests.Node($"n{i:D3}"))];
+        VmSpec[] vms = [.. Enumerable.Range(0, 1000).Select(i => ClusterPlannerTests.Vm($"vm{i:D4}", 1, 512))];
+
+        // When planned exactly
+        ClusterPlan plan = ClusterPlanner.PlanExact(ClusterPlannerTests.Request(nodes, vms), Limit);
+
+        // Then every VM is placed by the heuristic, and the solver line says CP-SAT was not run and why
+        Assert.Empty(plan.Unplaced);
+        Assert.Contains("CP-SAT not run: 1000 VMs x 401 nodes is 401,000 assignment variables", plan.Solver, StringComparison.Ordinal);
+    }
 }
