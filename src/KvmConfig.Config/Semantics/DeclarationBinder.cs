@@ -387,6 +387,9 @@ public sealed partial class DeclarationBinder
             EnergyPricePerKWh = r.Get("energy_price_kwh", KeyValues.EnergyPrice, null),
             Pue = r.Get("pue", KeyValues.Pue, d.Pue),
             OpexPerHostYear = r.Get("opex_per_host_year", KeyValues.Opex, null),
+            LicencePerNode = r.Get("licence_per_node", KeyValues.LicencePerNode, null),
+            EnergyPerNodeYear = r.Get("energy_per_node_year", KeyValues.EnergyPerNodeYear, null),
+            OperationsPerNodeYear = r.Get("operations_per_node_year", KeyValues.OperationsPerNodeYear, null),
             Origins = cost.Origins,
         };
     }

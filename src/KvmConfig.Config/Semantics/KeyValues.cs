@@ -160,6 +160,12 @@ internal static class KeyValues
 
     public static Parsed<decimal?> Opex(string t) => Nullable(ValueSyntax.Amount(t, "opex_per_host_year"));
 
+    public static Parsed<decimal?> LicencePerNode(string t) => Nullable(ValueSyntax.Amount(t, "licence_per_node"));
+
+    public static Parsed<decimal?> EnergyPerNodeYear(string t) => Nullable(ValueSyntax.Amount(t, "energy_per_node_year"));
+
+    public static Parsed<decimal?> OperationsPerNodeYear(string t) => Nullable(ValueSyntax.Amount(t, "operations_per_node_year"));
+
     // ---- [alerts] ----
 
     // Ready, retransmits, reclaim efficiency and pressure are shares of time or of a count: at most 100 %. Memory
@@ -228,6 +234,9 @@ internal static class KeyValues
         ["energy_price_kwh"] = t => EnergyPrice(t).Error,
         ["pue"] = t => Pue(t).Error,
         ["opex_per_host_year"] = t => Opex(t).Error,
+        ["licence_per_node"] = t => LicencePerNode(t).Error,
+        ["energy_per_node_year"] = t => EnergyPerNodeYear(t).Error,
+        ["operations_per_node_year"] = t => OperationsPerNodeYear(t).Error,
         ["ready_warning"] = t => ReadyWarning(t).Error,
         ["ready_critical"] = t => ReadyCritical(t).Error,
         ["disk_queue_depth"] = t => DiskQueueDepth(t).Error,

@@ -171,8 +171,8 @@ public sealed record ProfileSpec(string Name, IReadOnlyDictionary<string, string
 /// <summary>Cost inputs for TCO (<c>[cost]</c>): amounts in <see cref="Currency"/>.</summary>
 public sealed record CostSpec
 {
-    /// <summary>ISO 4217 code used when printing.</summary>
-    public string Currency { get; init; } = "EUR";
+    /// <summary>ISO 4217 code used when printing; the defaults' (the white paper's) is USD.</summary>
+    public string Currency { get; init; } = "USD";
 
     /// <summary>Purchase price of one host.</summary>
     public decimal? HostPrice { get; init; }
@@ -191,6 +191,15 @@ public sealed record CostSpec
 
     /// <summary>Support, rack space and licences per host per year.</summary>
     public decimal? OpexPerHostYear { get; init; }
+
+    /// <summary>Hypervisor and management licences per node, paid once (<c>licence_per_node</c>); 0 for KVM alone.</summary>
+    public decimal? LicencePerNode { get; init; }
+
+    /// <summary>Energy per node per year (<c>energy_per_node_year</c>), when given as an amount rather than watts and a price.</summary>
+    public decimal? EnergyPerNodeYear { get; init; }
+
+    /// <summary>Operations (staff, support, rack space) per node per year (<c>operations_per_node_year</c>).</summary>
+    public decimal? OperationsPerNodeYear { get; init; }
 
     /// <summary>Where each key came from.</summary>
     public Origins Origins { get; init; } = Origins.None;
