@@ -64,6 +64,11 @@ internal static class KvmConfigApp
                     .WithExample("cluster", "status", "--format", "json")
                     .WithExample("cluster", "status", "--node-timeout", "5s");
             });
+            config.AddCommand<Cost.TcoCommand>("tco")
+                .WithDescription("What the cluster costs over some years, per year and per VM-month, from [[cost]] (the white paper's figures by default: per node 6,250 of hardware and 3,000 of licences once, 750 of energy and 2,000 of operations a year), licence shown apart, with the arithmetic and where each input came from. Nodes: --nodes, else those the cluster plan uses, else 1. Exit codes: 0 shown, 1 the declaration has errors, 2 could not run.")
+                .WithExample("tco", "--nodes", "4", "--years", "3")
+                .WithExample("tco", "--format", "json")
+                .WithExample("tco", "--years", "5", "--html", "tco.html");
             config.AddCommand<Apply.ApplyCommand>("apply")
                 .WithDescription("Check and plan the declaration, then push the plan to libvirt for every declared VM: a per-VM diff of the elements kvmconfig owns, a journal of every VM it will touch, then the persistent definitions and the live pinning, weights and caps of running VMs. All or nothing: when a step fails, every VM already changed is restored. VMs that are not declared are never touched. Exit codes: 0 applied or nothing to change, 1 declaration errors, 2 could not run (libvirt unreachable, unknown VM, lock held, journal not writable, no confirmation), 4 a step failed and everything was restored, 5 the restore failed too.")
                 .WithExample("apply", "--dry-run")
