@@ -1,0 +1,216 @@
+using System.ComponentModel;
+using System.Globalization;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using KvmConfig.Cli.Cluster;
+using KvmConfig.Cli.Infrastructure;
+using KvmConfig.Cli.Rendering;
+using KvmConfig.Cluster;
+using KvmConfig.Config;
+using KvmConfig.Core;
+using KvmConfig.Core.Diagnostics;
+using KvmConfig.Core.Specs;
+using KvmConfig.Core.Topology;
+using KvmConfig.Libvirt.Cluster;
+using KvmConfig.Linux;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace KvmConfig.Cli.Cost;
+
+/// <summary>
+/// <c>kvmconfig capacity</c>: how many nodes of a shape a mix of VMs needs, found by the cluster placement itself;
+/// the use of each dimension, the headroom, the dimension that binds, and the largest VM of each kind that still
+/// fits; with <c>--nodes N</c>, how many more VMs of each kind N nodes take.
+/// </summary>
+internal sealed class CapacityCommand : Command<CapacityCommand.Settings>
+{
+    internal sealed class Settings : ClusterSettings
+    {
+        [CommandOption("--mix <MIX>")]
+        [Description("The VMs: PROFILE=COUNT,... with built-in profiles (database, web, monitoring) or [[profile NAME]] sections of the directory.")]
+        public string? Mix { get; init; }
+
+        [CommandOption("--shape <SHAPE>")]
+        [Description("Nodes of this shape: SOCKETSxNODESxCORESxTHREADS,MEMORY, e.g. 2x2x16x2,512G.")]
+        public string? Shape { get; init; }
+
+        [CommandOption("--sysroot <DIR>")]
+        [Description("Nodes like the machine captured in DIR (DIR/sys).")]
+        public string? SysRoot { get; init; }
+
+        [CommandOption("--node-like <NODE>")]
+        [Description("Nodes like this [[node]] of the inventory (its shape and policy). Default: the first node, or this host.")]
+        public string? NodeLike { get; init; }
+
+        [CommandOption("--ha <N>")]
+        [Description("Survive losing N nodes.")]
+        [DefaultValue(0)]
+        public int Ha { get; init; }
+
+        [CommandOption("--nodes <N>")]
+        [Description("Instead of counting nodes: how many more VMs of each kind N nodes take beside the mix.")]
+        public int? Nodes { get; init; }
+
+        public override ValidationResult Validate() =>
+            OptionValue.IsMissing(Mix) ? ValidationResult.Error("--mix is needed: PROFILE=COUNT,..., e.g. --mix database=40,web=100,monitoring=20")
+            : CapacityMix.TryParse(Mix!, out string? mixError) is null ? ValidationResult.Error($"--mix {Mix}: {mixError}")
+            : new[] { Shape, SysRoot, NodeLike }.Count(o => o is not null) > 1 ? ValidationResult.Error("--shape, --sysroot and --node-like each name the node: give one of them")
+            : Shape is not null && MachineShapes.TryParse(Shape, out string? shapeError) is null ? ValidationResult.Error($"--shape {Shape}: {shapeError}")
+            : Ha < 0 ? ValidationResult.Error($"--ha {Ha}: give how many nodes to survive losing, 0 or more")
+            : Nodes is < 1 ? ValidationResult.Error($"--nodes {Nodes}: give a number of nodes, 1 or more")
+            : base.Validate();
+    }
+
+    private static readonly JsonSerializerOptions Options = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        CheckReport report = ClusterCheck.Run(settings.Directory);
+        IReadOnlyList<MixEntry> mix = CapacityMix.TryParse(settings.Mix!, out _)!;
+        if (!report.Ok)
+        {
+            Console.Out.Write(CheckText.Render(report, "no host (capacity reads [host] and [profile])", settings.Verbose, Terminal.Color));
+            return ExitCodes.Errors;
+        }
+
+        if (CapacityMix.Build(report.Source, mix, out string? error) is not { } built)
+        {
+            FailureRenderer.Write(Rules.BadValue.Code, $"--mix: {error}", ("hint", "name a built-in profile (database, web, monitoring) or add a [profile NAME] section"));
+            return ExitCodes.CouldNotRun;
+        }
+
+        if (Template(settings, report, built.Declaration.Host) is not (ClusterNode template, string like))
+        {
+            return ExitCodes.CouldNotRun;
+        }
+
+        if (settings.Nodes is { } n)
+        {
+            if (settings.Ha >= n)
+            {
+                FailureRenderer.Write(Rules.HaTooLarge.Code, $"--ha {settings.Ha} asks to survive losing {settings.Ha} of {n} nodes: none would be left", ("hint", $"give --ha {n - 1} or less, or more --nodes"));
+                return ExitCodes.CouldNotRun;
+            }
+
+            IReadOnlyDictionary<string, int>? more = CapacityPlanner.MoreVms(template, n - settings.Ha, built.Declaration, built.Kinds);
+            Console.Out.Write(settings.Json ? MoreJson(mix, like, n, settings.Ha, more) : MoreText(mix, like, n, settings.Ha, more));
+            return more is null ? ExitCodes.Errors : ExitCodes.Ok;
+        }
+
+        CapacityAnswer answer = CapacityPlanner.NodesNeeded(template, built.Declaration, settings.Ha, built.Kinds);
+        Console.Out.Write(settings.Json ? Json(mix, like, settings.Ha, answer) : Text(mix, like, settings.Ha, answer));
+        return answer.Nodes < 0 ? ExitCodes.Errors : ExitCodes.Ok;
+    }
+
+    // The node the mix is counted on, and how to name it; null after saying why it could not be read.
+    private static (ClusterNode Node, string Like)? Template(Settings settings, CheckReport report, HostPolicy policy)
+    {
+        try
+        {
+            if (settings.Shape is { } shape)
+            {
+                return (new ClusterNode("node", null, MachineShapes.TryParse(shape, out _)!, policy), $"shape {shape}");
+            }
+
+            if (settings.SysRoot is { } root)
+            {
+                return (new ClusterNode("node", null, SysfsTopologyReader.ForSysroot(root).Read(), policy), $"sysroot {root}");
+            }
+
+            if (settings.NodeLike is not null || report.Declaration.Nodes.Count > 0)
+            {
+                string name = settings.NodeLike ?? report.Declaration.Nodes[0].Name;
+                if (report.Declaration.Nodes.FirstOrDefault(n => n.Name == name) is not { } spec)
+                {
+                    FailureRenderer.Write(Rules.NoInventory.Code, $"--node-like {name}: no [node {name}] in {report.Source.Directory}", ("hint", $"the nodes are {string.Join(", ", report.Declaration.Nodes.Select(n => n.Name))}"));
+                    return null;
+                }
+
+                NodeReading reading = ClusterNodeReader.Read(spec, new HashSet<string>());
+                if (!ClusterReadings.ReportUnreachable([reading], skip: false))
+                {
+                    return null;
+                }
+
+                return (reading.Node! with { Running = new Dictionary<string, Core.Planning.Incumbent?>() }, $"node {name}");
+            }
+
+            return (new ClusterNode("node", null, SysfsTopologyReader.ForHost().Read(), policy), "this host");
+        }
+        catch (KvmConfigException e)
+        {
+            FailureRenderer.Write(e);
+            return null;
+        }
+    }
+
+    private static string MixText(IReadOnlyList<MixEntry> mix) => string.Join(", ", mix.Select(e => $"{e.Profile}={e.Count}"));
+
+    private static string Text(IReadOnlyList<MixEntry> mix, string like, int ha, CapacityAnswer a)
+    {
+        var sb = new StringBuilder();
+        if (a.Nodes < 0)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"capacity: {MixText(mix)} does not fit on nodes like {like}: a VM fits on none of them\n");
+            foreach (Unplaced u in a.Plan.Unplaced.DistinctBy(u => u.Reason).Take(3))
+            {
+                sb.Append(CultureInfo.InvariantCulture, $"  {u.Vm.Name} [{u.Rule}]: {u.Reason}\n");
+            }
+
+            return sb.ToString();
+        }
+
+        Utilisation u2 = a.Use;
+        sb.Append(CultureInfo.InvariantCulture, $"capacity: {MixText(mix)} ({mix.Sum(e => e.Count)} VMs) needs {Units.Plural(a.Nodes, "node")} like {like}{(ha > 0 ? $" (with {ha} held for --ha {ha})" : "")}; lower bound {a.Plan.Bound.Nodes} ({a.Plan.Bound.Why})\n\n");
+        sb.Append(CultureInfo.InvariantCulture, $"  CPUs     {u2.CpusUsed,7} of {u2.CpusTotal,-7} {Utilisation.Share(u2.CpusUsed, u2.CpusTotal) * 100,5:0.0} %   headroom {u2.CpusTotal - u2.CpusUsed}\n");
+        sb.Append(CultureInfo.InvariantCulture, $"  memory   {Units.MiB(u2.MemoryMiBUsed),7} of {Units.MiB(u2.MemoryMiBTotal),-7} {Utilisation.Share(u2.MemoryMiBUsed, u2.MemoryMiBTotal) * 100,5:0.0} %   headroom {Units.MiB(u2.MemoryMiBTotal - u2.MemoryMiBUsed)}\n");
+        sb.Append(CultureInfo.InvariantCulture, $"  VMs      {u2.Vms,7} of {u2.VmsMost,-7} {Utilisation.Share(u2.Vms, u2.VmsMost) * 100,5:0.0} %   (fewer VMs than CPUs on each node)\n");
+        sb.Append(CultureInfo.InvariantCulture, $"  binding: {u2.Binding}\n\nlargest VM of each kind that still fits on a node as placed:\n");
+        foreach ((string kind, int vcpus) in a.LargestFitting)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"  {kind}: {(vcpus == 0 ? "none" : Units.Plural(vcpus, "vCPU"))}\n");
+        }
+
+        return sb.ToString();
+    }
+
+    private static string Json(IReadOnlyList<MixEntry> mix, string like, int ha, CapacityAnswer a) =>
+        new JsonObject
+        {
+            ["version"] = ProductVersion.Json,
+            ["mix"] = new JsonObject([.. mix.Select(e => KeyValuePair.Create(e.Profile, (JsonNode?)e.Count))]),
+            ["nodeLike"] = like,
+            ["ha"] = ha,
+            ["fits"] = a.Nodes >= 0,
+            ["nodes"] = a.Nodes,
+            ["lowerBound"] = a.Plan.Bound.Nodes,
+            ["cpusUsed"] = a.Use.CpusUsed,
+            ["cpusTotal"] = a.Use.CpusTotal,
+            ["memoryMiBUsed"] = a.Use.MemoryMiBUsed,
+            ["memoryMiBTotal"] = a.Use.MemoryMiBTotal,
+            ["binding"] = a.Use.Binding,
+            ["largestFitting"] = new JsonObject([.. a.LargestFitting.Select(l => KeyValuePair.Create(l.Key, (JsonNode?)l.Value))]),
+            ["unplaced"] = new JsonArray([.. a.Plan.Unplaced.Select(u => (JsonNode)new JsonObject { ["name"] = u.Vm.Name, ["rule"] = u.Rule, ["reason"] = u.Reason })]),
+        }.ToJsonString(Options) + "\n";
+
+    private static string MoreText(IReadOnlyList<MixEntry> mix, string like, int nodes, int ha, IReadOnlyDictionary<string, int>? more) =>
+        more is null
+            ? $"capacity: {MixText(mix)} does not fit on {nodes - ha} nodes like {like}{(ha > 0 ? $" (--ha {ha} keeps {ha} of {nodes} free)" : "")}\n"
+            : $"capacity: {nodes} nodes like {like}{(ha > 0 ? $" ({ha} kept free for --ha)" : "")} hold {MixText(mix)} and, beside it, one kind at a time:\n"
+                + string.Concat(more.Select(m => $"  {m.Key}: {m.Value} more\n"));
+
+    private static string MoreJson(IReadOnlyList<MixEntry> mix, string like, int nodes, int ha, IReadOnlyDictionary<string, int>? more) =>
+        new JsonObject
+        {
+            ["version"] = ProductVersion.Json,
+            ["mix"] = new JsonObject([.. mix.Select(e => KeyValuePair.Create(e.Profile, (JsonNode?)e.Count))]),
+            ["nodeLike"] = like,
+            ["nodes"] = nodes,
+            ["ha"] = ha,
+            ["fits"] = more is not null,
+            ["more"] = more is null ? null : new JsonObject([.. more.Select(m => KeyValuePair.Create(m.Key, (JsonNode?)m.Value))]),
+        }.ToJsonString(Options) + "\n";
+}
