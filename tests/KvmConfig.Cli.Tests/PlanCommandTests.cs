@@ -1,6 +1,6 @@
+using KvmConfig.Cli.Rendering;
 using System.Text.Json;
 using System.Xml.Linq;
-using KvmConfig.Cli.Plan;
 using KvmConfig.Config;
 using KvmConfig.Core.Topology;
 using KvmConfig.TestSupport;

@@ -1,5 +1,5 @@
+using KvmConfig.Cli.Rendering;
 using System.Text.Json;
-using KvmConfig.Cli.Plan;
 using KvmConfig.Config;
 using KvmConfig.Core;
 using KvmConfig.Core.Topology;

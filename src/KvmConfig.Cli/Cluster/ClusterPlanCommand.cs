@@ -1,7 +1,6 @@
 using System.ComponentModel;
 using System.Globalization;
 using KvmConfig.Cli.Infrastructure;
-using KvmConfig.Cli.Plan;
 using KvmConfig.Cli.Rendering;
 using KvmConfig.Cluster;
 using KvmConfig.Config;
@@ -94,7 +93,7 @@ internal sealed class ClusterPlanCommand : Command<ClusterPlanCommand.Settings>
         }
 
         var request = new ClusterRequest(nodes, report.Declaration, settings.PolicyValue, settings.Ha);
-        using var solving = new Progress(settings.Exact ? $"solving with CP-SAT (up to {settings.TimeLimit})" : "placing");
+        using var solving = new ProgressLine(settings.Exact ? $"solving with CP-SAT (up to {settings.TimeLimit})" : "placing");
         solving.Report($"{report.Declaration.Vms.Count} VMs on {nodes.Count} nodes");
         ClusterPlan plan = settings.Exact
             ? ClusterPlanner.PlanExact(request, Core.Durations.Parse(settings.TimeLimit)!.Value, Math.Max(1, Environment.ProcessorCount))

@@ -1,3 +1,4 @@
+using KvmConfig.Cli.Rendering;
 using System.Xml;
 using KvmConfig.Core;
 using KvmConfig.Core.Planning;

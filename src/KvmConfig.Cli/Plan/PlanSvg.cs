@@ -1,3 +1,4 @@
+using KvmConfig.Cli.Rendering;
 using System.Globalization;
 using System.Text;
 using System.Xml;

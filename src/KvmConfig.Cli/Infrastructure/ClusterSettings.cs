@@ -1,6 +1,5 @@
 using System.ComponentModel;
 using System.Globalization;
-using KvmConfig.Cli.Infrastructure;
 using KvmConfig.Cli.Rendering;
 using KvmConfig.Config;
 using KvmConfig.Core;
@@ -9,7 +8,7 @@ using KvmConfig.Libvirt.Cluster;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
-namespace KvmConfig.Cli.Cluster;
+namespace KvmConfig.Cli.Infrastructure;
 
 /// <summary>Options of the <c>cluster</c> commands: the inventory's directory, how its nodes are read, the output format.</summary>
 internal abstract class ClusterSettings : CommandSettings
@@ -77,7 +76,7 @@ internal abstract class ClusterSettings : CommandSettings
         }
 
         HashSet<string> declared = [.. report.Declaration.Vms.Select(v => v.Name)];
-        using var progress = new Progress($"reading {Units.Plural(report.Declaration.Nodes.Count, "node")}");
+        using var progress = new ProgressLine($"reading {Units.Plural(report.Declaration.Nodes.Count, "node")}");
         IReadOnlyList<NodeReading> nodes = ClusterNodeReader.ReadAll(report.Declaration.Nodes, declared, Concurrency, NodeTimeoutValue, progress);
         progress.Done();
         exit = ExitCodes.Ok;
@@ -90,7 +89,7 @@ internal abstract class ClusterSettings : CommandSettings
 /// second with the latest step and the time taken; when stderr is redirected, one line when the second has passed and
 /// one when the work ends, so that logs are not flooded.
 /// </summary>
-internal sealed class Progress : IProgress<string>, IDisposable
+internal sealed class ProgressLine : IProgress<string>, IDisposable
 {
     private readonly string _what;
     private readonly long _start = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -100,7 +99,7 @@ internal sealed class Progress : IProgress<string>, IDisposable
     private bool _shown;
     private bool _done;
 
-    public Progress(string what)
+    public ProgressLine(string what)
     {
         _what = what;
         _timer = new Timer(_ => Show(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));

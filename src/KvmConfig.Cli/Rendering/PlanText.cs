@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using KvmConfig.Cli.Rendering;
 using KvmConfig.Config;
 using KvmConfig.Core;
 using KvmConfig.Core.Diagnostics;
@@ -8,7 +7,7 @@ using KvmConfig.Core.Planning;
 using KvmConfig.Core.Specs;
 using KvmConfig.Core.Topology;
 
-namespace KvmConfig.Cli.Plan;
+namespace KvmConfig.Cli.Rendering;
 
 /// <summary>How <c>kvmconfig plan</c> prints text.</summary>
 /// <param name="HostLabel">How the host is named (<c>this host</c>, <c>sysroot DIR</c>).</param>

@@ -6,7 +6,7 @@ using KvmConfig.Config;
 using KvmConfig.Core.Planning;
 using KvmConfig.Core.Topology;
 
-namespace KvmConfig.Cli.Plan;
+namespace KvmConfig.Cli.Rendering;
 
 /// <summary>
 /// <c>kvmconfig plan --format json</c>: the contract of <c>docs/plan-json.md</c>. Fields are only ever added. CPU

@@ -3,7 +3,7 @@ using KvmConfig.Core.Planning;
 using KvmConfig.Core.Specs;
 using KvmConfig.Core.Topology;
 
-namespace KvmConfig.Cli.Plan;
+namespace KvmConfig.Cli.Rendering;
 
 /// <summary>What one host CPU does in a plan, as the CPU map and the SVG draw it.</summary>
 internal enum CpuRole

@@ -2,7 +2,7 @@ using KvmConfig.Cli.Rendering;
 using KvmConfig.Core.Diagnostics;
 using KvmConfig.Libvirt.Cluster;
 
-namespace KvmConfig.Cli.Cluster;
+namespace KvmConfig.Cli.Infrastructure;
 
 /// <summary>What the <c>cluster</c> commands say about nodes that could not be read.</summary>
 internal static class ClusterReadings
