@@ -14,8 +14,11 @@ namespace KvmConfig.ClusterBench;
 /// </summary>
 internal static class Checks
 {
-    /// <summary>Breaches of the decisions <paramref name="nodeOf"/> (per VM, its node or -1).</summary>
-    public static List<string> Assignment(ClusterRequest request, IReadOnlyList<int> nodeOf, string who)
+    /// <summary>
+    /// Breaches of the decisions <paramref name="nodeOf"/> (per VM, its node or -1). <paramref name="vmCountRule"/>:
+    /// also the rule "fewer VMs than CPUs", which the planner keeps and the plain-vector baselines do not know.
+    /// </summary>
+    public static List<string> Assignment(ClusterRequest request, IReadOnlyList<int> nodeOf, string who, bool vmCountRule = true)
     {
         var breaches = new List<string>();
         IReadOnlyList<VmSpec> vms = request.Declaration.Vms;
@@ -79,7 +82,7 @@ internal static class Checks
                 breaches.Add($"{who}: {node.Name} over its memory: {memory[n]} MiB > {c.MemoryMiB} MiB");
             }
 
-            if (vmCount[n] > 0 && vmCount[n] >= node.Host.OnlineCpuCount)
+            if (vmCountRule && vmCount[n] > 0 && vmCount[n] >= node.Host.OnlineCpuCount)
             {
                 breaches.Add($"{who}: {node.Name} runs {vmCount[n]} VMs on {node.Host.OnlineCpuCount} CPUs");
             }
