@@ -13,7 +13,8 @@ namespace KvmConfig.Cluster;
 /// <item>The others, largest first. Keys: the dominant share (the larger of CPUs over the typical node's CPUs and
 /// memory over its memory, descending), then declaration order.</item>
 /// <item><c>pack</c>: among the nodes in use, the one with the fewest free CPUs that still takes the VM (best fit; at
-/// most <see cref="MostCandidates"/> are asked, in that order); when none does, the next unused node, largest first
+/// most <see cref="MostCandidates"/> are asked, in that order, of those whose free memory, pool and NUMA nodes might
+/// hold it (<see cref="NodeIndex"/>)); when none does, the next unused node, largest first
 /// (CPUs, then memory, then inventory order). <c>spread</c>: the least loaded node that takes it (load: the most
 /// used dimension).</item>
 /// <item>A node takes a VM when its counters do (<see cref="NodeState.TryFit"/>) and no member of the VM's
@@ -25,8 +26,7 @@ internal sealed class HeuristicPlacer(NodeState[] nodes, VmDemand[] vms, Placeme
     /// <summary>How many nodes in use a VM asks, tightest first, before it opens a new one.</summary>
     public const int MostCandidates = 64;
 
-    private readonly SortedSet<(long Key, int Node)> _index = [];
-    private readonly long[] _keys = new long[nodes.Length];
+    private readonly NodeIndex _index = new(nodes.Length);
     private readonly Dictionary<string, HashSet<string>> _groupsByDomain = new(StringComparer.Ordinal);
     private readonly int[] _unusedOrder = [.. Enumerable.Range(0, nodes.Length)
         .OrderByDescending(n => nodes[n].UsableCpus)
@@ -81,20 +81,13 @@ internal sealed class HeuristicPlacer(NodeState[] nodes, VmDemand[] vms, Placeme
     /// <summary>Places one VM by the policy; false when no node takes it.</summary>
     public bool Place(VmDemand vm)
     {
-        int tries = 0;
         long from = policy == PlacementPolicy.Pack ? vm.CpusFor(vm.Vcpus, 1) : long.MinValue;
-        foreach ((long _, int n) in _index.GetViewBetween((from, int.MinValue), (long.MaxValue, int.MaxValue)))
+        NodeState.Fit found = default;
+        int chosen = _index.First(from, vm, n => Takes(vm, n, out found), MostCandidates);
+        if (chosen >= 0)
         {
-            if (tries++ == MostCandidates)
-            {
-                break;
-            }
-
-            if (Takes(vm, n, out NodeState.Fit fit))
-            {
-                Commit(vm, n, fit);
-                return true;
-            }
+            Commit(vm, chosen, found);
+            return true;
         }
 
         if (policy == PlacementPolicy.Spread)
@@ -229,12 +222,8 @@ internal sealed class HeuristicPlacer(NodeState[] nodes, VmDemand[] vms, Placeme
     }
 
     // Pack: nodes in use by free CPUs, ascending (best fit). Spread: every node by load, ascending.
-    private void Index(int n)
-    {
-        _index.Remove((_keys[n], n));
-        _keys[n] = policy == PlacementPolicy.Pack ? nodes[n].FreeCpus : (long)(nodes[n].Load * 1_000_000);
-        _index.Add((_keys[n], n));
-    }
+    private void Index(int n) =>
+        _index.Set(n, policy == PlacementPolicy.Pack ? nodes[n].FreeCpus : (long)(nodes[n].Load * 1_000_000), nodes[n]);
 
     private static double Median(IEnumerable<double> values)
     {
