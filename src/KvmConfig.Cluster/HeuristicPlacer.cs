@@ -35,6 +35,9 @@ internal sealed class HeuristicPlacer(NodeState[] nodes, VmDemand[] vms, Placeme
 
     private int _nextUnused;
 
+    // Nodes whose counters refused the VM being placed: the index remembers it for VMs of that shape and larger.
+    private readonly List<int> _refusing = [];
+
     /// <summary>The node of each VM (by declaration index), -1 when none takes it.</summary>
     public int[] NodeOf { get; } = [.. vms.Select(_ => -1)];
 
@@ -83,7 +86,13 @@ internal sealed class HeuristicPlacer(NodeState[] nodes, VmDemand[] vms, Placeme
     {
         long from = policy == PlacementPolicy.Pack ? vm.CpusFor(vm.Vcpus, 1) : long.MinValue;
         NodeState.Fit found = default;
-        int chosen = _index.First(from, vm, n => Takes(vm, n, out found), MostCandidates);
+        _refusing.Clear();
+        int chosen = _index.First(from, vm, n => Takes(vm, n, out found, out Refusal why) || Refusing(n, why), MostCandidates);
+        foreach (int n in _refusing)
+        {
+            _index.Refused(n, vm);
+        }
+
         if (chosen >= 0)
         {
             Commit(vm, chosen, found);
@@ -177,6 +186,17 @@ internal sealed class HeuristicPlacer(NodeState[] nodes, VmDemand[] vms, Placeme
     public Refusal? WhyNot(VmDemand vm, int n) => Takes(vm, n, out _, out Refusal why) ? null : why;
 
     private bool Takes(VmDemand vm, int n, out NodeState.Fit fit) => Takes(vm, n, out fit, out _);
+
+    // Notes a refusal by the node's counters (not by a group or the node's planner, which are the VM's own); false.
+    private bool Refusing(int n, Refusal why)
+    {
+        if (why.Rule is not ("host-plan" or "group"))
+        {
+            _refusing.Add(n);
+        }
+
+        return false;
+    }
 
     private bool Takes(VmDemand vm, int n, out NodeState.Fit fit, out Refusal why)
     {

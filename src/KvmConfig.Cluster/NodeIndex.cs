@@ -8,6 +8,11 @@ namespace KvmConfig.Cluster;
 /// walked (and counted) every one of them for each VM.
 /// </summary>
 /// <remarks>
+/// A node's counters may also refuse a VM for a reason the rooms do not see (its memory spread over NUMA nodes so that
+/// none holds the VM's share): the node then remembers that dedicated VMs with memory bound to their NUMA nodes and at
+/// least that many vCPUs and that much memory per vCPU do not fit it (each part of such a VM, alone or split, needs at
+/// least as many CPUs and as much memory on a NUMA node), until its counters change. Without that, VMs placed
+/// largest-first met the same 64 full nodes again and again, and each opened a node of its own.
 /// The rooms are upper bounds (<see cref="NodeState.LargestDedicatedVcpus"/> ignores memory and <c>numa_nodes</c>, the
 /// memory is the node's, not a NUMA node's): a node they let through may still refuse the VM, one they skip always
 /// would. So the nodes offered are exactly those of the order that could take the VM, in that order.
@@ -29,6 +34,10 @@ internal sealed class NodeIndex
     private readonly int[] _mostDedicated;
     private readonly int[] _vms;
     private readonly int[] _mostVms;
+    private readonly int[] _refusedVcpus;
+    private readonly int[] _mostRefusedVcpus;
+    private readonly double[] _refusedDensity;
+    private readonly double[] _mostRefusedDensity;
     private int _root = -1;
     private int _budget;
 
@@ -46,6 +55,10 @@ internal sealed class NodeIndex
         _mostDedicated = new int[count];
         _vms = new int[count];
         _mostVms = new int[count];
+        _refusedVcpus = new int[count];
+        _mostRefusedVcpus = new int[count];
+        _refusedDensity = new double[count];
+        _mostRefusedDensity = new double[count];
 
         // Fixed priorities: the same cluster always gives the same tree.
         var random = new Random(count);
@@ -55,23 +68,32 @@ internal sealed class NodeIndex
     /// <summary>Puts node <paramref name="n"/> in the order at <paramref name="key"/>, with the room <paramref name="node"/> has now.</summary>
     public void Set(int n, long key, NodeState node)
     {
-        if (_in[n])
-        {
-            (int below, int rest) = Split(_root, _key[n], n);
-            (_, int above) = Split(rest, _key[n], n + 1);
-            _root = Merge(below, above);
-        }
-
+        Remove(n);
         _key[n] = key;
-        _left[n] = _right[n] = -1;
         _memory[n] = node.MemoryMiBTotal - node.MemoryMiBUsed;
         _pool[n] = ((node.UsableCpus - node.DedicatedCpus) * node.VcpusPerPoolCpu) - node.SharedVcpus;
         _dedicated[n] = Math.Min(node.FreeCpus, node.LargestDedicatedVcpus);
         _vms[n] = node.OnlineCpus - 2 - node.VmCount;
-        Pull(n);
-        _in[n] = true;
-        (int lower, int upper) = Split(_root, key, n);
-        _root = Merge(Merge(lower, n), upper);
+        _refusedVcpus[n] = int.MaxValue;
+        _refusedDensity[n] = double.MaxValue;
+        Insert(n);
+    }
+
+    /// <summary>Node <paramref name="n"/>'s counters refused <paramref name="vm"/>: VMs of its shape and larger are not offered it again until it changes.</summary>
+    public void Refused(int n, VmDemand vm)
+    {
+        if (!Remembered(vm) || !_in[n] || (vm.Vcpus > _refusedVcpus[n] && Density(vm) > _refusedDensity[n]))
+        {
+            return;
+        }
+
+        // One shape per node: the new one when it is no larger in either measure, else the one kept.
+        if (vm.Vcpus <= _refusedVcpus[n] && Density(vm) <= _refusedDensity[n])
+        {
+            Remove(n);
+            (_refusedVcpus[n], _refusedDensity[n]) = (vm.Vcpus, Density(vm));
+            Insert(n);
+        }
     }
 
     /// <summary>
@@ -116,12 +138,39 @@ internal sealed class NodeIndex
         return -1;
     }
 
+    // The shapes a refusal speaks for: dedicated, memory bound to the NUMA nodes of its CPUs, any NUMA node allowed,
+    // threads as well as whole cores. Larger in vCPUs and memory per vCPU means larger on every NUMA node it uses.
+    private static bool Remembered(VmDemand vm) => vm.Dedicated && vm.BindsMemory && !vm.WholeCores && vm.NumaNodes is not { IsEmpty: false } && vm.Vcpus > 0;
+
+    private static double Density(VmDemand vm) => (double)vm.MemoryMiB / vm.Vcpus;
+
     private bool MayTake(int t, VmDemand vm, bool subtree) =>
-        (subtree ? _mostVms[t] : _vms[t]) >= 0
+        !(Remembered(vm) && vm.Vcpus >= (subtree ? _mostRefusedVcpus[t] : _refusedVcpus[t]) && Density(vm) >= (subtree ? _mostRefusedDensity[t] : _refusedDensity[t]))
+        && (subtree ? _mostVms[t] : _vms[t]) >= 0
         && (vm.HugePageKiB > 0 || (subtree ? _mostMemory[t] : _memory[t]) >= vm.MemoryMiB)
         && (vm.Dedicated
             ? (subtree ? _mostDedicated[t] : _dedicated[t]) >= vm.Vcpus
             : (subtree ? _mostPool[t] : _pool[t]) >= vm.Vcpus - 1e-6);
+
+    private void Remove(int n)
+    {
+        if (_in[n])
+        {
+            (int below, int rest) = Split(_root, _key[n], n);
+            (_, int above) = Split(rest, _key[n], n + 1);
+            _root = Merge(below, above);
+            _in[n] = false;
+        }
+    }
+
+    private void Insert(int n)
+    {
+        _left[n] = _right[n] = -1;
+        Pull(n);
+        _in[n] = true;
+        (int lower, int upper) = Split(_root, _key[n], n);
+        _root = Merge(Merge(lower, n), upper);
+    }
 
     // (key, node) order: the placement's keys, then inventory order.
     private bool Before(int t, long key, int n) => _key[t] < key || (_key[t] == key && t < n);
@@ -176,6 +225,8 @@ internal sealed class NodeIndex
         _mostPool[t] = _pool[t];
         _mostDedicated[t] = _dedicated[t];
         _mostVms[t] = _vms[t];
+        _mostRefusedVcpus[t] = _refusedVcpus[t];
+        _mostRefusedDensity[t] = _refusedDensity[t];
         foreach (int c in (ReadOnlySpan<int>)[_left[t], _right[t]])
         {
             if (c >= 0)
@@ -184,6 +235,8 @@ internal sealed class NodeIndex
                 _mostPool[t] = Math.Max(_mostPool[t], _mostPool[c]);
                 _mostDedicated[t] = Math.Max(_mostDedicated[t], _mostDedicated[c]);
                 _mostVms[t] = Math.Max(_mostVms[t], _mostVms[c]);
+                _mostRefusedVcpus[t] = Math.Max(_mostRefusedVcpus[t], _mostRefusedVcpus[c]);
+                _mostRefusedDensity[t] = Math.Max(_mostRefusedDensity[t], _mostRefusedDensity[c]);
             }
         }
     }
