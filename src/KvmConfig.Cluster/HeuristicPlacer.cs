@@ -41,6 +41,9 @@ internal sealed class HeuristicPlacer(NodeState[] nodes, VmDemand[] vms, Placeme
     /// <summary>The node of each VM (by declaration index), -1 when none takes it.</summary>
     public int[] NodeOf { get; } = [.. vms.Select(_ => -1)];
 
+    // The VMs of each node, by declaration index, so that a recount reads one node's VMs, not the declaration's.
+    private readonly List<int>[] _onNode = [.. nodes.Select(_ => new List<int>())];
+
     /// <summary>Nodes a VM may not go to (after the host planner refused it there), by VM index.</summary>
     public Dictionary<int, HashSet<int>> Forbidden { get; } = [];
 
@@ -147,6 +150,7 @@ internal sealed class HeuristicPlacer(NodeState[] nodes, VmDemand[] vms, Placeme
         if (NodeOf[vm.Index] == n)
         {
             NodeOf[vm.Index] = -1;
+            _onNode[n].Remove(vm.Index);
         }
     }
 
@@ -154,16 +158,23 @@ internal sealed class HeuristicPlacer(NodeState[] nodes, VmDemand[] vms, Placeme
     public void Recount(int n)
     {
         var fresh = new NodeState(nodes[n].Node, n);
-        foreach (VmDemand vm in vms.Where(v => NodeOf[v.Index] == n))
+        _onNode[n].Sort();
+        foreach (int i in _onNode[n])
         {
-            if (fresh.TryFit(vm, out _) is { } fit)
+            if (fresh.TryFit(vms[i], out _) is { } fit)
             {
-                fresh.Commit(vm, fit);
+                fresh.Commit(vms[i], fit);
             }
         }
 
+        // Only a node that ran members of groups can change where groups run.
+        bool hadGroups = nodes[n].HasGroups;
         nodes[n] = fresh;
-        RebuildGroups();
+        if (hadGroups)
+        {
+            RebuildGroups();
+        }
+
         Index(n);
     }
 
@@ -228,6 +239,7 @@ internal sealed class HeuristicPlacer(NodeState[] nodes, VmDemand[] vms, Placeme
     {
         nodes[n].Commit(vm, fit);
         NodeOf[vm.Index] = n;
+        _onNode[n].Add(vm.Index);
         if (vm.Spec.Group is { } group)
         {
             if (!_groupsByDomain.TryGetValue(nodes[n].Node.FailureDomain, out HashSet<string>? groups))
