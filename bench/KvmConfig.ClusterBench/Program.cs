@@ -4,5 +4,4 @@ using KvmConfig.ClusterBench;
 //   dotnet run -c Release --project bench/KvmConfig.ClusterBench [-- --part small|large|speed|whole|all --seed S --instances N --exact-seconds S]
 // Exit 0 when every target is met, 1 when some is missed (reported), 2 when a result is broken (a node over
 // capacity, a group on one node, a CPU pinned twice).
-if (args.Length == 2 && args[0] == "--dump") { Dump.Instance(int.Parse(args[1]), 20261206); return 0; }
 return Harness.Run(args);
