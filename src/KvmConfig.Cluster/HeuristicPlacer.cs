@@ -10,8 +10,10 @@ namespace KvmConfig.Cluster;
 /// <list type="number">
 /// <item>VMs whose <c>host</c> names a node go there; VMs already running on a node stay there when it still takes
 /// them (what is declared elsewhere or breaks a group moves, and says so).</item>
-/// <item>The others, largest first. Keys: the dominant share (the larger of CPUs over the typical node's CPUs and
-/// memory over its memory, descending), then declaration order.</item>
+/// <item>The others, members of anti-affinity groups first, then largest first. Keys: in a group or not (members
+/// first: placed last, a member finds every node in use already holding another member or too full, and opens one
+/// more), the dominant share (the larger of CPUs over the typical node's CPUs and memory over its memory,
+/// descending), then declaration order.</item>
 /// <item><c>pack</c>: among the nodes in use, the one with the fewest free CPUs that still takes the VM (best fit; at
 /// most <see cref="MostCandidates"/> are asked, in that order, of those whose free memory, pool and NUMA nodes might
 /// hold it (<see cref="NodeIndex"/>)); when none does, the next unused node, largest first
@@ -76,7 +78,8 @@ internal sealed class HeuristicPlacer(NodeState[] nodes, VmDemand[] vms, Placeme
         double typicalMemory = Math.Max(1, Median(nodes.Select(s => (double)s.MemoryMiBTotal)));
         IEnumerable<VmDemand> rest = vms
             .Where(v => NodeOf[v.Index] < 0 && v.Spec.Host is null)
-            .OrderByDescending(v => Math.Max(v.CpusFor(v.Vcpus, 1) / Math.Max(1, typicalCpus), v.MemoryMiB / typicalMemory))
+            .OrderByDescending(v => v.Spec.Group is not null)
+            .ThenByDescending(v => Math.Max(v.CpusFor(v.Vcpus, 1) / Math.Max(1, typicalCpus), v.MemoryMiB / typicalMemory))
             .ThenBy(v => v.Index);
         foreach (VmDemand vm in rest)
         {
