@@ -10,10 +10,13 @@ namespace KvmConfig.Cluster;
 /// <list type="number">
 /// <item>VMs whose <c>host</c> names a node go there; VMs already running on a node stay there when it still takes
 /// them (what is declared elsewhere or breaks a group moves, and says so).</item>
-/// <item>The others, largest first. Keys: the dominant share (the larger of CPUs over the typical node's CPUs and
-/// memory over its memory, descending), then declaration order.</item>
+/// <item>The others, members of anti-affinity groups first, then largest first. Keys: in a group or not (members
+/// first: placed last, a member finds every node in use already holding another member or too full, and opens one
+/// more), the dominant share (the larger of CPUs over the typical node's CPUs and memory over its memory,
+/// descending), then declaration order.</item>
 /// <item><c>pack</c>: among the nodes in use, the one with the fewest free CPUs that still takes the VM (best fit; at
-/// most <see cref="MostCandidates"/> are asked, in that order); when none does, the next unused node, largest first
+/// most <see cref="MostCandidates"/> are asked, in that order, of those whose free memory, pool and NUMA nodes might
+/// hold it (<see cref="NodeIndex"/>)); when none does, the next unused node, largest first
 /// (CPUs, then memory, then inventory order). <c>spread</c>: the least loaded node that takes it (load: the most
 /// used dimension).</item>
 /// <item>A node takes a VM when its counters do (<see cref="NodeState.TryFit"/>) and no member of the VM's
@@ -25,8 +28,7 @@ internal sealed partial class HeuristicPlacer(NodeState[] nodes, VmDemand[] vms,
     /// <summary>How many nodes in use a VM asks, tightest first, before it opens a new one.</summary>
     public const int MostCandidates = 64;
 
-    private readonly SortedSet<(long Key, int Node)> _index = [];
-    private readonly long[] _keys = new long[nodes.Length];
+    private readonly NodeIndex _index = new(nodes.Length);
     private readonly Dictionary<string, HashSet<string>> _groupsByDomain = new(StringComparer.Ordinal);
     private readonly int[] _unusedOrder = [.. Enumerable.Range(0, nodes.Length)
         .OrderByDescending(n => nodes[n].UsableCpus)
@@ -35,8 +37,14 @@ internal sealed partial class HeuristicPlacer(NodeState[] nodes, VmDemand[] vms,
 
     private int _nextUnused;
 
+    // Nodes whose counters refused the VM being placed: the index remembers it for VMs of that shape and larger.
+    private readonly List<int> _refusing = [];
+
     /// <summary>The node of each VM (by declaration index), -1 when none takes it.</summary>
     public int[] NodeOf { get; } = [.. vms.Select(_ => -1)];
+
+    // The VMs of each node, by declaration index, so that a recount reads one node's VMs, not the declaration's.
+    private readonly List<int>[] _onNode = [.. nodes.Select(_ => new List<int>())];
 
     /// <summary>Nodes a VM may not go to (after the host planner refused it there), by VM index.</summary>
     public Dictionary<int, HashSet<int>> Forbidden { get; } = [];
@@ -70,7 +78,8 @@ internal sealed partial class HeuristicPlacer(NodeState[] nodes, VmDemand[] vms,
         double typicalMemory = Math.Max(1, Median(nodes.Select(s => (double)s.MemoryMiBTotal)));
         IEnumerable<VmDemand> rest = vms
             .Where(v => NodeOf[v.Index] < 0 && v.Spec.Host is null)
-            .OrderByDescending(v => Math.Max(v.CpusFor(v.Vcpus, 1) / Math.Max(1, typicalCpus), v.MemoryMiB / typicalMemory))
+            .OrderByDescending(v => v.Spec.Group is not null)
+            .ThenByDescending(v => Math.Max(v.CpusFor(v.Vcpus, 1) / Math.Max(1, typicalCpus), v.MemoryMiB / typicalMemory))
             .ThenBy(v => v.Index);
         foreach (VmDemand vm in rest)
         {
@@ -81,20 +90,19 @@ internal sealed partial class HeuristicPlacer(NodeState[] nodes, VmDemand[] vms,
     /// <summary>Places one VM by the policy; false when no node takes it.</summary>
     public bool Place(VmDemand vm)
     {
-        int tries = 0;
         long from = policy == PlacementPolicy.Pack ? vm.CpusFor(vm.Vcpus, 1) : long.MinValue;
-        foreach ((long _, int n) in _index.GetViewBetween((from, int.MinValue), (long.MaxValue, int.MaxValue)))
+        NodeState.Fit found = default;
+        _refusing.Clear();
+        int chosen = _index.First(from, vm, n => Takes(vm, n, out found, out Refusal why) || Refusing(n, why), MostCandidates);
+        foreach (int n in _refusing)
         {
-            if (tries++ == MostCandidates)
-            {
-                break;
-            }
+            _index.Refused(n, vm);
+        }
 
-            if (Takes(vm, n, out NodeState.Fit fit))
-            {
-                Commit(vm, n, fit);
-                return true;
-            }
+        if (chosen >= 0)
+        {
+            Commit(vm, chosen, found);
+            return true;
         }
 
         if (policy == PlacementPolicy.Spread)
@@ -145,6 +153,7 @@ internal sealed partial class HeuristicPlacer(NodeState[] nodes, VmDemand[] vms,
         if (NodeOf[vm.Index] == n)
         {
             NodeOf[vm.Index] = -1;
+            _onNode[n].Remove(vm.Index);
         }
     }
 
@@ -152,16 +161,23 @@ internal sealed partial class HeuristicPlacer(NodeState[] nodes, VmDemand[] vms,
     public void Recount(int n)
     {
         var fresh = new NodeState(nodes[n].Node, n);
-        foreach (VmDemand vm in vms.Where(v => NodeOf[v.Index] == n))
+        _onNode[n].Sort();
+        foreach (int i in _onNode[n])
         {
-            if (fresh.TryFit(vm, out _) is { } fit)
+            if (fresh.TryFit(vms[i], out _) is { } fit)
             {
-                fresh.Commit(vm, fit);
+                fresh.Commit(vms[i], fit);
             }
         }
 
+        // Only a node that ran members of groups can change where groups run.
+        bool hadGroups = nodes[n].HasGroups;
         nodes[n] = fresh;
-        RebuildGroups();
+        if (hadGroups)
+        {
+            RebuildGroups();
+        }
+
         Index(n);
     }
 
@@ -184,6 +200,17 @@ internal sealed partial class HeuristicPlacer(NodeState[] nodes, VmDemand[] vms,
     public Refusal? WhyNot(VmDemand vm, int n) => Takes(vm, n, out _, out Refusal why) ? null : why;
 
     private bool Takes(VmDemand vm, int n, out NodeState.Fit fit) => Takes(vm, n, out fit, out _);
+
+    // Notes a refusal by the node's counters (not by a group or the node's planner, which are the VM's own); false.
+    private bool Refusing(int n, Refusal why)
+    {
+        if (why.Rule is not ("host-plan" or "group"))
+        {
+            _refusing.Add(n);
+        }
+
+        return false;
+    }
 
     private bool Takes(VmDemand vm, int n, out NodeState.Fit fit, out Refusal why)
     {
@@ -215,6 +242,7 @@ internal sealed partial class HeuristicPlacer(NodeState[] nodes, VmDemand[] vms,
     {
         nodes[n].Commit(vm, fit);
         NodeOf[vm.Index] = n;
+        _onNode[n].Add(vm.Index);
         if (vm.Spec.Group is { } group)
         {
             if (!_groupsByDomain.TryGetValue(nodes[n].Node.FailureDomain, out HashSet<string>? groups))
@@ -229,12 +257,8 @@ internal sealed partial class HeuristicPlacer(NodeState[] nodes, VmDemand[] vms,
     }
 
     // Pack: nodes in use by free CPUs, ascending (best fit). Spread: every node by load, ascending.
-    private void Index(int n)
-    {
-        _index.Remove((_keys[n], n));
-        _keys[n] = policy == PlacementPolicy.Pack ? nodes[n].FreeCpus : (long)(nodes[n].Load * 1_000_000);
-        _index.Add((_keys[n], n));
-    }
+    private void Index(int n) =>
+        _index.Set(n, policy == PlacementPolicy.Pack ? nodes[n].FreeCpus : (long)(nodes[n].Load * 1_000_000), nodes[n]);
 
     private static double Median(IEnumerable<double> values)
     {

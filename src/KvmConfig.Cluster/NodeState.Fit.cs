@@ -114,6 +114,46 @@ internal sealed partial class NodeState
         return null;
     }
 
+    /// <summary>
+    /// An upper bound on the vCPUs of one more dedicated VM, from the CPUs of the NUMA nodes alone (no memory, no
+    /// <c>numa_nodes</c>, no whole cores): the most free on one NUMA node, or the most an even split over the k
+    /// roomiest can hold, as <see cref="Split"/> makes it (parts of q or q + 1 vCPUs, the larger on the roomier).
+    /// </summary>
+    public int LargestDedicatedVcpus
+    {
+        get
+        {
+            int count = _numaIds.Length;
+            if (count == 0)
+            {
+                return 0;
+            }
+
+            Span<int> rooms = count <= 64 ? stackalloc int[count] : new int[count];
+            for (int s = 0; s < count; s++)
+            {
+                rooms[s] = _whole[s] + _split[s];
+            }
+
+            rooms.Sort((a, b) => b.CompareTo(a));
+            int best = rooms[0];
+            for (int k = 2; k <= count; k++)
+            {
+                // Every part at least the k-th largest room q; one more vCPU on each of the rooms larger than q.
+                int q = rooms[k - 1];
+                int larger = 0;
+                for (int i = 0; i < k; i++)
+                {
+                    larger += rooms[i] > q ? 1 : 0;
+                }
+
+                best = Math.Max(best, (k * q) + Math.Min(k - 1, larger));
+            }
+
+            return best;
+        }
+    }
+
     private bool Allowed(VmDemand vm, int slot) => vm.NumaNodes is not { IsEmpty: false } nodes || nodes.Contains(_numaIds[slot]);
 
     private bool MemoryFits(VmDemand vm, int slot, long mib) =>

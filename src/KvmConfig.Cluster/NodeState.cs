@@ -116,6 +116,9 @@ internal sealed partial class NodeState
 
     public bool HasGroup(string group) => _groups.ContainsKey(group);
 
+    /// <summary>True when a member of any group runs here.</summary>
+    public bool HasGroups => _groups.Count > 0;
+
     /// <summary>Free huge pages of <paramref name="sizeKiB"/> on the whole node.</summary>
     public long FreeHugePages(long sizeKiB) => _pages.Where(p => p.Key.SizeKiB == sizeKiB).Sum(p => p.Value);
 
