@@ -74,14 +74,7 @@ internal sealed partial class HeuristicPlacer(NodeState[] nodes, VmDemand[] vms,
             TryPlace(vm, runningOn[vm.Name]);
         }
 
-        double typicalCpus = Median(nodes.Select(s => (double)s.UsableCpus));
-        double typicalMemory = Math.Max(1, Median(nodes.Select(s => (double)s.MemoryMiBTotal)));
-        IEnumerable<VmDemand> rest = vms
-            .Where(v => NodeOf[v.Index] < 0 && v.Spec.Host is null)
-            .OrderByDescending(v => v.Spec.Group is not null)
-            .ThenByDescending(v => Math.Max(v.CpusFor(v.Vcpus, 1) / Math.Max(1, typicalCpus), v.MemoryMiB / typicalMemory))
-            .ThenBy(v => v.Index);
-        foreach (VmDemand vm in rest)
+        foreach (VmDemand vm in Order(vms.Where(v => NodeOf[v.Index] < 0 && v.Spec.Host is null)))
         {
             Place(vm);
         }
@@ -259,6 +252,40 @@ internal sealed partial class HeuristicPlacer(NodeState[] nodes, VmDemand[] vms,
     // Pack: nodes in use by free CPUs, ascending (best fit). Spread: every node by load, ascending.
     private void Index(int n) =>
         _index.Set(n, policy == PlacementPolicy.Pack ? nodes[n].FreeCpus : (long)(nodes[n].Load * 1_000_000), nodes[n]);
+
+    /// <summary>
+    /// Step 2's order. Group members first; then VMs larger than an eighth of the typical node (the dominant share,
+    /// the larger of CPUs over its CPUs and memory over its memory), largest first; then the rest, kinds (same CPUs,
+    /// memory and pool) interleaved in proportion to their counts, larger kinds first among equals. Largest-first
+    /// alone fills each node with one kind, and a node of tiny shared VMs runs into "more physical CPUs than VMs"
+    /// long before its CPUs or memory: interleaved, every node gets a share of each kind and its dimensions fill
+    /// together.
+    /// </summary>
+    private IEnumerable<VmDemand> Order(IEnumerable<VmDemand> pending)
+    {
+        double typicalCpus = Math.Max(1, Median(nodes.Select(s => (double)s.UsableCpus)));
+        double typicalMemory = Math.Max(1, Median(nodes.Select(s => (double)s.MemoryMiBTotal)));
+        double Share(VmDemand v) => Math.Max(v.CpusFor(v.Vcpus, 1) / typicalCpus, v.MemoryMiB / typicalMemory);
+        List<VmDemand> all = [.. pending];
+        foreach (VmDemand vm in all.Where(v => v.Spec.Group is not null || Share(v) > 0.5).OrderByDescending(v => v.Spec.Group is not null).ThenByDescending(Share).ThenBy(v => v.Index))
+        {
+            yield return vm;
+        }
+
+        List<Queue<VmDemand>> kinds = [.. all
+            .Where(v => v.Spec.Group is null && Share(v) <= 0.5)
+            .GroupBy(v => (v.CpusFor(v.Vcpus, 1), v.MemoryMiB, v.Dedicated))
+            .OrderByDescending(g => Share(g.First()))
+            .ThenBy(g => g.Min(v => v.Index))
+            .Select(g => new Queue<VmDemand>(g.OrderBy(v => v.Index)))];
+        int[] totals = [.. kinds.Select(k => k.Count)];
+        while (kinds.Any(k => k.Count > 0))
+        {
+            // The kind furthest behind its share of what has been emitted so far: the most left, relatively.
+            int next = Enumerable.Range(0, kinds.Count).Where(i => kinds[i].Count > 0).MaxBy(i => (double)kinds[i].Count / totals[i]);
+            yield return kinds[next].Dequeue();
+        }
+    }
 
     private static double Median(IEnumerable<double> values)
     {

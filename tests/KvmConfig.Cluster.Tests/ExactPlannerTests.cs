@@ -15,12 +15,13 @@ public sealed class ExactPlannerTests
         ClusterPlannerTests.Node(name, shape: "single-socket-smt", policy: new HostPolicy { MaxVmShare = new Fraction(1, 1) });
 
     [Fact]
-    public void Cp_sat_packs_what_best_fit_decreasing_cannot_and_proves_it()
+    public void Cp_sat_packs_what_the_heuristic_cannot_and_proves_it()
     {
-        // Given nodes of 14 usable CPUs and VMs of 6, 6, 4, 4, 4 and 4 vCPUs (28 CPUs): best fit decreasing puts both
-        // 6s on one node (2 CPUs left), the 4s three on the next, and the last alone; 6 + 4 + 4 twice fills two
+        // Given nodes of 14 usable CPUs and VMs of 7, 5, 5, 4, 4 and 3 vCPUs (28 CPUs): 7 + 4 + 3 and 5 + 5 + 4 fill two
+        // nodes exactly, but the heuristic (kinds interleaved, the tightest node first) takes 7 + 5 on the first node
+        // (2 left), then 4 + 3 + 5 on the second, and the last 4 opens a third
         ClusterNode[] nodes = [Node("a"), Node("b"), Node("c"), Node("d")];
-        VmSpec[] vms = [ClusterPlannerTests.Vm("big1", 6), ClusterPlannerTests.Vm("big2", 6), .. Enumerable.Range(1, 4).Select(i => ClusterPlannerTests.Vm($"small{i}", 4))];
+        VmSpec[] vms = [.. new[] { 7, 5, 5, 4, 4, 3 }.Select((v, i) => ClusterPlannerTests.Vm($"vm{i}", v))];
         ClusterRequest request = ClusterPlannerTests.Request(nodes, vms);
 
         // When planned with the heuristic, then exactly
