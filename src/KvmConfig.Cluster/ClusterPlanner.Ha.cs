@@ -4,16 +4,55 @@ namespace KvmConfig.Cluster;
 public static partial class ClusterPlanner
 {
     /// <summary>
-    /// With more nodes in use than this, losing one node is tried for the most loaded nodes only (by CPUs, then by
-    /// memory), not for every node: each try places the lost node's VMs on copies of every other node's counters.
+    /// The most sets of N nodes in use tried as the ones lost: every set when there are at most this many (every node
+    /// for N = 1 up to 256 nodes in use; every pair up to 23), else the N most loaded by CPUs and by memory. Each try
+    /// places the lost nodes' VMs on copies of every other node's counters.
     /// </summary>
     public const int MostFailuresTried = 256;
+
+    // How many sets of k among n (saturating at long.MaxValue).
+    private static long SetsOf(int n, int k)
+    {
+        long sets = 1;
+        for (int i = 1; i <= k; i++)
+        {
+            sets = sets > long.MaxValue / (n - k + i) ? long.MaxValue : sets * (n - k + i) / i;
+        }
+
+        return sets;
+    }
+
+    // Every set of k of `items`, in lexicographic order of positions.
+    private static IEnumerable<int[]> Subsets(int[] items, int k)
+    {
+        var at = Enumerable.Range(0, k).ToArray();
+        while (k > 0)
+        {
+            yield return [.. at.Select(i => items[i])];
+            int pos = k - 1;
+            while (pos >= 0 && at[pos] == items.Length - k + pos)
+            {
+                pos--;
+            }
+
+            if (pos < 0)
+            {
+                yield break;
+            }
+
+            at[pos]++;
+            for (int j = pos + 1; j < k; j++)
+            {
+                at[j] = at[j - 1] + 1;
+            }
+        }
+    }
 
     // Step 3. First choice: N unused nodes, each at least as large (CPUs and memory) as the most used node in use, held
     // empty: any N failed nodes move to them whole. Without enough of them (spread uses every node; pack a cluster it
     // fills), the nodes in use must absorb a loss themselves: each set of N nodes tried loses its VMs, which are
-    // placed on copies of the other nodes' counters (and on unused nodes). Every single node is tried when N is 1
-    // and at most MostFailuresTried nodes are in use; otherwise the N most loaded nodes by CPUs and by memory.
+    // placed on copies of the other nodes' counters (and on unused nodes). Every set of N nodes in use is tried when
+    // there are at most MostFailuresTried of them; otherwise the N most loaded nodes by CPUs and by memory.
     private static HashSet<int> Spares(ClusterRequest request, NodeState[] nodes, VmDemand[] vms, HeuristicPlacer placer, out string? problem)
     {
         problem = null;
@@ -58,8 +97,8 @@ public static partial class ClusterPlanner
             .ThenBy(n => n.Index)
             .Take(request.Ha)
             .Select(n => n.Index)];
-        IEnumerable<int[]> failures = request.Ha == 1 && used.Length <= MostFailuresTried
-            ? used.Select(n => new[] { n })
+        IEnumerable<int[]> failures = request.Ha <= used.Length && SetsOf(used.Length, request.Ha) <= MostFailuresTried
+            ? Subsets(used, request.Ha)
             : [MostLoaded(n => n.UsableCpus - n.FreeCpus), MostLoaded(n => n.MemoryMiBUsed)];
         foreach (int[] lost in failures)
         {

@@ -236,4 +236,25 @@ public sealed class ClusterPlannerTests
         Assert.Matches(@"host = a, and node a cannot take it: its planner refused it \(KVC0\d\d: .*100-101", unplaced.Reason);
         Assert.Equal("a", NodeOf(plan, "other"));
     }
+
+    [Theory]
+    [InlineData(8, true)]
+    [InlineData(12, false)]
+    public void Under_spread_ha_2_tries_every_pair_of_nodes(int vms, bool survives)
+    {
+        // Given four nodes of 30 usable CPUs and VMs of 6 vCPUs spread over them: 8 leave 18 CPUs free a node, so
+        // any two lost nodes' four VMs fit on the other two; 12 leave 12, and six VMs do not fit on two nodes
+        ClusterNode[] nodes = [Node("a"), Node("b"), Node("c"), Node("d")];
+        VmSpec[] spread = [.. Enumerable.Range(1, vms).Select(i => Vm($"vm{i}", 6, 1024))];
+
+        // When planned to survive losing two nodes
+        ClusterPlan plan = ClusterPlanner.Plan(Request(nodes, spread, PlacementPolicy.Spread, ha: 2));
+
+        // Then the plan survives, or says which pair's loss strands VMs
+        Assert.Equal(survives, plan.Problems.Count == 0);
+        if (!survives)
+        {
+            Assert.Matches("losing [a-d] and [a-d] leaves VMs that fit on no other node", Assert.Single(plan.Problems));
+        }
+    }
 }
