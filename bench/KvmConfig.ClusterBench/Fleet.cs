@@ -1,5 +1,4 @@
 using KvmConfig.Cluster;
-using KvmConfig.Core;
 using KvmConfig.Core.Specs;
 using KvmConfig.Core.Topology;
 
@@ -73,53 +72,7 @@ internal static class Fleet
     /// <summary>The policy of every node: the defaults, with the shared pool's overcommit as the mix asks.</summary>
     public static HostPolicy Policy(Ratio overcommit) => new() { Overcommit = overcommit };
 
-    private static HostTopology Build(NodeShape shape)
-    {
-        int cores = shape.PhysicalCores;
-        CpuSet NumaCpus(int numa) => Enumerable.Range(0, shape.Threads).Aggregate(
-            CpuSet.Empty,
-            (set, t) => set | CpuSet.Range((t * cores) + (numa * shape.CoresPerNuma), (t * cores) + ((numa + 1) * shape.CoresPerNuma) - 1));
-
-        CpuSet SocketCpus(int socket) => Enumerable.Range(socket * shape.NumaPerSocket, shape.NumaPerSocket)
-            .Aggregate(CpuSet.Empty, (set, numa) => set | NumaCpus(numa));
-
-        CpuSet[] l3 = [.. Enumerable.Range(0, shape.Sockets).Select(SocketCpus)];
-        var cpus = new List<LogicalCpu>(shape.Cpus);
-        for (int id = 0; id < shape.Cpus; id++)
-        {
-            int core = id % cores;
-            int numa = core / shape.CoresPerNuma;
-            int socket = numa / shape.NumaPerSocket;
-            CpuSet siblings = CpuSet.Of(Enumerable.Range(0, shape.Threads).Select(t => core + (t * cores)));
-
-            // core_id is unique only inside its package, as the kernel numbers it.
-            cpus.Add(new LogicalCpu(id, socket, 0, null, core % (shape.CoresPerNuma * shape.NumaPerSocket), siblings, numa, siblings, l3[socket]));
-        }
-
-        long numaKiB = shape.MemoryGiB * 1024 * 1024 / shape.NumaNodes;
-        var nodes = new List<NumaNode>(shape.NumaNodes);
-        for (int numa = 0; numa < shape.NumaNodes; numa++)
-        {
-            var distances = new Dictionary<int, int>();
-            for (int other = 0; other < shape.NumaNodes; other++)
-            {
-                distances[other] = other == numa ? 10 : other / shape.NumaPerSocket == numa / shape.NumaPerSocket ? 12 : 21;
-            }
-
-            nodes.Add(new NumaNode(numa, NumaCpus(numa), numaKiB, numaKiB - (1024 * 1024), [], distances));
-        }
-
-        CpuSet all = CpuSet.Range(0, shape.Cpus - 1);
-        return new HostTopology
-        {
-            Possible = all,
-            Present = all,
-            Online = all,
-            Isolated = CpuSet.Empty,
-            NohzFull = CpuSet.Empty,
-            Cpus = cpus,
-            Nodes = nodes,
-            CpuFreq = CpuFreqInfo.None,
-        };
-    }
+    // The shape as Core builds machines from a shape (MachineShapes, what capacity --shape uses).
+    private static HostTopology Build(NodeShape shape) =>
+        MachineShapes.Build(shape.Sockets, shape.NumaPerSocket, shape.CoresPerNuma, shape.Threads, shape.MemoryGiB);
 }

@@ -1,4 +1,3 @@
-using KvmConfig.Core;
 using KvmConfig.Core.Topology;
 
 namespace KvmConfig.PlannerBench;
@@ -15,7 +14,7 @@ namespace KvmConfig.PlannerBench;
 /// <item>L3: one group per <b>socket</b> (<c>0-63,128-191</c> and <c>64-127,192-255</c>), which is what sysfs
 /// reports on SNC parts: the captured <c>xeon-2s-4numa-snc-80cpu</c> tree has each L3 spanning both of its
 /// socket's nodes. L2: per core.</item>
-/// <item>Memory: 128 GiB per node (1 TiB in all), 126 GiB of it free. No huge pages.</item>
+/// <item>Memory: 128 GiB per node (1 TiB in all), all of it free. No huge pages.</item>
 /// <item>SLIT: 10 to itself, 12 to the other nodes of its socket, 21 across sockets.</item>
 /// <item>Every CPU online; none isolated or tickless; no cpufreq.</item>
 /// </list>
@@ -32,51 +31,8 @@ internal static class SyntheticHost
     public const int PhysicalCores = Nodes * CoresPerNode;
     public const int Cpus = PhysicalCores * ThreadsPerCore;
 
-    public static HostTopology Build()
-    {
-        CpuSet NodeCpus(int node) =>
-            CpuSet.Range(node * CoresPerNode, ((node + 1) * CoresPerNode) - 1)
-            | CpuSet.Range(PhysicalCores + (node * CoresPerNode), PhysicalCores + ((node + 1) * CoresPerNode) - 1);
-
-        CpuSet SocketCpus(int socket) =>
-            Enumerable.Range(socket * NodesPerSocket, NodesPerSocket).Aggregate(CpuSet.Empty, (set, node) => set | NodeCpus(node));
-
-        CpuSet[] l3 = [.. Enumerable.Range(0, Sockets).Select(SocketCpus)];
-        var cpus = new List<LogicalCpu>(Cpus);
-        for (int id = 0; id < Cpus; id++)
-        {
-            int core = id % PhysicalCores;
-            int node = core / CoresPerNode;
-            int socket = node / NodesPerSocket;
-            CpuSet siblings = CpuSet.Of(core, core + PhysicalCores);
-
-            // core_id is unique only inside its package, as the kernel numbers it.
-            cpus.Add(new LogicalCpu(id, socket, 0, null, core % (CoresPerNode * NodesPerSocket), siblings, node, siblings, l3[socket]));
-        }
-
-        var nodes = new List<NumaNode>(Nodes);
-        for (int node = 0; node < Nodes; node++)
-        {
-            var distances = new Dictionary<int, int>();
-            for (int other = 0; other < Nodes; other++)
-            {
-                distances[other] = other == node ? 10 : other / NodesPerSocket == node / NodesPerSocket ? 12 : 21;
-            }
-
-            nodes.Add(new NumaNode(node, NodeCpus(node), NodeMemoryKiB, NodeMemoryKiB - (2L * 1024 * 1024), [], distances));
-        }
-
-        CpuSet all = CpuSet.Range(0, Cpus - 1);
-        return new HostTopology
-        {
-            Possible = all,
-            Present = all,
-            Online = all,
-            Isolated = CpuSet.Empty,
-            NohzFull = CpuSet.Empty,
-            Cpus = cpus,
-            Nodes = nodes,
-            CpuFreq = CpuFreqInfo.None,
-        };
-    }
+    // Core builds machines from a shape (MachineShapes, what capacity --shape uses): the numbering, L3 per socket and
+    // SLIT above are its.
+    public static HostTopology Build() =>
+        MachineShapes.Build(Sockets, NodesPerSocket, CoresPerNode, ThreadsPerCore, NodeMemoryKiB * Nodes / (1024 * 1024));
 }

@@ -25,9 +25,6 @@ internal sealed class ClusterStatusCommand : Command<ClusterStatusCommand.Settin
 
     private static readonly JsonSerializerOptions Options = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    /// <summary>A declared VM whose domain is on another node than the plan's.</summary>
-    private sealed record Misplaced(string Vm, string On, string Planned);
-
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         if (settings.Open(out int exit) is not { } opened)
@@ -36,23 +33,15 @@ internal sealed class ClusterStatusCommand : Command<ClusterStatusCommand.Settin
         }
 
         (CheckReport report, IReadOnlyList<NodeReading> readings) = opened;
-        bool allRead = ClusterReadings.ReportUnreachable(readings, skip: true) && readings.All(r => r.Reachable);
-        List<ClusterNode> nodes = [.. readings.Where(r => r.Reachable).Select(r => r.Node!)];
-        ClusterPlan plan = ClusterPlanner.Plan(new ClusterRequest(nodes, report.Declaration));
-        IReadOnlyList<NodeStatus> statuses = ClusterStatus.Observe(readings, plan, settings.Concurrency, settings.NodeTimeoutValue);
+        ClusterReadings.ReportUnreachable(readings, skip: true);
+        ClusterStatusReport status = ClusterStatus.Run(readings, report.Declaration, settings.Concurrency, settings.NodeTimeoutValue);
+        Console.Out.Write(settings.Json ? Json(status.Nodes, status.Misplaced, status.Declared, status.Plan) : Text(status.Nodes, status.Misplaced, status.Declared, status.Plan));
 
-        Dictionary<string, string> plannedOn = plan.Assignments.SelectMany(a => a.Vms.Select(v => (v.Name, a.Node.Name))).ToDictionary(p => p.Item1, p => p.Item2, StringComparer.Ordinal);
-        HashSet<string> declared = [.. report.Declaration.Vms.Select(v => v.Name)];
-        List<Misplaced> misplaced = [.. readings
-            .SelectMany(r => r.Domains.Where(d => plannedOn.TryGetValue(d.Name, out string? on) && on != r.Spec.Name).Select(d => new Misplaced(d.Name, r.Spec.Name, plannedOn[d.Name])))];
-        bool drift = misplaced.Count > 0 || plan.Unplaced.Count > 0 || statuses.Any(s => s.Status is { InSync: false });
-
-        Console.Out.Write(settings.Json ? Json(statuses, misplaced, declared, plan) : Text(statuses, misplaced, declared, plan));
         // A node whose domains could not be compared (it stopped answering after it was read) is as unknown as one never read.
-        return !allRead || statuses.Any(s => s.Error is not null) ? ExitCodes.CouldNotRun : drift ? ExitCodes.Drift : ExitCodes.Ok;
+        return !status.AllRead ? ExitCodes.CouldNotRun : !status.InSync ? ExitCodes.Drift : ExitCodes.Ok;
     }
 
-    private static string Text(IReadOnlyList<NodeStatus> statuses, List<Misplaced> misplaced, HashSet<string> declared, ClusterPlan plan)
+    private static string Text(IReadOnlyList<NodeStatus> statuses, IReadOnlyList<Misplaced> misplaced, IReadOnlySet<string> declared, ClusterPlan plan)
     {
         var sb = new StringBuilder();
         int reachable = statuses.Count(s => s.Reading.Reachable);
@@ -113,7 +102,7 @@ internal sealed class ClusterStatusCommand : Command<ClusterStatusCommand.Settin
         return sb.Append(misplaced.Count + plan.Unplaced.Count > 0 ? "\n" : "").ToString();
     }
 
-    private static string Json(IReadOnlyList<NodeStatus> statuses, List<Misplaced> misplaced, HashSet<string> declared, ClusterPlan plan) =>
+    private static string Json(IReadOnlyList<NodeStatus> statuses, IReadOnlyList<Misplaced> misplaced, IReadOnlySet<string> declared, ClusterPlan plan) =>
         new JsonObject
         {
             ["version"] = ProductVersion.Json,
