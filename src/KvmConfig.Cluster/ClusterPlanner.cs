@@ -16,7 +16,9 @@ namespace KvmConfig.Cluster;
 /// <item>Each node that runs VMs is checked and planned as <c>check</c> and <c>plan</c> would on it: the rules of its
 /// host, then the host planner, keeping VMs where they run. A VM the node refuses leaves it for good and is placed
 /// again elsewhere (the counters are close to the planner, not equal: a remainder split over L3 groups, say), until
-/// every node plans cleanly.</item>
+/// every node plans cleanly. Under <c>pack</c>, nodes are then emptied again as the heuristic empties them (moving VMs
+/// between the nodes in use), each emptying kept only when the planners of every node it changed accept it; a VM a
+/// planner refuses there is kept off that node and the emptying is tried again.</item>
 /// <item>With <c>--ha N</c>, N unused nodes at least as large as the largest node in use are held empty: the VMs of
 /// any N failed nodes move to them whole. When there are not enough, the plan says so.</item>
 /// <item>The lower bound (<see cref="LowerBounds"/>) and the gap to it; VMs planned away from where they run, and
@@ -68,6 +70,11 @@ public static partial class ClusterPlanner
     {
         var refusedBy = new Dictionary<(int Vm, int Node), string>();
         Plan?[] plans = PlanNodes(request, nodes, vms, placer, refusedBy, ref provenOptimal);
+        if (request.Policy == PlacementPolicy.Pack)
+        {
+            EmptyPlannedNodes(request, nodes, vms, runningOn, placer, plans);
+        }
+
         LowerBound bound = LowerBounds.Of(nodes, vms, request.Ha);
         HashSet<int> spares = Spares(request, nodes, vms, placer, out string? haProblem);
         List<VmDemand>[] byNode = ByNode(nodes.Length, vms, placer);
@@ -131,6 +138,33 @@ public static partial class ClusterPlanner
         }
 
         return plans;
+    }
+
+    // After the planners' refusals moved VMs (each to a node the counters took it on, perhaps a new one): nodes emptied
+    // again, each emptying kept only when every node it changed plans.
+    private static void EmptyPlannedNodes(ClusterRequest request, NodeState[] nodes, VmDemand[] vms, Dictionary<string, int> runningOn, HeuristicPlacer placer, Plan?[] plans)
+    {
+        placer.EmptyNodes(runningOn, LowerBounds.Of(nodes, vms, ha: 0).Nodes, (emptied, touched) =>
+        {
+            List<VmDemand>[] byNode = ByNode(nodes.Length, vms, placer);
+            var planned = new Plan?[touched.Length];
+            for (int i = 0; i < touched.Length; i++)
+            {
+                (planned[i], var refused) = PlanNode(request, nodes[touched[i]].Node, byNode[touched[i]]);
+                if (refused is ({ } vm, _))
+                {
+                    return (vm.Index, touched[i]);
+                }
+            }
+
+            plans[emptied] = null;
+            for (int i = 0; i < touched.Length; i++)
+            {
+                plans[touched[i]] = planned[i];
+            }
+
+            return null;
+        });
     }
 
     // One node as check and plan see it: its rules' errors, else the host planner's; the VM to send away, if any, and

@@ -21,6 +21,8 @@ namespace KvmConfig.Cluster;
 /// used dimension).</item>
 /// <item>A node takes a VM when its counters do (<see cref="NodeState.TryFit"/>) and no member of the VM's
 /// <c>group</c> is on it (or in its rack, under <c>group_spread = rack</c>).</item>
+/// <item><c>pack</c>: the least loaded nodes are then emptied into the others where VMs can change places to make room
+/// (<see cref="EmptyNodes"/>).</item>
 /// </list>
 /// </remarks>
 internal sealed partial class HeuristicPlacer(NodeState[] nodes, VmDemand[] vms, PlacementPolicy policy)
@@ -36,6 +38,10 @@ internal sealed partial class HeuristicPlacer(NodeState[] nodes, VmDemand[] vms,
         .ThenBy(n => n)];
 
     private int _nextUnused;
+
+    // The typical node (the median of each dimension), against which VMs are sized for ordering.
+    private readonly double _typicalCpus = Math.Max(1, Median(nodes.Select(s => (double)s.UsableCpus)));
+    private readonly double _typicalMemory = Math.Max(1, Median(nodes.Select(s => (double)s.MemoryMiBTotal)));
 
     // Nodes whose counters refused the VM being placed: the index remembers it for VMs of that shape and larger.
     private readonly List<int> _refusing = [];
@@ -77,6 +83,11 @@ internal sealed partial class HeuristicPlacer(NodeState[] nodes, VmDemand[] vms,
         foreach (VmDemand vm in Order(vms.Where(v => NodeOf[v.Index] < 0 && v.Spec.Host is null)))
         {
             Place(vm);
+        }
+
+        if (policy == PlacementPolicy.Pack)
+        {
+            EmptyNodes(runningOn, LowerBounds.Of(nodes, vms, ha: 0).Nodes);
         }
     }
 
@@ -137,12 +148,7 @@ internal sealed partial class HeuristicPlacer(NodeState[] nodes, VmDemand[] vms,
     /// <summary>Keeps <paramref name="vm"/> off node <paramref name="n"/> from now on, and takes it off there.</summary>
     public void Forbid(VmDemand vm, int n)
     {
-        if (!Forbidden.TryGetValue(vm.Index, out HashSet<int>? refused))
-        {
-            Forbidden[vm.Index] = refused = [];
-        }
-
-        refused.Add(n);
+        Refuse(vm.Index, n);
         if (NodeOf[vm.Index] == n)
         {
             NodeOf[vm.Index] = -1;
@@ -150,12 +156,22 @@ internal sealed partial class HeuristicPlacer(NodeState[] nodes, VmDemand[] vms,
         }
     }
 
+    // Keeps VM i off node n from now on.
+    private void Refuse(int i, int n)
+    {
+        if (!Forbidden.TryGetValue(i, out HashSet<int>? refused))
+        {
+            Forbidden[i] = refused = [];
+        }
+
+        refused.Add(n);
+    }
+
     /// <summary>Counts node <paramref name="n"/> again from the VMs still on it (after one left).</summary>
     public void Recount(int n)
     {
         var fresh = new NodeState(nodes[n].Node, n);
-        _onNode[n].Sort();
-        foreach (int i in _onNode[n])
+        foreach (int i in InPlannerOrder(_onNode[n]))
         {
             if (fresh.TryFit(vms[i], out _) is { } fit)
             {
@@ -173,6 +189,17 @@ internal sealed partial class HeuristicPlacer(NodeState[] nodes, VmDemand[] vms,
 
         Index(n);
     }
+
+    /// <summary>
+    /// VMs in the order a node's own planner places them (dedicated ones largest first: CPUs, memory, name; then the
+    /// shared ones in declaration order), so that counters rebuilt from them choose NUMA nodes as it does.
+    /// </summary>
+    private IEnumerable<int> InPlannerOrder(IEnumerable<int> onNode) =>
+        onNode.OrderBy(i => vms[i].Dedicated ? 0 : 1)
+            .ThenByDescending(i => vms[i].Dedicated ? vms[i].CpusFor(vms[i].Vcpus, 1) : 0)
+            .ThenByDescending(i => vms[i].Dedicated ? vms[i].MemoryMiB : 0)
+            .ThenBy(i => vms[i].Dedicated ? vms[i].Name : "", StringComparer.Ordinal)
+            .ThenBy(i => i);
 
     private void RebuildGroups()
     {
@@ -263,9 +290,7 @@ internal sealed partial class HeuristicPlacer(NodeState[] nodes, VmDemand[] vms,
     /// </summary>
     private IEnumerable<VmDemand> Order(IEnumerable<VmDemand> pending)
     {
-        double typicalCpus = Math.Max(1, Median(nodes.Select(s => (double)s.UsableCpus)));
-        double typicalMemory = Math.Max(1, Median(nodes.Select(s => (double)s.MemoryMiBTotal)));
-        double Share(VmDemand v) => Math.Max(v.CpusFor(v.Vcpus, 1) / typicalCpus, v.MemoryMiB / typicalMemory);
+        double Share(VmDemand v) => Size(v);
         List<VmDemand> all = [.. pending];
         foreach (VmDemand vm in all.Where(v => v.Spec.Group is not null || Share(v) > 0.5).OrderByDescending(v => v.Spec.Group is not null).ThenByDescending(Share).ThenBy(v => v.Index))
         {

@@ -152,7 +152,8 @@ internal sealed class NodeIndex
             ? (subtree ? _mostDedicated[t] : _dedicated[t]) >= vm.Vcpus
             : (subtree ? _mostPool[t] : _pool[t]) >= vm.Vcpus - 1e-6);
 
-    private void Remove(int n)
+    /// <summary>Takes node <paramref name="n"/> out of the order (a node emptied).</summary>
+    public void Remove(int n)
     {
         if (_in[n])
         {

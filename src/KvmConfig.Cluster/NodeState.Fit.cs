@@ -46,6 +46,12 @@ internal sealed partial class NodeState
                 return null;
             }
 
+            if (vm.BindsPoolMemory && PoolMemoryMiB(null) < PoolBoundMiB + vm.MemoryMiB)
+            {
+                refusal = new Refusal("memory", $"numa = strict: the shared pool's NUMA nodes have {Units(PoolMemoryMiB(null) - PoolBoundMiB)} free, {Units(vm.MemoryMiB)} needed");
+                return null;
+            }
+
             return new Fit([], []);
         }
 
@@ -56,7 +62,34 @@ internal sealed partial class NodeState
             return null;
         }
 
-        return Single(vm, need) ?? Split(vm, ref refusal, need);
+        Fit? fit = Single(vm, need) ?? Split(vm, ref refusal, need);
+        if (fit is { } found && PoolBoundMiB > 0 && PoolMemoryMiB((vm, found)) < PoolBoundMiB)
+        {
+            refusal = new Refusal("memory", $"numa = strict: the shared VMs' memory no longer fits on the shared pool's NUMA nodes with {vm.Vcpus} dedicated vCPUs taken from them");
+            return null;
+        }
+
+        return fit;
+    }
+
+    // Free bound memory on the NUMA nodes with free CPUs (the shared pool's), after `taking` when given.
+    private long PoolMemoryMiB((VmDemand Vm, Fit Fit)? taking)
+    {
+        long total = 0;
+        for (int s = 0; s < _numaIds.Length; s++)
+        {
+            long cpus = _whole[s] + _split[s];
+            long memory = _memory[s];
+            if (taking is ({ } vm, { } fit) && Array.IndexOf(fit.Slots, s) is int part and >= 0)
+            {
+                cpus -= vm.CpusFor(fit.Vcpus[part], Threads);
+                memory -= vm.BindsMemory ? vm.MemoryMiB * fit.Vcpus[part] / vm.Vcpus : 0;
+            }
+
+            total += cpus > 0 ? memory : 0;
+        }
+
+        return total;
     }
 
     // The NUMA node that fits tightest alone: fewest free CPUs left after the VM, then slot order.
@@ -173,6 +206,7 @@ internal sealed partial class NodeState
         if (!vm.Dedicated)
         {
             SharedVcpus += vm.Vcpus;
+            PoolBoundMiB += vm.BindsPoolMemory ? vm.MemoryMiB : 0;
             return;
         }
 
