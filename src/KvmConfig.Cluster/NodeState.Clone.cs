@@ -18,7 +18,6 @@ internal sealed partial class NodeState
         DedicatedCpus = other.DedicatedCpus;
         SharedVcpus = other.SharedVcpus;
         MemoryMiBUsed = other.MemoryMiBUsed;
-        PoolBoundMiB = other.PoolBoundMiB;
         VmCount = other.VmCount;
         _numaIds = other._numaIds;
         _whole = (int[])other._whole.Clone();

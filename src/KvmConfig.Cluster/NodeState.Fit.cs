@@ -46,12 +46,6 @@ internal sealed partial class NodeState
                 return null;
             }
 
-            if (vm.BindsPoolMemory && PoolMemoryMiB(null) < PoolBoundMiB + vm.MemoryMiB)
-            {
-                refusal = new Refusal("memory", $"numa = strict: the shared pool's NUMA nodes have {Units(PoolMemoryMiB(null) - PoolBoundMiB)} free, {Units(vm.MemoryMiB)} needed");
-                return null;
-            }
-
             return new Fit([], []);
         }
 
@@ -62,34 +56,7 @@ internal sealed partial class NodeState
             return null;
         }
 
-        Fit? fit = Single(vm, need) ?? Split(vm, ref refusal, need);
-        if (fit is { } found && PoolBoundMiB > 0 && PoolMemoryMiB((vm, found)) < PoolBoundMiB)
-        {
-            refusal = new Refusal("memory", $"numa = strict: the shared VMs' memory no longer fits on the shared pool's NUMA nodes with {vm.Vcpus} dedicated vCPUs taken from them");
-            return null;
-        }
-
-        return fit;
-    }
-
-    // Free bound memory on the NUMA nodes with free CPUs (the shared pool's), after `taking` when given.
-    private long PoolMemoryMiB((VmDemand Vm, Fit Fit)? taking)
-    {
-        long total = 0;
-        for (int s = 0; s < _numaIds.Length; s++)
-        {
-            long cpus = _whole[s] + _split[s];
-            long memory = _memory[s];
-            if (taking is ({ } vm, { } fit) && Array.IndexOf(fit.Slots, s) is int part and >= 0)
-            {
-                cpus -= vm.CpusFor(fit.Vcpus[part], Threads);
-                memory -= vm.BindsMemory ? vm.MemoryMiB * fit.Vcpus[part] / vm.Vcpus : 0;
-            }
-
-            total += cpus > 0 ? memory : 0;
-        }
-
-        return total;
+        return Single(vm, need) ?? Split(vm, ref refusal, need);
     }
 
     // The NUMA node that fits tightest alone: fewest free CPUs left after the VM, then slot order.
@@ -145,6 +112,21 @@ internal sealed partial class NodeState
             vm.WholeCores ? "whole-cores" : "cpus",
             $"{need} {(vm.WholeCores ? "whole-core " : "")}CPUs needed, at most {most} free on one NUMA node and no even split fits{(vm.BindsMemory || vm.HugePageKiB > 0 ? " with its memory" : "")}");
         return null;
+    }
+
+    /// <summary>
+    /// A quick necessary condition for <see cref="TryFit"/> on this node with <paramref name="without"/> taken off
+    /// first: the node-wide CPUs, shared-pool vCPUs, memory and VM count, no NUMA node. False means the node refuses.
+    /// </summary>
+    public bool MightTake(VmDemand vm, VmDemand? without)
+    {
+        int dedicated = DedicatedCpus - (without is { Dedicated: true } u ? u.CpusFor(u.Vcpus, Threads) : 0);
+        int shared = SharedVcpus - (without is { Dedicated: false } v ? v.Vcpus : 0);
+        long memory = MemoryMiBUsed - (without is { HugePageKiB: 0 } w ? w.MemoryMiB : 0) + (vm.HugePageKiB == 0 ? vm.MemoryMiB : 0);
+        int count = VmCount - (without is null ? 0 : 1) + 1;
+        int cpus = dedicated + (vm.Dedicated ? vm.CpusFor(vm.Vcpus, Threads) : 0);
+        int vcpus = shared + (vm.Dedicated ? 0 : vm.Vcpus);
+        return count < OnlineCpus && memory <= MemoryMiBTotal && cpus + PoolCpusNeeded(vcpus) <= UsableCpus;
     }
 
     /// <summary>
@@ -206,7 +188,6 @@ internal sealed partial class NodeState
         if (!vm.Dedicated)
         {
             SharedVcpus += vm.Vcpus;
-            PoolBoundMiB += vm.BindsPoolMemory ? vm.MemoryMiB : 0;
             return;
         }
 

@@ -106,9 +106,6 @@ internal sealed partial class NodeState
 
     public long MemoryMiBUsed { get; private set; }
 
-    /// <summary>Memory of shared-pool VMs bound to the pool's NUMA nodes (<see cref="VmDemand.BindsPoolMemory"/>).</summary>
-    public long PoolBoundMiB { get; private set; }
-
     public int VmCount { get; private set; }
 
     /// <summary>CPUs left for more VMs: the usable ones minus dedicated ones minus those the shared pool needs.</summary>

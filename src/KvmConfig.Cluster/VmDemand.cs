@@ -25,7 +25,6 @@ internal sealed class VmDemand
             _ => 0,
         };
         BindsMemory = HugePageKiB == 0 && spec.Numa is MemoryMode.Strict or MemoryMode.Restrictive && Dedicated;
-        BindsPoolMemory = HugePageKiB == 0 && spec.Numa is MemoryMode.Strict or MemoryMode.Restrictive && !Dedicated && spec.NumaNodes is null;
     }
 
     public VmSpec Spec { get; }
@@ -49,12 +48,6 @@ internal sealed class VmDemand
 
     /// <summary>True when ordinary memory must come from the NUMA nodes of the VM's CPUs.</summary>
     public bool BindsMemory { get; }
-
-    /// <summary>
-    /// True when a shared-pool VM's ordinary memory must come from the NUMA nodes of the pool (strict policies, no
-    /// <c>numa_nodes</c>): the nodes with CPUs that no dedicated VM took.
-    /// </summary>
-    public bool BindsPoolMemory { get; }
 
     public CpuSet? NumaNodes => Spec.NumaNodes;
 

@@ -4,8 +4,8 @@ using KvmConfig.Core.Specs;
 namespace KvmConfig.Cluster.Tests;
 
 /// <summary>
-/// What the heuristic does after best fit: nodes emptied by moving VMs between the nodes in use (never one that stays
-/// where it runs), and node counters that see the shared pool's memory where the node's planner puts it.
+/// What the heuristic does after best fit: nodes emptied by moving VMs between the nodes in use, never one that stays
+/// where it runs.
 /// </summary>
 public sealed class NodeEmptyingTests
 {
@@ -51,29 +51,5 @@ public sealed class NodeEmptyingTests
         Assert.Equal("c", NodeOf(plan, "r"));
         Assert.Equal((3, 2), (plan.NodesUsed, plan.Bound.Nodes));
         Assert.Empty(plan.Moves);
-    }
-
-    [Fact]
-    public void Shared_vms_with_strict_memory_are_counted_on_the_numa_node_of_the_pool_as_the_planner_puts_them()
-    {
-        // Given dual-socket-smt nodes (NUMA node 0: 14 usable CPUs, node 1: 16; about 15 GiB for VMs on each), a
-        // dedicated VM of 16 vCPUs that fills NUMA node 1, and two shared-pool VMs of 8 GiB with numa = strict: the
-        // pool is NUMA node 0 alone, which holds one of them, though the node's 30 GiB would hold both
-        ClusterNode[] nodes = [.. new[] { "a", "b" }.Select(n => ClusterPlannerTests.Node(n, policy: new HostPolicy { MaxVmShare = new Fraction(1, 1) }))];
-        VmSpec Shared(string name) => ClusterPlannerTests.Vm(name, 2, 8192) with { Pinning = PinningMode.None };
-        VmSpec[] vms = [ClusterPlannerTests.Vm("big", 16), Shared("s1"), Shared("s2")];
-        ClusterRequest request = ClusterPlannerTests.Request(nodes, vms);
-
-        // When the decisions alone are made
-        ClusterAssignment decisions = ClusterPlanner.Assign(request);
-
-        // Then the shared VMs are on different nodes, and every node's own planner accepts what the counters gave it
-        Assert.NotEqual(decisions.NodeOf[1], decisions.NodeOf[2]);
-        for (int n = 0; n < nodes.Length; n++)
-        {
-            Declaration onNode = request.Declaration with { Vms = [.. vms.Where((_, i) => decisions.NodeOf[i] == n)] };
-            PlanResult planned = HostPlanner.Plan(nodes[n].Host, onNode);
-            Assert.True(planned.Plan is not null, $"node {nodes[n].Name}: {string.Join("; ", planned.Errors.Select(e => e.Message))}");
-        }
     }
 }
