@@ -57,11 +57,16 @@ internal static class TcoReport
         sb.Append("\nInputs (per node):\n");
         foreach ((string key, _, Func<TcoInputs, decimal> value) in InputRows)
         {
+            // Alone: "  host_price  USD 6,250 (source)"; beside others, the key on its own line and a line per scenario.
+            if (compare)
+            {
+                sb.Append("  ").Append(key).Append('\n');
+            }
+
             foreach (TcoEstimate s in estimates)
             {
                 string amount = key == "amortization_years" ? value(s.Inputs).ToString(CultureInfo.InvariantCulture) : Tco.Money(value(s.Inputs), s.Inputs.Currency);
-                string name = compare ? $"{key} {s.Inputs.Label}" : key;
-                sb.Append(CultureInfo.InvariantCulture, $"  {name,-24} {amount} ({s.Inputs.Sources[key]})\n");
+                sb.Append(CultureInfo.InvariantCulture, compare ? $"    {s.Inputs.Label,-22} {amount} ({s.Inputs.Sources[key]})\n" : $"  {key,-24} {amount} ({s.Inputs.Sources[key]})\n");
             }
         }
 
