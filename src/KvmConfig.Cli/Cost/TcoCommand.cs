@@ -48,7 +48,7 @@ internal sealed class TcoCommand : Command<TcoCommand.Settings>
             : Years is <= 0 or > 100 ? ValidationResult.Error($"--years {Years?.ToString(CultureInfo.InvariantCulture)}: give a number of years above 0 and at most 100")
             : Vms is < 0 ? ValidationResult.Error($"--vms {Vms}: give a number of VMs, 0 or more")
             : OptionValue.IsMissing(Html) ? ValidationResult.Error("--html needs a file name, e.g. --html tco.html")
-            : OptionValue.IsMissing(Compare) || Scenarios.Any(n => n.Length == 0) ? ValidationResult.Error($"--compare {Compare}: give [[cost NAME]] scenario names separated by commas, e.g. --compare kvm,vsphere")
+            : OptionValue.IsMissing(Compare) || Scenarios.Any(n => n.Length == 0) ? ValidationResult.Error($"--compare {Compare}: give [cost NAME] scenario names separated by commas, e.g. --compare kvm,vsphere")
             : Scenarios.Distinct(StringComparer.Ordinal).Count() < Scenarios.Count ? ValidationResult.Error($"--compare {Compare}: a scenario is named twice")
             : base.Validate();
     }

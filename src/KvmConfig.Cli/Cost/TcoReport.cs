@@ -66,7 +66,8 @@ internal static class TcoReport
             foreach (TcoEstimate s in estimates)
             {
                 string amount = key == "amortization_years" ? value(s.Inputs).ToString(CultureInfo.InvariantCulture) : Tco.Money(value(s.Inputs), s.Inputs.Currency);
-                sb.Append(CultureInfo.InvariantCulture, compare ? $"    {s.Inputs.Label,-22} {amount} ({s.Inputs.Sources[key]})\n" : $"  {key,-24} {amount} ({s.Inputs.Sources[key]})\n");
+                string name = compare ? $"  {s.Inputs.Label}" : key;
+                sb.Append(CultureInfo.InvariantCulture, $"  {name,-24} {amount} ({s.Inputs.Sources[key]})\n");
             }
         }
 
