@@ -38,9 +38,9 @@ internal static class TcoReport
             sb.Append(string.Create(CultureInfo.InvariantCulture, $"  {"",-19}{string.Concat(estimates.Select(s => $"{s.Inputs.Label,18}"))}").TrimEnd()).Append('\n');
         }
 
-        foreach ((string label, Func<TcoEstimate, decimal> amount, Func<TcoEstimate, string> note, string side) in Rows)
+        foreach ((string label, Func<TcoEstimate, decimal> amount, Func<TcoEstimate, string> note, Func<TcoEstimate, string> side) in Rows)
         {
-            string notes = compare ? side : note(e);
+            string notes = compare ? side(e) : note(e);
             string figures = string.Concat(estimates.Select(s => $"{Tco.Money(amount(s), s.Inputs.Currency),18}"));
             sb.Append(string.Create(CultureInfo.InvariantCulture, $"  {label,-19}{figures}  {notes}").TrimEnd()).Append('\n');
         }
@@ -75,16 +75,16 @@ internal static class TcoReport
     }
 
     // The figures, each with the note its line carries alone, and the one it carries beside other scenarios.
-    private static readonly (string Label, Func<TcoEstimate, decimal> Amount, Func<TcoEstimate, string> Note, string Side)[] Rows =
+    private static readonly (string Label, Func<TcoEstimate, decimal> Amount, Func<TcoEstimate, string> Note, Func<TcoEstimate, string> Side)[] Rows =
     [
-        ("hardware", e => e.Hardware, _ => "paid once", "paid once"),
-        ("licence", e => e.Licence, e => e.Licence == 0 ? "none: KVM alone" : "paid once", "paid once (0: KVM alone)"),
-        ("energy", e => e.Energy, _ => "every year", "every year"),
-        ("operations", e => e.Operations, _ => "every year", "every year"),
-        ("total", e => e.Total, _ => "", ""),
-        ("per year", e => e.PerYear, _ => "total / years", "total / years"),
-        ("amortized per year", e => e.AmortizedPerYear, e => $"hardware and licence over {e.Inputs.AmortizationYears} years", "hardware and licence over amortization_years"),
-        ("per VM-month", e => e.PerVmMonth, e => e.Vms == 0 ? "no VMs to share it" : "", "per year / 12 / VMs"),
+        ("hardware", e => e.Hardware, _ => "paid once", _ => "paid once"),
+        ("licence", e => e.Licence, e => e.Licence == 0 ? "none: KVM alone" : "paid once", _ => "paid once (0: KVM alone)"),
+        ("energy", e => e.Energy, _ => "every year", _ => "every year"),
+        ("operations", e => e.Operations, _ => "every year", _ => "every year"),
+        ("total", e => e.Total, _ => "", _ => ""),
+        ("per year", e => e.PerYear, _ => "total / years", _ => "total / years"),
+        ("amortized per year", e => e.AmortizedPerYear, e => $"hardware and licence over {e.Inputs.AmortizationYears} years", _ => "hardware and licence over amortization_years"),
+        ("per VM-month", e => e.PerVmMonth, e => e.Vms == 0 ? "no VMs to share it" : "", e => e.Vms == 0 ? "no VMs to share it" : "per year / 12 / VMs"),
     ];
 
     /// <summary>One estimate as an object; with <c>--compare</c>, <c>scenarios</c> holds one such object per scenario, in order.</summary>
