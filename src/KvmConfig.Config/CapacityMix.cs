@@ -62,16 +62,15 @@ public static class CapacityMix
 
     /// <summary>
     /// The declaration of <paramref name="source"/> with the mix's VMs (named <c>PROFILE-N</c>) instead of its own,
-    /// one VM of each profile as the model of its kind, and the findings of binding them; null with
-    /// <paramref name="error"/> when the mix names a profile the directory does not know.
+    /// one VM of each profile as the model of its kind, and the findings of binding them; null with the first profile
+    /// of the mix the directory does not know (built in or <c>[profile NAME]</c>) in <paramref name="unknownProfile"/>.
     /// </summary>
-    public static (Declaration Declaration, IReadOnlyDictionary<string, VmSpec> Kinds, IReadOnlyList<Diagnostic> Findings)? Build(ConfigSource source, IReadOnlyList<MixEntry> mix, out string? error)
+    public static (Declaration Declaration, IReadOnlyDictionary<string, VmSpec> Kinds, IReadOnlyList<Diagnostic> Findings)? Build(ConfigSource source, IReadOnlyList<MixEntry> mix, out string? unknownProfile)
     {
-        error = null;
         (Declaration declared, _) = DeclarationBinder.Bind(source.Documents);
-        if (mix.FirstOrDefault(e => !declared.Profiles.ContainsKey(e.Profile)) is { } unknown)
+        unknownProfile = mix.FirstOrDefault(e => !declared.Profiles.ContainsKey(e.Profile))?.Profile;
+        if (unknownProfile is not null)
         {
-            error = $"the mix names profile '{unknown.Profile}', which is neither built in nor a [profile] of {source.Directory}; known: {string.Join(", ", declared.Profiles.Keys.Order(StringComparer.Ordinal))}";
             return null;
         }
 

@@ -67,8 +67,18 @@ public sealed class CapacityCommandTests : IDisposable
         Assert.Contains("binding:", r.Out, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_mix_naming_an_unknown_profile_is_KVC016_with_the_known_profiles_and_exit_2()
+    {
+        CliResult r = Run("--mix", "whole=1,wholly=3", "--shape", "1x1x8x1,64G");
+
+        Assert.Equal(2, r.Exit);
+        Assert.Contains("error[KVC016]: --mix names profile 'wholly', which is neither built in nor a [profile] of", r.Err, StringComparison.Ordinal);
+        Assert.Contains("= hint: did you mean 'whole'? the profiles are database, monitoring, third, web, whole; or declare [profile wholly]", r.Err, StringComparison.Ordinal);
+        Assert.Equal("", r.Out);
+    }
+
     [Theory]
-    [InlineData("nosuch=3", "profile 'nosuch'")]
     [InlineData("whole=-2", "whole=-2: the count must be a whole number")]
     [InlineData("whole=many", "whole=many: the count must be a whole number")]
     public void A_bad_mix_is_refused_with_exit_2(string mix, string says)
@@ -89,13 +99,27 @@ public sealed class CapacityCommandTests : IDisposable
         Assert.Contains("does not fit on nodes like shape 1x1x4x1,64G: a VM fits on none of them", r.Out, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void Ha_of_every_node_is_refused()
+    [Theory]
+    [InlineData(2, 2)]
+    [InlineData(2, 5)]
+    public void Ha_of_every_node_or_more_is_KVC082_with_exit_2_and_no_report(int nodes, int ha)
     {
-        CliResult r = Run("--mix", "whole=1", "--shape", "1x1x8x1,64G", "--nodes", "2", "--ha", "2");
+        CliResult r = Run("--mix", "whole=1", "--shape", "1x1x8x1,64G", "--nodes", $"{nodes}", "--ha", $"{ha}");
 
         Assert.Equal(2, r.Exit);
-        Assert.Contains("error[KVC082]", r.Err, StringComparison.Ordinal);
+        Assert.Contains($"error[KVC082]: --ha {ha} asks to survive losing {ha} of {nodes} nodes: none would be left", r.Err, StringComparison.Ordinal);
+        Assert.Contains($"= hint: give --ha {nodes - 1} or less, or more --nodes", r.Err, StringComparison.Ordinal);
+        Assert.Equal("", r.Out);
+    }
+
+    [Fact]
+    public void A_shape_that_cannot_host_one_vm_says_so_in_json_too_with_exit_1()
+    {
+        CliResult r = Run("--mix", "whole=2", "--shape", "1x1x4x1,64G", "--format", "json");
+
+        Assert.Equal(1, r.Exit);
+        JsonElement root = JsonDocument.Parse(r.Out).RootElement;
+        Assert.Equal(-1, root.GetProperty("nodes").GetInt32());
     }
 
     public void Dispose() => _dir.Dispose();

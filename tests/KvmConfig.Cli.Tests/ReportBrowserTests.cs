@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Diagnostics;
 using System.Text.Json.Nodes;
 using static KvmConfig.Cli.Tests.CliRunner;
 
@@ -99,41 +98,5 @@ public sealed class ReportBrowserTests : IDisposable
         Assert.All(charts, c => Assert.True(c!["textOutside"]!.AsArray().Count == 0, $"{c["id"]}: labels outside the chart: {c["textOutside"]}"));
     }
 
-    // Runs Chromium headless on url with the window's size and returns what it printed; fails on a non-zero exit or
-    // after a minute. Root (as in CI) needs --no-sandbox; a profile of its own keeps parallel runs apart.
-    private string Chromium(string action, string url)
-    {
-        var start = new ProcessStartInfo("chromium")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (string arg in (string[])["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", $"--user-data-dir={Path.Combine(_dir, "profile")}",
-                     $"--window-size={WindowWidth},{WindowHeight}", action, url])
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        Process? started = null;
-        try
-        {
-            started = Process.Start(start);
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            Assert.Fail($"cannot run chromium ({e.Message}): scripts/setup.sh installs it");
-        }
-
-        using Process chromium = started ?? throw new InvalidOperationException("chromium did not start");
-        Task<string> stdout = chromium.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = chromium.StandardError.ReadToEndAsync();
-        if (!chromium.WaitForExit(TimeSpan.FromMinutes(1)))
-        {
-            chromium.Kill(entireProcessTree: true);
-            Assert.Fail($"chromium {action} did not finish in a minute");
-        }
-
-        Assert.True(chromium.ExitCode == 0, $"chromium {action} exited {chromium.ExitCode}:\n{stderr.Result}");
-        return stdout.Result;
-    }
+    private string Chromium(string action, string url) => HeadlessChromium.Run(_dir, WindowWidth, WindowHeight, action, url);
 }

@@ -4,7 +4,6 @@ using KvmConfig.Cli.Rendering;
 using KvmConfig.Cluster;
 using KvmConfig.Config;
 using KvmConfig.Core;
-using KvmConfig.Core.Diagnostics;
 using KvmConfig.Core.Specs;
 using KvmConfig.Core.Topology;
 using KvmConfig.Libvirt.Cluster;
@@ -68,9 +67,9 @@ internal sealed class CapacityCommand : Command<CapacityCommand.Settings>
             return ExitCodes.Errors;
         }
 
-        if (CapacityMix.Build(report.Source, mix, out string? error) is not { } built)
+        if (CapacityMix.Build(report.Source, mix, out string? unknown) is not { } built)
         {
-            FailureRenderer.Write(Rules.BadValue.Code, $"--mix: {error}", ("hint", "name a built-in profile (database, web, monitoring) or add a [profile NAME] section"));
+            FailureRenderer.Write(CliErrors.UnknownMixProfile(unknown!, report.Declaration.Profiles.Keys, report.Source.Directory));
             return ExitCodes.CouldNotRun;
         }
 
@@ -83,7 +82,7 @@ internal sealed class CapacityCommand : Command<CapacityCommand.Settings>
         {
             if (settings.Ha >= n)
             {
-                FailureRenderer.Write(Rules.HaTooLarge.Code, $"--ha {settings.Ha} asks to survive losing {settings.Ha} of {n} nodes: none would be left", ("hint", $"give --ha {n - 1} or less, or more --nodes"));
+                FailureRenderer.Write(CliErrors.HaLeavesNoNode(settings.Ha, n));
                 return ExitCodes.CouldNotRun;
             }
 
@@ -117,7 +116,7 @@ internal sealed class CapacityCommand : Command<CapacityCommand.Settings>
                 string name = settings.NodeLike ?? report.Declaration.Nodes[0].Name;
                 if (report.Declaration.Nodes.FirstOrDefault(n => n.Name == name) is not { } spec)
                 {
-                    FailureRenderer.Write(Rules.NoInventory.Code, $"--node-like {name}: no [node {name}] in {report.Source.Directory}", ("hint", $"the nodes are {string.Join(", ", report.Declaration.Nodes.Select(n => n.Name))}"));
+                    FailureRenderer.Write(CliErrors.UnknownNodeLike(name, report.Declaration.Nodes.Select(n => n.Name), report.Source.Directory));
                     return null;
                 }
 

@@ -32,6 +32,13 @@ internal sealed class TcoCommand : Command<TcoCommand.Settings>
         [Description("VMs that share the cost, for the cost per VM-month (default: the VMs declared).")]
         public int? Vms { get; init; }
 
+        [CommandOption("--compare <NAMES>")]
+        [Description("Price [[cost NAME]] scenarios side by side: --compare kvm,vsphere; one name compares [[cost]] with it.")]
+        public string? Compare { get; init; }
+
+        /// <summary>The scenario names of <c>--compare</c>, in order; empty without it.</summary>
+        public IReadOnlyList<string> Scenarios => Compare is null ? [] : Compare.Split(',', StringSplitOptions.TrimEntries);
+
         [CommandOption("--html <FILE>")]
         [Description("Also write the estimate as one HTML page with the cost split drawn as a chart.")]
         public string? Html { get; init; }
@@ -41,6 +48,8 @@ internal sealed class TcoCommand : Command<TcoCommand.Settings>
             : Years is <= 0 or > 100 ? ValidationResult.Error($"--years {Years?.ToString(CultureInfo.InvariantCulture)}: give a number of years above 0 and at most 100")
             : Vms is < 0 ? ValidationResult.Error($"--vms {Vms}: give a number of VMs, 0 or more")
             : OptionValue.IsMissing(Html) ? ValidationResult.Error("--html needs a file name, e.g. --html tco.html")
+            : OptionValue.IsMissing(Compare) || Scenarios.Any(n => n.Length == 0) ? ValidationResult.Error($"--compare {Compare}: give [cost NAME] scenario names separated by commas, e.g. --compare kvm,vsphere")
+            : Scenarios.Distinct(StringComparer.Ordinal).Count() < Scenarios.Count ? ValidationResult.Error($"--compare {Compare}: a scenario is named twice")
             : base.Validate();
     }
 
@@ -53,18 +62,26 @@ internal sealed class TcoCommand : Command<TcoCommand.Settings>
             return ExitCodes.Errors;
         }
 
-        TcoInputs inputs = Tco.Inputs(report.Declaration.Cost);
-        (int nodes, string nodesFrom) = settings.Nodes is { } n ? (n, "--nodes") : report.Declaration.Nodes.Count == 0 ? (1, "a single host (no [node] sections)") : PlannedNodes(settings, report);
-        decimal years = settings.Years ?? inputs.AmortizationYears;
-        int vms = settings.Vms ?? report.Declaration.Vms.Count;
-        TcoEstimate estimate = Tco.Estimate(inputs, nodes, years, vms);
+        string? unknown = null;
+        IReadOnlyList<TcoInputs>? scenarios = settings.Compare is null ? [Tco.Inputs(report.Declaration.Cost)] : Tco.Scenarios(report.Declaration, settings.Scenarios, out unknown);
+        if (scenarios is null)
+        {
+            FailureRenderer.Write(CliErrors.UnknownCostScenario(unknown!, report.Declaration.CostScenarios.Keys, report.Source.Directory));
+            return ExitCodes.CouldNotRun;
+        }
 
-        if (settings.Html is { } file && !TcoHtml.Write(file, estimate, nodesFrom))
+        (int nodes, string nodesFrom) = settings.Nodes is { } n ? (n, "--nodes") : report.Declaration.Nodes.Count == 0 ? (1, "a single host (no [node] sections)") : PlannedNodes(settings, report);
+        int vms = settings.Vms ?? report.Declaration.Vms.Count;
+
+        // Scenarios are compared over the same years: --years, else amortization_years of the plain [cost].
+        decimal years = settings.Years ?? report.Declaration.Cost.AmortizationYears;
+        TcoEstimate[] estimates = [.. scenarios.Select(i => Tco.Estimate(i, nodes, years, vms))];
+        if (settings.Html is { } file && !TcoHtml.Write(file, estimates, nodesFrom))
         {
             return ExitCodes.CouldNotRun;
         }
 
-        Console.Out.Write(settings.Json ? TcoReport.Json(estimate, nodesFrom) : TcoReport.Text(estimate, nodesFrom));
+        Console.Out.Write(settings.Json ? TcoReport.Json(estimates, nodesFrom) : TcoReport.Text(estimates, nodesFrom));
         return ExitCodes.Ok;
     }
 

@@ -39,7 +39,7 @@ public sealed partial class DeclarationBinder
         }
 
         RawSection host = Merge(sections.Where(s => s.Kind == SectionKind.Host), "[host]", reportOverrides: true);
-        RawSection cost = Merge(sections.Where(s => s.Kind == SectionKind.Cost), "[cost]", reportOverrides: true);
+        RawSection cost = Merge(sections.Where(s => s is { Kind: SectionKind.Cost, Name: null }), "[cost]", reportOverrides: true);
         RawSection alerts = Merge(sections.Where(s => s.Kind == SectionKind.Alerts), "[alerts]", reportOverrides: true);
         Dictionary<string, RawSection> profiles = BuildProfiles(sections);
 
@@ -73,8 +73,9 @@ public sealed partial class DeclarationBinder
             p => p.Key,
             p => new ProfileSpec(p.Key, p.Value.Values.ToDictionary(v => v.Key, v => v.Value.Text), p.Value.Origins),
             StringComparer.Ordinal);
-        return new Declaration(policy, vms, profileSpecs, BindCost(cost))
+        return new Declaration(policy, vms, profileSpecs, BindCost(cost, null, null))
         {
+            CostScenarios = BindCostScenarios(sections, cost),
             Alerts = BindAlerts(alerts),
             Nodes = BindNodes(sections, host, policy),
         };
@@ -370,28 +371,6 @@ public sealed partial class DeclarationBinder
         }
 
         return spec with { Vcpus = vcpus.Value, Origins = r.Origins };
-    }
-
-    // ---- [cost] -----------------------------------------------------------------------------------
-
-    private CostSpec BindCost(RawSection cost)
-    {
-        var r = new ValueReader(this, cost, null);
-        var d = new CostSpec();
-        return new CostSpec
-        {
-            Currency = r.Get("currency", KeyValues.Currency, d.Currency)!,
-            HostPrice = r.Get("host_price", KeyValues.HostPrice, null),
-            AmortizationYears = r.Get("amortization_years", KeyValues.AmortizationYears, d.AmortizationYears),
-            PowerWatts = r.Get("power_watts", KeyValues.PowerWatts, null),
-            EnergyPricePerKWh = r.Get("energy_price_kwh", KeyValues.EnergyPrice, null),
-            Pue = r.Get("pue", KeyValues.Pue, d.Pue),
-            OpexPerHostYear = r.Get("opex_per_host_year", KeyValues.Opex, null),
-            LicencePerNode = r.Get("licence_per_node", KeyValues.LicencePerNode, null),
-            EnergyPerNodeYear = r.Get("energy_per_node_year", KeyValues.EnergyPerNodeYear, null),
-            OperationsPerNodeYear = r.Get("operations_per_node_year", KeyValues.OperationsPerNodeYear, null),
-            Origins = cost.Origins,
-        };
     }
 
     // ---- [alerts] ---------------------------------------------------------------------------------

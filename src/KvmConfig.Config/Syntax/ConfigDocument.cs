@@ -14,7 +14,10 @@ public enum SectionKind
     /// <summary><c>[profile NAME]</c>: defaults for VMs naming it.</summary>
     Profile,
 
-    /// <summary><c>[cost]</c>: TCO inputs; later files override earlier keys.</summary>
+    /// <summary>
+    /// <c>[cost]</c>: TCO inputs; later files override earlier keys. <c>[cost NAME]</c>: a named scenario, the
+    /// <c>[cost]</c> values with its own keys over them, merged across files the same way.
+    /// </summary>
     Cost,
 
     /// <summary><c>[alerts]</c>: contention alert thresholds; later files override earlier keys.</summary>
@@ -33,7 +36,7 @@ public sealed record ConfigEntry(string Key, string Value, SourceSpan KeySpan, S
 
 /// <summary>A section as written: its header (real or implied by the file name) and its entries in order.</summary>
 /// <param name="Kind">Which section.</param>
-/// <param name="Name">VM, profile or node name; null for host, cost and alerts.</param>
+/// <param name="Name">VM, profile, node or cost scenario name; null for host, alerts and the plain cost section.</param>
 /// <param name="HeaderSpan">The header text, or the first key when the header is implied.</param>
 /// <param name="Implied">True when the header came from the file name (<c>00-vm1.conf</c>).</param>
 /// <param name="Entries">The section's lines in order.</param>

@@ -144,7 +144,8 @@ public static partial class ConfigParser
             return null;
         }
 
-        if (!named && name is not null)
+        // [cost NAME] is a named cost scenario beside the plain [cost]; the other unnamed sections take no name.
+        if (!named && name is not null && kind != SectionKind.Cost)
         {
             diagnostics.Add(Diagnostic.Create(Rules.BadSectionName,
                 $"section '[{word}]' takes no name, but '{name}' follows it",

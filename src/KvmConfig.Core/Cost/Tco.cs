@@ -21,7 +21,14 @@ public sealed record TcoInputs(
     decimal LicencePerNode,
     decimal EnergyPerNodeYear,
     decimal OperationsPerNodeYear,
-    IReadOnlyDictionary<string, string> Sources);
+    IReadOnlyDictionary<string, string> Sources)
+{
+    /// <summary>The <c>[cost NAME]</c> scenario priced, null for the plain <c>[cost]</c>.</summary>
+    public string? Scenario { get; init; }
+
+    /// <summary>How a reader names these inputs: the scenario's name, or <c>[cost]</c>.</summary>
+    public string Label => Scenario ?? "[cost]";
+}
 
 /// <summary>A cost estimate for <see cref="Nodes"/> nodes over <see cref="Years"/> years, with its arithmetic.</summary>
 /// <param name="Inputs">What was priced.</param>
@@ -73,9 +80,12 @@ public static class Tco
     public static TcoInputs Inputs(CostSpec cost)
     {
         var sources = new Dictionary<string, string>(StringComparer.Ordinal);
+
+        // A scenario's own key is "[cost kvm] licence_per_node"; one it takes from [cost] is "[cost] host_price".
+        string Written(string key) => cost.Scenario is { } name && !cost.Origins.FromProfile(key) ? $"[cost {name}] {key}" : $"[cost] {key}";
         decimal Pick(string key, decimal? declared, decimal fallback, string fallbackSource)
         {
-            sources[key] = declared is null ? fallbackSource : "[cost] " + key;
+            sources[key] = declared is null ? fallbackSource : Written(key);
             return declared ?? fallback;
         }
 
@@ -85,7 +95,7 @@ public static class Tco
                 ? Pick("energy_per_node_year", null, watts * HoursPerYear * cost.Pue * price / 1000m, Invariant($"power_watts {watts} x {HoursPerYear} h x pue {cost.Pue} x energy_price_kwh {price} / 1000"))
                 : Pick("energy_per_node_year", null, DefaultEnergyPerNodeYear, "the white paper's default");
         decimal operations = cost.OperationsPerNodeYear is null && cost.OpexPerHostYear is { } opex
-            ? Pick("operations_per_node_year", null, opex, "[cost] opex_per_host_year")
+            ? Pick("operations_per_node_year", null, opex, Written("opex_per_host_year"))
             : Pick("operations_per_node_year", cost.OperationsPerNodeYear, DefaultOperationsPerNodeYear, "the white paper's default");
         return new TcoInputs(
             cost.Currency,
@@ -94,7 +104,27 @@ public static class Tco
             Pick("licence_per_node", cost.LicencePerNode, DefaultLicencePerNode, "the white paper's default"),
             energy,
             operations,
-            sources);
+            sources)
+        {
+            Scenario = cost.Scenario,
+        };
+    }
+
+    /// <summary>
+    /// The inputs of each scenario <paramref name="names"/> lists, in that order: <c>[cost NAME]</c> sections of
+    /// <paramref name="declaration"/>, the plain <c>[cost]</c> first when only one is named (it is compared with
+    /// <c>[cost]</c>). Null with the first name no section declares in <paramref name="unknown"/>.
+    /// </summary>
+    public static IReadOnlyList<TcoInputs>? Scenarios(Declaration declaration, IReadOnlyList<string> names, out string? unknown)
+    {
+        unknown = names.FirstOrDefault(n => !declaration.CostScenarios.ContainsKey(n));
+        if (unknown is not null)
+        {
+            return null;
+        }
+
+        List<TcoInputs> inputs = [.. names.Select(n => Inputs(declaration.CostScenarios[n]))];
+        return names.Count == 1 ? [Inputs(declaration.Cost), .. inputs] : inputs;
     }
 
     /// <summary>The cost of <paramref name="nodes"/> nodes over <paramref name="years"/> years, shared by <paramref name="vms"/> VMs.</summary>

@@ -195,6 +195,9 @@ public static class Rules
     /// <summary><c>--ha N</c> with N at least the number of nodes: no node would be left to run anything.</summary>
     public static readonly DiagnosticDescriptor HaTooLarge = new("KVC082", "ha-too-large", Severity.Error, "--ha leaves no node");
 
+    /// <summary><c>tco --compare</c> names a cost scenario that no <c>[cost NAME]</c> section declares.</summary>
+    public static readonly DiagnosticDescriptor UnknownCostScenario = new("KVC083", "unknown-cost-scenario", Severity.Error, "no such [cost NAME] scenario");
+
     // ---- Could not run (exit 2) ------------------------------------------------------------------
 
     /// <summary>The configuration directory does not exist or is not a directory.</summary>

@@ -201,6 +201,12 @@ public sealed record CostSpec
     /// <summary>Operations (staff, support, rack space) per node per year (<c>operations_per_node_year</c>).</summary>
     public decimal? OperationsPerNodeYear { get; init; }
 
+    /// <summary>
+    /// The scenario's name for <c>[cost NAME]</c>, null for the plain <c>[cost]</c>. A scenario's values are its own
+    /// keys over <c>[cost]</c>'s: <see cref="Origins"/> marks those it takes from <c>[cost]</c> as inherited.
+    /// </summary>
+    public string? Scenario { get; init; }
+
     /// <summary>Where each key came from.</summary>
     public Origins Origins { get; init; } = Origins.None;
 }
@@ -247,4 +253,7 @@ public sealed record Declaration(
 
     /// <summary>The cluster's nodes (<c>[node NAME]</c> sections), in file order; none for a single host.</summary>
     public IReadOnlyList<NodeSpec> Nodes { get; init; } = [];
+
+    /// <summary>The named cost scenarios (<c>[cost NAME]</c> sections) by name, each over <see cref="Cost"/>.</summary>
+    public IReadOnlyDictionary<string, CostSpec> CostScenarios { get; init; } = new Dictionary<string, CostSpec>(StringComparer.Ordinal);
 }
