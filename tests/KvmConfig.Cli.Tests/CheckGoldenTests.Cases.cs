@@ -387,6 +387,16 @@ public sealed partial class CheckGoldenTests
             "kvm2 declared with the other nodes and again in a file of its own",
             Desktop,
             [(NodesFile, ThreeNodes), ("41-kvm2.conf", "[node kvm2]\nuri = qemu+ssh://root@kvm2.example.net/system\n")]),
+
+        new("KVC057-group-host-conflict",
+            "two database replicas kept apart by a group, both pinned to kvm1 when the second was copied from the first",
+            Desktop,
+            [(NodesFile, ThreeNodes), ("20-db.conf", "[vm db1]\nvcpus = 2\nmemory = 2G\ngroup = db\nhost = kvm1\n\n[vm db2]\nvcpus = 2\nmemory = 2G\ngroup = db\nhost = kvm1\n")]),
+
+        new("KVC057-rack-spread",
+            "etcd members spread over racks (group_spread = rack), pinned to kvm1 and kvm2, which share rack r1",
+            Desktop,
+            [(NodesFile, ThreeNodes), ("20-etcd.conf", "[vm etcd1]\nvcpus = 2\nmemory = 2G\ngroup = etcd\ngroup_spread = rack\nhost = kvm1\n\n[vm etcd2]\nvcpus = 2\nmemory = 2G\ngroup = etcd\ngroup_spread = rack\nhost = kvm2\n")]),
     ];
 
     // The cluster cases' inventory: three nodes, kvm1 and kvm2 in rack r1, kvm3 in r2.

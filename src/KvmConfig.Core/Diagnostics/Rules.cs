@@ -178,6 +178,9 @@ public static class Rules
     /// <summary>A <c>[node NAME]</c> declared twice (like <see cref="DuplicateVm"/>).</summary>
     public static readonly DiagnosticDescriptor DuplicateNode = new("KVC056", "duplicate-node", Severity.Error, "node declared twice");
 
+    /// <summary>Two members of one anti-affinity group pinned with <c>host</c> to one node (or one rack).</summary>
+    public static readonly DiagnosticDescriptor GroupHostConflict = new("KVC057", "group-host-conflict", Severity.Error, "group members pinned together");
+
     /// <summary><c>net_bandwidth</c> on a host whose kernel lacks what libvirt's interface shaping runs (tc qdiscs, filters, the police action).</summary>
     public static readonly DiagnosticDescriptor NetShapingUnsupported = new("KVC058", "net-shaping-unsupported", Severity.Warning, "the kernel cannot shape interfaces");
 

@@ -42,6 +42,7 @@ public static class ClusterRules
             // Members that disagree are counted against the nodes: a group too large for them is too large for racks too.
             GroupSpread spread = agree && judged.Count > 0 ? judged[0].GroupSpread : GroupSpread.Node;
             GroupTooLarge(declaration, group.Key, members, spread, found);
+            PinnedTogether(declaration, group.Key, members, spread, found);
         }
 
         return found;
@@ -146,6 +147,35 @@ public static class ClusterRules
             : $"take VMs out of group '{group}' until it has at most {room}, or declare another [node]";
         found.Add(Diagnostic.Create(Rules.GroupTooLarge, message, past.Origins.Of("group"), hint,
             [new DiagnosticNote($"members of group '{group}', in file order: {memberList}")]));
+    }
+
+    // KVC057. host = pins a member to one node; a second member pinned to the same node (or, spread over racks, to a
+    // node of the same rack) can never be placed. Each such member is reported at its host, with the first one's.
+    private static void PinnedTogether(Declaration declaration, string group, List<VmSpec> members, GroupSpread spread, List<Diagnostic> found)
+    {
+        Dictionary<string, NodeSpec> nodes = declaration.Nodes.GroupBy(n => n.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+        var first = new Dictionary<string, VmSpec>(StringComparer.Ordinal);
+        foreach (VmSpec vm in members.Where(v => v.Host is not null && nodes.ContainsKey(v.Host)))
+        {
+            NodeSpec node = nodes[vm.Host!];
+            // A node without a rack is a failure domain of its own.
+            string domain = spread == GroupSpread.Rack && node.Rack is { } rack ? rack : node.Name;
+            if (!first.TryGetValue($"{(spread == GroupSpread.Rack && node.Rack is not null ? "rack" : "node")}:{domain}", out VmSpec? earlier))
+            {
+                first[$"{(spread == GroupSpread.Rack && node.Rack is not null ? "rack" : "node")}:{domain}"] = vm;
+                continue;
+            }
+
+            string message = spread == GroupSpread.Rack
+                ? $"VM '{vm.Name}' must run on node '{vm.Host}' and '{earlier.Name}', another member of group '{group}', on '{earlier.Host}', both in rack '{domain}': members of this group run in different racks (group_spread = rack), so one can never be placed"
+                : $"VM '{vm.Name}' must run on node '{vm.Host}', as '{earlier.Name}', another member of group '{group}', must: members of a group run on different nodes, so one can never be placed";
+            found.Add(Diagnostic.Create(Rules.GroupHostConflict, message,
+                vm.Origins.Of("host"),
+                spread == GroupSpread.Rack
+                    ? $"pin '{vm.Name}' to a node in another rack, drop its host = and let the placement choose, or take it out of group '{group}'"
+                    : $"pin '{vm.Name}' to another node, drop its host = and let the placement choose, or take it out of group '{group}'",
+                [new DiagnosticNote($"'{earlier.Name}' is pinned here", earlier.Origins.Of("host"))]));
+        }
     }
 
     // The failure domains, as a message lists them: "r1: kvm1, kvm2" for a rack, "kvm3 (no rack)" for a node alone.
