@@ -159,6 +159,39 @@ public sealed class ClusterCommandTests : IDisposable
     }
 
     [Fact]
+    public void Node_naming_no_declared_node_is_refused_with_the_nearest_and_the_list()
+    {
+        // Given the three-node cluster
+        Inventory(ThreeNodes());
+
+        // When one node is asked for by a name with a typo, and by one that is not there at all
+        CliResult typo = Run("plan", "--node", "kvm03");
+        CliResult none = Run("plan", "--node", "db-host");
+
+        // Then both are refused (KVC081, exit 2, nothing printed), naming what was asked, the nearest node and the list
+        Refused(typo, "KVC081");
+        Assert.Contains("--node kvm03: no [node kvm03] is declared", typo.Err, StringComparison.Ordinal);
+        Assert.Contains("did you mean 'kvm3'? the nodes are kvm1, kvm2, kvm3", typo.Err, StringComparison.Ordinal);
+        Refused(none, "KVC081");
+        Assert.Contains("the nodes are kvm1, kvm2, kvm3", none.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Capacity_node_like_naming_no_declared_node_is_refused_with_the_list()
+    {
+        // Given the three-node cluster
+        Inventory(ThreeNodes());
+
+        // When capacity is asked for nodes like one that is not declared
+        CliResult r = CliRunner.Run(["capacity", "--mix", "web=10", "--node-like", "kvm9", "--config-dir", _dir.Dir]);
+
+        // Then it is refused (KVC081, exit 2), nothing on stdout, and the nodes are listed
+        Refused(r, "KVC081");
+        Assert.Contains("--node-like kvm9: no [node kvm9]", r.Err, StringComparison.Ordinal);
+        Assert.Contains("the nodes are kvm1, kvm2, kvm3", r.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_directory_without_nodes_is_refused_by_the_cluster_commands()
     {
         // Given a single host's directory

@@ -4,7 +4,6 @@ using KvmConfig.Cli.Infrastructure;
 using KvmConfig.Cli.Rendering;
 using KvmConfig.Cluster;
 using KvmConfig.Config;
-using KvmConfig.Core.Diagnostics;
 using KvmConfig.Core.Specs;
 using KvmConfig.Core.Validation;
 using KvmConfig.Libvirt.Cluster;
@@ -80,15 +79,13 @@ internal sealed class ClusterPlanCommand : Command<ClusterPlanCommand.Settings>
         List<ClusterNode> nodes = [.. readings.Where(r => r.Reachable).Select(r => r.Node!)];
         if (settings.Ha >= nodes.Count)
         {
-            FailureRenderer.Write(Rules.HaTooLarge.Code, $"--ha {settings.Ha} asks to survive losing {settings.Ha} of {nodes.Count} nodes{(nodes.Count < readings.Count ? " that can be read" : "")}: none would be left to run the VMs",
-                ("hint", $"give --ha {Math.Max(0, nodes.Count - 1)} or less, or add nodes"));
+            FailureRenderer.Write(CliErrors.HaLeavesNoReadNode(settings.Ha, nodes.Count, nodes.Count < readings.Count));
             return ExitCodes.CouldNotRun;
         }
 
         if (settings.Node is { } name && nodes.All(n => n.Name != name))
         {
-            FailureRenderer.Write(Rules.NoInventory.Code, $"--node {name}: no node of that name{(readings.Any(r => r.Spec.Name == name) ? " could be read" : "")}",
-                ("hint", $"the nodes are {string.Join(", ", readings.Select(r => r.Spec.Name))}"));
+            FailureRenderer.Write(CliErrors.UnknownPlanNode(name, readings.Select(r => r.Spec.Name), readings.Any(r => r.Spec.Name == name)));
             return ExitCodes.CouldNotRun;
         }
 

@@ -3,7 +3,6 @@ using System.Globalization;
 using KvmConfig.Cli.Rendering;
 using KvmConfig.Config;
 using KvmConfig.Core;
-using KvmConfig.Core.Diagnostics;
 using KvmConfig.Libvirt.Cluster;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -69,8 +68,7 @@ internal abstract class ClusterSettings : CommandSettings
 
         if (report.Declaration.Nodes.Count == 0)
         {
-            FailureRenderer.Write(Rules.NoInventory.Code, $"{report.Source.Directory} has no [node NAME] sections: a cluster command needs the cluster's nodes",
-                ("hint", "add a [node NAME] section with uri = (or sysroot = / capabilities =) for each host; for one host, use plan, apply and status"));
+            FailureRenderer.Write(CliErrors.NoInventory(report.Source.Directory));
             exit = ExitCodes.CouldNotRun;
             return null;
         }
