@@ -14,7 +14,7 @@ namespace KvmConfig.Cluster;
 /// VMs that must stay put are never moved: those whose <c>host</c> names their node and those running where the
 /// greedy pass kept them. Every node a move touches is counted again from its VMs in its planner's order, as
 /// <see cref="Recount"/> counts it, so what this pass accepts the rest of the planner sees the same way. The pass
-/// stops at the lower bound, when no node can be emptied, or after <see cref="MostEmptyingSteps"/> steps, so its cost is bounded whatever the cluster's size.
+/// stops at the lower bound, when none of the <see cref="MostTriedPerRound"/> least loaded nodes can be emptied, or after <see cref="MostEmptyingSteps"/> steps, so its cost is bounded whatever the cluster's size.
 /// </remarks>
 internal sealed partial class HeuristicPlacer
 {
@@ -26,6 +26,12 @@ internal sealed partial class HeuristicPlacer
 
     /// <summary>The most emptyings the counters accept that are then put to <c>accept</c>.</summary>
     public const int MostEmptyingChecks = 64;
+
+    /// <summary>
+    /// How many of the least loaded nodes are tried before the pass gives up: past them nodes are fuller still, and on
+    /// a large cluster trying them all would spend the budget on nodes that cannot be emptied.
+    /// </summary>
+    public const int MostTriedPerRound = 16;
 
     /// <summary>How many VMs one insertion may push on from node to node to make room.</summary>
     private const int ChainLength = 3;
@@ -61,7 +67,8 @@ internal sealed partial class HeuristicPlacer
             _stepsLeft -= nodes.Length;
             int[] candidates = [.. Enumerable.Range(0, nodes.Length)
                 .Where(n => nodes[n].VmCount > 0 && _onNode[n].All(i => !_stays[i]))
-                .OrderBy(n => nodes[n].Load).ThenBy(n => nodes[n].VmCount).ThenBy(n => n)];
+                .OrderBy(n => nodes[n].Load).ThenBy(n => nodes[n].VmCount).ThenBy(n => n)
+                .Take(MostTriedPerRound)];
             int emptied = Array.FindIndex(candidates, e => TryEmpty(e, accept));
             if (emptied < 0)
             {
