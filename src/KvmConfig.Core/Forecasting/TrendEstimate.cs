@@ -26,10 +26,10 @@ public sealed record TrendEstimate(double Intercept, double Slope, double Standa
     public bool Significant => T >= SignificantT;
 
     /// <summary>
-    /// Ordinary least squares of the series on its index, with a seasonal profile of <paramref name="seasonLength"/>
-    /// phases (0: none) fitted by alternation: the line on the series less the profile, then the profile as the mean
-    /// residual of each phase, three rounds (the profile of whole seasons does not change the slope, so this settles
-    /// at once; partial seasons move it slightly).
+    /// Ordinary least squares of the series on its index and, with <paramref name="seasonLength"/> phases (0: none),
+    /// one level per phase (index mod season length): the slope is the within-phase regression
+    /// <c>sum (t - mean t of its phase)(y - mean y of its phase) / sum (t - mean t of its phase)^2</c>, the level of
+    /// each phase its mean less the slope times its mean index; the profile is those levels less their mean.
     /// </summary>
     /// <remarks>
     /// The textbook standard error assumes independent residuals; measurements minutes apart are not. With lag-1
@@ -40,33 +40,55 @@ public sealed record TrendEstimate(double Intercept, double Slope, double Standa
     public static TrendEstimate Of(IReadOnlyList<double> values, int seasonLength)
     {
         int n = values.Count;
-        double[] profile = new double[seasonLength];
-        double intercept = 0;
-        double slope = 0;
-        for (int round = 0; round < (seasonLength > 0 ? 3 : 1); round++)
+        int phases = Math.Max(1, seasonLength);
+        double[] meanIndex = new double[phases];
+        double[] meanValue = new double[phases];
+        int[] counts = new int[phases];
+        for (int t = 0; t < n; t++)
         {
-            (intercept, slope) = Line(values, profile);
-            if (seasonLength > 0)
-            {
-                profile = PhaseMeans(values, intercept, slope, seasonLength);
-            }
+            meanIndex[t % phases] += t;
+            meanValue[t % phases] += values[t];
+            counts[t % phases]++;
         }
 
+        for (int p = 0; p < phases; p++)
+        {
+            meanIndex[p] = counts[p] > 0 ? meanIndex[p] / counts[p] : 0;
+            meanValue[p] = counts[p] > 0 ? meanValue[p] / counts[p] : 0;
+        }
+
+        double sxy = 0;
         double sxx = 0;
-        double meanIndex = (n - 1) / 2.0;
+        for (int t = 0; t < n; t++)
+        {
+            double dt = t - meanIndex[t % phases];
+            sxy += dt * (values[t] - meanValue[t % phases]);
+            sxx += dt * dt;
+        }
+
+        // A slope that moves the series by a billionth of its size over its length is rounding, not a trend.
+        double slope = sxx > 0 ? sxy / sxx : 0;
+        double size = values.Max(v => Math.Abs(v)) + 1;
+        slope = Math.Abs(slope) * n <= 1e-9 * size ? 0 : slope;
+        double[] levels = [.. Enumerable.Range(0, phases).Select(p => meanValue[p] - (slope * meanIndex[p]))];
+        double intercept = levels.Average();
+        double[] profile = seasonLength > 0 ? [.. levels.Select(l => l - intercept)] : [];
+
         double sse = 0;
         double lagged = 0;
         double previous = 0;
         for (int t = 0; t < n; t++)
         {
-            sxx += (t - meanIndex) * (t - meanIndex);
-            double e = values[t] - Season(profile, t) - intercept - (slope * t);
+            double e = values[t] - levels[t % phases] - (slope * t);
             sse += e * e;
             lagged += t > 0 ? e * previous : 0;
             previous = e;
         }
 
-        int freedom = n - 2 - Math.Max(0, seasonLength - 1);
+        // Tiny sums are rounding, not noise: an exact line or season has no residual to speak of.
+        double scale = values.Sum(v => v * v);
+        sse = sse <= 1e-20 * Math.Max(scale, 1) ? 0 : sse;
+        int freedom = n - 1 - phases;
         double variance = freedom > 0 ? sse / freedom : 0;
         double r = sse > 0 ? Math.Clamp(lagged / sse, 0, 0.95) : 0;
         double standardError = sxx > 0 ? Math.Sqrt(variance / sxx * (1 + r) / (1 - r)) : 0;
@@ -75,43 +97,4 @@ public sealed record TrendEstimate(double Intercept, double Slope, double Standa
 
     /// <summary>The profile's value at index <paramref name="t"/> (0 without a season).</summary>
     public static double Season(IReadOnlyList<double> profile, int t) => profile.Count == 0 ? 0 : profile[t % profile.Count];
-
-    private static (double Intercept, double Slope) Line(IReadOnlyList<double> values, double[] profile)
-    {
-        int n = values.Count;
-        double meanIndex = (n - 1) / 2.0;
-        double meanValue = 0;
-        for (int t = 0; t < n; t++)
-        {
-            meanValue += values[t] - Season(profile, t);
-        }
-
-        meanValue /= n;
-        double sxy = 0;
-        double sxx = 0;
-        for (int t = 0; t < n; t++)
-        {
-            sxy += (t - meanIndex) * (values[t] - Season(profile, t) - meanValue);
-            sxx += (t - meanIndex) * (t - meanIndex);
-        }
-
-        double slope = sxx > 0 ? sxy / sxx : 0;
-        return (meanValue - (slope * meanIndex), slope);
-    }
-
-    // The mean residual of each phase, less their mean, so that the profile moves nothing up or down.
-    private static double[] PhaseMeans(IReadOnlyList<double> values, double intercept, double slope, int seasonLength)
-    {
-        double[] sums = new double[seasonLength];
-        int[] counts = new int[seasonLength];
-        for (int t = 0; t < values.Count; t++)
-        {
-            sums[t % seasonLength] += values[t] - intercept - (slope * t);
-            counts[t % seasonLength]++;
-        }
-
-        double[] profile = [.. sums.Select((s, p) => counts[p] > 0 ? s / counts[p] : 0)];
-        double mean = profile.Average();
-        return [.. profile.Select(p => p - mean)];
-    }
 }
