@@ -97,9 +97,10 @@ internal static class KvmConfigApp
                 .WithExample("serve", "--listen", "0.0.0.0:9477", "--no-history")
                 .WithExample("serve", "--connect", "qemu+tls://kvm1/system", "--listen", "127.0.0.1:9478");
             config.AddCommand<Report.ReportCommand>("report")
-                .WithDescription(Markup.Escape("Summarise serve's history over a time range: the worst offenders by CPU ready (highest vCPU and mean), memory overhead and disk queue depth, the host's extremes and the alerts raised, as text or JSON; --html FILE writes one self-contained HTML file with inline SVG charts of ready %, memory overhead and disk queue per VM over time, the [alerts] thresholds drawn. Reads the history without writing to it. " + Report.ReportCommand.ExitHelp))
+                .WithDescription(Markup.Escape("Summarise serve's history over a time range: the worst offenders by CPU ready (highest vCPU and mean), memory overhead and disk queue depth, the host's extremes and the alerts raised, as text or JSON; --html FILE writes one self-contained HTML file with inline SVG charts of ready %, memory overhead and disk queue per VM over time, the [alerts] thresholds drawn; --forecast adds when each VM's and the host's figures are expected to reach their thresholds (Holt-Winters with a daily season, 95 % interval) and draws the forecast band. Reads the history without writing to it. " + Report.ReportCommand.ExitHelp))
                 .WithExample("report")
                 .WithExample("report", "--since", "7d", "--html", "report.html")
+                .WithExample("report", "--forecast", "--horizon", "30d", "--html", "report.html")
                 .WithExample("report", "--history", "/var/lib/kvmconfig/history.db", "--since", "2025-03-01T00:00Z", "--until", "2025-03-02T00:00Z", "--format", "json");
             config.SetExceptionHandler((exception, _) => Fail(exception));
         });

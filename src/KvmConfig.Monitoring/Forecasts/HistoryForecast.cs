@@ -135,7 +135,7 @@ public sealed record HistoryForecast(
         (string unit, double? threshold, string? name) = measure switch
         {
             "ready" => ("%", t.ReadyWarningPercent, "ready warning"),
-            "cpu" => ("%", samples.Threshold, $"saturation of {Number((samples.Threshold ?? 0) / 100)} vCPUs"),
+            "cpu" => ("%", samples.Threshold, Saturation(samples.Threshold ?? 0)),
             "memory_overhead" => ("%", t.MemoryOverheadPercent, "memory overhead warning"),
             "disk_queue" => ("requests", t.DiskQueueDepthRequests, "disk queue warning"),
             "cpu_pressure" => ("%", t.CpuPressurePercent, "CPU pressure warning"),
@@ -148,8 +148,10 @@ public sealed record HistoryForecast(
             return new MeasureForecast(subject, measure, unit, name, measured, null, why);
         }
 
-        return new MeasureForecast(subject, measure, unit, name, measured, Forecaster.Run(measured, season, threshold, horizon), null);
+        return new MeasureForecast(subject, measure, unit, name, measured, Forecaster.Run(measured, season, threshold, horizon, lowest: 0), null);
     }
+
+    private static string Saturation(double percent) => percent == 100 ? "saturation of 1 vCPU" : $"saturation of {Number(percent / 100)} vCPUs";
 
     /// <summary>A number as forecasts print it: invariant, at most two decimals.</summary>
     public static string Number(double value) => value.ToString("0.##", CultureInfo.InvariantCulture);
