@@ -65,10 +65,11 @@ internal static class KvmConfigApp
                     .WithExample("cluster", "status", "--node-timeout", "5s");
             });
             config.AddCommand<Cost.CapacityCommand>("capacity")
-                .WithDescription("How many nodes of a shape a mix of VMs needs, found by the cluster placement itself (NUMA fit, whole cores, overcommit and the rules, not a division): the use of each dimension, the headroom, the dimension that binds and the largest VM of each kind that still fits; --nodes N: how many more VMs of each kind N nodes take. Exit codes: 0 shown, 1 the mix does not fit (or the declaration has errors), 2 could not run (unknown profile, bad --mix or --shape, bad usage).")
+                .WithDescription("How many nodes of a shape a mix of VMs needs, found by the cluster placement itself (NUMA fit, whole cores, overcommit and the rules, not a division): the use of each dimension, the headroom, the dimension that binds and the largest VM of each kind that still fits; --nodes N: how many more VMs of each kind N nodes take; --from-history: when this host's VMs, growing as serve's history shows, need another node (their CPU use forecast against the node's CPUs, with a 95 % interval). Exit codes: 0 shown, 1 the mix does not fit (or the declaration has errors), 2 could not run (unknown profile, bad --mix or --shape, bad usage; with --from-history, no history, a file that is not one or of a newer schema, KVC093, or one too short to forecast, KVC083).")
                 .WithExample("capacity", "--mix", "database=40,web=100,monitoring=20", "--shape", "2x2x16x2,512G")
                 .WithExample("capacity", "--mix", "database=10,web=30", "--node-like", "kvm1", "--ha", "1")
-                .WithExample("capacity", "--mix", "database=40,web=100", "--shape", "2x1x16x2,256G", "--nodes", "4", "--format", "json");
+                .WithExample("capacity", "--mix", "database=40,web=100", "--shape", "2x1x16x2,256G", "--nodes", "4", "--format", "json")
+                .WithExample("capacity", "--from-history", "--history", "/var/lib/kvmconfig/history.db", "--horizon", "30d");
             config.AddCommand<Cost.TcoCommand>("tco")
                 .WithDescription("What the cluster costs over some years, per year and per VM-month, from [[cost]] (the white paper's figures by default: per node 6,250 of hardware and 3,000 of licences once, 750 of energy and 2,000 of operations a year), licence shown apart, with the arithmetic and where each input came from. Nodes: --nodes, else those the cluster plan uses, else 1. Exit codes: 0 shown, 1 the declaration has errors, 2 could not run.")
                 .WithExample("tco", "--nodes", "4", "--years", "3")

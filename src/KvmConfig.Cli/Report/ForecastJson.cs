@@ -30,7 +30,7 @@ internal static class ForecastJson
             ["subject"] = m.Subject,
             ["measure"] = m.Measure,
             ["unit"] = m.Unit,
-            ["method"] = f is null ? null : Method(f.Method),
+            ["method"] = f is null ? null : Forecaster.Id(f.Method),
             ["note"] = f?.Note ?? m.Skipped,
             ["current"] = Round(f?.Current),
             ["trendPerDay"] = Round(f?.SlopePerDay),
@@ -55,15 +55,6 @@ internal static class ForecastJson
                 : new JsonObject { ["at"] = ReportRange.TimeMs(f.End.At), ["value"] = Round(f.End.Value), ["lower"] = Round(f.End.Lower), ["upper"] = Round(f.End.Upper) },
         };
     }
-
-    /// <summary>The method's name in JSON.</summary>
-    public static string Method(ForecastMethod method) => method switch
-    {
-        ForecastMethod.HoltWinters => "holt-winters",
-        ForecastMethod.SeasonalLevel => "seasonal-level",
-        ForecastMethod.Holt => "holt",
-        _ => "level",
-    };
 
     private static string? Time(DateTimeOffset? at) => at is { } t ? ReportRange.TimeMs(t) : null;
 

@@ -185,6 +185,15 @@ public static class Forecaster
         _ => "level only (no trend, no season)",
     };
 
+    /// <summary>The method's name in JSON documents: <c>holt-winters</c>, <c>seasonal-level</c>, <c>holt</c>, <c>level</c>.</summary>
+    public static string Id(ForecastMethod method) => method switch
+    {
+        ForecastMethod.HoltWinters => "holt-winters",
+        ForecastMethod.SeasonalLevel => "seasonal-level",
+        ForecastMethod.Holt => "holt",
+        _ => "level",
+    };
+
     /// <summary>A duration as forecasts print it: 2d, 36h, 15m, 40s.</summary>
     public static string Show(TimeSpan d) =>
         d.TotalDays >= 1 && Math.Abs(d.TotalDays - Math.Round(d.TotalDays)) < 1e-9 ? string.Create(CultureInfo.InvariantCulture, $"{d.TotalDays:0}d")
