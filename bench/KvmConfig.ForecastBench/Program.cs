@@ -3,9 +3,14 @@ using KvmConfig.Core.Forecasting;
 using KvmConfig.Core.Specs;
 using KvmConfig.Monitoring.Forecasts;
 using KvmConfig.Monitoring.History;
+using KvmConfig.TestSupport;
 
-// Backtest of report --forecast on a real history recorded by serve:
+// Backtests of report --forecast.
+//   dotnet run -c Release --project bench/KvmConfig.ForecastBench -- generated FILE
+// writes the tests' generated histories (ForecastCases: 7 days of 5-minute sweeps, one VM per case) to FILE and
+// scores each crossing case: the true crossing inside the interval, and the predicted day's distance from it.
 //   dotnet run -c Release --project bench/KvmConfig.ForecastBench -- HISTORY [--holdout 3m] [--cuts 6]
+// backtests a real history recorded by serve:
 // For each of CUTS times from the least history that can be forecast (10 minutes) to the end less HOLDOUT, every
 // measure is forecast from the sweeps before the cut for HOLDOUT, and each forecast step is compared with the
 // bucket mean serve recorded there: the share inside the 95 % band, the mean absolute error, and the same error for
@@ -14,6 +19,11 @@ if (args.Length == 0 || args[0].StartsWith('-'))
 {
     Console.Error.WriteLine("usage: KvmConfig.ForecastBench HISTORY [--holdout 3m] [--cuts 6]");
     return 2;
+}
+
+if (args[0] == "generated" && args.Length == 2)
+{
+    return Generated(args[1]);
 }
 
 string path = args[0];
@@ -72,5 +82,34 @@ foreach ((string key, (int points, int inside, double error, double naive)) in t
 int all = totals.Values.Sum(t => t.Points);
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"all: {all} steps, {100.0 * totals.Values.Sum(t => t.Inside) / Math.Max(1, all):0} % inside the 95 % band"));
 return 0;
+
+static int Generated(string file)
+{
+    File.Delete(file);
+    ForecastHistory.Write(file, [.. ForecastCases.Crossing, .. ForecastCases.Flat], ForecastCases.HistoryDays, TimeSpan.FromMinutes(5));
+    using HistoryStore store = HistoryStore.OpenReadOnly(file);
+    TimeSpan horizon = TimeSpan.FromDays(14);
+    HistoryForecast forecast = HistoryForecast.Read(store, AlertThresholds.Default, horizon);
+    var errors = new List<double>();
+    int inside = 0;
+    foreach (ForecastCase c in ForecastCases.Crossing)
+    {
+        Crossing x = forecast.Find(c.Name, "ready")!.Forecast!.Crossing!;
+        DateTimeOffset truth = c.TrueCrossing(ForecastCases.HistoryDays, horizon)!.Value;
+        inside += x.Earliest <= truth && (x.Latest is null || truth <= x.Latest) ? 1 : 0;
+        errors.Add(x.At is { } at ? Math.Abs((at - truth).TotalDays) : double.PositiveInfinity);
+    }
+
+    int flatCrossing = ForecastCases.Flat.Count(c => forecast.Find(c.Name, "ready")!.Forecast!.Crossing!.Status != CrossingStatus.NotWithinHorizon);
+    double[] sorted = [.. errors.Order()];
+    foreach (string kind in new[] { "linear", "daily", "step" })
+    {
+        double[] own = [.. ForecastCases.Crossing.Select((c, i) => (c, i)).Where(p => p.c.Name.StartsWith(kind, StringComparison.Ordinal)).Select(p => errors[p.i]).Order()];
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{kind}: {own.Length} cases, predicted day off by median {own[own.Length / 2]:0.00} d, at most {own[^1]:0.00} d"));
+    }
+
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"generated: {inside} of {ForecastCases.Crossing.Count} true crossings inside the 95 % interval; predicted day off by median {sorted[sorted.Length / 2]:0.00} d, 90th percentile {sorted[(int)(sorted.Length * 0.9)]:0.00} d; {flatCrossing} of {ForecastCases.Flat.Count} flat series predict a crossing"));
+    return 0;
+}
 
 string? Option(string name) => Array.IndexOf(args, name) is int at and >= 0 && at + 1 < args.Length ? args[at + 1] : null;
