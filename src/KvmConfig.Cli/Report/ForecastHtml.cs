@@ -8,7 +8,8 @@ using KvmConfig.Monitoring.Reports;
 namespace KvmConfig.Cli.Report;
 
 /// <summary>
-/// The HTML report's <b>Forecast</b> section (<c>report --forecast --html FILE</c>): the crossing table, then one
+/// The HTML report's <b>Forecast</b> section (<c>report --forecast --html FILE</c>): the table of what is expected to
+/// reach its threshold (or whose band does), then one
 /// chart per measure with a threshold, most urgent first (at most <see cref="MaxCharts"/>): the measured history as
 /// the forecast saw it (bucket means), then after it the forecast line and its 95 % band, the threshold dashed,
 /// and where the forecast crosses it a marker over the interval. Inline SVG, deterministic, names escaped.
@@ -47,13 +48,15 @@ internal static class ForecastHtml
         html.Append("<h2 id=\"forecast\">Forecast</h2>\n");
         html.Append(Invariant($"<p class=\"meta\">From {forecast.Sweeps} sweeps, {ReportRange.Time(forecast.First)} to {ReportRange.Time(forecast.Last)}, averaged per {Forecaster.Show(forecast.Step)}{(forecast.SeasonLength > 0 ? " with a daily season" : " (trend only: a daily season needs two days of history)")}; horizon {Forecaster.Show(forecast.Horizon)}. Bands are 95 % prediction intervals; the method is in docs/capacity.md.</p>\n"));
         List<MeasureForecast> judged = [.. forecast.Measures.Where(m => m.Forecast?.Crossing is not null)];
+        List<MeasureForecast> crossing = [.. judged.Where(m => m.Forecast!.Crossing!.Status != CrossingStatus.NotWithinHorizon || m.Forecast.Crossing.Earliest is not null)];
+        html.Append(Invariant($"<p class=\"meta\">{crossing.Count} of {judged.Count} measures with a threshold are expected to reach it, or may (their band does), within the horizon; the others stay below it, band included.</p>\n"));
         html.Append("<div class=\"table\"><table>\n<tr><th class=\"name\">Subject</th><th class=\"name\">Measure</th><th>Now</th><th>Trend a day</th><th>Threshold</th><th class=\"time\">Expected</th><th class=\"time\">Interval</th><th class=\"name\">Method</th></tr>\n");
-        foreach (MeasureForecast m in judged)
+        foreach (MeasureForecast m in crossing)
         {
             SeriesForecast f = m.Forecast!;
             string css = f.Crossing!.Status switch { CrossingStatus.Already => " class=\"critical\"", CrossingStatus.Expected => " class=\"warning\"", _ => "" };
             html.Append(Invariant($"<tr><td class=\"name\">{E(m.Subject)}</td><td class=\"name\">{E(m.Measure)}</td><td>{N2(f.Current)} {E(m.Unit)}</td><td>{N2(f.SlopePerDay)}</td><td>{N2(f.Crossing.Threshold)} {E(m.Unit)}</td>"));
-            html.Append(Invariant($"<td class=\"time\"{css}>{ForecastText.Expected(f.Crossing)}</td><td class=\"time\">{ForecastText.Interval(f.Crossing)}</td><td class=\"name\">{E(Forecaster.Name(f.Method))}</td></tr>\n"));
+            html.Append(Invariant($"<td class=\"time\"{css}>{ForecastText.Expected(f.Crossing)}</td><td class=\"time\">{ForecastText.Interval(f.Crossing)}</td><td class=\"name\" title=\"{E(f.Note)}\">{Forecaster.Id(f.Method)}</td></tr>\n"));
         }
 
         html.Append("</table></div>\n");
