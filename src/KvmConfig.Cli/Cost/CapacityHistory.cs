@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using KvmConfig.Cli.Infrastructure;
 using KvmConfig.Cluster;
+using KvmConfig.Core;
 using KvmConfig.Core.Forecasting;
 using KvmConfig.Core.Specs;
 using KvmConfig.Monitoring.Forecasts;
@@ -39,7 +40,7 @@ internal static class CapacityHistory
     {
         HistoryForecast h = f.History;
         var text = new StringBuilder();
-        text.AppendLine(Invariant($"capacity from history {h.History}: {h.Sweeps} sweeps, {Time(h.First)} to {Time(h.Last)}; nodes like {like} give VMs {f.CpusForVms} CPUs"));
+        text.AppendLine(Invariant($"capacity from history {h.History}: {h.Sweeps} sweeps, {Time(h.First)} to {Time(h.Last)}; nodes like {like} give VMs {Units.Plural(f.CpusForVms, "CPU")}"));
         if (f.VmCpu is not { } vm)
         {
             text.AppendLine("  no VM was measured: nothing to forecast");
@@ -50,7 +51,7 @@ internal static class CapacityHistory
         Crossing x = vm.Crossing!;
         text.AppendLine(x.Status switch
         {
-            CrossingStatus.Already => Invariant($"  another node is needed now: the VMs already use the {f.CpusForVms} CPUs of the node"),
+            CrossingStatus.Already => Invariant($"  another node is needed now: the VMs already use the {Units.Plural(f.CpusForVms, "CPU")} of the node"),
             CrossingStatus.Expected => Invariant($"  another node is needed by {Time(x.At!.Value)} (95 % interval {Time(x.Earliest!.Value)} to {(x.Latest is { } l ? Time(l) : "beyond the horizon")})"),
             _ => Invariant($"  no other node is needed within {Forecaster.Show(h.Horizon)} at the measured growth (in {Forecaster.Show(h.Horizon)}: {Cpus(vm.End.Value)} CPUs, 95 % up to {Cpus(vm.End.Upper)}){(x.Earliest is { } e ? $"; the band reaches the node's CPUs from {Time(e)}" : "")}"),
         });

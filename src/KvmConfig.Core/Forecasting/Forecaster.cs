@@ -77,9 +77,9 @@ public static class Forecaster
     /// <summary>
     /// The forecast of <paramref name="series"/> for <paramref name="horizon"/> after its last value, and when it
     /// reaches <paramref name="threshold"/> (none: no crossing). <paramref name="seasonLength"/> from
-    /// <see cref="StepFor"/>; a series shorter than two seasons is forecast without one. The band's lower edge is
-    /// cut at <paramref name="lowest"/> (0 for a measure that cannot be negative; it moves no upward crossing of a
-    /// threshold above it).
+    /// <see cref="StepFor"/>; a series shorter than two seasons is forecast without one. The forecast and its band
+    /// are cut at <paramref name="lowest"/> (0 for a measure that cannot be negative: a falling trend levels out
+    /// there; the cut moves no upward crossing of a threshold above it).
     /// </summary>
     public static SeriesForecast Run(RegularSeries series, int seasonLength, double? threshold, TimeSpan horizon, double lowest = double.NegativeInfinity)
     {
@@ -109,7 +109,7 @@ public static class Forecaster
         {
             double value = model.Point(h);
             double half = h == 0 ? 0 : Z * Math.Sqrt(model.Variance(h) + (h * (double)h * slopeVariance));
-            return new ForecastPoint(series.TimeOf(values.Count - 1 + h), value, Math.Max(lowest, value - half), value + half);
+            return new ForecastPoint(series.TimeOf(values.Count - 1 + h), Math.Max(lowest, value), Math.Max(lowest, value - half), Math.Max(lowest, value + half));
         }
 
         var points = new List<ForecastPoint>();
