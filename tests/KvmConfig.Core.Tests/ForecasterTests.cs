@@ -152,4 +152,38 @@ public sealed class ForecasterTests(ITestOutputHelper output)
 
         return RegularSeries.FromBuckets(ForecastCases.T0, TimeSpan.FromHours(1), sums, counts)!;
     }
+
+    [Theory]
+    [InlineData(1, 0, 0, 0, 0, 1)]
+    [InlineData(5, 0.5, 0, 0, 0, 2)]
+    [InlineData(6, 0.5, 0.1, 0.2, 4, 4.7)]
+    [InlineData(9, 0.3, 0.05, 0.1, 4, 3.57)]
+    public void The_forecast_variance_is_the_books_expression(int h, double alpha, double beta, double gamma, int m, double expected)
+    {
+        // sigma^2 [1 + (h-1)(a^2 + a b h + b^2 h (2h-1)/6) + g k (2a + g + b m (k+1))], k = floor((h-1)/m), sigma^2 = 1:
+        // h = 6: 1 + 5 (0.25 + 0.3 + 0.11) + 0.2 (1 + 0.2 + 0.8) = 4.7;
+        // h = 9: 1 + 8 (0.09 + 0.135 + 0.06375) + 0.1 x 2 (0.6 + 0.1 + 0.6) = 1 + 2.31 + 0.26 = 3.57; h = 5, level only:
+        // 1 + 4 x 0.25 = 2
+        var model = new ExponentialSmoothing(beta > 0, m, alpha, beta, gamma, 0, 0, new double[m], 10, 1);
+
+        Assert.Equal(expected, model.Variance(h), 9);
+    }
+
+    [Fact]
+    public void A_step_without_growth_is_not_forecast_as_a_trend()
+    {
+        // Given three and a half days at 1 % then three and a half at 3 %, with noise
+        var random = new Random(5);
+        RegularSeries series = Hourly(168, t => (t < 84 ? 1 : 3) + (0.1 * (random.NextDouble() - 0.5)));
+
+        TrendEstimate line = TrendEstimate.Of(series.Values, Forecaster.DailySeason);
+        SeriesForecast forecast = Forecaster.Run(series, Forecaster.DailySeason, 5, Horizon);
+
+        // Then the line through the whole week is steep, but neither side of the step grows: no trend, and the
+        // forecast stays at the new level without crossing
+        Assert.True(line.Significant, $"t = {line.T}");
+        Assert.Equal(ForecastMethod.SeasonalLevel, forecast.Method);
+        Assert.Equal(3, forecast.Current, 1);
+        Assert.Equal(CrossingStatus.NotWithinHorizon, forecast.Crossing!.Status);
+    }
 }

@@ -9,8 +9,9 @@ namespace KvmConfig.Core.Forecasting;
 /// steps when it spans at least <see cref="SeasonalHistory"/> (two seasons, the least from which a season can be
 /// told from a trend); otherwise a finer step and no season.</item>
 /// <item>The straight-line trend of the whole series (season removed) is tested against its noise
-/// (<see cref="TrendEstimate"/>): only a significant trend is extrapolated. A flat series, however noisy, is then
-/// forecast flat and never crosses a threshold it has not reached.</item>
+/// (<see cref="TrendEstimate"/>), and each half of the history on its own: only a trend significant over the whole
+/// and present in both halves is extrapolated. A flat series, however noisy, and a step between two flat stretches
+/// are then forecast flat and never cross a threshold they have not reached.</item>
 /// <item>Exponential smoothing (<see cref="ExponentialSmoothing"/>) with that trend and season, its parameters fitted
 /// by one-step-ahead squared error, starts from the trend line and the seasonal profile of step 2.</item>
 /// <item>The prediction interval at h steps is the point forecast plus or minus <see cref="Z"/> times the root of
@@ -86,7 +87,7 @@ public static class Forecaster
         IReadOnlyList<double> values = series.Values;
         int m = seasonLength > 0 && values.Count >= 2 * seasonLength ? seasonLength : 0;
         TrendEstimate line = TrendEstimate.Of(values, m);
-        bool trend = line.Significant;
+        bool trend = line.Significant && BothHalvesAgree(values, m, line.Slope);
         ForecastMethod method = (trend, m > 0) switch
         {
             (true, true) => ForecastMethod.HoltWinters,
@@ -124,6 +125,23 @@ public static class Forecaster
         double perDay = TimeSpan.FromDays(1) / series.Step;
         return new SeriesForecast(method, Note(method, series, m, line), model, line, series.Step, series.Origin, model.Point(0),
             model.Slope * perDay, points, crossing);
+    }
+
+    // A trend holds in both halves of the history (each on whole seasons): each half's own slope has the whole's sign
+    // and is at least two of its standard errors from zero. A step change (a VM moved in) makes a line through the whole
+    // history steep while each side of the step is flat; growth is growth on both sides.
+    private static bool BothHalvesAgree(IReadOnlyList<double> values, int m, double slope)
+    {
+        // Each half needs two seasons (or 12 steps) of its own; a shorter history is judged whole.
+        int half = m > 0 ? values.Count / 2 / m * m : values.Count / 2;
+        if (half < 2 * Math.Max(m, 6))
+        {
+            return true;
+        }
+
+        TrendEstimate first = TrendEstimate.Of([.. values.Take(half)], m);
+        TrendEstimate second = TrendEstimate.Of([.. values.Skip(values.Count - half)], m);
+        return first.T >= 2 && second.T >= 2 && Math.Sign(first.Slope) == Math.Sign(slope) && Math.Sign(second.Slope) == Math.Sign(slope);
     }
 
     // The first crossing of each of the point, the upper and the lower band, each interpolated within its step.

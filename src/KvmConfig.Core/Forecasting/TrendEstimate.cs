@@ -34,8 +34,9 @@ public sealed record TrendEstimate(double Intercept, double Slope, double Standa
     /// <remarks>
     /// The textbook standard error assumes independent residuals; measurements minutes apart are not. With lag-1
     /// autocorrelation <c>r</c> of the residuals the series holds about <c>n (1 - r) / (1 + r)</c> independent
-    /// points, so the variance is widened by <c>(1 + r) / (1 - r)</c> (r taken in [0, 0.95]). A step change
-    /// leaves long runs of residuals of one sign (r near 1): its "slope" is then not significant, which is right.
+    /// points, so the variance is widened by <c>(1 + r) / (1 - r)</c> (r taken in [0, 0.95]). That is not enough
+    /// for a step change, whose residuals are two ramps: a week with a jump in the middle still looks like a trend
+    /// here, and <see cref="Forecaster"/> asks each half of the history as well.
     /// </remarks>
     public static TrendEstimate Of(IReadOnlyList<double> values, int seasonLength)
     {
