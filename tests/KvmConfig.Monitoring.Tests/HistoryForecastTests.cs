@@ -73,14 +73,18 @@ public sealed class HistoryForecastTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public void A_day_of_history_is_forecast_by_trend_only_at_a_finer_step()
     {
+        // Given a day of 1-minute sweeps of a VM whose ready % grows from 1 to 3 %
+        var growing = new ForecastCase("growing", "1 % growing by 2 points a day; noise 0.2", t => 1 + (2 * t), 0.2, 7, ForecastCases.Threshold);
         string path = Path.Combine(_dir, "day.db");
-        ForecastHistory.Write(path, [ForecastCases.Crossing[0]], 1, TimeSpan.FromMinutes(1));
+        ForecastHistory.Write(path, [growing], 1, TimeSpan.FromMinutes(1));
         using HistoryStore store = HistoryStore.OpenReadOnly(path);
 
         HistoryForecast forecast = HistoryForecast.Read(store, AlertThresholds.Default, TimeSpan.FromDays(14));
 
+        // Then it is averaged per 10 minutes, without a season, and its trend crosses 5 % two days on
         Assert.Equal((TimeSpan.FromMinutes(10), 0), (forecast.Step, forecast.SeasonLength));
-        MeasureForecast ready = forecast.Find(ForecastCases.Crossing[0].Name, "ready")!;
+        MeasureForecast ready = forecast.Find(growing.Name, "ready")!;
+        Assert.InRange(growing.TrueCrossing(1, TimeSpan.FromDays(14))!.Value, ready.Forecast!.Crossing!.Earliest!.Value, ready.Forecast.Crossing.Latest!.Value);
         Assert.Equal(ForecastMethod.Holt, ready.Forecast!.Method);
         Assert.Contains("a daily season needs 2d", ready.Forecast.Note, StringComparison.Ordinal);
     }
