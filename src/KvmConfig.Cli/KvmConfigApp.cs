@@ -65,10 +65,11 @@ internal static class KvmConfigApp
                     .WithExample("cluster", "status", "--node-timeout", "5s");
             });
             config.AddCommand<Cost.CapacityCommand>("capacity")
-                .WithDescription("How many nodes of a shape a mix of VMs needs, found by the cluster placement itself (NUMA fit, whole cores, overcommit and the rules, not a division): the use of each dimension, the headroom, the dimension that binds and the largest VM of each kind that still fits; --nodes N: how many more VMs of each kind N nodes take. Exit codes: 0 shown, 1 the mix does not fit (or the declaration has errors), 2 could not run (a profile neither built in nor declared, KVC016; --ha at least --nodes, KVC082; bad --mix or --shape, bad usage).")
+                .WithDescription("How many nodes of a shape a mix of VMs needs, found by the cluster placement itself (NUMA fit, whole cores, overcommit and the rules, not a division): the use of each dimension, the headroom, the dimension that binds and the largest VM of each kind that still fits; --nodes N: how many more VMs of each kind N nodes take; --from-history: when this host's VMs, growing as serve's history shows, need another node (their CPU use forecast against the node's CPUs, with a 95 % interval). Exit codes: 0 shown, 1 the mix does not fit (or the declaration has errors), 2 could not run (a profile neither built in nor declared, KVC016; --ha at least --nodes, KVC082; bad --mix or --shape, bad usage; with --from-history, no history, a file that is not one or of a newer schema, KVC093, or one too short to forecast, KVC084).")
                 .WithExample("capacity", "--mix", "database=40,web=100,monitoring=20", "--shape", "2x2x16x2,512G")
                 .WithExample("capacity", "--mix", "database=10,web=30", "--node-like", "kvm1", "--ha", "1")
-                .WithExample("capacity", "--mix", "database=40,web=100", "--shape", "2x1x16x2,256G", "--nodes", "4", "--format", "json");
+                .WithExample("capacity", "--mix", "database=40,web=100", "--shape", "2x1x16x2,256G", "--nodes", "4", "--format", "json")
+                .WithExample("capacity", "--from-history", "--history", "/var/lib/kvmconfig/history.db", "--horizon", "30d");
             config.AddCommand<Cost.TcoCommand>("tco")
                 .WithDescription("What the cluster costs over some years, per year and per VM-month, from [[cost]] (the white paper's figures by default: per node 6,250 of hardware and 3,000 of licences once, 750 of energy and 2,000 of operations a year), licence shown apart, with the arithmetic and where each input came from. Nodes: --nodes, else those the cluster plan uses, else 1. --compare kvm,vsphere prices [[cost NAME]] scenarios (each [[cost]] with some keys overridden) side by side. Exit codes: 0 shown, 1 the declaration has errors (a [[cost]] or [[cost NAME]] value that is negative or not a number, KVC011), 2 could not run (an unknown scenario, KVC083; bad usage); on 1 and 2 no report and no page is written.")
                 .WithExample("tco", "--nodes", "4", "--years", "3")
@@ -98,9 +99,10 @@ internal static class KvmConfigApp
                 .WithExample("serve", "--listen", "0.0.0.0:9477", "--no-history")
                 .WithExample("serve", "--connect", "qemu+tls://kvm1/system", "--listen", "127.0.0.1:9478");
             config.AddCommand<Report.ReportCommand>("report")
-                .WithDescription(Markup.Escape("Summarise serve's history over a time range: the worst offenders by CPU ready (highest vCPU and mean), memory overhead and disk queue depth, the host's extremes and the alerts raised, as text or JSON; --html FILE writes one self-contained HTML file with inline SVG charts of ready %, memory overhead and disk queue per VM over time, the [alerts] thresholds drawn. Reads the history without writing to it. " + Report.ReportCommand.ExitHelp))
+                .WithDescription(Markup.Escape("Summarise serve's history over a time range: the worst offenders by CPU ready (highest vCPU and mean), memory overhead and disk queue depth, the host's extremes and the alerts raised, as text or JSON; --html FILE writes one self-contained HTML file with inline SVG charts of ready %, memory overhead and disk queue per VM over time, the [alerts] thresholds drawn; --forecast adds when each VM's and the host's figures are expected to reach their thresholds (Holt-Winters with a daily season, 95 % interval) and draws the forecast band. Reads the history without writing to it. " + Report.ReportCommand.ExitHelp))
                 .WithExample("report")
                 .WithExample("report", "--since", "7d", "--html", "report.html")
+                .WithExample("report", "--forecast", "--horizon", "30d", "--html", "report.html")
                 .WithExample("report", "--history", "/var/lib/kvmconfig/history.db", "--since", "2025-03-01T00:00Z", "--until", "2025-03-02T00:00Z", "--format", "json");
             config.SetExceptionHandler((exception, _) => Fail(exception));
         });

@@ -55,6 +55,11 @@ internal static class MonitoringErrors
         new(Rules.Unreadable, $"{full} {why}; {NotOverwritten}", full,
             hint ?? "pass another --history FILE (kvmconfig creates a new history where no file exists), or move this file away", inner);
 
+    /// <summary>A history (or the part of it up to --until) with too little in it to forecast: <paramref name="why"/> says how much is needed.</summary>
+    public static KvmConfigException HistoryTooShort(string full, string why) =>
+        new(Rules.HistoryTooShort, $"{full}: {why}", full,
+            "let kvmconfig serve record longer (its --interval sets how many sweeps a minute), or pass a longer --history FILE");
+
     // ---- Sweeps --------------------------------------------------------------------------------------------------
 
     public static KvmConfigException NotAPid(string path, string text) =>

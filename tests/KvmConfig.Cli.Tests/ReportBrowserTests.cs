@@ -12,7 +12,7 @@ namespace KvmConfig.Cli.Tests;
 /// DOM, which <c>--dump-dom</c> prints.
 /// </summary>
 [Collection(ConsoleCollection.Name)]
-public sealed class ReportBrowserTests : IDisposable
+public sealed partial class ReportBrowserTests : IDisposable
 {
     private const int WindowWidth = 1280;
     private const int WindowHeight = 900;

@@ -1,4 +1,3 @@
-using System.ComponentModel;
 using KvmConfig.Cli.Infrastructure;
 using KvmConfig.Cli.Rendering;
 using KvmConfig.Cluster;
@@ -18,55 +17,25 @@ namespace KvmConfig.Cli.Cost;
 /// the use of each dimension, the headroom, the dimension that binds, and the largest VM of each kind that still
 /// fits; with <c>--nodes N</c>, how many more VMs of each kind N nodes take.
 /// </summary>
-internal sealed class CapacityCommand : Command<CapacityCommand.Settings>
+internal sealed class CapacityCommand : Command<CapacitySettings>
 {
-    internal sealed class Settings : ClusterSettings
-    {
-        [CommandOption("--mix <MIX>")]
-        [Description("The VMs: PROFILE=COUNT,... with built-in profiles (database, web, monitoring) or [[profile NAME]] sections of the directory.")]
-        public string? Mix { get; init; }
-
-        [CommandOption("--shape <SHAPE>")]
-        [Description("Nodes of this shape: SOCKETSxNODESxCORESxTHREADS,MEMORY, e.g. 2x2x16x2,512G.")]
-        public string? Shape { get; init; }
-
-        [CommandOption("--sysroot <DIR>")]
-        [Description("Nodes like the machine captured in DIR (DIR/sys).")]
-        public string? SysRoot { get; init; }
-
-        [CommandOption("--node-like <NODE>")]
-        [Description("Nodes like this [[node]] of the inventory (its shape and policy). Default: the first node, or this host.")]
-        public string? NodeLike { get; init; }
-
-        [CommandOption("--ha <N>")]
-        [Description("Survive losing N nodes.")]
-        [DefaultValue(0)]
-        public int Ha { get; init; }
-
-        [CommandOption("--nodes <N>")]
-        [Description("Instead of counting nodes: how many more VMs of each kind N nodes take beside the mix.")]
-        public int? Nodes { get; init; }
-
-        public override ValidationResult Validate() =>
-            OptionValue.IsMissing(Mix) ? ValidationResult.Error("--mix is needed: PROFILE=COUNT,..., e.g. --mix database=40,web=100,monitoring=20")
-            : CapacityMix.TryParse(Mix!, out string? mixError) is null ? ValidationResult.Error($"--mix {Mix}: {mixError}")
-            : new[] { Shape, SysRoot, NodeLike }.Count(o => o is not null) > 1 ? ValidationResult.Error("--shape, --sysroot and --node-like each name the node: give one of them")
-            : Shape is not null && MachineShapes.TryParse(Shape, out string? shapeError) is null ? ValidationResult.Error($"--shape {Shape}: {shapeError}")
-            : Ha < 0 ? ValidationResult.Error($"--ha {Ha}: give how many nodes to survive losing, 0 or more")
-            : Nodes is < 1 ? ValidationResult.Error($"--nodes {Nodes}: give a number of nodes, 1 or more")
-            : base.Validate();
-    }
-
-    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    public override int Execute(CommandContext context, CapacitySettings settings, CancellationToken cancellationToken)
     {
         CheckReport report = ClusterCheck.Run(settings.Directory);
-        IReadOnlyList<MixEntry> mix = CapacityMix.TryParse(settings.Mix!, out _)!;
         if (!report.Ok)
         {
             Console.Out.Write(CheckText.Render(report, "no host (capacity reads [host] and [profile])", settings.Verbose, Terminal.Color));
             return ExitCodes.Errors;
         }
 
+        if (settings.FromHistory)
+        {
+            return Template(settings, report, report.Declaration.Host) is (ClusterNode node, string nodeLike)
+                ? CapacityHistory.Run(settings, report.Declaration.Alerts, node, nodeLike)
+                : ExitCodes.CouldNotRun;
+        }
+
+        IReadOnlyList<MixEntry> mix = CapacityMix.TryParse(settings.Mix!, out _)!;
         if (CapacityMix.Build(report.Source, mix, out string? unknown) is not { } built)
         {
             FailureRenderer.Write(CliErrors.UnknownMixProfile(unknown!, report.Declaration.Profiles.Keys, report.Source.Directory));
@@ -97,7 +66,7 @@ internal sealed class CapacityCommand : Command<CapacityCommand.Settings>
     }
 
     // The node the mix is counted on, and how to name it; null after saying why it could not be read.
-    private static (ClusterNode Node, string Like)? Template(Settings settings, CheckReport report, HostPolicy policy)
+    private static (ClusterNode Node, string Like)? Template(CapacitySettings settings, CheckReport report, HostPolicy policy)
     {
         try
         {

@@ -1,6 +1,8 @@
 using System.ComponentModel;
 using KvmConfig.Cli.Infrastructure;
+using KvmConfig.Core;
 using KvmConfig.Core.Specs;
+using KvmConfig.Monitoring.Forecasts;
 using KvmConfig.Monitoring.History;
 using KvmConfig.Monitoring.Reports;
 using Spectre.Console;
@@ -15,7 +17,7 @@ namespace KvmConfig.Cli.Report;
 internal sealed class ReportCommand : Command<ReportCommand.Settings>
 {
     /// <summary>Exit codes of <c>report</c>, for its help.</summary>
-    public const string ExitHelp = "Exit codes: 0 report printed (whatever the alerts; a range without samples says so), 2 could not run (no history file, a file that is not a kvmconfig history or is damaged (see --salvage), bad option, --html file not writable, [alerts] with errors).";
+    public const string ExitHelp = "Exit codes: 0 report printed (whatever the alerts; a range without samples says so), 2 could not run (no history file, a file that is not a kvmconfig history or is damaged (see --salvage), bad option, --html file not writable, [alerts] with errors; with --forecast, a history too short to forecast, KVC084).";
 
     internal sealed class Settings : CommandSettings
     {
@@ -45,6 +47,14 @@ internal sealed class ReportCommand : Command<ReportCommand.Settings>
         [Description(AlertSettings.ConfigDirHelp)]
         public string? ConfigDir { get; init; }
 
+        [CommandOption("--forecast")]
+        [Description("Also forecast each VM's and the host's figures from the whole history (up to --until) and say when each is expected to reach its [[alerts]] threshold, with a 95 % interval; the HTML draws the forecast band after the measured line. Needs 24 sweeps over 10 minutes (trend only), 2 days for a daily season; see docs/capacity.md.")]
+        public bool Forecast { get; init; }
+
+        [CommandOption("--horizon <DURATION>")]
+        [Description("How far --forecast looks ahead, 1h to 365d (default 14d).")]
+        public string? Horizon { get; init; }
+
         [CommandOption("--salvage")]
         [Description("Read a damaged history: every row SQLite can still read, copied into memory (the file is only read), and say on stderr how much could not be read. Without it a damaged file is refused.")]
         public bool Salvage { get; init; }
@@ -64,6 +74,14 @@ internal sealed class ReportCommand : Command<ReportCommand.Settings>
                 return ValidationResult.Error($"--format {Format}: use text or json");
             }
 
+            string? horizon = Horizon is null ? null
+                : !Forecast ? "--horizon is for --forecast: add --forecast"
+                : Durations.Check("--horizon", Horizon, TimeSpan.FromHours(1), TimeSpan.FromDays(365), "14d");
+            if (horizon is not null)
+            {
+                return ValidationResult.Error(horizon);
+            }
+
             return ReportRange.Parse(Since, Until, DateTimeOffset.UtcNow).Error is { } error ? ValidationResult.Error(error) : ValidationResult.Success();
         }
     }
@@ -74,18 +92,21 @@ internal sealed class ReportCommand : Command<ReportCommand.Settings>
             ?? throw new InvalidOperationException("the range was validated");
         AlertThresholds thresholds = AlertSettings.Load(settings.ConfigDir);
         HistoryReport report;
+        HistoryForecast? forecast = null;
         using (HistoryStore history = Open(settings.History ?? HistoryStore.DefaultPath, settings.Salvage))
         {
             report = HistoryReport.Read(history, range, thresholds);
+            TimeSpan horizon = settings.Horizon is { } h ? Durations.Parse(h)!.Value : HistoryForecast.DefaultHorizon;
+            forecast = settings.Forecast ? HistoryForecast.Read(history, thresholds, horizon, settings.Until is null ? null : range.Until) : null;
         }
 
         // The file first: when it cannot be written, the command fails before printing anything.
         if (settings.Html is { } file)
         {
-            WriteHtml(file, ReportHtml.Render(report));
+            WriteHtml(file, ReportHtml.Render(report, forecast));
         }
 
-        Console.Out.Write(settings.Format == "json" ? ReportJson.Render(report) : ReportText.Render(report));
+        Console.Out.Write(settings.Format == "json" ? ReportJson.Render(report, forecast) : ReportText.Render(report) + (forecast is null ? "" : ForecastText.Render(forecast)));
         if (settings.Html is not null)
         {
             Console.Error.WriteLine($"wrote {settings.Html}");

@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using KvmConfig.Core.Monitoring;
 using KvmConfig.Core.Specs;
+using KvmConfig.Monitoring.Forecasts;
 using KvmConfig.Monitoring.Reports;
 
 namespace KvmConfig.Cli.Report;
@@ -56,21 +57,22 @@ internal static class ReportHtml
         ul.legend.cells span { height: 10px; }
         """;
 
-    /// <summary>The HTML document.</summary>
-    public static string Render(HistoryReport report)
+    /// <summary>The HTML document; with <paramref name="forecast"/>, its section last (<see cref="ForecastHtml"/>).</summary>
+    public static string Render(HistoryReport report, HistoryForecast? forecast = null)
     {
+        string end = (forecast is null ? "" : ForecastHtml.Render(forecast)) + "</body>\n</html>\n";
         var html = new StringBuilder();
         string range = $"{ReportRange.Time(report.Range.Since)} to {ReportRange.Time(report.Range.Until)}";
         html.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
         html.Append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
         html.Append("<meta name=\"generator\" content=\"kvmconfig report\">\n");
-        html.Append(Invariant($"<title>kvmconfig report, {E(range)}</title>\n<style>\n{Style}</style>\n</head>\n<body>\n"));
+        html.Append(Invariant($"<title>kvmconfig report, {E(range)}</title>\n<style>\n{Style}{(forecast is null ? "" : ForecastHtml.Style)}</style>\n</head>\n<body>\n"));
         html.Append("<h1>kvmconfig report</h1>\n");
         html.Append(Invariant($"<p class=\"meta\">History <code>{E(report.History)}</code>, from {E(range)} (all times UTC).</p>\n"));
 
         if (report.Sweeps == 0)
         {
-            html.Append("<p class=\"empty\">No samples in this range.</p>\n</body>\n</html>\n");
+            html.Append("<p class=\"empty\">No samples in this range.</p>\n").Append(end);
             return html.ToString();
         }
 
@@ -87,7 +89,7 @@ internal static class ReportHtml
         Charts(html, report);
         Host(html, report);
         Alerts(html, report);
-        html.Append("</body>\n</html>\n");
+        html.Append(end);
         return html.ToString();
     }
 

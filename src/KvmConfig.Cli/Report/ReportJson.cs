@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using System.Text.Json;
 using KvmConfig.Cli.Infrastructure;
 using KvmConfig.Core.Monitoring;
+using KvmConfig.Monitoring.Forecasts;
 using KvmConfig.Monitoring.Reports;
 
 namespace KvmConfig.Cli.Report;
@@ -9,8 +10,8 @@ namespace KvmConfig.Cli.Report;
 /// <summary><c>kvmconfig report --format json</c>: the contract is docs/report.md. Figures rounded to two decimals.</summary>
 internal static class ReportJson
 {
-    /// <summary>The JSON document, indented, with a final newline.</summary>
-    public static string Render(HistoryReport report)
+    /// <summary>The JSON document, indented, with a final newline; with <paramref name="forecast"/>, a last member <c>forecast</c>.</summary>
+    public static string Render(HistoryReport report, HistoryForecast? forecast = null)
     {
         var t = report.Thresholds;
         var document = new JsonObject
@@ -62,6 +63,11 @@ internal static class ReportJson
                 ["clearedAt"] = a.ClearedAt is { } c ? ReportRange.TimeMs(c) : null,
             })]),
         };
+        if (forecast is not null)
+        {
+            document["forecast"] = ForecastJson.Render(forecast);
+        }
+
         return document.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n";
     }
 

@@ -187,7 +187,7 @@ public static class Rules
     /// <summary><c>vcpus_max</c> below <c>vcpus</c>: a domain cannot boot with more vCPUs online than its maximum.</summary>
     public static readonly DiagnosticDescriptor VcpusAboveMax = new("KVC059", "vcpus-above-max", Severity.Error, "vcpus above vcpus_max");
 
-    // ---- A cluster command could not run (exit 2) -------------------------------------------------
+    // ---- A cluster, capacity or forecast command could not run (exit 2) ----------------------------
 
     /// <summary>A <c>[node]</c> could not be read: its libvirt does not answer or refuses, or its captured files are unreadable or wrong.</summary>
     public static readonly DiagnosticDescriptor NodeUnreachable = new("KVC080", "node-unreachable", Severity.Error, "a cluster node cannot be read");
@@ -200,6 +200,9 @@ public static class Rules
 
     /// <summary><c>tco --compare</c> names a cost scenario that no <c>[cost NAME]</c> section declares.</summary>
     public static readonly DiagnosticDescriptor UnknownCostScenario = new("KVC083", "unknown-cost-scenario", Severity.Error, "no such [cost NAME] scenario");
+
+    /// <summary><c>report --forecast</c> or <c>capacity --from-history</c> on a history too short to forecast from.</summary>
+    public static readonly DiagnosticDescriptor HistoryTooShort = new("KVC084", "history-too-short", Severity.Error, "the history is too short to forecast");
 
     // ---- Could not run (exit 2) ------------------------------------------------------------------
 
