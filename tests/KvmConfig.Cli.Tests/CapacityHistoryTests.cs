@@ -71,6 +71,37 @@ public sealed class CapacityHistoryTests : IDisposable
     }
 
     [Fact]
+    public void Two_nodes_histories_are_added_up_against_both_nodes_cpus()
+    {
+        // Given two nodes' histories: one with the growing VMs, one whose four VMs hold 150 % of a CPU together
+        string growing = Write("node1.db", Measured);
+        string flat = Write("node2.db", (_, t) => 37.5 + (0.5 * Math.Cos(2 * Math.PI * t)));
+
+        // When the cluster of the two is asked about, 30 days ahead
+        CliResult json = Run("--history", growing, "--history", flat, "--horizon", "30d", "--format", "json");
+        CliResult text = Run("--history", growing, "--history", flat, "--horizon", "30d");
+        CliResult alone = Run("--history", growing, "--horizon", "30d", "--format", "json");
+
+        // Then the VMs of both (4 x growing + 150 %) are forecast against 14 CPUs: they reach them first at about
+        // day 26, inside the interval and later than the growing node alone fills its own 7
+        DateTimeOffset truth = Enumerable.Range(0, 30 * 1440).Select(m => ForecastCases.HistoryDays + (m / 1440.0))
+            .Where(t => (4 * Growing(t)) + 150 >= 1400).Select(t => ForecastCases.T0 + TimeSpan.FromDays(t)).First();
+        Assert.True(json.Exit == 0, json.Err);
+        JsonNode root = JsonNode.Parse(json.Out)!;
+        Assert.Equal((2, 14), ((int)root["nodes"]!, (int)root["cpusForVms"]!));
+        Assert.Equal([growing, flat], root["histories"]!.AsArray().Select(h => (string)h!));
+        Assert.InRange((double)root["vmCpus"]!["current"]!, 6.0, 7.0);
+        JsonNode node = root["anotherNode"]!;
+        Assert.Equal("expected", (string)node["status"]!);
+        Assert.InRange(truth, Time((string)node["earliest"]!), Time((string)node["latest"]!));
+        Assert.True(alone.Exit == 0, alone.Err);
+        Assert.True(Time((string)JsonNode.Parse(alone.Out)!["anotherNode"]!["at"]!) < Time((string)node["at"]!));
+        Assert.True(text.Exit == 0, text.Err);
+        Assert.Contains("capacity from 2 nodes' histories", text.Out, StringComparison.Ordinal);
+        Assert.Contains("2 nodes like shape 1x1x8x1,64G give VMs 14 CPUs", text.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Flat_use_needs_no_other_node()
     {
         string history = Write("flat.db", (_, t) => 150 + (3 * Math.Cos(2 * Math.PI * t)));

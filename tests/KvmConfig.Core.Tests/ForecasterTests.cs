@@ -14,6 +14,24 @@ public sealed class ForecasterTests(ITestOutputHelper output)
     private static readonly TimeSpan Horizon = TimeSpan.FromDays(14);
 
     [Fact]
+    public void Series_of_several_hosts_add_up_over_the_time_all_cover_at_the_coarsest_step()
+    {
+        // Given a rising line at 30-minute steps from T0 and a constant 10 at hourly steps from an hour later, ending
+        // sooner
+        var rising = new RegularSeries(ForecastCases.T0, TimeSpan.FromMinutes(30), [.. Enumerable.Range(0, 12).Select(i => (double)i)]);
+        var constant = new RegularSeries(ForecastCases.T0.AddHours(1), TimeSpan.FromHours(1), [10, 10, 10, 10]);
+
+        // When they are added up
+        RegularSeries sum = RegularSeries.Sum([rising, constant])!;
+
+        // Then hourly from the later start to the earlier end, each value the rising line at the hour's middle (value i
+        // stands for T0 + 30 min x (i + 0.5)) plus 10
+        Assert.Equal((ForecastCases.T0.AddHours(1), TimeSpan.FromHours(1)), (sum.Start, sum.Step));
+        Assert.Equal([12.5, 14.5, 16.5, 18.5], sum.Values);
+        Assert.Null(RegularSeries.Sum([rising, constant with { Start = ForecastCases.T0.AddDays(1) }]));
+    }
+
+    [Fact]
     public void An_exact_line_crosses_where_the_line_does()
     {
         // Given 3 days of hourly values growing from 1 by 0.5 a day: 5 is reached on day 8, 5 days after the end

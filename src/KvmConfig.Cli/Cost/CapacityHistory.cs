@@ -21,26 +21,40 @@ internal static class CapacityHistory
 {
     private static readonly JsonSerializerOptions Options = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    /// <summary>Prints the forecast for nodes like <paramref name="node"/>; exit 0 (the history's failures are thrown, exit 2).</summary>
+    /// <summary>
+    /// Prints the forecast for one node like <paramref name="node"/> per history given (one node's own history
+    /// without any); exit 0 (the histories' failures are thrown, exit 2).
+    /// </summary>
     public static int Run(CapacitySettings settings, AlertThresholds thresholds, ClusterNode node, string like)
     {
-        int cpus = (node.Policy.CpuSetOn(node.Host) & node.Host.Online).Count;
-        CapacityForecast forecast;
-        using (HistoryStore history = HistoryStore.OpenReadOnly(settings.History ?? HistoryStore.DefaultPath))
+        string[] files = settings.History is { Length: > 0 } given ? given : [HistoryStore.DefaultPath];
+        int cpus = files.Length * (node.Policy.CpuSetOn(node.Host) & node.Host.Online).Count;
+        var histories = new List<HistoryStore>(files.Length);
+        try
         {
-            forecast = CapacityForecast.Read(history, thresholds, cpus, settings.HorizonValue);
-        }
+            foreach (string file in files)
+            {
+                histories.Add(HistoryStore.OpenReadOnly(file));
+            }
 
-        Console.Out.Write(settings.Json ? Json(forecast, like) : Text(forecast, like));
-        return ExitCodes.Ok;
+            CapacityForecast forecast = CapacityForecast.Read(histories, thresholds, cpus, settings.HorizonValue);
+            Console.Out.Write(settings.Json ? Json(forecast, like) : Text(forecast, like));
+            return ExitCodes.Ok;
+        }
+        finally
+        {
+            histories.ForEach(h => h.Dispose());
+        }
     }
 
-    /// <summary>The answer as text.</summary>
+    /// <summary>The answer as text: one node's history, or several nodes' added up.</summary>
     public static string Text(CapacityForecast f, string like)
     {
         HistoryForecast h = f.History;
         var text = new StringBuilder();
-        text.AppendLine(Invariant($"capacity from history {h.History}: {h.Sweeps} sweeps, {Time(h.First)} to {Time(h.Last)}; nodes like {like} give VMs {Units.Plural(f.CpusForVms, "CPU")}"));
+        text.AppendLine(f.Histories.Count == 1
+            ? Invariant($"capacity from history {h.History}: {h.Sweeps} sweeps, {Time(h.First)} to {Time(h.Last)}; nodes like {like} give VMs {Units.Plural(f.CpusForVms, "CPU")}")
+            : Invariant($"capacity from {f.Histories.Count} nodes' histories ({string.Join(", ", f.Histories.Select(x => x.History))}): {f.Histories.Sum(x => x.Sweeps)} sweeps, {Time(f.Histories.Min(x => x.First))} to {Time(f.Histories.Max(x => x.Last))}; {f.Histories.Count} nodes like {like} give VMs {Units.Plural(f.CpusForVms, "CPU")}"));
         if (f.VmCpu is not { } vm)
         {
             text.AppendLine("  no VM was measured: nothing to forecast");
@@ -51,7 +65,7 @@ internal static class CapacityHistory
         Crossing x = vm.Crossing!;
         text.AppendLine(x.Status switch
         {
-            CrossingStatus.Already => Invariant($"  another node is needed now: the VMs already use the {Units.Plural(f.CpusForVms, "CPU")} of the node"),
+            CrossingStatus.Already => Invariant($"  another node is needed now: the VMs already use the {Units.Plural(f.CpusForVms, "CPU")} of the {(f.Histories.Count == 1 ? "node" : "nodes")}"),
             CrossingStatus.Expected => Invariant($"  another node is needed by {Time(x.At!.Value)} (95 % interval {Time(x.Earliest!.Value)} to {(x.Latest is { } l ? Time(l) : "beyond the horizon")})"),
             _ => Invariant($"  no other node is needed within {Forecaster.Show(h.Horizon)} at the measured growth (in {Forecaster.Show(h.Horizon)}: {Cpus(vm.End.Value)} CPUs, 95 % up to {Cpus(vm.End.Upper)}){(x.Earliest is { } e ? $"; the band reaches the node's CPUs from {Time(e)}" : "")}"),
         });
@@ -70,9 +84,11 @@ internal static class CapacityHistory
         {
             ["version"] = ProductVersion.Json,
             ["history"] = f.History.History,
-            ["first"] = Time(f.History.First),
-            ["last"] = Time(f.History.Last),
-            ["sweeps"] = f.History.Sweeps,
+            ["histories"] = new JsonArray([.. f.Histories.Select(x => (JsonNode?)JsonValue.Create(x.History))]),
+            ["first"] = Time(f.Histories.Min(x => x.First)),
+            ["last"] = Time(f.Histories.Max(x => x.Last)),
+            ["sweeps"] = f.Histories.Sum(x => x.Sweeps),
+            ["nodes"] = f.Histories.Count,
             ["nodeLike"] = like,
             ["cpusForVms"] = f.CpusForVms,
             ["horizonSeconds"] = f.History.Horizon.TotalSeconds,

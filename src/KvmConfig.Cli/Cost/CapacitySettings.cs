@@ -43,8 +43,8 @@ internal sealed class CapacitySettings : ClusterSettings
     public bool FromHistory { get; init; }
 
     [CommandOption("--history <FILE>")]
-    [Description("With --from-history: the history serve writes (default " + HistoryStore.DefaultPath + "); read only.")]
-    public string? History { get; init; }
+    [Description("With --from-history: the history serve writes (default " + HistoryStore.DefaultPath + "); read only. Give it once per node (each host's own file, copied here) to ask for the cluster: the nodes' VMs are added up against all their CPUs.")]
+    public string[]? History { get; init; }
 
     [CommandOption("--horizon <DURATION>")]
     [Description("With --from-history: how far to look ahead, 1h to 365d (default 14d).")]
@@ -52,7 +52,7 @@ internal sealed class CapacitySettings : ClusterSettings
 
     public override ValidationResult Validate() =>
         FromHistory ? ValidateFromHistory()
-        : History is not null || Horizon is not null ? ValidationResult.Error("--history and --horizon are for --from-history: add --from-history")
+        : History is { Length: > 0 } || Horizon is not null ? ValidationResult.Error("--history and --horizon are for --from-history: add --from-history")
         : OptionValue.IsMissing(Mix) ? ValidationResult.Error("--mix is needed: PROFILE=COUNT,..., e.g. --mix database=40,web=100,monitoring=20")
         : CapacityMix.TryParse(Mix!, out string? mixError) is null ? ValidationResult.Error($"--mix {Mix}: {mixError}")
         : new[] { Shape, SysRoot, NodeLike }.Count(o => o is not null) > 1 ? ValidationResult.Error("--shape, --sysroot and --node-like each name the node: give one of them")
@@ -66,7 +66,7 @@ internal sealed class CapacitySettings : ClusterSettings
 
     private ValidationResult ValidateFromHistory() =>
         Mix is not null || Nodes is not null || Ha != 0 ? ValidationResult.Error("--from-history answers from the measured load: leave out --mix, --nodes and --ha")
-        : OptionValue.IsMissing(History) ? ValidationResult.Error("--history needs a value, e.g. --history /var/lib/kvmconfig/history.db")
+        : History?.FirstOrDefault(OptionValue.IsMissing) is not null ? ValidationResult.Error("--history needs a value, e.g. --history /var/lib/kvmconfig/history.db")
         : new[] { Shape, SysRoot, NodeLike }.Count(o => o is not null) > 1 ? ValidationResult.Error("--shape, --sysroot and --node-like each name the node: give one of them")
         : Shape is not null && MachineShapes.TryParse(Shape, out string? shapeError) is null ? ValidationResult.Error($"--shape {Shape}: {shapeError}")
         : Horizon is not null && Durations.Check("--horizon", Horizon, TimeSpan.FromHours(1), TimeSpan.FromDays(365), "14d") is { } bad ? ValidationResult.Error(bad)

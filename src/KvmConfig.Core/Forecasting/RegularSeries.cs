@@ -62,4 +62,56 @@ public sealed record RegularSeries(DateTimeOffset Start, TimeSpan Step, IReadOnl
 
         return new RegularSeries(start + (step * first), step, values);
     }
+
+    /// <summary>
+    /// The value at <paramref name="at"/>: on the straight line between the middles of the buckets around it, the
+    /// first or last value before the first middle or after the last.
+    /// </summary>
+    public double At(DateTimeOffset at)
+    {
+        double x = ((at - Start) / Step) - 0.5;
+        if (x <= 0)
+        {
+            return Values[0];
+        }
+
+        if (x >= Values.Count - 1)
+        {
+            return Values[^1];
+        }
+
+        int i = (int)x;
+        return Values[i] + ((x - i) * (Values[i + 1] - Values[i]));
+    }
+
+    /// <summary>
+    /// The sum of <paramref name="parts"/> (one measure on several hosts) over the time all of them cover, at the
+    /// coarsest of their steps, from the latest start: each part's value at a bucket's middle (<see cref="At"/>).
+    /// Null when they share no whole bucket.
+    /// </summary>
+    public static RegularSeries? Sum(IReadOnlyList<RegularSeries> parts)
+    {
+        if (parts.Count == 1)
+        {
+            return parts[0];
+        }
+
+        TimeSpan step = parts.Max(p => p.Step);
+        DateTimeOffset start = parts.Max(p => p.Start);
+        DateTimeOffset end = parts.Min(p => p.Start + (p.Step * p.Values.Count));
+        int count = end > start ? (int)((end - start) / step) : 0;
+        if (count < 1)
+        {
+            return null;
+        }
+
+        var values = new double[count];
+        for (int i = 0; i < count; i++)
+        {
+            DateTimeOffset middle = start + (step * (i + 0.5));
+            values[i] = parts.Sum(p => p.At(middle));
+        }
+
+        return new RegularSeries(start, step, values);
+    }
 }
