@@ -1,3 +1,4 @@
+using KvmConfig.Core;
 using KvmConfig.Core.Planning;
 using KvmConfig.Core.Specs;
 using KvmConfig.Core.Topology;
@@ -16,6 +17,9 @@ public sealed record ClusterNode(string Name, string? Rack, HostTopology Host, H
 
     /// <summary>The rack anti-affinity counts in: the node's rack, else the node itself.</summary>
     public string FailureDomain => Rack ?? $"node:{Name}";
+
+    /// <summary>The CPUs VMs may use: the policy's cpuset less the reserved CPUs, online.</summary>
+    public CpuSet UsableCpus => Policy.CpuSetOn(Host) & Host.Online;
 }
 
 /// <summary>How VMs are spread over the nodes.</summary>

@@ -26,7 +26,7 @@ internal sealed partial class NodeState
         Index = index;
         HostTopology host = node.Host;
         Threads = Math.Max(1, host.ThreadsPerCore);
-        CpuSet usable = node.Policy.CpuSetOn(host) & host.Online;
+        CpuSet usable = node.UsableCpus;
         UsableCpus = usable.Count;
         OnlineCpus = host.OnlineCpuCount;
         MostCpusPerVm = node.Policy.MaxVmShare.FloorOf(OnlineCpus);

@@ -21,6 +21,20 @@ internal static class LibvirtErrors
             shaping.Source,
             $"load them ({shaping.ModprobeHint}) or boot a kernel built with them, then apply again; or remove net_bandwidth from {string.Join(", ", vms)}");
 
+    /// <summary><c>cluster plan --ha N</c> with N at least the nodes that could be read.</summary>
+    public static KvmConfigException HaLeavesNoReadNode(int ha, int nodes, bool someUnread) =>
+        new(Rules.HaTooLarge, $"--ha {ha} asks to survive losing {ha} of {nodes} nodes{(someUnread ? " that can be read" : "")}: none would be left to run the VMs", null,
+            $"give --ha {Math.Max(0, nodes - 1)} or less, or add nodes");
+
+    /// <summary><c>cluster plan --node NAME</c> names no node of the inventory, or one that could not be read.</summary>
+    public static KvmConfigException UnknownPlanNode(string name, IEnumerable<string> nodes, bool declared)
+    {
+        string[] names = [.. nodes];
+        string? near = declared ? null : Suggest.Closest(name, names);
+        return new(Rules.NoInventory, declared ? $"--node {name}: that node could not be read" : $"--node {name}: no [node {name}] is declared", null,
+            $"{(near is null ? "" : $"did you mean '{near}'? ")}the nodes are {string.Join(", ", names)}");
+    }
+
     /// <summary>The test driver's host description is not there.</summary>
     public static KvmConfigException TestDriverFileMissing(string uri, string file) =>
         new(Rules.LibvirtUnavailable, $"{uri}: the test driver's file {file} does not exist", file,

@@ -76,25 +76,12 @@ internal sealed class ClusterPlanCommand : Command<ClusterPlanCommand.Settings>
             return ExitCodes.CouldNotRun;
         }
 
-        List<ClusterNode> nodes = [.. readings.Where(r => r.Reachable).Select(r => r.Node!)];
-        if (settings.Ha >= nodes.Count)
-        {
-            FailureRenderer.Write(CliErrors.HaLeavesNoReadNode(settings.Ha, nodes.Count, nodes.Count < readings.Count));
-            return ExitCodes.CouldNotRun;
-        }
+        var options = new ClusterPlanOptions(settings.PolicyValue, settings.Ha, settings.Exact ? Core.Durations.Parse(settings.TimeLimit) : null, settings.Node);
+        ClusterRequest request = ClusterPlanning.Request(readings, report.Declaration, options);
 
-        if (settings.Node is { } name && nodes.All(n => n.Name != name))
-        {
-            FailureRenderer.Write(CliErrors.UnknownPlanNode(name, readings.Select(r => r.Spec.Name), readings.Any(r => r.Spec.Name == name)));
-            return ExitCodes.CouldNotRun;
-        }
-
-        var request = new ClusterRequest(nodes, report.Declaration, settings.PolicyValue, settings.Ha);
         using var solving = new ProgressLine(settings.Exact ? $"solving with CP-SAT (up to {settings.TimeLimit})" : "placing");
-        solving.Report($"{report.Declaration.Vms.Count} VMs on {nodes.Count} nodes");
-        ClusterPlan plan = settings.Exact
-            ? ClusterPlanner.PlanExact(request, Core.Durations.Parse(settings.TimeLimit)!.Value, Math.Max(1, Environment.ProcessorCount))
-            : ClusterPlanner.Plan(request);
+        solving.Report($"{report.Declaration.Vms.Count} VMs on {request.Nodes.Count} nodes");
+        ClusterPlan plan = ClusterPlanning.Solve(request, options);
         solving.Done();
 
         if (settings.Node is { } one)

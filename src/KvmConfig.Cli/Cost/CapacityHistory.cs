@@ -28,7 +28,7 @@ internal static class CapacityHistory
     public static int Run(CapacitySettings settings, AlertThresholds thresholds, ClusterNode node, string like)
     {
         string[] files = settings.History is { Length: > 0 } given ? given : [HistoryStore.DefaultPath];
-        int cpus = files.Length * (node.Policy.CpuSetOn(node.Host) & node.Host.Online).Count;
+        int cpus = files.Length * node.UsableCpus.Count;
         var histories = new List<HistoryStore>(files.Length);
         try
         {

@@ -91,7 +91,7 @@ internal sealed class TcoCommand : Command<TcoCommand.Settings>
         HashSet<string> declared = [.. report.Declaration.Vms.Select(v => v.Name)];
         IReadOnlyList<NodeReading> readings = ClusterNodeReader.ReadAll(report.Declaration.Nodes, declared, settings.Concurrency, settings.NodeTimeoutValue);
         ClusterReadings.ReportUnreachable(readings, skip: true);
-        ClusterPlan plan = ClusterPlanner.Plan(new ClusterRequest([.. readings.Where(r => r.Reachable).Select(r => r.Node!)], report.Declaration));
+        ClusterPlan plan = ClusterPlanning.Plan(readings, report.Declaration);
         return (plan.NodesUsed, $"the cluster plan ({plan.NodesUsed} of {readings.Count} nodes used)");
     }
 }

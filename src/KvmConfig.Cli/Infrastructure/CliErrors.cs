@@ -40,20 +40,6 @@ internal static class CliErrors
     public static KvmConfigException UnknownNodeLike(string name, IEnumerable<string> nodes, string directory) =>
         new(Rules.NoInventory, $"--node-like {name}: no [node {name}] in {directory}", directory, $"the nodes are {string.Join(", ", nodes)}");
 
-    /// <summary><c>cluster plan --ha N</c> with N at least the nodes that could be read.</summary>
-    public static KvmConfigException HaLeavesNoReadNode(int ha, int nodes, bool someUnread) =>
-        new(Rules.HaTooLarge, $"--ha {ha} asks to survive losing {ha} of {nodes} nodes{(someUnread ? " that can be read" : "")}: none would be left to run the VMs", null,
-            $"give --ha {Math.Max(0, nodes - 1)} or less, or add nodes");
-
-    /// <summary><c>cluster plan --node NAME</c> names no node of the inventory, or one that could not be read.</summary>
-    public static KvmConfigException UnknownPlanNode(string name, IEnumerable<string> nodes, bool declared)
-    {
-        string[] names = [.. nodes];
-        string? near = declared ? null : Suggest.Closest(name, names);
-        return new(Rules.NoInventory, declared ? $"--node {name}: that node could not be read" : $"--node {name}: no [node {name}] is declared", null,
-            $"{(near is null ? "" : $"did you mean '{near}'? ")}the nodes are {string.Join(", ", names)}");
-    }
-
     /// <summary>A cluster command on a directory without <c>[node NAME]</c> sections.</summary>
     public static KvmConfigException NoInventory(string directory) =>
         new(Rules.NoInventory, $"{directory} has no [node NAME] sections: a cluster command needs the cluster's nodes", directory,

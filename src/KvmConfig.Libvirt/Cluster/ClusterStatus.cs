@@ -42,7 +42,7 @@ public static class ClusterStatus
     /// </summary>
     public static ClusterStatusReport Run(IReadOnlyList<NodeReading> readings, Declaration declaration, int concurrency, TimeSpan timeout)
     {
-        ClusterPlan plan = ClusterPlanner.Plan(new ClusterRequest([.. readings.Where(r => r.Reachable).Select(r => r.Node!)], declaration));
+        ClusterPlan plan = ClusterPlanning.Plan(readings, declaration);
         IReadOnlyList<NodeStatus> nodes = Observe(readings, plan, concurrency, timeout);
         Dictionary<string, string> plannedOn = plan.Assignments.SelectMany(a => a.Vms.Select(v => (v.Name, a.Node.Name))).ToDictionary(p => p.Item1, p => p.Item2, StringComparer.Ordinal);
         List<Misplaced> misplaced = [.. readings.SelectMany(r => r.Domains
