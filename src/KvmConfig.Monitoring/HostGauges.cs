@@ -19,6 +19,25 @@ public sealed record HostGauges(
     StallPercent? MemoryPressure = null,
     StallPercent? IoPressure = null)
 {
+    /// <summary>
+    /// The host's block devices over the interval (queue depth, latency, requests in flight), in the order read;
+    /// empty when not read, and in history rows before schema 3.
+    /// </summary>
+    public IReadOnlyList<HostDiskFigures> Disks { get; init; } = [];
+
+    /// <summary>Equal when every figure is and the disks are the same, in the same order.</summary>
+    public bool Equals(HostGauges? other) =>
+        other is not null
+        && TcpRetransmitPercent == other.TcpRetransmitPercent
+        && ReclaimEfficiencyPercent == other.ReclaimEfficiencyPercent
+        && CpuPressure == other.CpuPressure
+        && MemoryPressure == other.MemoryPressure
+        && IoPressure == other.IoPressure
+        && Disks.SequenceEqual(other.Disks);
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(TcpRetransmitPercent, ReclaimEfficiencyPercent, CpuPressure, MemoryPressure, IoPressure, Disks.Count);
+
     /// <summary>The pressure of <paramref name="resource"/>, or null when unknown.</summary>
     public StallPercent? Pressure(PressureResource resource) => resource switch
     {

@@ -134,12 +134,12 @@ public sealed partial class ReportForecastTests : IDisposable
     [InlineData(true)]
     public void A_history_of_a_newer_schema_is_refused_with_and_without_forecast_and_left_as_it_was(bool forecast)
     {
-        // Given the history marked as written by a newer kvmconfig (schema 3)
+        // Given the history marked as written by a newer kvmconfig
         using (var connection = new SqliteConnection($"Data Source={History};Pooling=False"))
         {
             connection.Open();
             using SqliteCommand command = connection.CreateCommand();
-            command.CommandText = "PRAGMA user_version = 3";
+            command.CommandText = $"PRAGMA user_version = {HistoryStore.SchemaVersion + 1}";
             command.ExecuteNonQuery();
         }
 
@@ -148,7 +148,7 @@ public sealed partial class ReportForecastTests : IDisposable
         CliResult r = Run(["report", "--history", History, .. forecast ? new[] { "--forecast" } : [], .. Range]);
 
         r.CouldNotRun("KVC093");
-        Assert.Contains($"{History} is a kvmconfig history of schema 3, written by a newer kvmconfig: this one reads schema 2", r.Err, StringComparison.Ordinal);
+        Assert.Contains($"{History} is a kvmconfig history of schema {HistoryStore.SchemaVersion + 1}, written by a newer kvmconfig: this one reads schema {HistoryStore.SchemaVersion}", r.Err, StringComparison.Ordinal);
         Assert.Contains("hint: upgrade kvmconfig", r.Err, StringComparison.Ordinal);
         Assert.Equal(before, File.ReadAllBytes(History));
         Assert.False(File.Exists(History + "-wal"));

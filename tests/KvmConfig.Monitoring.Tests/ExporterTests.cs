@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using KvmConfig.Core;
 using KvmConfig.Core.Diagnostics;
+using KvmConfig.Core.Monitoring;
 using KvmConfig.Libvirt.Monitoring;
 using KvmConfig.Monitoring.Exporter;
 using KvmConfig.Monitoring.History;
@@ -185,6 +186,28 @@ public sealed class ExporterTests : IAsyncLifetime
         // (a domain other tests start between two sweeps has no interval yet: only figures become rows)
         int measured = _exporter.Status.Figures!.Domains.Count;
         Assert.True(measured == 0 || rows.Domains.Count >= 1, $"{rows.Domains.Count} domain rows with {measured} domains measured in the last interval");
+
+        // with each domain's memory in bytes and the host's block devices (schema 3), as this machine has them
+        Assert.All(rows.Domains, r => Assert.True(r.RssKiB > 0, $"{r.Domain} at {r.At:O}: resident memory {r.RssKiB}"));
+        // (which of this machine's devices did I/O in an interval is not for the test to choose: only busy ones are kept)
+        Assert.All(rows.Host.SelectMany(h => h.Host.Disks), d => Assert.True(d.LatencyMs is not null || d.QueueDepth > 0 || d.InFlight > 0, $"idle {d.Device} kept"));
+    }
+
+    [Fact]
+    public void The_host_gauges_keep_the_block_devices_busy_in_the_interval_and_leave_idle_ones_out()
+    {
+        // Given diskstats one second apart: sda completed 10 reads of 4 ms each, loop0 nothing, sdb nothing but one
+        // request stuck in flight
+        HostSample Sample(long atNs, string diskstats) =>
+            new(atNs, null, null, new Dictionary<PressureResource, PressureStall>()) { Disks = DiskStats.ParseAll(diskstats) };
+        HostSample before = Sample(0, "8 0 sda 100 0 800 400 0 0 0 0 0 100 400\n7 0 loop0 0 0 0 0 0 0 0 0 0 0 0\n8 16 sdb 5 0 40 10 0 0 0 0 0 10 10\n");
+        HostSample after = Sample(1_000_000_000, "8 0 sda 110 0 880 440 0 0 0 0 0 140 440\n7 0 loop0 0 0 0 0 0 0 0 0 0 0 0\n8 16 sdb 5 0 40 10 0 0 0 0 1 1010 1010\n");
+
+        HostGauges gauges = MetricsExporter.Gauges(before, after)!;
+
+        Assert.Equal(["sda", "sdb"], gauges.Disks.Select(d => d.Device));
+        Assert.Equal(4, gauges.Disks[0].LatencyMs);
+        Assert.Equal(1UL, gauges.Disks[1].InFlight);
     }
 
     private static ExporterOptions Options(HistoryStore? history) => new()

@@ -106,9 +106,9 @@ public sealed partial class HistoryStoreTests
 
         KvmConfigException e = Assert.Throws<KvmConfigException>(() => HistoryStore.Open(DbPath));
 
-        Assert.Contains("is a kvmconfig history of schema 3, written by a newer kvmconfig: this one reads schema 2", e.Message, StringComparison.Ordinal);
+        Assert.Contains($"is a kvmconfig history of schema {HistoryStore.SchemaVersion + 1}, written by a newer kvmconfig: this one reads schema {HistoryStore.SchemaVersion}", e.Message, StringComparison.Ordinal);
         AssertUnchanged(before);
-        Assert.Contains("schema 3", Assert.Throws<KvmConfigException>(() => HistoryStore.OpenReadOnly(DbPath)).Message, StringComparison.Ordinal);
+        Assert.Contains($"schema {HistoryStore.SchemaVersion + 1}", Assert.Throws<KvmConfigException>(() => HistoryStore.OpenReadOnly(DbPath)).Message, StringComparison.Ordinal);
         AssertUnchanged(before);
     }
 

@@ -260,7 +260,7 @@ public sealed partial class HistoryStoreTests : IDisposable
         // 5-30 %. Rounding to basis points keeps two decimals, so the random tail does not flatter the encoding. The
         // devices of a mostly quiet server: a disk with under one request in flight, 0.1-5 ms per request, reading
         // up to 64 KiB/s and writing up to 1 MiB/s, with bursts to 50 MiB/s; an interface moving up to 1 MiB/s;
-        // throttled in 1 interval of 20.
+        // throttled in 1 interval of 20; QEMU's resident memory 4-4.25 GiB; the host's one busy disk.
         var random = new Random(seed);
         for (int i = 0; i < sweeps; i++)
         {
@@ -271,7 +271,10 @@ public sealed partial class HistoryStoreTests : IDisposable
                     .Select(v => new VcpuFigures(v, random.NextDouble() * 100, random.Next(10) == 0 ? random.NextDouble() * 15 : random.NextDouble()))
                     .ToArray();
                 var domain = new DomainFigures($"vm-{d:D3}.example.com", 10_000_000_000, vcpus, vcpus.Sum(v => v.UsedPercent),
-                    vcpus.Average(v => v.ReadyPercent), vcpus.Max(v => v.ReadyPercent), 5 + random.NextDouble() * 25);
+                    vcpus.Average(v => v.ReadyPercent), vcpus.Max(v => v.ReadyPercent), 5 + random.NextDouble() * 25)
+                {
+                    RssKiB = 4_194_304 + random.Next(262_144),
+                };
                 if (devices)
                 {
                     bool burst = random.Next(20) == 0;
@@ -289,7 +292,10 @@ public sealed partial class HistoryStoreTests : IDisposable
 
             store.Append(start.AddSeconds(10 * i), figures,
                 new HostGauges(random.NextDouble() * 2, 85 + random.NextDouble() * 15, new StallPercent(random.NextDouble() * 20, 0),
-                    new StallPercent(random.NextDouble(), random.NextDouble()), new StallPercent(random.NextDouble() * 5, random.NextDouble())));
+                    new StallPercent(random.NextDouble(), random.NextDouble()), new StallPercent(random.NextDouble() * 5, random.NextDouble()))
+                {
+                    Disks = devices ? [new HostDiskFigures("sda", (ulong)random.Next(4), random.NextDouble() * 3, 0.1 + random.NextDouble() * 2)] : [],
+                });
         }
     }
 

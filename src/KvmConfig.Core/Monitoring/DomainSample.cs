@@ -98,6 +98,9 @@ public sealed record DomainFigures(
     /// <summary>Per host block device the domain's cgroup did I/O on, present in both samples.</summary>
     public IReadOnlyList<HostIoFigures> HostIo { get; init; } = [];
 
+    /// <summary>QEMU's resident memory at the later sample (guest RAM it touched and its own), or null when unknown.</summary>
+    public long? RssKiB { get; init; }
+
     /// <summary>
     /// The figures between <paramref name="before"/> and <paramref name="after"/>, or null when they cannot be compared:
     /// another domain, a restarted domain (another QEMU process: its counters started again), or no time between them.
@@ -140,6 +143,7 @@ public sealed record DomainFigures(
                 (was, now) => Metrics.Disk(was, now, (after.DisksAtNs ?? after.AtNs) - (before.DisksAtNs ?? before.AtNs))),
             Interfaces = Pairs(before.Interfaces, after.Interfaces, i => i.Device, (was, now) => Metrics.Interface(was, now, elapsed)),
             HostIo = Pairs(before.HostIo, after.HostIo, d => d.Device, (was, now) => Metrics.HostIo(was, now, elapsed)),
+            RssKiB = after.RssKiB,
             ThrottledPercent = before.CgroupCpu is { } c0 && after.CgroupCpu is { } c1
                 ? Counter.PercentOf(c0.ThrottledPeriods, c1.ThrottledPeriods, c0.Periods, c1.Periods)
                 : null,

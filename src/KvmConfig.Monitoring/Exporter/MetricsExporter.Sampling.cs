@@ -9,7 +9,7 @@ public sealed partial class MetricsExporter
 {
     /// <summary>
     /// The host's gauges between two sweeps: HostFigures' retransmit and reclaim percentages, and each resource's
-    /// pressure, both its <c>some</c> and its <c>full</c> line, as a share of the interval.
+    /// pressure, both its <c>some</c> and its <c>full</c> line, as a share of the interval, and the block devices busy in it.
     /// </summary>
     internal static HostGauges? Gauges(HostSample before, HostSample after)
     {
@@ -31,7 +31,12 @@ public sealed partial class MetricsExporter
         }
 
         return new HostGauges(figures.TcpRetransmitPercent, figures.ReclaimEfficiencyPercent,
-            Stall(PressureResource.Cpu), Stall(PressureResource.Memory), Stall(PressureResource.Io));
+            Stall(PressureResource.Cpu), Stall(PressureResource.Memory), Stall(PressureResource.Io))
+        {
+            // Only the devices that did I/O in the interval: a host has dozens of idle loop devices and partitions, which
+            // would cost the history bytes at every sweep to say nothing (an absent device reads as an idle one).
+            Disks = [.. figures.Disks.Where(d => d.LatencyMs is not null || d.QueueDepth > 0 || d.InFlight > 0)],
+        };
     }
 
     private async Task SampleAsync(CancellationToken stop)

@@ -31,6 +31,9 @@ public sealed record DomainHistoryRow(
 
     /// <summary>Share of CPU enforcement periods the cgroup's quota held it back; null when unknown, and before schema 2.</summary>
     public double? ThrottledPercent { get; init; }
+
+    /// <summary>QEMU's resident memory, KiB; null when unknown, and before schema 3.</summary>
+    public long? RssKiB { get; init; }
 }
 
 /// <summary>One vCPU's ready % at one sweep.</summary>

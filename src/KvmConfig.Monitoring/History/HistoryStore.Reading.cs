@@ -105,6 +105,9 @@ public sealed partial class HistoryStore
         Name(disk.DeviceId, devices, "device"), disk.QueueDepthCenti / 100.0, disk.LatencyUs / 1000.0,
         disk.ReadKiBPerSecond * 1024.0, disk.WriteKiBPerSecond * 1024.0);
 
+    private static HostDiskFigures HostDisk(DeviceFiguresCodec.HostDisk disk, Dictionary<long, string> devices) => new(
+        Name(disk.DeviceId, devices, "device"), (ulong)disk.InFlight, disk.QueueDepthCenti / 100.0, disk.LatencyUs / 1000.0);
+
     private static InterfaceFigures Interface(DeviceFiguresCodec.Interface nic, Dictionary<long, string> devices) => new(
         Name(nic.DeviceId, devices, "device"), nic.ReceivedKiBPerSecond * 1024.0, nic.SentKiBPerSecond * 1024.0);
 
@@ -131,7 +134,7 @@ public sealed partial class HistoryStore
     // The domain rows by time then name, then the host rows by time; under the lock, in a read transaction.
     private void ReadRows((string, object?)[] range, Action<DomainHistoryRow> domain, Action<HostHistoryRow> host)
     {
-        bool schema2 = FileSchemaVersion >= 2;
+        bool schema2 = FileSchemaVersion >= 2, schema3 = FileSchemaVersion >= 3;
         Dictionary<long, string> devices = schema2 ? Names("device") : [];
 
         // Names by id rather than joined: a week of 200 domains is 12 million rows, each of which would otherwise
@@ -140,7 +143,7 @@ public sealed partial class HistoryStore
         ForEachRow(
             $"""
             SELECT s.at_unix_ms, f.domain_id, f.cpu_bp, f.ready_mean_bp, f.ready_max_bp, f.memory_overhead_bp, f.vcpu_ready,
-                   {(schema2 ? "f.disks, f.interfaces, f.throttled_bp" : "NULL, NULL, NULL")}
+                   {(schema2 ? "f.disks, f.interfaces, f.throttled_bp" : "NULL, NULL, NULL")}, {(schema3 ? "f.rss_kib" : "NULL")}
             FROM sweep s
             JOIN domain_figures f ON f.sweep_id = s.id
             JOIN domain d ON d.id = f.domain_id
@@ -169,13 +172,14 @@ public sealed partial class HistoryStore
                     Disks = reader.IsDBNull(7) ? [] : DeviceFiguresCodec.DecodeDisks((byte[])reader.GetValue(7)).ConvertAll(d => Disk(d, devices)),
                     Interfaces = reader.IsDBNull(8) ? [] : DeviceFiguresCodec.DecodeInterfaces((byte[])reader.GetValue(8)).ConvertAll(i => Interface(i, devices)),
                     ThrottledPercent = reader.IsDBNull(9) ? null : Percent(reader.GetInt64(9)),
+                    RssKiB = reader.IsDBNull(10) ? null : reader.GetInt64(10),
                 });
             });
 
         ForEachRow(
-            """
+            $"""
             SELECT s.at_unix_ms, h.tcp_retransmit_bp, h.reclaim_efficiency_bp, h.cpu_some_bp, h.cpu_full_bp,
-                   h.memory_some_bp, h.memory_full_bp, h.io_some_bp, h.io_full_bp
+                   h.memory_some_bp, h.memory_full_bp, h.io_some_bp, h.io_full_bp, {(schema3 ? "h.disks" : "NULL")}
             FROM sweep s
             JOIN host_figures h ON h.sweep_id = s.id
             WHERE s.at_unix_ms >= $since AND s.at_unix_ms < $until
@@ -188,7 +192,10 @@ public sealed partial class HistoryStore
                 StallPercent? Stall(int some) => Column(some) is null && Column(some + 1) is null ? null : new StallPercent(Column(some), Column(some + 1));
                 host(new HostHistoryRow(
                     DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(0)),
-                    new HostGauges(Column(1), Column(2), Stall(3), Stall(5), Stall(7))));
+                    new HostGauges(Column(1), Column(2), Stall(3), Stall(5), Stall(7))
+                    {
+                        Disks = reader.IsDBNull(9) ? [] : DeviceFiguresCodec.DecodeHostDisks((byte[])reader.GetValue(9)).ConvertAll(d => HostDisk(d, devices)),
+                    }));
             });
     }
 

@@ -27,6 +27,7 @@ public sealed partial class HistoryStore
     {
         ThrowIfReadOnly();
         List<PreparedRow> rows = Prepare(figures);
+        List<NamedHostDisk>? hostDisksPrepared = host is null ? null : PrepareHostDisks(host);
         PrepareAlerts(alerts ?? []);
         lock (_gate)
         {
@@ -47,13 +48,13 @@ public sealed partial class HistoryStore
                     Execute(
                         """
                         INSERT INTO domain_figures (sweep_id, domain_id, cpu_bp, ready_mean_bp, ready_max_bp, memory_overhead_bp, vcpu_ready,
-                                                    disks, interfaces, throttled_bp)
-                        VALUES ($sweep, $domain, $cpu, $mean, $max, $overhead, $vcpus, $disks, $interfaces, $throttled)
+                                                    disks, interfaces, throttled_bp, rss_kib)
+                        VALUES ($sweep, $domain, $cpu, $mean, $max, $overhead, $vcpus, $disks, $interfaces, $throttled, $rss)
                         """,
                         ("$sweep", sweep), ("$domain", domainId), ("$cpu", BasisPoints(domain.CpuPercent)),
                         ("$mean", BasisPoints(domain.ReadyPercent)), ("$max", BasisPoints(domain.ReadyPercentMax)),
                         ("$overhead", domain.MemoryOverheadPercent is { } overhead ? BasisPoints(overhead) : null), ("$vcpus", row.VcpuReady),
-                        ("$disks", disks), ("$interfaces", interfaces), ("$throttled", BasisPoints(domain.ThrottledPercent)));
+                        ("$disks", disks), ("$interfaces", interfaces), ("$throttled", BasisPoints(domain.ThrottledPercent)), ("$rss", domain.RssKiB));
                 }
 
                 foreach (AlertTransition transition in alerts ?? [])
@@ -70,16 +71,18 @@ public sealed partial class HistoryStore
 
                 if (host is not null)
                 {
+                    byte[]? hostDisks = hostDisksPrepared!.Count == 0 ? null : DeviceFiguresCodec.Encode(
+                        [.. hostDisksPrepared.Select(d => d.Figures with { DeviceId = NameId("device", _deviceIds, newDeviceIds, d.Device) })]);
                     Execute(
                         """
                         INSERT INTO host_figures (sweep_id, tcp_retransmit_bp, reclaim_efficiency_bp, cpu_some_bp, cpu_full_bp,
-                                                  memory_some_bp, memory_full_bp, io_some_bp, io_full_bp)
-                        VALUES ($sweep, $tcp, $reclaim, $cpuSome, $cpuFull, $memorySome, $memoryFull, $ioSome, $ioFull)
+                                                  memory_some_bp, memory_full_bp, io_some_bp, io_full_bp, disks)
+                        VALUES ($sweep, $tcp, $reclaim, $cpuSome, $cpuFull, $memorySome, $memoryFull, $ioSome, $ioFull, $disks)
                         """,
                         ("$sweep", sweep), ("$tcp", BasisPoints(host.TcpRetransmitPercent)), ("$reclaim", BasisPoints(host.ReclaimEfficiencyPercent)),
                         ("$cpuSome", BasisPoints(host.CpuPressure?.SomePercent)), ("$cpuFull", BasisPoints(host.CpuPressure?.FullPercent)),
                         ("$memorySome", BasisPoints(host.MemoryPressure?.SomePercent)), ("$memoryFull", BasisPoints(host.MemoryPressure?.FullPercent)),
-                        ("$ioSome", BasisPoints(host.IoPressure?.SomePercent)), ("$ioFull", BasisPoints(host.IoPressure?.FullPercent)));
+                        ("$ioSome", BasisPoints(host.IoPressure?.SomePercent)), ("$ioFull", BasisPoints(host.IoPressure?.FullPercent)), ("$disks", hostDisks));
                 }
 
                 transaction.Commit();
@@ -151,6 +154,11 @@ public sealed partial class HistoryStore
                 }
             }
 
+            if (domain.RssKiB is < 0)
+            {
+                throw new ArgumentException($"domain '{domain.Domain}': resident memory {domain.RssKiB} KiB is negative", nameof(figures));
+            }
+
             if (domain.ThrottledPercent is { } throttled && !(throttled >= 0 && double.IsFinite(throttled)))
             {
                 throw new ArgumentException($"domain '{domain.Domain}': throttled {throttled} % is not a share of periods", nameof(figures));
@@ -201,6 +209,26 @@ public sealed partial class HistoryStore
         }
 
         return interfaces;
+    }
+
+    private static List<NamedHostDisk> PrepareHostDisks(HostGauges host)
+    {
+        var disks = new List<NamedHostDisk>(host.Disks.Count);
+        foreach (HostDiskFigures disk in host.Disks)
+        {
+            string what = $"host disk {disk.Device}";
+            if (disks.Any(d => d.Device == disk.Device))
+            {
+                throw new ArgumentException($"{what} twice", nameof(host));
+            }
+
+            disks.Add(new NamedHostDisk(disk.Device, new DeviceFiguresCodec.HostDisk(0,
+                Stored(disk.QueueDepth * 100, what, "queue depth"),
+                disk.LatencyMs is { } ms ? Stored(ms * 1000, what, "latency") : null,
+                Stored(disk.InFlight, what, "requests in flight"))));
+        }
+
+        return disks;
     }
 
     private static void PrepareAlerts(IReadOnlyList<AlertTransition> alerts)
@@ -267,4 +295,6 @@ public sealed partial class HistoryStore
     private readonly record struct NamedDisk(string Device, DeviceFiguresCodec.Disk Figures);
 
     private readonly record struct NamedInterface(string Device, DeviceFiguresCodec.Interface Figures);
+
+    private readonly record struct NamedHostDisk(string Device, DeviceFiguresCodec.HostDisk Figures);
 }

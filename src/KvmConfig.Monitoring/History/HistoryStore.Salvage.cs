@@ -11,18 +11,20 @@ public sealed record SalvagedTable(string Table, long Rows, long UnreadableRange
 
 public sealed partial class HistoryStore
 {
-    // Each table with its key (the column rows are found by) and the columns of each schema version.
-    private static readonly (string Table, string Key, string V1, string V2)[] SalvageOrder =
+    // Each table with its key (the column rows are found by) and its columns in schema versions 1, 2 and 3 ("": none).
+    private static readonly (string Table, string Key, string[] Columns)[] SalvageOrder =
     [
-        ("domain", "id", "id, name", "id, name"),
-        ("device", "id", "", "id, name"),
-        ("sweep", "id", "id, at_unix_ms", "id, at_unix_ms"),
-        ("host_figures", "sweep_id", HostColumns, HostColumns),
-        ("domain_figures", "sweep_id", FigureColumns, FigureColumns + ", disks, interfaces, throttled_bp"),
-        ("alert", "id", "", "id, at_unix_ms, change, subject, metric, severity, value, threshold"),
+        ("domain", "id", ["id, name", "id, name", "id, name"]),
+        ("device", "id", ["", "id, name", "id, name"]),
+        ("sweep", "id", ["id, at_unix_ms", "id, at_unix_ms", "id, at_unix_ms"]),
+        ("host_figures", "sweep_id", [HostColumns, HostColumns, HostColumns + ", disks"]),
+        ("domain_figures", "sweep_id", [FigureColumns, FigureColumns + ", disks, interfaces, throttled_bp", FigureColumns + ", disks, interfaces, throttled_bp, rss_kib"]),
+        ("alert", "id", ["", AlertColumns, AlertColumns]),
     ];
 
     private const string HostColumns = "sweep_id, tcp_retransmit_bp, reclaim_efficiency_bp, cpu_some_bp, cpu_full_bp, memory_some_bp, memory_full_bp, io_some_bp, io_full_bp";
+
+    private const string AlertColumns = "id, at_unix_ms, change, subject, metric, severity, value, threshold";
 
     private const string FigureColumns = "sweep_id, domain_id, cpu_bp, ready_mean_bp, ready_max_bp, memory_overhead_bp, vcpu_ready";
 
@@ -65,9 +67,9 @@ public sealed partial class HistoryStore
             }
 
             var tables = new List<SalvagedTable>();
-            foreach ((string table, string key, string v1, string v2) in SalvageOrder)
+            foreach ((string table, string key, string[] byVersion) in SalvageOrder)
             {
-                string columns = version >= 2 ? v2 : v1;
+                string columns = byVersion[version - 1];
                 if (columns.Length > 0)
                 {
                     tables.Add(SalvageTable(memory, table, key, columns));

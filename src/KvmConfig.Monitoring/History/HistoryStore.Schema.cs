@@ -89,6 +89,17 @@ public sealed partial class HistoryStore
         );
         CREATE INDEX alert_by_time ON alert (at_unix_ms);
         """,
+
+        // 2 -> 3: a domain's memory in bytes; the host's block devices.
+        """
+        -- rss_kib: QEMU's resident memory in KiB (guest RAM it touched and its own), what the domain takes of the
+        -- host's memory; NULL when unknown. Rows of schema 2 and before read NULL.
+        ALTER TABLE domain_figures ADD COLUMN rss_kib INTEGER;
+
+        -- disks: the host's block devices at the sweep (queue depth, latency, requests in flight), see
+        -- DeviceFiguresCodec; NULL when not read. Names in the device table, beside the guests' devices.
+        ALTER TABLE host_figures ADD COLUMN disks BLOB;
+        """,
     ];
 
     /// <summary>The tables a history of schema <paramref name="version"/> has.</summary>

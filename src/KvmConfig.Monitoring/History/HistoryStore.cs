@@ -36,7 +36,7 @@ public sealed partial class HistoryStore : IDisposable
     public const int ApplicationId = 0x4B564D43;
 
     /// <summary>The schema version this kvmconfig writes and reads (<c>PRAGMA user_version</c>).</summary>
-    public const int SchemaVersion = 2;
+    public const int SchemaVersion = 3;
 
 
 
