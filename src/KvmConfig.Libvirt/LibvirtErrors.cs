@@ -35,6 +35,22 @@ internal static class LibvirtErrors
             $"{(near is null ? "" : $"did you mean '{near}'? ")}the nodes are {string.Join(", ", names)}");
     }
 
+    /// <summary><c>capacity --node-like NODE</c> or <c>--history NODE=FILE</c> names no <c>[node]</c> of <paramref name="directory"/>.</summary>
+    public static KvmConfigException UnknownCapacityNode(string option, string name, IEnumerable<string> nodes, string directory)
+    {
+        string[] names = [.. nodes];
+        string? near = Suggest.Closest(name, names);
+        return new(Rules.NoInventory, $"{option}: no [node {name}] in {directory}", directory,
+            names.Length == 0
+                ? $"declare [node {name}] with its uri, sysroot or capabilities"
+                : $"{(near is null ? "" : $"did you mean '{near}'? ")}the nodes are {string.Join(", ", names)}");
+    }
+
+    /// <summary>A <c>[node]</c> whose topology could not be read.</summary>
+    public static KvmConfigException NodeUnreadable(string name, string from, string error) =>
+        new(Rules.NodeUnreachable, $"node {name} ({from}) cannot be read: {error}", null,
+            "bring its libvirt back, or fix its uri, sysroot or capabilities");
+
     /// <summary>The test driver's host description is not there.</summary>
     public static KvmConfigException TestDriverFileMissing(string uri, string file) =>
         new(Rules.LibvirtUnavailable, $"{uri}: the test driver's file {file} does not exist", file,

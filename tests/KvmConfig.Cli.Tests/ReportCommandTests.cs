@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using KvmConfig.Monitoring.History;
 using KvmConfig.TestSupport;
 using static KvmConfig.Cli.Tests.CliRunner;
 
@@ -60,7 +61,7 @@ public sealed partial class ReportCommandTests : IDisposable
         Assert.True(r.Exit == 0, r.Err);
         JsonNode document = JsonNode.Parse(r.Out)!;
         Assert.Equal(History, (string?)document["history"]);
-        Assert.Equal(2, (int?)document["schemaVersion"]);
+        Assert.Equal(HistoryStore.SchemaVersion, (int?)document["schemaVersion"]);
         Assert.Equal("2025-03-01T00:00:00.000Z", (string?)document["since"]);
         Assert.Equal(720, (int?)document["sweeps"]);
         Assert.Equal("2025-03-01T01:59:50.000Z", (string?)document["lastSweep"]);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using KvmConfig.Monitoring.History;
 using KvmConfig.TestSupport;
 using Microsoft.Data.Sqlite;
 using static KvmConfig.Cli.Tests.CliRunner;

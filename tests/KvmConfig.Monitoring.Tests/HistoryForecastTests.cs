@@ -57,6 +57,42 @@ public sealed class HistoryForecastTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public void Memory_in_bytes_and_the_hosts_disk_queue_are_forecast_from_a_schema_3_history()
+    {
+        // Given seven days of four VMs whose resident memory grows by 256 MiB a day from 4 GiB, and the host's disk sda
+        // whose queue grows by 1 request a day from 1 with a daily cycle and noise, crossing a warning of 30 late on day 28
+        string path = Path.Combine(_dir, "history.db");
+        ForecastHistory.Write(path, ForecastCases.Flat.Take(4), ForecastCases.HistoryDays, TimeSpan.FromMinutes(5),
+            memoryMiB: (_, t) => 4096 + (256 * t), hostQueue: t => Queue(t) + (0.3 * new Random((int)Math.Round(t * 1440)).NextDouble()) - 0.15);
+
+        // When it is forecast 30 days ahead
+        HistoryForecast forecast;
+        using (HistoryStore store = HistoryStore.OpenReadOnly(path))
+        {
+            forecast = HistoryForecast.Read(store, AlertThresholds.Default with { DiskQueueDepthRequests = 30 }, TimeSpan.FromDays(30));
+        }
+
+        // Then each VM's memory and the VMs' together trend up as written, in MiB, without a threshold
+        string vm = ForecastCases.Flat[0].Name;
+        MeasureForecast memory = forecast.Find(vm, "memory")!;
+        Assert.Equal(("MiB", (string?)null), (memory.Unit, memory.ThresholdName));
+        Assert.Equal(256, memory.Forecast!.SlopePerDay, 0);
+        Assert.InRange(forecast.Find("host", "vm_memory")!.Forecast!.Current, 4 * (4096 + (256 * (ForecastCases.HistoryDays - 0.1))), 4 * (4096 + (256 * ForecastCases.HistoryDays)));
+
+        // and the host's disk queue crosses the warning some 22 days after the history's end, inside the interval
+        MeasureForecast disk = forecast.Find("host disk sda", "disk_queue")!;
+        Crossing x = disk.Forecast!.Crossing!;
+        DateTimeOffset truth = Enumerable.Range(0, 40 * 1440).Select(m => m / 1440.0).Where(t => Queue(t) >= 30)
+            .Select(t => ForecastCases.T0 + TimeSpan.FromDays(t)).First();
+        output.WriteLine($"host disk sda: truth {truth:MM-dd HH:mm}, predicted {x.At:MM-dd HH:mm} in [{x.Earliest:MM-dd HH:mm}, {x.Latest:MM-dd HH:mm}]");
+        Assert.Equal(("requests", CrossingStatus.Expected), (disk.Unit, x.Status));
+        Assert.InRange(truth, x.Earliest!.Value, x.Latest ?? DateTimeOffset.MaxValue);
+    }
+
+    // The host disk's true queue: 1 request growing by 1 a day, with half a request of daily cycle.
+    private static double Queue(double days) => 1 + days + (0.5 * Math.Cos(2 * Math.PI * days));
+
+    [Fact]
     public void A_history_shorter_than_the_least_is_KVC084_naming_what_is_needed()
     {
         // Given five minutes of 10 s sweeps

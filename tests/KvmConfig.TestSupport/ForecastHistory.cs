@@ -15,9 +15,12 @@ public static class ForecastHistory
     /// Writes <paramref name="days"/> of sweeps every <paramref name="interval"/> at <paramref name="path"/>: each
     /// case a domain of 2 vCPUs (the first at half the second's ready %) with one disk at 1 request and 10 % memory
     /// overhead; its CPU use is <paramref name="cpu"/> (domain, days from T0; default 20 % of one CPU); the host
-    /// with CPU pressure at 3 %.
+    /// with CPU pressure at 3 %. With <paramref name="memoryMiB"/> (domain, days from T0), each domain's resident
+    /// memory, and the host's disk sda with <paramref name="hostQueue"/> requests (days from T0) when given.
     /// </summary>
-    public static void Write(string path, IEnumerable<ForecastCase> cases, double days, TimeSpan interval, Func<string, double, double>? cpu = null)
+    public static void Write(
+        string path, IEnumerable<ForecastCase> cases, double days, TimeSpan interval, Func<string, double, double>? cpu = null,
+        Func<string, double, double>? memoryMiB = null, Func<double, double>? hostQueue = null)
     {
         List<(ForecastCase Case, List<(DateTimeOffset At, double Value)> Samples)> all = [.. cases.Select(c => (c, c.Samples(days, interval).ToList()))];
         using HistoryStore store = HistoryStore.Open(path);
@@ -35,10 +38,14 @@ public static class ForecastHistory
                     used, ready * 0.75, ready, 10)
                 {
                     Disks = [new DiskFigures("vda", 1, 0.5, 4096, 4096)],
+                    RssKiB = memoryMiB is null ? null : (long)(memoryMiB(c.Name, t) * 1024),
                 });
             }
 
-            store.Append(at, figures, new HostGauges(0.1, 99, new StallPercent(3, 0), new StallPercent(0.5, 0), new StallPercent(1, 0)));
+            store.Append(at, figures, new HostGauges(0.1, 99, new StallPercent(3, 0), new StallPercent(0.5, 0), new StallPercent(1, 0))
+            {
+                Disks = hostQueue is null ? [] : [new HostDiskFigures("sda", 0, hostQueue(t), 1)],
+            });
         }
     }
 }

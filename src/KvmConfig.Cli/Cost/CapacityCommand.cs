@@ -2,12 +2,8 @@ using KvmConfig.Cli.Infrastructure;
 using KvmConfig.Cli.Rendering;
 using KvmConfig.Cluster;
 using KvmConfig.Config;
-using KvmConfig.Core;
-using KvmConfig.Core.Specs;
-using KvmConfig.Core.Topology;
 using KvmConfig.Libvirt.Cluster;
-using KvmConfig.Linux;
-using Spectre.Console;
+using KvmConfig.Monitoring.Forecasts;
 using Spectre.Console.Cli;
 
 namespace KvmConfig.Cli.Cost;
@@ -28,11 +24,12 @@ internal sealed class CapacityCommand : Command<CapacitySettings>
             return ExitCodes.Errors;
         }
 
+        var choice = new NodeChoice(settings.Shape, settings.SysRoot, settings.NodeLike);
         if (settings.FromHistory)
         {
-            return Template(settings, report, report.Declaration.Host) is (ClusterNode node, string nodeLike)
-                ? CapacityHistory.Run(settings, report.Declaration.Alerts, node, nodeLike)
-                : ExitCodes.CouldNotRun;
+            CapacityForecast forecast = CapacityNodes.FromHistory(report.Declaration, report.Source.Directory, choice, settings.History ?? [], settings.HorizonValue);
+            Console.Out.Write(settings.Json ? CapacityHistory.Json(forecast) : CapacityHistory.Text(forecast));
+            return ExitCodes.Ok;
         }
 
         IReadOnlyList<MixEntry> mix = CapacityMix.TryParse(settings.Mix!, out _)!;
@@ -42,10 +39,7 @@ internal sealed class CapacityCommand : Command<CapacitySettings>
             return ExitCodes.CouldNotRun;
         }
 
-        if (Template(settings, report, built.Declaration.Host) is not (ClusterNode template, string like))
-        {
-            return ExitCodes.CouldNotRun;
-        }
+        (ClusterNode template, string like) = CapacityNodes.Template(report.Declaration, report.Source.Directory, built.Declaration.Host, choice);
 
         if (settings.Nodes is { } n)
         {
@@ -63,47 +57,5 @@ internal sealed class CapacityCommand : Command<CapacitySettings>
         CapacityAnswer answer = CapacityPlanner.NodesNeeded(template, built.Declaration, settings.Ha, built.Kinds);
         Console.Out.Write(settings.Json ? CapacityReport.Json(mix, like, settings.Ha, answer) : CapacityReport.Text(mix, like, settings.Ha, answer));
         return answer.Nodes < 0 ? ExitCodes.Errors : ExitCodes.Ok;
-    }
-
-    // The node the mix is counted on, and how to name it; null after saying why it could not be read.
-    private static (ClusterNode Node, string Like)? Template(CapacitySettings settings, CheckReport report, HostPolicy policy)
-    {
-        try
-        {
-            if (settings.Shape is { } shape)
-            {
-                return (new ClusterNode("node", null, MachineShapes.TryParse(shape, out _)!, policy), $"shape {shape}");
-            }
-
-            if (settings.SysRoot is { } root)
-            {
-                return (new ClusterNode("node", null, SysfsTopologyReader.ForSysroot(root).Read(), policy), $"sysroot {root}");
-            }
-
-            if (settings.NodeLike is not null || report.Declaration.Nodes.Count > 0)
-            {
-                string name = settings.NodeLike ?? report.Declaration.Nodes[0].Name;
-                if (report.Declaration.Nodes.FirstOrDefault(n => n.Name == name) is not { } spec)
-                {
-                    FailureRenderer.Write(CliErrors.UnknownNodeLike(name, report.Declaration.Nodes.Select(n => n.Name), report.Source.Directory));
-                    return null;
-                }
-
-                NodeReading reading = ClusterNodeReader.Read(spec, new HashSet<string>());
-                if (!ClusterReadings.ReportUnreachable([reading], skip: false))
-                {
-                    return null;
-                }
-
-                return (reading.Node! with { Running = new Dictionary<string, Core.Planning.Incumbent?>() }, $"node {name}");
-            }
-
-            return (new ClusterNode("node", null, SysfsTopologyReader.ForHost().Read(), policy), "this host");
-        }
-        catch (KvmConfigException e)
-        {
-            FailureRenderer.Write(e);
-            return null;
-        }
     }
 }

@@ -39,11 +39,11 @@ internal sealed class CapacitySettings : ClusterSettings
     public int? Nodes { get; init; }
 
     [CommandOption("--from-history")]
-    [Description("Instead of a mix: when the VMs of this host, growing as serve's history shows, will need another node: their CPU use together forecast against the CPUs the node gives VMs, with a 95 % interval (see docs/capacity.md, Forecasts).")]
+    [Description("Instead of a mix: when the VMs of this host, growing as serve's history shows, will need another node: their CPU use and their memory together forecast against the CPUs and memory the node gives VMs, with a 95 % interval (see docs/capacity.md, Forecasts).")]
     public bool FromHistory { get; init; }
 
     [CommandOption("--history <FILE>")]
-    [Description("With --from-history: the history serve writes (default " + HistoryStore.DefaultPath + "); read only. Give it once per node (each host's own file, copied here) to ask for the cluster: the nodes' VMs are added up against all their CPUs.")]
+    [Description("With --from-history: the history serve writes (default " + HistoryStore.DefaultPath + "); read only. Give it once per node (each host's own file, copied here) to ask for the cluster: the nodes' VMs are added up against all their CPUs and memory. NODE=FILE counts the file against that [[node]] of the inventory (its own shape and policy); a plain FILE against the node named by --shape, --sysroot or --node-like.")]
     public string[]? History { get; init; }
 
     [CommandOption("--horizon <DURATION>")]

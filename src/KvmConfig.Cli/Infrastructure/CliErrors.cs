@@ -36,10 +36,6 @@ internal static class CliErrors
         new(Rules.HaTooLarge, $"--ha {ha} asks to survive losing {ha} of {nodes} nodes: none would be left", null,
             $"give --ha {nodes - 1} or less, or more --nodes");
 
-    /// <summary><c>capacity --node-like NODE</c> names no <c>[node]</c> of <paramref name="directory"/>.</summary>
-    public static KvmConfigException UnknownNodeLike(string name, IEnumerable<string> nodes, string directory) =>
-        new(Rules.NoInventory, $"--node-like {name}: no [node {name}] in {directory}", directory, $"the nodes are {string.Join(", ", nodes)}");
-
     /// <summary>A cluster command on a directory without <c>[node NAME]</c> sections.</summary>
     public static KvmConfigException NoInventory(string directory) =>
         new(Rules.NoInventory, $"{directory} has no [node NAME] sections: a cluster command needs the cluster's nodes", directory,

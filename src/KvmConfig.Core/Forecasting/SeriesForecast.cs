@@ -39,7 +39,17 @@ public enum CrossingStatus
 /// <param name="At">When the point forecast reaches it; null unless <see cref="CrossingStatus.Expected"/>.</param>
 /// <param name="Earliest">When the upper band reaches it; null when it never does within the horizon.</param>
 /// <param name="Latest">When the lower band reaches it; null when it never does within the horizon.</param>
-public sealed record Crossing(double Threshold, CrossingStatus Status, DateTimeOffset? At, DateTimeOffset? Earliest, DateTimeOffset? Latest);
+public sealed record Crossing(double Threshold, CrossingStatus Status, DateTimeOffset? At, DateTimeOffset? Earliest, DateTimeOffset? Latest)
+{
+    /// <summary>Sort key, most urgent first: already reached, then expected by time, then by when the upper band reaches it, then the rest.</summary>
+    public (int, DateTimeOffset) Urgency => this switch
+    {
+        { Status: CrossingStatus.Already } => (0, DateTimeOffset.MinValue),
+        { Status: CrossingStatus.Expected, At: { } at } => (1, at),
+        { Earliest: { } earliest } => (2, earliest),
+        _ => (3, DateTimeOffset.MinValue),
+    };
+}
 
 /// <summary>One step of a forecast: the point and its prediction interval.</summary>
 /// <param name="At">The time it stands for.</param>

@@ -21,13 +21,7 @@ public sealed record MeasureForecast(
     /// Sort key, most urgent first: already crossed, then expected crossings by time, then those whose upper band
     /// crosses, then the rest; within each, by subject and measure (ordinal).
     /// </summary>
-    public (int, DateTimeOffset) Urgency => Forecast?.Crossing switch
-    {
-        { Status: CrossingStatus.Already } => (0, DateTimeOffset.MinValue),
-        { Status: CrossingStatus.Expected, At: { } at } => (1, at),
-        { Earliest: { } earliest } => (2, earliest),
-        _ => (3, DateTimeOffset.MinValue),
-    };
+    public (int, DateTimeOffset) Urgency => Forecast?.Crossing?.Urgency ?? (3, DateTimeOffset.MinValue);
 }
 
 /// <summary>
@@ -35,13 +29,16 @@ public sealed record MeasureForecast(
 /// keeps and when it is expected to reach its <c>[alerts]</c> threshold.
 /// <list type="bullet">
 /// <item>per VM: <c>ready</c> (its highest vCPU's ready %, against the ready warning), <c>cpu</c> (CPU use in percent
-/// of one CPU, against saturation: 100 % per vCPU), <c>memory_overhead</c> (against its warning), and per disk
-/// <c>disk_queue</c> (requests in flight, against its warning);</item>
-/// <item>the host: <c>cpu_pressure</c> (against its warning), <c>vm_cpu</c> (the VMs' CPU use together, in percent of
-/// one CPU; no threshold here, <c>capacity --from-history</c> sets it from the node's CPUs), <c>memory_pressure</c>
-/// and <c>io_pressure</c> (no threshold).</item>
+/// of one CPU, against saturation: 100 % per vCPU), <c>memory</c> (QEMU's resident memory in MiB, no threshold),
+/// <c>memory_overhead</c> (against its warning), and per disk <c>disk_queue</c> (requests in flight, against its
+/// warning);</item>
+/// <item>the host: <c>cpu_pressure</c> (against its warning), <c>vm_cpu</c> and <c>vm_memory</c> (the VMs' CPU use
+/// together, in percent of one CPU, and their resident memory together, in MiB; no threshold here,
+/// <c>capacity --from-history</c> sets them from the nodes), <c>memory_pressure</c> and <c>io_pressure</c> (no
+/// threshold), and per block device <c>disk_queue</c> (the higher of its average queue and its requests in flight,
+/// as the alert has it, against the disk queue warning).</item>
 /// </list>
-/// The history holds no memory use in bytes, only the overhead share, so memory is forecast as that and as pressure.
+/// Memory in bytes and the host's disks are kept from schema 3 on: an older history has neither.
 /// </summary>
 /// <param name="History">The history file read.</param>
 /// <param name="First">Its first sweep read.</param>
@@ -79,6 +76,7 @@ public sealed record HistoryForecast(
         (TimeSpan step, int season) = Forecaster.StepFor(span.Last - span.First, sweepInterval);
         int buckets = (int)((span.Last - span.First) / step) + 1;
         var series = new SortedDictionary<(string Subject, string Measure), MeasureSeries>();
+        var hostDisks = new SortedSet<string>(StringComparer.Ordinal);
         MeasureSeries Of(string subject, string measure) =>
             series.TryGetValue((subject, measure), out MeasureSeries? s) ? s : series[(subject, measure)] = new MeasureSeries(span.First, step, buckets);
 
@@ -100,9 +98,26 @@ public sealed record HistoryForecast(
                 }
 
                 Of("host", "vm_cpu").AddToSweep(row.At, row.CpuPercent);
+                if (row.RssKiB is { } rss)
+                {
+                    Of(row.Domain, "memory").Add(row.At, rss / 1024.0);
+                    Of("host", "vm_memory").AddToSweep(row.At, rss / 1024.0);
+                }
             },
             row =>
             {
+                // A device idle in a sweep is not kept: once seen, its absence reads as an empty queue.
+                foreach (HostDiskFigures disk in row.Host.Disks)
+                {
+                    hostDisks.Add(disk.Device);
+                }
+
+                foreach (string device in hostDisks)
+                {
+                    HostDiskFigures? busy = row.Host.Disks.FirstOrDefault(d => d.Device == device);
+                    Of($"host disk {device}", "disk_queue").Add(row.At, busy is null ? 0 : Math.Max(busy.QueueDepth, busy.InFlight));
+                }
+
                 if (row.Host.CpuPressure?.SomePercent is { } cpu)
                 {
                     Of("host", "cpu_pressure").Add(row.At, cpu);
@@ -139,6 +154,7 @@ public sealed record HistoryForecast(
             "memory_overhead" => ("%", t.MemoryOverheadPercent, "memory overhead warning"),
             "disk_queue" => ("requests", t.DiskQueueDepthRequests, "disk queue warning"),
             "cpu_pressure" => ("%", t.CpuPressurePercent, "CPU pressure warning"),
+            "memory" or "vm_memory" => ("MiB", (double?)null, (string?)null),
             _ => ("%", (double?)null, (string?)null),
         };
         RegularSeries? measured = samples.Series();
