@@ -88,6 +88,13 @@ public sealed class DoctorCommandTests : IDisposable
     public void On_this_machine_each_check_agrees_with_the_files_it_reads()
     {
         // Given this machine as it is (no /dev/kvm: QEMU runs under TCG here), asked with its own libvirt
+        LibvirtDaemon.Ensure();
+        ulong version;
+        using (Libvirt.LibvirtConnection connection = LibvirtDaemon.Connect())
+        {
+            version = connection.LibraryVersion();
+        }
+
         CliResult r = CliRunner.Run(["doctor", "--config-dir", _dir.Dir, "--format", "json"]);
         JsonNode root = JsonNode.Parse(r.Out) ?? throw new InvalidOperationException(r.Err);
         Dictionary<string, string> status = root["checks"]!.AsArray().ToDictionary(c => (string)c!["id"]!, c => (string)c!["status"]!);
@@ -99,6 +106,9 @@ public sealed class DoctorCommandTests : IDisposable
         long swappiness = long.Parse(File.ReadAllText("/proc/sys/vm/swappiness").Trim(), CultureInfo.InvariantCulture);
         Assert.Equal(swappiness is > 0 and <= 10 ? "pass" : "warn", status["swappiness"]);
         Assert.Equal(File.Exists("/sys/fs/cgroup/cgroup.controllers") ? "pass" : "warn", status["cgroup"]);
+        Assert.Equal(version >= 7_002_000 ? "pass" : "fail", status["libvirt"]);
+        Assert.Contains($"libvirt {version / 1_000_000}.{version / 1000 % 1000}.{version % 1000}",
+            (string)root["checks"]!.AsArray().Single(c => (string)c!["id"]! == "libvirt")!["seen"]!, StringComparison.Ordinal);
         Assert.Equal(status.ContainsValue("fail") ? 1 : 0, r.Exit);
     }
 
