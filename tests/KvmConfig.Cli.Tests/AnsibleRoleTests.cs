@@ -40,6 +40,7 @@ public sealed class AnsibleRoleTests(ITestOutputHelper output) : IDisposable
         // Given the package, and this machine's kvmconfig.d on the controller: the host policy only, which passes check
         // on any machine (no VM, so apply has nothing to change and libvirt's domains are not touched)
         string deb = PackageFactAttribute.Build(output);
+        Directory.CreateDirectory(Path.Combine(_controller.Dir, "localhost"));
         _controller.Write("localhost/00-cpu.conf", "# The Ansible role's test: no VMs, the defaults of [host].\n[host]\n");
         using var machine = MachineState.Save();
 
