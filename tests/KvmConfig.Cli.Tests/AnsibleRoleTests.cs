@@ -1,4 +1,5 @@
 using System.Text.Json;
+using KvmConfig.Libvirt;
 using KvmConfig.TestSupport;
 using Xunit.Abstractions;
 
@@ -37,31 +38,42 @@ public sealed class AnsibleRoleTests(ITestOutputHelper output) : IDisposable
             return;
         }
 
-        // Given the package, and this machine's kvmconfig.d on the controller: the host policy only, which passes check
-        // on any machine (no VM, so apply has nothing to change and libvirt's domains are not touched)
+        // Given the package, a running domain, and this machine's kvmconfig.d on the controller declaring it as
+        // ApplyCommandTests does (CPU 0 for the host, CPU 1 for the VM, a weight and a cap libvirt does not have yet)
         string deb = PackageFactAttribute.Build(output);
+        LibvirtDaemon.Ensure();
+        using LibvirtConnection connection = LibvirtDaemon.Connect();
+        using TestDomain vm = TestDomain.Create(connection, "ansible", vcpus: 1, start: true);
         Directory.CreateDirectory(Path.Combine(_controller.Dir, "localhost"));
-        _controller.Write("localhost/00-cpu.conf", "# The Ansible role's test: no VMs, the defaults of [host].\n[host]\n");
+        _controller.Write("localhost/00-cpu.conf", "reserved = 0\nmax_vm_share = 1/2\nmemory_reserved = 1G\n");
+        _controller.Write("localhost/10-vm.conf", $"[vm {vm.Name}]\nvcpus = 1\ncpu_weight = 200\ncpu_limit = 0.5\n");
         using var machine = MachineState.Save();
 
         // When the playbook runs twice
         AnsibleResult first = Playbook(deb);
         AnsibleResult second = Playbook(deb);
 
-        // Then the first installs and ships, the second reports no change; kvmconfig and the shipped file are there,
-        // and the status saved on the controller says the host is in sync
+        // Then the first installs, ships and applies; the second reports no change at all, apply included
         output.WriteLine(first.Output);
         IReadOnlyDictionary<string, int> once = AnsibleRun.Recap(first.Output, "localhost");
         IReadOnlyDictionary<string, int> twice = AnsibleRun.Recap(second.Output, "localhost");
-        Assert.True(first.Exit == 0 && once["failed"] == 0 && once["changed"] > 0, first.Output);
+        Assert.True(first.Exit == 0 && once["failed"] == 0, first.Output);
+        Assert.Equal("changed", AnsibleRun.TaskStatus(first.Output, "kvmconfig : Apply the plan to libvirt", "localhost"));
+        Assert.Equal("changed", AnsibleRun.TaskStatus(first.Output, "kvmconfig : Install the kvmconfig package", "localhost"));
         Assert.True(second.Exit == 0 && twice["failed"] == 0 && twice["changed"] == 0, second.Output);
+        Assert.Equal("ok", AnsibleRun.TaskStatus(second.Output, "kvmconfig : Apply the plan to libvirt", "localhost"));
+
+        // And kvmconfig and the shipped files are there, the domain has its weight, and the status saved on the
+        // controller says the VM is in sync
         Assert.True(File.Exists("/usr/bin/kvmconfig"));
-        Assert.Equal(File.ReadAllText(Path.Combine(_controller.Dir, "localhost", "00-cpu.conf")), File.ReadAllText("/etc/kvmconfig.d/00-cpu.conf"));
+        Assert.Equal(File.ReadAllText(Path.Combine(_controller.Dir, "localhost", "10-vm.conf")), File.ReadAllText("/etc/kvmconfig.d/10-vm.conf"));
+        Assert.Contains("<shares>200</shares>", LibvirtDaemon.Virsh("dumpxml", vm.Name, "--inactive").Stdout, StringComparison.Ordinal);
         using JsonDocument status = JsonDocument.Parse(File.ReadAllText(Path.Combine(_controller.Dir, "status", "localhost.json")));
-        Assert.True(status.RootElement.GetProperty("inSync").GetBoolean());
+        Assert.True(status.RootElement.GetProperty("inSync").GetBoolean(), status.RootElement.ToString());
+        Assert.Equal(vm.Name, status.RootElement.GetProperty("vms")[0].GetProperty("name").GetString());
 
         // When the declaration turns bad (an unknown key) and the playbook runs again
-        _controller.Write("localhost/10-vm1.conf", "[vm vm1]\nvcpus = 1\nmemory = 64M\ncpu_pinning = strict\n");
+        _controller.Write("localhost/20-typo.conf", "[vm typo]\nvcpus = 1\ncpu_pinning = strict\n");
         AnsibleResult bad = Playbook(deb);
 
         // Then the host fails at the check with check's own findings, and apply never ran
@@ -84,6 +96,8 @@ public sealed class AnsibleRoleTests(ITestOutputHelper output) : IDisposable
             "-e", $"kvmconfig_config_root={_controller.Dir}",
             "-e", $"kvmconfig_deb_cache={Path.Combine(_controller.Dir, "cache")}",
             "-e", $"kvmconfig_status_dir={Path.Combine(_controller.Dir, "status")}",
+            // apply's journal and lock beside the controller's files, not in /var/lib/kvmconfig and /run/kvmconfig.
+            "-e", JsonSerializer.Serialize(new { kvmconfig_apply_args = new[] { "--journal", Path.Combine(_controller.Dir, "journal"), "--lock", Path.Combine(_controller.Dir, "apply.lock") } }),
             // tune sets kernel settings for the whole machine (governor, hugepages, sysctl): its own tests run it here.
             "-e", "kvmconfig_tune=false");
     }

@@ -78,6 +78,25 @@ internal static partial class AnsibleRun
         return Counts().Matches(line.Groups[2].Value).ToDictionary(m => m.Groups[1].Value, m => int.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture));
     }
 
+    /// <summary>
+    /// How a task ended for <paramref name="host"/>: the word that opens its result line after <c>TASK [NAME]</c>
+    /// (<c>ok</c>, <c>changed</c>, <c>skipping</c>, <c>fatal</c>), or null when the task did not run.
+    /// </summary>
+    public static string? TaskStatus(string output, string task, string host)
+    {
+        int header = output.IndexOf($"TASK [{task}]", StringComparison.Ordinal);
+        if (header < 0)
+        {
+            return null;
+        }
+
+        Match result = TaskResult().Match(output, header);
+        return result.Success && result.Groups[2].Value == host ? result.Groups[1].Value : null;
+    }
+
+    [GeneratedRegex(@"^(ok|changed|skipping|fatal|failed): \[([^\]]+)\]", RegexOptions.Multiline)]
+    private static partial Regex TaskResult();
+
     [GeneratedRegex(@"^(\S+)\s+:\s+(ok=.*)$", RegexOptions.Multiline)]
     private static partial Regex RecapLine();
 
