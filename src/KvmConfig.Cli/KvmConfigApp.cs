@@ -37,6 +37,11 @@ internal static class KvmConfigApp
                 .WithExample("check")
                 .WithExample("check", "--config-dir", "examples/seed", "--sysroot", "tests/data/sysfs/desktop-1s-20cpu")
                 .WithExample("check", "--format", "json", "--verbose");
+            config.AddCommand<Doctor.DoctorCommand>("doctor")
+                .WithDescription("Is this host ready for the declared VMs? PASS, WARN, FAIL or UNKNOWN per check, each with what was seen, why it matters for these VMs and the fix: hardware virtualisation, IOMMU, sVirt confinement, libvirt version, cgroup version, schedstats, THP and KSM, vm.swappiness, vm.overcommit_memory, net.core.somaxconn, huge pages per NUMA node, CPU frequency, isolcpus/nohz_full/irqbalance, memory left for the host. A file that cannot be read makes its check UNKNOWN, never PASS. Exit codes: 0 nothing failed (warnings and unknowns allowed), 1 a check failed, 2 could not run (no configuration directory, KVC090; a sysroot without sys/, and the like).")
+                .WithExample("doctor")
+                .WithExample("doctor", "--format", "json")
+                .WithExample("doctor", "--config-dir", "examples/seed", "--sysroot", "tests/data/hosts/ready-intel-apparmor");
             config.AddCommand<Plan.PlanCommand>("plan")
                 .WithDescription("Check the declaration, then place every VM on this host: a table (CPUs, vCPU pinning, nodes, memory, huge pages, emulator CPUs), a CPU map per NUMA node and the fragmentation left; --explain says why, --svg draws it. A declaration that cannot be placed prints check's errors (KVC047) and no plan. " + ExitCodes.Help)
                 .WithExample("plan")

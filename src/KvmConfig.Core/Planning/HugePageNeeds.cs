@@ -1,0 +1,67 @@
+using KvmConfig.Core.Specs;
+using KvmConfig.Core.Topology;
+
+namespace KvmConfig.Core.Planning;
+
+/// <summary>
+/// How many huge pages each NUMA node must hold for a declaration, whatever the host has reserved now: what
+/// <c>doctor</c> judges the pools against and what <c>tune</c> reserves.
+/// </summary>
+public static class HugePageNeeds
+{
+    /// <summary>
+    /// Plans <paramref name="declaration"/> on <paramref name="host"/> as if every node's pool of each size the VMs ask
+    /// for had at least all those VMs' pages free, so the plan is not bent by today's reservations: what the host will
+    /// run once the pools are reserved. Null when the declaration cannot be planned even so.
+    /// </summary>
+    public static Plan? PlanWithEnough(HostTopology host, Declaration declaration)
+    {
+        Dictionary<long, long> wanted = declaration.Vms
+            .Where(v => v.MemoryMiB is not null && PlannerState.HugePageSizeKiB(v) is not null)
+            .GroupBy(v => PlannerState.HugePageSizeKiB(v)!.Value)
+            .ToDictionary(g => g.Key, g => g.Sum(v => PlannerState.PagesFor(v.MemoryMiB!.Value, g.Key)));
+        HugePagePool Enough(NumaNode node, long size, long pages) =>
+            node.HugePages.FirstOrDefault(p => p.SizeKiB == size) is { } pool
+                ? pool.Free >= pages ? pool : new HugePagePool(size, Math.Max(pages, pool.Total), pages)
+                : new HugePagePool(size, pages, pages);
+        HostTopology enough = wanted.Count == 0 ? host : host with
+        {
+            Nodes = [.. host.Nodes.Select(n => n with
+            {
+                HugePages = [.. wanted.Select(w => Enough(n, w.Key, w.Value)).Concat(n.HugePages.Where(p => !wanted.ContainsKey(p.SizeKiB))).OrderBy(p => p.SizeKiB)],
+            })],
+        };
+        return HostPlanner.Plan(enough, declaration).Plan;
+    }
+
+    /// <summary>The pages each node gives the VMs of <paramref name="plan"/>, by node and page size.</summary>
+    public static IReadOnlyDictionary<(int Node, long SizeKiB), long> Of(Plan plan)
+    {
+        var needs = new Dictionary<(int, long), long>();
+        foreach (VmPlacement vm in plan.Vms.Where(v => v.HugePages > 0))
+        {
+            long size = PlannerState.HugePageSizeKiB(vm.Spec)!.Value;
+            if (vm.Cells.Count > 1 && vm.Cells.All(c => c.MemoryMiB is not null))
+            {
+                foreach (GuestCell cell in vm.Cells)
+                {
+                    Add(needs, cell.MemoryNodes.Count == 1 ? cell.MemoryNodes.First() : cell.HostNode, size, PlannerState.PagesFor(cell.MemoryMiB!.Value, size));
+                }
+
+                continue;
+            }
+
+            // One cell (or cells without sizes): the pages spread evenly over the memory nodes, the first taking the rest.
+            int[] nodes = [.. vm.MemoryNodes];
+            for (int i = 0; i < nodes.Length; i++)
+            {
+                Add(needs, nodes[i], size, (vm.HugePages / nodes.Length) + (i == 0 ? vm.HugePages % nodes.Length : 0));
+            }
+        }
+
+        return needs;
+    }
+
+    private static void Add(Dictionary<(int, long), long> needs, int node, long size, long pages) =>
+        needs[(node, size)] = needs.GetValueOrDefault((node, size)) + pages;
+}
