@@ -69,6 +69,15 @@ internal static class KvmConfigApp
                     .WithExample("cluster", "status", "--format", "json")
                     .WithExample("cluster", "status", "--node-timeout", "5s");
             });
+            config.AddBranch("export", export =>
+            {
+                export.SetDescription("Write what kvmconfig knows in another tool's format.");
+                export.AddCommand<Export.ExportAnsibleInventoryCommand>("ansible-inventory")
+                    .WithDescription("Write an Ansible inventory from the cluster's [[node NAME]] sections, for the kvmconfig role of deploy/ansible (docs/ansible.md): each node a host named after it, with ansible_host, ansible_user (and ansible_port for qemu+ssh) from its uri where it names them, kvmconfig_rack, kvmconfig_libvirt_uri and kvmconfig_config_src (the node's own kvmconfig.d on the controller: the directory named after it beside the .conf files); each rack a group rack_NAME. Exit codes: 0 written, 1 the declaration has errors (check's findings, no inventory written), 2 could not run (no [[node]] sections, KVC081; --output not writable; bad usage).")
+                    .WithExample("export", "ansible-inventory")
+                    .WithExample("export", "ansible-inventory", "--config-dir", "/srv/cluster.d", "--output", "inventory.yml")
+                    .WithExample("export", "ansible-inventory", "--format", "ini");
+            });
             config.AddCommand<Cost.CapacityCommand>("capacity")
                 .WithDescription("How many nodes of a shape a mix of VMs needs, found by the cluster placement itself (NUMA fit, whole cores, overcommit and the rules, not a division): the use of each dimension, the headroom, the dimension that binds and the largest VM of each kind that still fits; --nodes N: how many more VMs of each kind N nodes take; --from-history: when this host's VMs, growing as serve's history shows, need another node (their CPU use and memory forecast against the node's CPUs and memory, with a 95 % interval); --history [[NODE=]]FILE once per node asks it of the cluster. Exit codes: 0 shown, 1 the mix does not fit (or the declaration has errors), 2 could not run (a profile neither built in nor declared, KVC016; --ha at least --nodes, KVC082; bad --mix or --shape, bad usage; with --from-history, no history, a file that is not one or of a newer schema, KVC093, or one too short to forecast, KVC084; a NODE= the inventory lacks, KVC081).")
                 .WithExample("capacity", "--mix", "database=40,web=100,monitoring=20", "--shape", "2x2x16x2,512G")
