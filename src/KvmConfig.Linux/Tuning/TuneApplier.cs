@@ -86,9 +86,14 @@ public static class TuneApplier
         {
             try
             {
-                if (change.Current is null)
+                if (change.Current is null && change.Kind == TuneKind.SysctlDropIn)
                 {
                     files.Remove(change.Path);
+                }
+                else if (change.Current is null)
+                {
+                    // A kernel file that could not be read before: there is no value to put back.
+                    continue;
                 }
                 else
                 {
