@@ -101,6 +101,12 @@ internal static class KvmConfigApp
                 .WithExample("rollback", "--dry-run")
                 .WithExample("rollback", "--yes")
                 .WithExample("rollback", "/var/lib/kvmconfig/journal/20261126T201500.123Z", "--yes");
+            config.AddCommand<Tune.TuneCommand>("tune")
+                .WithDescription("Check the declaration, then set on this host what kvmconfig owns: the sysctl drop-in /etc/sysctl.d/90-kvmconfig.conf and its values (as sysctl --system applies them), turbo off for cpufreq_max = base (intel_pstate/no_turbo or cpufreq/boost), the cpufreq governor (cpufreq) and cap (cpufreq_max, scaling_max_freq) of the cpufreq policies holding the VMs' CPUs, and each NUMA node's huge page pool raised to what the plan puts there, read back to see what the kernel granted. Every value is journaled before it is written; --revert puts back the newest journal's values. " + Tune.TuneCommand.ExitHelp)
+                .WithExample("tune", "--dry-run")
+                .WithExample("tune", "--yes")
+                .WithExample("tune", "--revert", "--yes")
+                .WithExample("tune", "--sysroot", "/srv/host-copy", "--config-dir", "/srv/host-copy/etc/kvmconfig.d", "--dry-run", "--format", "json");
             config.AddCommand<Top.TopCommand>("top")
                 .WithDescription(Markup.Escape("Watch contention on a host: CPU ready % per vCPU (run-queue wait, what guests see as steal), CPU use, memory overhead, disk queue depth and latency, network throughput and CPU-quota throttling of every running domain, and the host's TCP retransmits, page-reclaim efficiency, pressure and disk queues, with the [alerts] thresholds. This host is read from /proc; a remote one (--connect qemu+ssh://...) through libvirt's bulk statistics. Refreshes in place on a terminal; --once prints one sample after one interval. " + Top.TopCommand.ExitHelp))
                 .WithExample("top")

@@ -59,4 +59,29 @@ internal static class LinuxErrors
     public static KvmConfigException UnsafeParent(string what, string path, string dir, string why, bool othersWrite) =>
         new(Rules.UnsafePermissions, $"{what} {path} is reached through a directory others can change: {why}; they could swap what it holds", dir,
             othersWrite ? $"chmod go-w {dir}, or keep {path} under a directory only root writes" : $"chown root {dir}, or keep {path} under a directory only root writes");
+
+    // ---- tune ----------------------------------------------------------------------------------------
+
+    public static KvmConfigException TuneNeedsRoot(uint euid) =>
+        new(Rules.TuneNeedsRoot, $"tune writes the kernel's files under /sys, /proc/sys and /etc/sysctl.d, which only root may change; this runs as uid {euid}", null,
+            "run it as root (sudo kvmconfig tune), or see the changes without writing them: kvmconfig tune --dry-run");
+
+    public static KvmConfigException NoTuneJournal(string root, string why) =>
+        new(Rules.NoTuneJournal, $"nothing to revert: no tune journal in {root} ({why})", root,
+            "tune --revert undoes the last kvmconfig tune that changed something; pass --journal DIR if it wrote its journal elsewhere");
+
+    public static KvmConfigException TuneJournalUnwritable(string path, Exception inner) =>
+        new(Rules.Unreadable, $"cannot write the tune journal {path}: {inner.Message}; nothing was changed", path,
+            "tune journals every value before changing it; make the directory writable by root or pass --journal DIR", inner);
+
+    public static KvmConfigException TuneJournalDamaged(string path, Exception inner) =>
+        new(Rules.Unreadable, $"{path} is not a tune journal: {inner.Message}", path,
+            "a journal is written by tune and never edited; move the file away to revert with the one before it", inner);
+
+    public static KvmConfigException WriteRefused(string hostPath, string value, Exception inner) =>
+        new(Rules.TuneRefused, $"the kernel refused {value.Split('\n')[0]} for {hostPath}: {inner.Message}{(inner is IOException { HResult: 30 } ? " (read-only file system)" : "")}", hostPath,
+            inner is IOException { HResult: 30 } or UnauthorizedAccessException
+                ? "the file system is read-only or not yours here (a container mounts /sys and /proc/sys read-only); run tune on the host itself as root"
+                : "the driver does not take this value; compare with the file's neighbours (scaling_available_governors, cpuinfo_min_freq..cpuinfo_max_freq)",
+            inner);
 }

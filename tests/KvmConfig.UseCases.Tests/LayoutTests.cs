@@ -13,7 +13,7 @@ public sealed partial class LayoutTests
 {
     private static readonly string Src = Path.Combine(TestData.RepositoryRoot, "src");
 
-    private static readonly string[] CommandFolders = ["Apply", "Check", "Cluster", "Cost", "Doctor", "Export", "Plan", "Report", "Serve", "Status", "Top", "Topology"];
+    private static readonly string[] CommandFolders = ["Apply", "Check", "Cluster", "Cost", "Doctor", "Export", "Plan", "Report", "Serve", "Status", "Top", "Topology", "Tune"];
 
     private static IEnumerable<string> Sources(string project = "") =>
         Directory.EnumerateFiles(Path.Combine(Src, project), "*.cs", SearchOption.AllDirectories)

@@ -1,6 +1,5 @@
 using System.ComponentModel;
 using KvmConfig.Cli.Infrastructure;
-using KvmConfig.Cli.Rendering;
 using KvmConfig.Libvirt.Apply;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -61,25 +60,7 @@ internal static class Change
     /// True when the change may go ahead: <c>--yes</c>, or <c>y</c> typed on a terminal at <c>QUESTION [y/N]</c>. Without a terminal and without
     /// <c>--yes</c> it refuses (a script must say what it wants), printing why.
     /// </summary>
-    public static bool Confirmed(IChangeOptions options, string question)
-    {
-        if (options.Yes)
-        {
-            return true;
-        }
-
-        if (Console.IsInputRedirected || Console.IsOutputRedirected)
-        {
-            FailureRenderer.Write(null, $"{question.TrimEnd('?')}: refused without confirmation, because there is no terminal to ask on",
-                ("hint", "pass --yes to confirm from a script, or --dry-run to only see the changes"));
-            return false;
-        }
-
-        // As apt and dnf ask: the capital N is what Enter (or anything but y) means.
-        Console.Out.Write($"{question} [y/N] ");
-        string? answer = Console.In.ReadLine()?.Trim();
-        return answer is not null && (answer.Equals("y", StringComparison.OrdinalIgnoreCase) || answer.Equals("yes", StringComparison.OrdinalIgnoreCase));
-    }
+    public static bool Confirmed(IChangeOptions options, string question) => Confirmation.Ask(options.Yes, question);
 }
 
 /// <summary>The options as <c>apply</c> declares them, after the declaration options.</summary>

@@ -15,6 +15,9 @@ internal static class ExitCodes
     /// <summary><c>status</c>: at least one declared VM differs from the plan (drift), or libvirt does not know it.</summary>
     public const int Drift = 3;
 
+    /// <summary><c>tune</c>: every value was written, but the kernel granted fewer huge pages than asked.</summary>
+    public const int Shortfall = 3;
+
     /// <summary><c>apply</c>: a libvirt step failed; every VM already changed was restored from the journal.</summary>
     public const int ApplyFailed = 4;
 

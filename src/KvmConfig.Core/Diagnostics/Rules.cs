@@ -204,6 +204,17 @@ public static class Rules
     /// <summary><c>report --forecast</c> or <c>capacity --from-history</c> on a history too short to forecast from.</summary>
     public static readonly DiagnosticDescriptor HistoryTooShort = new("KVC084", "history-too-short", Severity.Error, "the history is too short to forecast");
 
+    // ---- tune: the host's own settings -----------------------------------------------------------
+
+    /// <summary><c>tune</c> would write the kernel's files of this host without root: the kernel refuses every write.</summary>
+    public static readonly DiagnosticDescriptor TuneNeedsRoot = new("KVC085", "tune-needs-root", Severity.Error, "tune must run as root");
+
+    /// <summary><c>tune --revert</c> with no journal to restore from.</summary>
+    public static readonly DiagnosticDescriptor NoTuneJournal = new("KVC086", "no-tune-journal", Severity.Error, "no tune journal to revert");
+
+    /// <summary>The kernel refused a value <c>tune</c> wrote, or granted fewer huge pages than asked.</summary>
+    public static readonly DiagnosticDescriptor TuneRefused = new("KVC087", "tune-refused", Severity.Error, "the kernel refused or cut a setting");
+
     // ---- Could not run (exit 2) ------------------------------------------------------------------
 
     /// <summary>The configuration directory does not exist or is not a directory.</summary>

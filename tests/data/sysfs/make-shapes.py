@@ -84,6 +84,8 @@ class Machine:
     cpufreq_links: bool = True                     # cpuN/cpufreq -> ../cpufreq/policyM, as on a live /sys
     list_suffix: str = "\n"                        # what follows each cpulist (a NUL byte, spaces)
     node_cpumap_only: bool = False                 # node/nodeN/cpumap alone, as early capture scripts copied it
+    hugepage_sizes: list = field(default_factory=lambda: [2048])  # kB of each nodeN/hugepages/hugepages-SIZEkB pool
+    extra: dict = field(default_factory=dict)      # more files, path under the machine's root -> content
 
 
 def write(path, text):
@@ -176,12 +178,17 @@ def build(m: Machine):
                   f"Node {n} MemTotal:       {m.node_memory_kib} kB\nNode {n} MemFree:        {free} kB\n"
                   f"Node {n} MemUsed:        {m.node_memory_kib - free} kB\nNode {n} HugePages_Total:     0\n"
                   f"Node {n} HugePages_Free:      0\nNode {n} HugePages_Surp:      0\n")
-            hp = os.path.join(nd, "hugepages", "hugepages-2048kB")
-            for name in ("nr_hugepages", "free_hugepages", "surplus_hugepages"):
-                write(os.path.join(hp, name), "0\n")
+            for size in m.hugepage_sizes:
+                hp = os.path.join(nd, "hugepages", f"hugepages-{size}kB")
+                for name in ("nr_hugepages", "free_hugepages", "surplus_hugepages"):
+                    write(os.path.join(hp, name), "0\n")
             for cpu in m.nodes[n]:
                 os.symlink(f"../../cpu/cpu{cpu}", os.path.join(nd, f"cpu{cpu}"))
                 os.symlink(f"../../node/node{n}", os.path.join(cpu_dir, f"cpu{cpu}", f"node{n}"))
+
+
+    for name, text in m.extra.items():
+        write(os.path.join(root, name), text)
 
 
 def smt_x86(n_cores, threads, package=0, first=0, stride=None, modern=True, **extra):
@@ -208,6 +215,20 @@ SHAPES = [
             nodes={0: list(range(8))},
             policies={f"policy{cpu}": ([cpu], ["performance", "powersave"], "powersave", 400000, 4700000) for cpu in range(8)},
             policy_files={"base_frequency": "2800000\n", "scaling_driver": "intel_pstate\n"}),
+    # What tune writes, on a 2-socket server on intel_pstate with HWP (Documentation/admin-guide/pm/intel_pstate.rst):
+    # a policy per CPU offering performance and powersave, cpuinfo_max_freq 4.7 GHz (the turbo top), base_frequency
+    # 2.8 GHz, intel_pstate/no_turbo 0 (turbo allowed); each node 8 GiB with empty 2 MiB and 1 GiB pools
+    # (Documentation/admin-guide/mm/hugetlbpage.rst); the sysctl files tune sets, at a distribution's defaults
+    # (Documentation/admin-guide/sysctl/vm.rst, net.rst), under proc/sys; no etc/sysctl.d drop-in yet.
+    Machine("tune-intel-pstate-2node",
+            sorted(smt_x86(2, 2, package=0, first=0, stride=4) + smt_x86(2, 2, package=1, first=2, stride=4), key=lambda c: c.id), 8,
+            nodes={0: [0, 1, 4, 5], 1: [2, 3, 6, 7]},
+            policies={f"policy{cpu}": ([cpu], ["performance", "powersave"], "powersave", 400000, 4700000) for cpu in range(8)},
+            policy_files={"base_frequency": "2800000\n", "scaling_driver": "intel_pstate\n"},
+            hugepage_sizes=[2048, 1048576],
+            extra={"sys/devices/system/cpu/intel_pstate/no_turbo": "0\n", "sys/devices/system/cpu/intel_pstate/status": "active\n",
+                   "proc/sys/vm/swappiness": "60\n", "proc/sys/vm/overcommit_memory": "0\n",
+                   "proc/sys/vm/dirty_background_ratio": "10\n", "proc/sys/net/core/somaxconn": "4096\n"}),
     # A kernel before 4.6 on a 2-socket server: cpufreq/ in each cpuN (no cpu/cpufreq/policyN), only the old
     # topology names (thread_siblings, core_siblings), each socket one frequency domain.
     Machine("old-kernel-percpu-cpufreq",
