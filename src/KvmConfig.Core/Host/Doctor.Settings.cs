@@ -1,15 +1,20 @@
+using System.Globalization;
 using KvmConfig.Core.Specs;
+using KvmConfig.Core.Tuning;
 
 namespace KvmConfig.Core.Host;
 
 // The memory manager's modes and the sysctl values.
 public static partial class Doctor
 {
-    /// <summary>The swappiness doctor recommends: low enough to keep guests resident, above 0 so swap stays an escape.</summary>
-    public const long RecommendedSwappiness = 10;
+    /// <summary>The swappiness tune sets (<see cref="SysctlRecommendations"/>): doctor passes 1 up to it.</summary>
+    public static long RecommendedSwappiness { get; } = Recommended("vm.swappiness");
 
-    /// <summary>The listen backlog doctor recommends at least (the kernel's default since Linux 5.4).</summary>
-    public const long RecommendedSomaxconn = 4096;
+    /// <summary>The listen backlog tune sets: doctor passes it and above.</summary>
+    public static long RecommendedSomaxconn { get; } = Recommended("net.core.somaxconn");
+
+    private static long Recommended(string key) =>
+        long.Parse(SysctlRecommendations.All.Single(r => r.Key == key).Value, CultureInfo.InvariantCulture);
 
     private static DoctorCheck ThpAndKsm(DoctorInput input)
     {
@@ -59,11 +64,11 @@ public static partial class Doctor
         }
 
         string seen = $"vm.swappiness = {value}";
-        string fix = $"sysctl vm.swappiness={RecommendedSwappiness}, kept in /etc/sysctl.d (kvmconfig tune writes 90-kvmconfig.conf)";
+        string fix = $"sysctl vm.swappiness={RecommendedSwappiness}, kept in {SysctlRecommendations.DropInPath} (kvmconfig tune writes it)";
         return value switch
         {
             0 => new(Id, Title, CheckStatus.Warn, seen + " (risky: see why)", Why, fix),
-            > 0 and <= RecommendedSwappiness => new(Id, Title, CheckStatus.Pass, seen, Why, null),
+            _ when value > 0 && value <= RecommendedSwappiness => new(Id, Title, CheckStatus.Pass, seen, Why, null),
             _ => new(Id, Title, CheckStatus.Warn, $"{seen}: the host swaps guest memory readily", Why, fix),
         };
     }
@@ -81,7 +86,7 @@ public static partial class Doctor
         string seen = $"vm.overcommit_memory = {value}";
         return value == 0
             ? new(Id, Title, CheckStatus.Pass, seen + " (heuristic)", Why, null)
-            : new(Id, Title, CheckStatus.Warn, seen + (value == 2 ? " (strict)" : " (always)"), Why, "sysctl vm.overcommit_memory=0, kept in /etc/sysctl.d (kvmconfig tune writes 90-kvmconfig.conf)");
+            : new(Id, Title, CheckStatus.Warn, seen + (value == 2 ? " (strict)" : " (always)"), Why, $"sysctl vm.overcommit_memory=0, kept in {SysctlRecommendations.DropInPath} (kvmconfig tune writes it)");
     }
 
     private static DoctorCheck Somaxconn(HostFacts f)
@@ -96,7 +101,7 @@ public static partial class Doctor
         string seen = $"net.core.somaxconn = {value}";
         return value >= RecommendedSomaxconn
             ? new(Id, Title, CheckStatus.Pass, seen, Why, null)
-            : new(Id, Title, CheckStatus.Warn, $"{seen}, below {RecommendedSomaxconn}", Why, $"sysctl net.core.somaxconn={RecommendedSomaxconn}, kept in /etc/sysctl.d (kvmconfig tune writes 90-kvmconfig.conf)");
+            : new(Id, Title, CheckStatus.Warn, $"{seen}, below {RecommendedSomaxconn}", Why, $"sysctl net.core.somaxconn={RecommendedSomaxconn}, kept in {SysctlRecommendations.DropInPath} (kvmconfig tune writes it)");
     }
 
     private static Fact<long> Sysctl(HostFacts f, string name) =>

@@ -34,28 +34,20 @@ public static class HugePageNeeds
         return HostPlanner.Plan(enough, declaration).Plan;
     }
 
-    /// <summary>The pages each node gives the VMs of <paramref name="plan"/>, by node and page size.</summary>
+    /// <summary>
+    /// The pages each node must hold for the VMs of <paramref name="plan"/>, by node and page size, counted as check's
+    /// hugepages rule counts them: a VM's pages split evenly over its memory nodes, rounded up on each.
+    /// </summary>
     public static IReadOnlyDictionary<(int Node, long SizeKiB), long> Of(Plan plan)
     {
         var needs = new Dictionary<(int, long), long>();
-        foreach (VmPlacement vm in plan.Vms.Where(v => v.HugePages > 0))
+        foreach (VmPlacement vm in plan.Vms.Where(v => v.HugePages > 0 && !v.MemoryNodes.IsEmpty))
         {
             long size = PlannerState.HugePageSizeKiB(vm.Spec)!.Value;
-            if (vm.Cells.Count > 1 && vm.Cells.All(c => c.MemoryMiB is not null))
+            long perNode = (vm.HugePages + vm.MemoryNodes.Count - 1) / vm.MemoryNodes.Count;
+            foreach (int node in vm.MemoryNodes)
             {
-                foreach (GuestCell cell in vm.Cells)
-                {
-                    Add(needs, cell.MemoryNodes.Count == 1 ? cell.MemoryNodes.First() : cell.HostNode, size, PlannerState.PagesFor(cell.MemoryMiB!.Value, size));
-                }
-
-                continue;
-            }
-
-            // One cell (or cells without sizes): the pages spread evenly over the memory nodes, the first taking the rest.
-            int[] nodes = [.. vm.MemoryNodes];
-            for (int i = 0; i < nodes.Length; i++)
-            {
-                Add(needs, nodes[i], size, (vm.HugePages / nodes.Length) + (i == 0 ? vm.HugePages % nodes.Length : 0));
+                Add(needs, node, size, perNode);
             }
         }
 

@@ -115,20 +115,14 @@ public static class HostTuner
             $"cpufreq_max = {cap} ({khz / 1000} MHz): {cpus}"));
     }
 
-    // Per node and page size, the pages the planned VMs take there: a VM's pages split evenly over its memory nodes,
-    // rounded up per node, as check's hugepages rule counts them.
+    // Per node and page size, the pages the planned VMs take there (HugePageNeeds, as check's hugepages rule counts
+    // them), with the VMs that take them.
     private static void HugePages(Plan plan, HostTopology host, List<TuneSetting> settings)
     {
         var need = new SortedDictionary<(int Node, long SizeKiB), (long Pages, List<string> Vms)>();
-        foreach (VmPlacement vm in plan.Vms.Where(v => v.HugePages > 0 && !v.MemoryNodes.IsEmpty))
+        foreach (((int node, long size), long pages) in HugePageNeeds.Of(plan))
         {
-            long size = vm.Spec.HugePages == HugePageBacking.OneGiB ? 1024 * 1024 : 2048;
-            long perNode = (vm.HugePages + vm.MemoryNodes.Count - 1) / vm.MemoryNodes.Count;
-            foreach (int node in vm.MemoryNodes)
-            {
-                (long pages, List<string> vms) = need.GetValueOrDefault((node, size), (0, []));
-                need[(node, size)] = (pages + perNode, [.. vms, vm.Name]);
-            }
+            need[(node, size)] = (pages, [.. plan.Vms.Where(v => v.HugePages > 0 && v.MemoryNodes.Contains(node) && PlannerState.HugePageSizeKiB(v.Spec) == size).Select(v => v.Name)]);
         }
 
         foreach (((int node, long size), (long pages, List<string> vms)) in need)
