@@ -12,8 +12,8 @@ repo=$PWD
 run_lintian=yes
 [ "${1:-}" = --no-lintian ] && run_lintian=no
 
-# dpkg-deb and dpkg-shlibdeps (dpkg-dev), lintian, and man for checking the generated page.
-scripts/install-packages.sh package dpkg-dev lintian man-db gzip
+# dpkg-deb and dpkg-shlibdeps (dpkg-dev), strip (binutils), lintian, and man for checking the generated page.
+scripts/install-packages.sh package dpkg-dev binutils lintian man-db gzip
 
 arch=$(dpkg --print-architecture)
 case $arch in
@@ -73,6 +73,9 @@ install -d -m 0755 "$root/DEBIAN" "$root/usr/bin" "$lib" "$root/usr/share/man/ma
 # file the link resolves to).
 install -m 0755 "$binary" "$lib/kvmconfig"
 find "$dist/publish-$rid" -maxdepth 1 -name '*.so*' -exec install -m 0644 {} "$lib/" \;
+# Their symbol tables and notes, as dh_strip removes them (OR-Tools ships them unstripped: half the package). The
+# kvmconfig file is stripped already, and the .NET bundle appended to it must not be touched.
+find "$lib" -name '*.so*' -exec strip --strip-unneeded --remove-section=.comment --remove-section=.note {} +
 ln -s ../lib/kvmconfig/kvmconfig "$root/usr/bin/kvmconfig"
 
 # The man page and the completion, from the help of the binary being packaged.
