@@ -100,7 +100,8 @@ public sealed partial class PackageInstallTests
 
         // Then dpkg forgets it, and none of its files, its own directories or its run-time state is left
         Assert.Equal("", DebianPackage.Status());
-        Assert.Empty(files.Where(Path.Exists));
+        string[] left = files.Where(Path.Exists).ToArray();
+        Assert.True(left.Length == 0, $"left after purge: {string.Join(", ", left)}");
         foreach (string dir in (string[])["/etc/kvmconfig.d", "/usr/lib/kvmconfig", "/usr/share/kvmconfig", "/usr/share/doc/kvmconfig", "/var/lib/kvmconfig"])
         {
             Assert.False(Path.Exists(dir), $"{dir} is left after purge");

@@ -212,7 +212,7 @@ public sealed partial class PackageInstallTests(DebianPackage package, ITestOutp
         return sections;
     }
 
-    [GeneratedRegex(@"^   kvmconfig ((?:[a-z][a-z-]* ?)+?) ?(?:\[|<|$)")]
+    [GeneratedRegex(@"^   kvmconfig ([a-z][a-z-]*(?: [a-z][a-z-]*)*)(?: \[| <|$)")]
     private static partial Regex Heading();
 
     [GeneratedRegex(@"--[a-z][a-z0-9-]*")]
