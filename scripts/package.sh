@@ -116,8 +116,8 @@ install -m 0644 deploy/debian/lintian-overrides "$root/usr/share/lintian/overrid
 # --web-config, qemu+tls). Each named by the package that holds it on this build host, else by Debian 12's name.
 package_of() {
   local path
-  path=$(ldconfig -p | awk -v soname="$1" '$1 == soname { print $NF; exit }')
-  { [ -n "$path" ] && dpkg -S "$path" 2>/dev/null | head -n 1 | cut -d: -f1; } || echo "$2"
+  path=$(ldconfig -p | awk -v soname="$1" '$1 == soname && !found { print $NF; found = 1 }')
+  { [ -n "$path" ] && dpkg -S "$path" 2>/dev/null | awk -F: 'NR == 1 { print $1 }' | grep .; } || echo "$2"
 }
 shlibs=$(mktemp -d)
 trap 'rm -rf "$shlibs"' EXIT

@@ -82,7 +82,7 @@ _kvmconfig() {
     word=\${COMP_WORDS[i]}
     if [[ \$word == -* ]]; then
       [[ \$word != *=* && -n \$(_kvmconfig_value "\${path:+\$path }\$word") ]] && ((i++))
-    elif _kvmconfig_subcommands "\$path" | grep -qxF -- "\$word"; then
+    elif [[ \$'\\n'\$(_kvmconfig_subcommands "\$path")\$'\\n' == *\$'\\n'"\$word"\$'\\n'* ]]; then
       path=\${path:+\$path }\$word
     fi
   done

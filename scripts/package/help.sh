@@ -39,9 +39,10 @@ help_text() {
 
 # help_section NAME: the lines of section NAME of the help on stdin, without the header and the 4-space indent.
 help_section() {
+  # Reads to the end rather than exiting at the blank line: under pipefail, a writer cut off early would fail.
   awk -v header="$1:" '
-    $0 == header { inside = 1; next }
-    inside && $0 == "" { exit }
+    $0 == header && !seen { inside = 1; seen = 1; next }
+    inside && $0 == "" { inside = 0 }
     inside { sub(/^    /, ""); print }'
 }
 

@@ -28,23 +28,23 @@ options_roff() {
 command_roff() {
   local help usage
   help=$(help_text "$binary" "$@")
-  usage=$(help_section USAGE <<<"$help" | head -n 1)
+  usage=$(help_section USAGE <<<"$help" | sed -n 1p)
   printf '.SS "%s"\n' "$(printf '%s' "$usage" | roff)"
   help_section DESCRIPTION <<<"$help" | roff
-  if help_section ARGUMENTS <<<"$help" | grep -q .; then
+  if [ -n "$(help_section ARGUMENTS <<<"$help")" ]; then
     printf '.PP\nArguments:\n'
     help_section ARGUMENTS <<<"$help" | sed -e 's/^ *//' -e 's/  \+/\o037\o037/' | options_roff
   fi
-  if help_section OPTIONS <<<"$help" | grep -q .; then
+  if [ -n "$(help_section OPTIONS <<<"$help")" ]; then
     printf '.PP\nOptions:\n'
     help_options <<<"$help" | options_roff
   fi
-  if help_section COMMANDS <<<"$help" | grep -q .; then
+  if [ -n "$(help_section COMMANDS <<<"$help")" ]; then
     printf '.PP\nCommands (each described below): %s.\n' \
       "$(help_section COMMANDS <<<"$help" | awk '{ print $1 }' | roff |
         awk -v path="$*" '{ printf "%s\\fB%s %s\\fR", (NR > 1 ? ", " : ""), path, $1 }')"
   fi
-  if help_section EXAMPLES <<<"$help" | grep -q .; then
+  if [ -n "$(help_section EXAMPLES <<<"$help")" ]; then
     printf '.PP\nExamples:\n.RS 4\n.nf\n'
     help_section EXAMPLES <<<"$help" | roff
     printf '.fi\n.RE\n'
