@@ -121,7 +121,8 @@ public sealed class DebianPackage : IDisposable
 
         if (Status() is { Length: > 0 } status)
         {
-            return $"dpkg already knows a {Name} package here ({status}): the test would replace it and purge its configuration";
+            return $"dpkg already knows a {Name} package here ({status}): the test would replace it and purge its configuration " +
+                $"(if a killed test run left it, `dpkg --purge {Name}` clears the way)";
         }
 
         foreach (string path in (string[])["/usr/bin/kvmconfig", "/etc/kvmconfig.d"])
