@@ -3,14 +3,26 @@
 #   dist/kvmconfig-VERSION-RID             one self-contained file to copy to any Linux host of that architecture
 #   dist/kvmconfig_VERSION_ARCH.deb        the Debian package (docs/install.md says what goes where)
 # then runs lintian on the package, which must report no error.
-# Usage: scripts/package.sh [--no-lintian]
+# Usage: scripts/package.sh [--no-lintian] [--no-single-file]
+#   --no-lintian       skip lintian (the install test does: it is about what the package does, and lintian takes minutes)
+#   --no-single-file   build only the package, not the standalone file
 # Installs what it needs (dpkg-dev, lintian, man-db) through scripts/install-packages.sh when missing.
 # Exit codes: 0 built (and lintian clean), 1 lintian found errors, 2 could not build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
 run_lintian=yes
-[ "${1:-}" = --no-lintian ] && run_lintian=no
+single_file=yes
+for option in "$@"; do
+  case $option in
+    --no-lintian) run_lintian=no ;;
+    --no-single-file) single_file=no ;;
+    *)
+      echo "package: unknown option $option (usage: scripts/package.sh [--no-lintian] [--no-single-file])" >&2
+      exit 2
+      ;;
+  esac
+done
 
 # dpkg-deb and dpkg-shlibdeps (dpkg-dev), strip (binutils), lintian, and man for checking the generated page.
 scripts/install-packages.sh package dpkg-dev binutils lintian man-db gzip
@@ -44,12 +56,12 @@ publish() {
     --artifacts-path "$artifacts" -o "$out" "$@" >&2
 }
 publish "$dist/publish-$rid"
-publish "$dist/single-$rid" -p:IncludeNativeLibrariesForSelfExtract=true
+[ $single_file = yes ] && publish "$dist/single-$rid" -p:IncludeNativeLibrariesForSelfExtract=true
 
 binary=$dist/publish-$rid/kvmconfig
 version=$("$binary" --version | awk '{ print $2 }')
 [[ $version =~ ^[0-9]+\.[0-9]+\.[0-9]+ ]] || { echo "package: kvmconfig --version said '$version'" >&2; exit 2; }
-cp "$dist/single-$rid/kvmconfig" "$dist/kvmconfig-$version-$rid"
+[ $single_file = yes ] && cp "$dist/single-$rid/kvmconfig" "$dist/kvmconfig-$version-$rid"
 
 # Dates and the maintainer come from the commit being packaged, so that two builds of one commit are alike.
 if git rev-parse --git-dir >/dev/null 2>&1; then
@@ -141,7 +153,11 @@ chmod 0644 "$root/DEBIAN/control" "$root/DEBIAN/conffiles" "$root/DEBIAN/md5sums
 
 deb=$dist/kvmconfig_${version}_$arch.deb
 dpkg-deb --build --root-owner-group -Zxz "$root" "$deb" >&2
-echo "package: $deb and $dist/kvmconfig-$version-$rid" >&2
+if [ $single_file = yes ]; then
+  echo "package: $deb and $dist/kvmconfig-$version-$rid" >&2
+else
+  echo "package: $deb" >&2
+fi
 
 if [ $run_lintian = yes ]; then
   # Errors fail the build; warnings and the rest are printed. Overrides: deploy/debian/lintian-overrides.

@@ -129,8 +129,12 @@ is not given.
 The width of help written to a pipe or a file (at least 100).
 .TP
 .B DOTNET_BUNDLE_EXTRACT_BASE_DIR
-Where the single\-file binary unpacks its native libraries (SQLite, OR\-Tools) on first run; default
+Where the standalone single\-file kvmconfig unpacks its native libraries (SQLite, OR\-Tools) on first run;
+default
 .IR $HOME/.net .
+The package's binary finds them in
+.I /usr/lib/kvmconfig/
+and unpacks nothing.
 .TP
 .B KVMCONFIG_DEBUG
 When set, an internal failure prints its stack trace.
