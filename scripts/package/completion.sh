@@ -23,8 +23,10 @@ format_values() {
     tr ',' '\n' | awk 'NF { print $1 }' | tr '\n' ' '
 }
 
-paths=("" )
-while IFS= read -r path; do paths+=("$path"); done < <(help_command_paths "$binary")
+# Every path first ('' is the root), then their helps: nothing reads a help while it is being asked for.
+mapfile -t paths < <(help_command_paths "$binary")
+[ ${#paths[@]} -gt 0 ] || { echo "completion: $binary --help lists no commands" >&2; exit 2; }
+paths=("" "${paths[@]}")
 
 subcommands=() options=() values=()
 for path in "${paths[@]}"; do

@@ -30,7 +30,10 @@ help_text() {
   if [ -n "$cached" ] && [ -f "$cached" ]; then
     cat "$cached"
   elif [ -n "$cached" ]; then
-    COLUMNS=100000 "$binary" "$@" --help </dev/null >"$cached"
+    # Written aside and renamed: a reader running at the same time sees the whole help or none.
+    local aside="$cached.$BASHPID"
+    COLUMNS=100000 "$binary" "$@" --help </dev/null >"$aside"
+    mv -f "$aside" "$cached"
     cat "$cached"
   else
     COLUMNS=100000 "$binary" "$@" --help </dev/null | cat

@@ -83,11 +83,14 @@ when the package is built; each command's description ends with its exit codes.
 ROFF
 help_options <<<"$root" | options_roff
 
+# Every path first, then their sections: nothing reads a help while it is being asked for.
+mapfile -t paths < <(help_command_paths "$binary")
+[ ${#paths[@]} -gt 0 ] || { echo "manpage: $binary --help lists no commands" >&2; exit 2; }
 printf '.SH COMMANDS\n'
-while IFS= read -r path; do
+for path in "${paths[@]}"; do
   # shellcheck disable=SC2086 # a path is words: "cluster plan"
   command_roff $path
-done < <(help_command_paths "$binary")
+done
 
 cat <<'ROFF'
 .SH FILES
