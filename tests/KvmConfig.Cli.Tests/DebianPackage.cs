@@ -11,7 +11,7 @@ namespace KvmConfig.Cli.Tests;
 /// <remarks>
 /// <para>
 /// Building is a Release publish of every project, minutes on two cores: a <c>dist/kvmconfig_*.deb</c> newer than
-/// every source it is made from (<see cref="Sources"/>) is used as it is. Otherwise the script builds the package
+/// every source it is made from (<see cref="Sources"/>) is used as it is, and so is <c>$KVMCONFIG_DEB</c>. Otherwise the script builds the package
 /// alone, without the standalone single file and without lintian (minutes more; <c>scripts/package.sh</c> runs it
 /// whenever the package is built for release).
 /// </para>
@@ -139,6 +139,13 @@ public sealed class DebianPackage : IDisposable
 
     private static string FindOrBuild()
     {
+        // As the Ansible role's test does: KVMCONFIG_DEB names a package built already, by scripts/package.sh.
+        if (Environment.GetEnvironmentVariable("KVMCONFIG_DEB") is { Length: > 0 } given)
+        {
+            Assert.True(File.Exists(given), $"KVMCONFIG_DEB={given}: no such file");
+            return given;
+        }
+
         string dist = Path.Combine(TestData.RepositoryRoot, "dist");
         DateTime sources = Sources.Select(s => Path.Combine(TestData.RepositoryRoot, s)).Max(NewestWrite);
         string? built = Directory.Exists(dist)
