@@ -48,15 +48,21 @@ mkdir -p "$dist/help"
 # OR-Tools beside the binary (/usr/lib/kvmconfig), so that nothing is unpacked at run time; the standalone one holds
 # them too and unpacks them on first run to $DOTNET_BUNDLE_EXTRACT_BASE_DIR, else ~/.net. libvirt is not among them:
 # it is the host's libvirt.so.0, loaded by name (src/KvmConfig.Libvirt/Interop/LibvirtLibrary.cs).
+# Each publish has its own artifacts and a fresh output directory: sharing obj/ between the two, an incremental
+# publish of the package's binary once came out without the native libraries beside it.
 publish() {
-  local out=$1
-  shift
+  local out=$1 kind=$2
+  shift 2
+  rm -rf "$out"
   dotnet publish src/KvmConfig.Cli/KvmConfig.Cli.csproj --nologo -v:q -c Release -r "$rid" --self-contained \
     -p:PublishSingleFile=true -p:DebugType=none \
-    --artifacts-path "$artifacts" -o "$out" "$@" >&2
+    --artifacts-path "$artifacts/$kind" -o "$out" "$@" >&2
 }
-publish "$dist/publish-$rid"
-[ $single_file = yes ] && publish "$dist/single-$rid" -p:IncludeNativeLibrariesForSelfExtract=true
+publish "$dist/publish-$rid" package
+for native in libe_sqlite3.so libortools.so.9 google-ortools-native.so; do
+  [ -f "$dist/publish-$rid/$native" ] || { echo "package: the publish has no $native beside kvmconfig" >&2; exit 2; }
+done
+[ $single_file = yes ] && publish "$dist/single-$rid" single -p:IncludeNativeLibrariesForSelfExtract=true
 
 binary=$dist/publish-$rid/kvmconfig
 version=$("$binary" --version | awk '{ print $2 }')
