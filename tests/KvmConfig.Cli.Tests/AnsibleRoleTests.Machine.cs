@@ -23,21 +23,11 @@ internal sealed class PackageFactAttribute : FactAttribute
 
     private static string Script => Path.Combine(TestData.RepositoryRoot, "scripts", "package.sh");
 
-    /// <summary>The package: <c>$KVMCONFIG_DEB</c>, else the one scripts/package.sh builds (without lintian, its own test's business).</summary>
+    /// <summary>The package: <c>$KVMCONFIG_DEB</c>, else the one the install test uses (<see cref="DebianPackage.FindOrBuild"/>).</summary>
     public static string Build(ITestOutputHelper output)
     {
-        if (Environment.GetEnvironmentVariable(DebVariable) is { } given)
-        {
-            Assert.True(File.Exists(given), $"{DebVariable}={given}: no such file");
-            output.WriteLine($"package: {given} ({DebVariable})");
-            return given;
-        }
-
-        (int exit, string text) = MachineState.Command("bash", TimeSpan.FromMinutes(20), Script, "--no-lintian");
-        Assert.True(exit == 0, $"scripts/package.sh failed:\n{text}");
-        string deb = Directory.EnumerateFiles(Path.Combine(TestData.RepositoryRoot, "dist"), "kvmconfig_*.deb")
-            .OrderByDescending(File.GetLastWriteTimeUtc).First();
-        output.WriteLine($"package: {deb} (scripts/package.sh)");
+        string deb = DebianPackage.FindOrBuild();
+        output.WriteLine($"package: {deb}");
         return deb;
     }
 }

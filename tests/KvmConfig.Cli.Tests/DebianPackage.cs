@@ -137,7 +137,12 @@ public sealed class DebianPackage : IDisposable
         return null;
     }
 
-    private static string FindOrBuild()
+    /// <summary>
+    /// The package to install: <c>$KVMCONFIG_DEB</c>, else a <c>dist/</c> package newer than every source, else one
+    /// scripts/package.sh builds now (without lintian and the single file, which are not installed). The Ansible role's
+    /// test takes the same one, so one run of the suite builds it once.
+    /// </summary>
+    internal static string FindOrBuild()
     {
         // As the Ansible role's test does: KVMCONFIG_DEB names a package built already, by scripts/package.sh.
         if (Environment.GetEnvironmentVariable("KVMCONFIG_DEB") is { Length: > 0 } given)
