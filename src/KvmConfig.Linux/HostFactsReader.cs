@@ -1,6 +1,8 @@
 using System.Globalization;
 using KvmConfig.Core;
 using KvmConfig.Core.Host;
+using KvmConfig.Core.Tuning;
+using KvmConfig.Linux.Tuning;
 
 namespace KvmConfig.Linux;
 
@@ -18,8 +20,8 @@ public sealed class HostFactsReader(string root)
     /// <summary>Reads this host (<c>/</c>).</summary>
     public static HostFactsReader ForHost() => new("/");
 
-    /// <summary>Every fact.</summary>
-    public HostFacts Read() => new()
+    /// <summary>Every fact; the cpufreq policies of the <paramref name="online"/> CPUs (the topology's).</summary>
+    public HostFacts Read(CpuSet online) => new()
     {
         CpuFlags = Text("/proc/cpuinfo", CpuFlags),
         KvmDevice = Presence("/dev/kvm", "/dev"),
@@ -32,13 +34,13 @@ public sealed class HostFactsReader(string root)
         Schedstat = Presence("/proc/self/schedstat", "/proc"),
         ThpMode = Text("/sys/kernel/mm/transparent_hugepage/enabled", Bracketed),
         KsmRun = Text("/sys/kernel/mm/ksm/run", text => int.Parse(text.Trim(), CultureInfo.InvariantCulture)),
-        Sysctls = HostFacts.SysctlNames.ToDictionary(n => n, n => Text($"/proc/sys/{n.Replace('.', '/')}", text => long.Parse(text.Trim(), CultureInfo.InvariantCulture))),
+        Sysctls = HostFacts.SysctlNames.ToDictionary(n => n, n => Text(SysctlFacts.SysctlPath(n), text => long.Parse(text.Trim(), CultureInfo.InvariantCulture))),
         IrqBalanceBanned = IrqBalance(),
         MemTotalKiB = Text("/proc/meminfo", MemTotal),
-        CpuFreqPolicies = CpuFreq(),
+        CpuFreqPolicies = CpuFreq(online),
     };
 
-    private string Under(string absolute) => _root == "/" ? absolute : Path.Join(_root, absolute);
+    private string Under(string absolute) => HostPaths.Under(_root, absolute);
 
     // The file's text parsed; unknown when it is missing, unreadable or not as documented.
     private Fact<T> Text<T>(string absolute, Func<string, T> parse)
@@ -93,46 +95,24 @@ public sealed class HostFactsReader(string root)
         return Fact<CpuSet>.NotKnown($"neither {Under("/etc/default/irqbalance")} nor {Under("/etc/sysconfig/irqbalance")} exists");
     }
 
-    private Fact<IReadOnlyList<CpuFreqPolicy>> CpuFreq()
+    // The policies as tune reads them (TuneFactsReader), so that doctor judges what tune sets.
+    private Fact<IReadOnlyList<CpuFreqPolicyFacts>> CpuFreq(CpuSet online)
     {
         string cpu = Under("/sys/devices/system/cpu");
         if (!Directory.Exists(cpu))
         {
-            return Fact<IReadOnlyList<CpuFreqPolicy>>.NotKnown($"{cpu} not found");
+            return Fact<IReadOnlyList<CpuFreqPolicyFacts>>.NotKnown($"{cpu} not found");
         }
 
         try
         {
-            // Policies since Linux 4.6; before, a cpufreq directory in each CPU's (copies for the CPUs of one policy).
-            string policies = Path.Join(cpu, "cpufreq");
-            IEnumerable<string> dirs = Directory.Exists(policies) && Directory.EnumerateDirectories(policies, "policy*").Any()
-                ? Directory.EnumerateDirectories(policies, "policy*")
-                : Directory.EnumerateDirectories(cpu, "cpu*").Select(d => Path.Join(d, "cpufreq")).Where(Directory.Exists);
-            var read = new List<CpuFreqPolicy>();
-            foreach (string dir in dirs.Order(StringComparer.Ordinal))
-            {
-                string name = Path.GetFileName(dir) == "cpufreq" ? Path.GetFileName(Path.GetDirectoryName(dir)!) : Path.GetFileName(dir);
-                string? affected = KernelFiles.ReadIfPresent(Path.Join(dir, "affected_cpus"));
-                CpuSet cpus = CpuSet.Of(affected?.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(t => int.Parse(t, CultureInfo.InvariantCulture)) ?? []);
-                if (read.Any(p => p.Cpus.Overlaps(cpus)))
-                {
-                    continue;
-                }
-
-                read.Add(new CpuFreqPolicy(name, cpus, KernelFiles.ReadIfPresent(Path.Join(dir, "scaling_governor"))?.Trim() ?? "unknown",
-                    Number(Path.Join(dir, "scaling_max_freq")), Number(Path.Join(dir, "cpuinfo_max_freq"))));
-            }
-
-            return Fact<IReadOnlyList<CpuFreqPolicy>>.Of(read);
+            return Fact<IReadOnlyList<CpuFreqPolicyFacts>>.Of(new TuneFactsReader(new KernelSettingFiles(_root)).Read(online, _root).Policies);
         }
-        catch (Exception e) when (e is KvmConfigException or FormatException or OverflowException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is KvmConfigException or IOException or UnauthorizedAccessException)
         {
-            return Fact<IReadOnlyList<CpuFreqPolicy>>.NotKnown($"cpufreq under {cpu} could not be read: {e.Message}");
+            return Fact<IReadOnlyList<CpuFreqPolicyFacts>>.NotKnown($"cpufreq under {cpu} could not be read: {e.Message}");
         }
     }
-
-    private static long? Number(string path) =>
-        KernelFiles.ReadIfPresent(path) is { } text && long.TryParse(text.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out long value) ? value : null;
 
     // flags (x86) or Features (arm64) of the first CPU in /proc/cpuinfo.
     private static IReadOnlySet<string> CpuFlags(string text)

@@ -91,4 +91,21 @@ public sealed partial class CapacityHistoryTests
         Assert.Contains("did you mean 'kvm1'?", r.Err, StringComparison.Ordinal);
         Assert.Equal("", r.Out);
     }
+
+    [Fact]
+    public void A_history_naming_a_node_that_cannot_be_read_is_KVC080_saying_why()
+    {
+        // Given a node whose captured capabilities file is not there
+        string missing = Path.Combine(_tmp, "kvm1-capabilities.xml");
+        File.WriteAllText(Path.Combine(_dir.Dir, "10-nodes.conf"), $"[node kvm1]\ncapabilities = {missing}\n");
+        string history = Write("kvm1.db", (_, _) => 50);
+
+        CliResult r = CliRunner.Run(["capacity", "--from-history", "--history", $"kvm1={history}", "--config-dir", _dir.Dir]);
+
+        r.CouldNotRun("KVC080");
+        Assert.Contains("node kvm1 (", r.Err, StringComparison.Ordinal);
+        Assert.Contains("cannot be read", r.Err, StringComparison.Ordinal);
+        Assert.Contains("fix its uri, sysroot or capabilities", r.Err, StringComparison.Ordinal);
+        Assert.Equal("", r.Out);
+    }
 }

@@ -2,6 +2,7 @@ using KvmConfig.Core.Host;
 using KvmConfig.Core.Planning;
 using KvmConfig.Core.Specs;
 using KvmConfig.Core.Topology;
+using KvmConfig.Core.Tuning;
 
 namespace KvmConfig.Core.Tests;
 
@@ -33,7 +34,7 @@ public sealed class DoctorTests
         },
         IrqBalanceBanned = Fact<CpuSet>.NotKnown("no irqbalance configuration"),
         MemTotalKiB = Fact<long>.Of(32L * 1024 * 1024),
-        CpuFreqPolicies = Fact<IReadOnlyList<CpuFreqPolicy>>.Of([]),
+        CpuFreqPolicies = Fact<IReadOnlyList<CpuFreqPolicyFacts>>.Of([]),
     };
 
     private static DoctorReport Run(HostFacts facts, Declaration? declaration = null, ulong libvirt = 9_000_000)

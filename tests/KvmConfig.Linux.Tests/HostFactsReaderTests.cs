@@ -14,6 +14,10 @@ public sealed class HostFactsReaderTests : IDisposable
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
+    // The facts of the tree at root, for the online CPUs of its topology (none when it has no topology).
+    private static HostFacts Read(string root) =>
+        new HostFactsReader(root).Read(Directory.Exists(Path.Join(root, "sys/devices/system/cpu")) ? SysfsTopologyReader.ForSysroot(root).Read().Online : CpuSet.Empty);
+
     private void Write(string absolute, string text)
     {
         string path = Path.Join(_root, absolute);
@@ -24,7 +28,7 @@ public sealed class HostFactsReaderTests : IDisposable
     [Fact]
     public void The_ready_host_tree_reads_as_written()
     {
-        HostFacts f = new HostFactsReader(TestData.Path("hosts", "ready-intel-apparmor")).Read();
+        HostFacts f = Read(TestData.Path("hosts", "ready-intel-apparmor"));
 
         Assert.Contains("vmx", f.CpuFlags.Value);
         Assert.True(f.KvmDevice.Value);
@@ -39,19 +43,19 @@ public sealed class HostFactsReaderTests : IDisposable
         Assert.Equal(CpuSet.Parse("1,5"), f.IrqBalanceBanned.Value);
         Assert.Equal(8L * 1024 * 1024, f.MemTotalKiB.Value);
         Assert.Equal(8, f.CpuFreqPolicies.Value.Count);
-        Assert.All(f.CpuFreqPolicies.Value, p => Assert.Equal(("performance", 2800000L, 4700000L), (p.Governor, p.MaxKHz!.Value, p.HardwareMaxKHz!.Value)));
+        Assert.All(f.CpuFreqPolicies.Value, p => Assert.Equal(("performance", 2800000L, 4700000L), (p.Governor, p.ScalingMaxKHz!.Value, p.MaxKHz!.Value)));
     }
 
     [Fact]
-    public void Before_cpufreq_policies_each_cpus_own_cpufreq_directory_is_read_once_per_policy()
+    public void Before_cpufreq_policies_each_cpus_own_cpufreq_directory_is_read()
     {
-        HostFacts f = new HostFactsReader(TestData.Path("sysfs", "old-kernel-percpu-cpufreq")).Read();
+        string root = TestData.Path("sysfs", "old-kernel-percpu-cpufreq");
+        HostFacts f = Read(root);
 
         Assert.True(f.CpuFreqPolicies.Known, f.CpuFreqPolicies.Unknown);
-        Assert.NotEmpty(f.CpuFreqPolicies.Value);
-        Assert.All(f.CpuFreqPolicies.Value, p => Assert.StartsWith("cpu", p.Name, StringComparison.Ordinal));
-        CpuSet all = f.CpuFreqPolicies.Value.Aggregate(CpuSet.Empty, (a, p) => a | p.Cpus);
-        Assert.Equal(f.CpuFreqPolicies.Value.Sum(p => p.Cpus.Count), all.Count);
+        Assert.All(f.CpuFreqPolicies.Value, p => Assert.Matches("^/sys/devices/system/cpu/cpu[0-9]+/cpufreq$", p.Directory));
+        Assert.All(f.CpuFreqPolicies.Value, p => Assert.NotNull(p.Governor));
+        Assert.Equal(SysfsTopologyReader.ForSysroot(root).Read().Online, f.CpuFreqPolicies.Value.Aggregate(CpuSet.Empty, (a, p) => a | p.Cpus));
     }
 
     [Theory]
@@ -63,7 +67,7 @@ public sealed class HostFactsReaderTests : IDisposable
     {
         Write("/etc/default/irqbalance", file);
 
-        Assert.Equal(banned.Length == 0 ? CpuSet.Empty : CpuSet.Parse(banned), new HostFactsReader(_root).Read().IrqBalanceBanned.Value);
+        Assert.Equal(banned.Length == 0 ? CpuSet.Empty : CpuSet.Parse(banned), Read(_root).IrqBalanceBanned.Value);
     }
 
     [Fact]
@@ -74,7 +78,7 @@ public sealed class HostFactsReaderTests : IDisposable
         Write("/proc/sys/vm/swappiness", "ten\n");
         Write("/proc/sys/vm/overcommit_memory", "1\n");
 
-        HostFacts f = new HostFactsReader(_root).Read();
+        HostFacts f = Read(_root);
 
         Assert.Contains("apparmor/profiles could not be read", f.AppArmorProfiles.Unknown, StringComparison.Ordinal);
         Assert.Contains("'broken line' is not NAME (MODE)", f.AppArmorProfiles.Unknown, StringComparison.Ordinal);
@@ -98,7 +102,7 @@ public sealed class HostFactsReaderTests : IDisposable
     [Fact]
     public void This_host_reads_without_throwing_and_says_why_for_what_it_lacks()
     {
-        HostFacts f = HostFactsReader.ForHost().Read();
+        HostFacts f = HostFactsReader.ForHost().Read(SysfsTopologyReader.ForHost().Read().Online);
 
         Assert.Equal(File.Exists("/dev/kvm"), f.KvmDevice.Value);
         Assert.True(f.CommandLine.Known, f.CommandLine.Unknown);

@@ -1,5 +1,6 @@
 using KvmConfig.Core.Specs;
 using KvmConfig.Core.Topology;
+using KvmConfig.Core.Tuning;
 
 namespace KvmConfig.Core.Host;
 
@@ -68,7 +69,7 @@ public static partial class Doctor
         }
 
         CpuSet vmCpus = input.Plan is { } plan ? plan.Vms.Aggregate(plan.SharedPool, (all, vm) => all | vm.Cpus) : policy.CpuSetOn(input.Host);
-        List<CpuFreqPolicy> policies = [.. f.CpuFreqPolicies.Value.Where(p => p.Cpus.Overlaps(vmCpus))];
+        List<CpuFreqPolicyFacts> policies = [.. f.CpuFreqPolicies.Value.Where(p => p.Cpus.Overlaps(vmCpus))];
         if (policies.Count == 0)
         {
             return new(Id, Title, CheckStatus.Warn, $"cpufreq = {policy.CpuFreq}{(cap is null ? "" : $", cpufreq_max {cap} kHz")} declared, but no cpufreq policy governs the VMs' CPUs {vmCpus}", Why,
@@ -78,13 +79,13 @@ public static partial class Doctor
         var problems = new List<string>();
         if (policy.CpuFreq != "keep")
         {
-            problems.AddRange(policies.Where(p => p.Governor != policy.CpuFreq).GroupBy(p => p.Governor)
+            problems.AddRange(policies.Where(p => p.Governor != policy.CpuFreq).GroupBy(p => p.Governor ?? "an unknown governor")
                 .Select(g => $"running {g.Key} on CPUs {Cpus(g)}"));
         }
 
         if (cap is { } wanted)
         {
-            problems.AddRange(policies.Where(p => p.MaxKHz is not { } max || max > wanted).GroupBy(p => p.MaxKHz)
+            problems.AddRange(policies.Where(p => p.ScalingMaxKHz is not { } max || max > wanted).GroupBy(p => p.ScalingMaxKHz)
                 .Select(g => $"{(g.Key is { } m ? $"capped at {m} kHz" : "at an unknown cap")} on CPUs {Cpus(g)}"));
         }
 
@@ -191,8 +192,8 @@ public static partial class Doctor
         return first >= 0 && CpuSet.TryParse(string.Join(",", parts[first..]), out CpuSet? cpus, out _) ? cpus! : CpuSet.Empty;
     }
 
-    private static string Governors(IEnumerable<CpuFreqPolicy> policies) =>
-        string.Join(", ", policies.GroupBy(p => p.Governor).Select(g => $"{g.Key} on {Cpus(g)}"));
+    private static string Governors(IEnumerable<CpuFreqPolicyFacts> policies) =>
+        string.Join(", ", policies.GroupBy(p => p.Governor ?? "an unknown governor").Select(g => $"{g.Key} on {Cpus(g)}"));
 
-    private static CpuSet Cpus(IEnumerable<CpuFreqPolicy> policies) => policies.Aggregate(CpuSet.Empty, (all, p) => all | p.Cpus);
+    private static CpuSet Cpus(IEnumerable<CpuFreqPolicyFacts> policies) => policies.Aggregate(CpuSet.Empty, (all, p) => all | p.Cpus);
 }

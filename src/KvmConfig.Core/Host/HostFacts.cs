@@ -1,3 +1,5 @@
+using KvmConfig.Core.Tuning;
+
 namespace KvmConfig.Core.Host;
 
 /// <summary>A fact read from the host: its value, or why it is not known (a file missing or unreadable).</summary>
@@ -75,20 +77,12 @@ public sealed record HostFacts
     /// <summary>The host's memory (<c>MemTotal</c> of <c>/proc/meminfo</c>), KiB.</summary>
     public required Fact<long> MemTotalKiB { get; init; }
 
-    /// <summary>Each cpufreq policy's CPUs, governor and current cap (<c>scaling_max_freq</c>, kHz).</summary>
-    public required Fact<IReadOnlyList<CpuFreqPolicy>> CpuFreqPolicies { get; init; }
+    /// <summary>Each cpufreq policy with an online CPU, as <c>tune</c> reads it (governor, cap in force, hardware range).</summary>
+    public required Fact<IReadOnlyList<CpuFreqPolicyFacts>> CpuFreqPolicies { get; init; }
 
     /// <summary>The sysctls doctor reads, with the values it recommends in <c>Doctor</c>.</summary>
     public static IReadOnlyList<string> SysctlNames { get; } = ["vm.swappiness", "vm.overcommit_memory", "net.core.somaxconn"];
 }
-
-/// <summary>One cpufreq policy as it runs now.</summary>
-/// <param name="Name">Its directory, <c>policy0</c> (or <c>cpu0</c> on kernels before policies).</param>
-/// <param name="Cpus">The CPUs it governs (<c>affected_cpus</c>).</param>
-/// <param name="Governor"><c>scaling_governor</c>.</param>
-/// <param name="MaxKHz"><c>scaling_max_freq</c>: the cap now; null when unreadable.</param>
-/// <param name="HardwareMaxKHz"><c>cpuinfo_max_freq</c>; null when unreadable.</param>
-public sealed record CpuFreqPolicy(string Name, CpuSet Cpus, string Governor, long? MaxKHz, long? HardwareMaxKHz);
 
 /// <summary>The kernel command line, split into parameters as the kernel does (spaces; quotes keep a value whole).</summary>
 /// <param name="Text">The line as read.</param>

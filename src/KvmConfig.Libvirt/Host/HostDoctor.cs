@@ -34,7 +34,7 @@ public static class HostDoctor
     {
         HostTopology host = (sysroot is null ? SysfsTopologyReader.ForHost() : SysfsTopologyReader.ForSysroot(sysroot)).Read();
         CheckReport check = DeclarationCheck.Run(directory, host);
-        HostFacts facts = new HostFactsReader(sysroot ?? "/").Read();
+        HostFacts facts = new HostFactsReader(sysroot ?? "/").Read(host.Online);
         string? uri = libvirtUri ?? (sysroot is null ? DefaultUri : null);
         Plan? plan = check.Plan ?? HugePageNeeds.PlanWithEnough(host, check.Declaration);
         DoctorReport report = Doctor.Run(new DoctorInput(facts, host, check.Declaration, plan, plan is null ? null : HugePageNeeds.Of(plan), Version(uri)));
